@@ -1,0 +1,38 @@
+# Netlines — the two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+.PHONY: run test setup build build-debug demo e2e fmt lint clean-data
+
+## Set up (idempotent), build (release) and serve on http://127.0.0.1:3000 with SQLite under ./data/
+run:
+	@bash scripts/run.sh
+
+## Set up and run every test: fmt, clippy (ssr + hydrate), unit + API (SQLite, and PostgreSQL when up), Playwright
+test:
+	@bash scripts/test.sh
+
+setup:
+	@bash scripts/setup.sh
+
+## Release build (server + wasm) with cargo-leptos
+build: setup
+	@source scripts/env.sh && cargo leptos build --release "$${LEPTOS_LIB_ARGS[@]}"
+
+## Debug build, used by the browser tests
+build-debug: setup
+	@source scripts/env.sh && cargo leptos build "$${LEPTOS_LIB_ARGS[@]}"
+
+## Seed the demo accounts into ./data/netlines.db and print their credentials
+demo: build
+	@source scripts/env.sh && "$$CARGO_TARGET_DIR/release/netlines" demo
+
+## Only the browser tests (builds debug first)
+e2e: build-debug
+	@bash scripts/e2e.sh
+
+fmt:
+	@source scripts/env.sh && cargo fmt --all
+
+clean-data:
+	rm -rf data

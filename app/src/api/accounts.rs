@@ -1,0 +1,34 @@
+//! Accounts as the signed-in user sees them.
+
+use super::{AccountSummary, AccountView};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Every account in which the signed-in user works (the Network page).
+#[server(prefix = "/api", endpoint = "my_accounts")]
+pub async fn my_accounts() -> Result<Vec<AccountSummary>, AppError> {
+    use crate::backend::{auth::require_user, services::accounts, AppState};
+    let user = require_user().await?;
+    let state = expect_context::<AppState>();
+    accounts::list_for_user(&state.db, user.id).await
+}
+
+/// One account's home page, for its members only.
+#[server(prefix = "/api", endpoint = "account_page")]
+pub async fn account_page(slug: String) -> Result<AccountView, AppError> {
+    use crate::backend::{auth::require_user, services::accounts, AppState};
+    let user = require_user().await?;
+    let state = expect_context::<AppState>();
+    let actor = accounts::actor(&state.db, user.id, &slug).await?;
+    let members = accounts::members(&state.db, &actor).await?;
+    Ok(AccountView {
+        account: AccountSummary {
+            id: actor.account,
+            name: actor.account_name.clone(),
+            slug: actor.slug.to_string(),
+            role: actor.role,
+        },
+        me: user.id,
+        members,
+    })
+}

@@ -1,0 +1,32 @@
+//! Server-only code: configuration, database, entities, migrations, services, auth.
+//! Compiled only with the `ssr` feature.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod http_util;
+pub mod migration;
+pub mod ratelimit;
+pub mod services;
+pub mod state;
+
+pub use config::Config;
+pub use state::AppState;
+
+use crate::error::AppError;
+
+/// Logs a database error and turns it into the opaque `Internal` error for the user.
+pub fn internal(err: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %err, "internal error");
+    AppError::Internal
+}
+
+/// Milliseconds since the Unix epoch: how every timestamp is stored, the same on
+/// SQLite and PostgreSQL.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

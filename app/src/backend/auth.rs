@@ -1,0 +1,158 @@
+//! Passwords (argon2id) and browser sessions (random token in an HttpOnly cookie, its
+//! SHA-256 in the database).
+
+use super::entities::{session, user};
+use super::{internal, now_ms};
+use crate::api::SessionUser;
+use crate::domain::{Password, UserId};
+use crate::error::AppError;
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::RngCore;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "netlines_session";
+/// How long a session lasts: 30 days.
+pub const SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
+
+/// Hashes a password with argon2id on a blocking thread (it is deliberately slow).
+pub async fn hash_password(password: &Password) -> Result<String, AppError> {
+    let pw = password.expose().to_string();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(pw.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(internal)
+    })
+    .await
+    .map_err(internal)?
+}
+
+/// Checks a password against a stored PHC hash on a blocking thread.
+pub async fn verify_password(password: &str, hash: &str) -> Result<bool, AppError> {
+    let pw = password.to_string();
+    let hash = hash.to_string();
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash).map_err(internal)?;
+        Ok(Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(internal)?
+}
+
+/// A hash of a password nobody knows, checked when the email is unknown so that a
+/// failed sign-in takes the same time whether or not the account exists.
+pub async fn dummy_verify(password: &str) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash = match DUMMY.get() {
+        Some(h) => h.clone(),
+        None => {
+            let Ok(p) = Password::parse("netlines-dummy-password") else {
+                return;
+            };
+            let Ok(h) = hash_password(&p).await else { return };
+            DUMMY.get_or_init(|| h).clone()
+        }
+    };
+    let _ = verify_password(password, &hash).await;
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Starts a session for `user` and returns the token to put in the cookie.
+pub async fn create_session(db: &impl ConnectionTrait, user: UserId) -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let now = now_ms();
+    session::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        user_id: Set(user.0),
+        created_at: Set(now),
+        expires_at: Set(now + SESSION_TTL_SECS * 1000),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(internal)?;
+    Ok(token)
+}
+
+/// The signed-in user behind a session token, if the session exists and has not expired.
+pub async fn user_for_token(db: &impl ConnectionTrait, token: &str) -> Result<Option<SessionUser>, AppError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let Some(s) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .one(db)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    if s.expires_at < now_ms() {
+        session::Entity::delete_by_id(s.id)
+            .exec(db)
+            .await
+            .map_err(internal)?;
+        return Ok(None);
+    }
+    let user = user::Entity::find_by_id(s.user_id)
+        .one(db)
+        .await
+        .map_err(internal)?;
+    Ok(user.map(|u| SessionUser {
+        id: UserId(u.id),
+        email: u.email,
+        name: u.name,
+    }))
+}
+
+/// Ends the session behind `token` (sign-out).
+pub async fn delete_session(db: &impl ConnectionTrait, token: &str) -> Result<(), AppError> {
+    session::Entity::delete_many()
+        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .exec(db)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// The user signed in on the current request, read from the session cookie in the
+/// request parts that leptos_axum provides to server functions and SSR.
+pub async fn current_user_from_context() -> Result<Option<SessionUser>, AppError> {
+    let state = leptos::prelude::use_context::<super::AppState>()
+        .ok_or_else(|| internal("AppState missing from context"))?;
+    let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
+        return Ok(None);
+    };
+    match super::http_util::cookie(&parts.headers, SESSION_COOKIE) {
+        Some(token) => user_for_token(&state.db, &token).await,
+        None => Ok(None),
+    }
+}
+
+/// Like [`current_user_from_context`], but signing in is required.
+pub async fn require_user() -> Result<SessionUser, AppError> {
+    current_user_from_context().await?.ok_or(AppError::Unauthorized)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn passwords_verify_only_against_their_own_hash() {
+        let p = Password::parse("correct horse").unwrap();
+        let h = hash_password(&p).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h).await.unwrap());
+        assert!(!verify_password("wrong horse", &h).await.unwrap());
+    }
+}

@@ -1,0 +1,111 @@
+//! Runtime configuration, read from the environment (see README "Configuration").
+
+use std::time::Duration;
+
+/// Default database: an SQLite file under `./data/`, created on first run.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/netlines.db?mode=rwc";
+
+/// Limits for failed sign-ins.
+#[derive(Clone, Debug)]
+pub struct LoginLimits {
+    /// Failed attempts allowed per email address within `window`.
+    pub per_email: u32,
+    /// Failed attempts allowed per client IP within `window`.
+    pub per_ip: u32,
+    pub window: Duration,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self {
+            per_email: 5,
+            per_ip: 20,
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Base URL used in links shown to users (e.g. `https://chat.example.com`), without a
+    /// trailing slash.
+    pub public_url: String,
+    pub login_limits: LoginLimits,
+}
+
+impl Config {
+    /// Reads `DATABASE_URL`, `NETLINES_PUBLIC_URL` (default `http://{site_addr}`),
+    /// `NETLINES_LOGIN_MAX_FAILURES_PER_EMAIL`, `NETLINES_LOGIN_MAX_FAILURES_PER_IP`.
+    pub fn from_env(site_addr: std::net::SocketAddr) -> Result<Self, String> {
+        let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
+        let public_url = match std::env::var("NETLINES_PUBLIC_URL") {
+            Ok(u) if !u.trim().is_empty() => u,
+            _ => format!("http://{site_addr}"),
+        };
+        let mut login_limits = LoginLimits::default();
+        if let Some(n) = env_u32("NETLINES_LOGIN_MAX_FAILURES_PER_EMAIL")? {
+            login_limits.per_email = n;
+        }
+        if let Some(n) = env_u32("NETLINES_LOGIN_MAX_FAILURES_PER_IP")? {
+            login_limits.per_ip = n;
+        }
+        Self::new(database_url, public_url, login_limits)
+    }
+
+    pub fn new(database_url: String, public_url: String, login_limits: LoginLimits) -> Result<Self, String> {
+        let parsed = url::Url::parse(public_url.trim())
+            .map_err(|e| format!("NETLINES_PUBLIC_URL is not a valid URL: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err("NETLINES_PUBLIC_URL must start with http:// or https://".into());
+        }
+        Ok(Self {
+            database_url,
+            public_url: public_url.trim().trim_end_matches('/').to_string(),
+            login_limits,
+        })
+    }
+
+    /// Cookies get the `Secure` attribute when the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+fn env_u32(key: &str) -> Result<Option<u32>, String> {
+    match std::env::var(key) {
+        Ok(v) => v
+            .trim()
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| format!("{key} must be a whole number, got {v:?}")),
+        Err(_) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_url_must_be_http_or_https_and_loses_its_trailing_slash() {
+        let c = Config::new(
+            "sqlite::memory:".into(),
+            "https://chat.example.com/".into(),
+            LoginLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(c.public_url, "https://chat.example.com");
+        assert!(c.secure_cookies());
+        let c = Config::new(
+            "sqlite::memory:".into(),
+            "http://127.0.0.1:3000".into(),
+            LoginLimits::default(),
+        )
+        .unwrap();
+        assert!(!c.secure_cookies());
+        assert!(Config::new("x".into(), "ftp://x".into(), LoginLimits::default()).is_err());
+        assert!(Config::new("x".into(), "not a url".into(), LoginLimits::default()).is_err());
+    }
+}

@@ -1,0 +1,94 @@
+//! Database connection: SQLite file by default, PostgreSQL by URL. Migrations run at start.
+
+use super::migration::Migrator;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+/// Connects, creating the SQLite file's folder when needed, and applies every pending
+/// migration.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
+    if let Some(path) = sqlite_file_path(url) {
+        if let Some(dir) = std::path::Path::new(&path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| DbErr::Custom(format!("cannot create folder {}: {e}", dir.display())))?;
+            }
+        }
+    }
+    let mut opts = ConnectOptions::new(url.to_string());
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        // SQLite allows one writer at a time; a small pool avoids lock thrashing.
+        opts.max_connections(8);
+    } else {
+        opts.max_connections(32);
+    }
+    let db = Database::connect(opts).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL is a property of the file, so one statement is enough; sqlx already turns
+        // on foreign keys and a busy timeout for every pooled connection.
+        db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
+    }
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// The file behind an `sqlite://path?…` URL, if it names a file (not `:memory:`).
+pub fn sqlite_file_path(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    if path.is_empty() || path.starts_with(":memory:") {
+        None
+    } else {
+        Some(path.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_path_is_read_from_the_url() {
+        assert_eq!(
+            sqlite_file_path("sqlite://data/netlines.db?mode=rwc").as_deref(),
+            Some("data/netlines.db")
+        );
+        assert_eq!(
+            sqlite_file_path("sqlite:///tmp/x.db").as_deref(),
+            Some("/tmp/x.db")
+        );
+        assert_eq!(sqlite_file_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_file_path("postgres://x/y"), None);
+    }
+}
+
+/// Starts a transaction that is going to write. On SQLite it takes the write lock at
+/// `BEGIN` (`BEGIN IMMEDIATE`), so concurrent check-then-write transactions queue up
+/// instead of failing on upgrade; on PostgreSQL callers add row locks
+/// ([`lock_account`]).
+pub async fn begin_write(
+    db: &impl sea_orm::TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Locks one account's row until the transaction ends (`SELECT … FOR UPDATE` on
+/// PostgreSQL; on SQLite the write transaction already serialises writers).
+pub async fn lock_account(txn: &sea_orm::DatabaseTransaction, account_id: i64) -> Result<(), DbErr> {
+    use sea_orm::{EntityTrait, QuerySelect};
+    super::entities::account::Entity::find_by_id(account_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! Schema migrations, written with SeaORM's schema helpers so one set serves SQLite and
+//! PostgreSQL. Applied at start by [`super::db::connect_and_migrate`].
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_identity;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_identity::Migration)]
+    }
+}

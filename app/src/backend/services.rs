@@ -1,0 +1,5 @@
+//! Business rules. Every function that touches tenant data takes the acting identity
+//! ([`accounts::Actor`]) and filters by its account.
+
+pub mod accounts;
+pub mod users;

@@ -1,0 +1,315 @@
+//! Accounts (tenants) and their memberships.
+
+use crate::api::{AccountSummary, MemberView};
+use crate::backend::db::{begin_write, lock_account};
+use crate::backend::entities::{account, membership, user};
+use crate::backend::{internal, now_ms};
+use crate::domain::{AccountId, AccountName, Email, Role, Slug, UserId};
+use crate::error::{AppError, Code, Field};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Set, SqlErr, TransactionTrait,
+};
+use std::collections::HashMap;
+
+/// Who is acting, in which account, with which role. Obtained only through
+/// [`actor`], which proves the membership.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user: UserId,
+    pub account: AccountId,
+    pub slug: Slug,
+    pub account_name: String,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+fn role_of(m: &membership::Model) -> Role {
+    Role::parse(&m.role).unwrap_or(Role::Employee)
+}
+
+/// Creates an account with `creator` as its first admin, in one transaction.
+pub async fn create(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction>),
+    creator: UserId,
+    name: &AccountName,
+    slug: &Slug,
+) -> Result<account::Model, AppError> {
+    let slug_taken = AppError::Conflict {
+        field: Field::Slug,
+        code: Code::SlugTaken,
+    };
+    if account::Entity::find()
+        .filter(account::Column::Slug.eq(slug.as_str()))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .is_some()
+    {
+        return Err(slug_taken);
+    }
+    let txn = begin_write(db).await.map_err(internal)?;
+    let now = now_ms();
+    let acc = account::ActiveModel {
+        name: Set(name.as_str().to_string()),
+        slug: Set(slug.as_str().to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => slug_taken.clone(),
+        _ => internal(e),
+    })?;
+    membership::ActiveModel {
+        account_id: Set(acc.id),
+        user_id: Set(creator.0),
+        role: Set(Role::Admin.as_str().to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+    Ok(acc)
+}
+
+/// Every account `user` works in, with their role, ordered by name (the Network page).
+pub async fn list_for_user(db: &impl ConnectionTrait, user: UserId) -> Result<Vec<AccountSummary>, AppError> {
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.0))
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let roles: HashMap<i64, Role> = memberships.iter().map(|m| (m.account_id, role_of(m))).collect();
+    let accounts = account::Entity::find()
+        .filter(account::Column::Id.is_in(roles.keys().copied().collect::<Vec<_>>()))
+        .order_by_asc(account::Column::Name)
+        .order_by_asc(account::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    Ok(accounts
+        .into_iter()
+        .map(|a| AccountSummary {
+            id: AccountId(a.id),
+            role: roles[&a.id],
+            name: a.name,
+            slug: a.slug,
+        })
+        .collect())
+}
+
+/// The acting identity of `user` in the account `slug`. A missing account and an
+/// account the user does not belong to give the same `NotFound`, so outsiders cannot
+/// probe which accounts exist.
+pub async fn actor(db: &impl ConnectionTrait, user: UserId, slug: &str) -> Result<Actor, AppError> {
+    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
+    let acc = account::Entity::find()
+        .filter(account::Column::Slug.eq(slug.as_str()))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let m = membership::Entity::find()
+        .filter(membership::Column::AccountId.eq(acc.id))
+        .filter(membership::Column::UserId.eq(user.0))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    Ok(Actor {
+        user,
+        account: AccountId(acc.id),
+        slug,
+        account_name: acc.name,
+        role: role_of(&m),
+    })
+}
+
+/// Members of the actor's account, admins first, then by name.
+pub async fn members(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<MemberView>, AppError> {
+    let ms = membership::Entity::find()
+        .filter(membership::Column::AccountId.eq(actor.account.0))
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let roles: HashMap<i64, Role> = ms.iter().map(|m| (m.user_id, role_of(m))).collect();
+    let users = user::Entity::find()
+        .filter(user::Column::Id.is_in(roles.keys().copied().collect::<Vec<_>>()))
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let mut out: Vec<MemberView> = users
+        .into_iter()
+        .map(|u| MemberView {
+            user_id: UserId(u.id),
+            role: roles[&u.id],
+            name: u.name,
+            email: u.email,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.role != Role::Admin, a.name.to_lowercase(), a.user_id).cmp(&(
+            b.role != Role::Admin,
+            b.name.to_lowercase(),
+            b.user_id,
+        ))
+    });
+    Ok(out)
+}
+
+/// Adds an existing user (by email) to the actor's account. Admins only.
+pub async fn add_member(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    email: &str,
+    role: Role,
+) -> Result<MemberView, AppError> {
+    actor.require_admin()?;
+    let email = Email::parse(email).map_err(|e| match e {
+        AppError::Invalid { code, .. } => AppError::Invalid {
+            field: Field::Member,
+            code,
+        },
+        other => other,
+    })?;
+    let u = super::users::find_by_email(db, &email)
+        .await?
+        .ok_or(AppError::Invalid {
+            field: Field::Member,
+            code: Code::UserUnknown,
+        })?;
+    let already = AppError::Conflict {
+        field: Field::Member,
+        code: Code::AlreadyMember,
+    };
+    let exists = membership::Entity::find()
+        .filter(membership::Column::AccountId.eq(actor.account.0))
+        .filter(membership::Column::UserId.eq(u.id))
+        .count(db)
+        .await
+        .map_err(internal)?;
+    if exists > 0 {
+        return Err(already);
+    }
+    membership::ActiveModel {
+        account_id: Set(actor.account.0),
+        user_id: Set(u.id),
+        role: Set(role.as_str().to_string()),
+        created_at: Set(now_ms()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => already.clone(),
+        _ => internal(e),
+    })?;
+    Ok(MemberView {
+        user_id: UserId(u.id),
+        name: u.name,
+        email: u.email,
+        role,
+    })
+}
+
+async fn target_membership(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    target: UserId,
+) -> Result<membership::Model, AppError> {
+    membership::Entity::find()
+        .filter(membership::Column::AccountId.eq(actor.account.0))
+        .filter(membership::Column::UserId.eq(target.0))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)
+}
+
+async fn admin_count(db: &impl ConnectionTrait, account: AccountId) -> Result<u64, AppError> {
+    membership::Entity::find()
+        .filter(membership::Column::AccountId.eq(account.0))
+        .filter(membership::Column::Role.eq(Role::Admin.as_str()))
+        .count(db)
+        .await
+        .map_err(internal)
+}
+
+/// Changes a member's role. Admins only; the last admin cannot be demoted. Checked and
+/// written in one transaction so two admins demoting each other cannot leave none.
+pub async fn change_role(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction>),
+    actor: &Actor,
+    target: UserId,
+    role: Role,
+) -> Result<(), AppError> {
+    actor.require_admin()?;
+    let txn = begin_write(db).await.map_err(internal)?;
+    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let m = target_membership(&txn, actor, target).await?;
+    if role_of(&m) == Role::Admin && role != Role::Admin && admin_count(&txn, actor.account).await? <= 1 {
+        return Err(AppError::Conflict {
+            field: Field::Role,
+            code: Code::LastAdmin,
+        });
+    }
+    let mut am: membership::ActiveModel = m.into();
+    am.role = Set(role.as_str().to_string());
+    am.update(&txn).await.map_err(internal)?;
+    txn.commit().await.map_err(internal)
+}
+
+/// Removes a member. Admins only; the last admin cannot be removed.
+pub async fn remove_member(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction>),
+    actor: &Actor,
+    target: UserId,
+) -> Result<(), AppError> {
+    actor.require_admin()?;
+    let txn = begin_write(db).await.map_err(internal)?;
+    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let m = target_membership(&txn, actor, target).await?;
+    if role_of(&m) == Role::Admin && admin_count(&txn, actor.account).await? <= 1 {
+        return Err(AppError::Conflict {
+            field: Field::Member,
+            code: Code::LastAdmin,
+        });
+    }
+    membership::Entity::delete_by_id(m.id)
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    txn.commit().await.map_err(internal)
+}
+
+/// The account as the server's operator sees it from the admin CLI: admin rights
+/// without being a member. Never reachable from the web.
+pub async fn system_actor(db: &impl ConnectionTrait, slug: &str) -> Result<Actor, AppError> {
+    let slug = Slug::parse(slug)?;
+    let acc = account::Entity::find()
+        .filter(account::Column::Slug.eq(slug.as_str()))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    Ok(Actor {
+        user: UserId(0),
+        account: AccountId(acc.id),
+        slug,
+        account_name: acc.name,
+        role: Role::Admin,
+    })
+}

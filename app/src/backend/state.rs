@@ -1,0 +1,35 @@
+//! The one shared state: given to axum handlers as `State` and to server functions
+//! and SSR through Leptos context.
+
+use super::config::Config;
+use super::ratelimit::FailureLimiter;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub login_failures: Arc<FailureLimiter>,
+}
+
+impl AppState {
+    pub fn new(leptos_options: LeptosOptions, db: DatabaseConnection, config: Config) -> Self {
+        let window = config.login_limits.window;
+        Self {
+            leptos_options,
+            db,
+            config: Arc::new(config),
+            login_failures: Arc::new(FailureLimiter::new(window)),
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,247 @@
+//! The one error type that crosses the wire between server and browser.
+//!
+//! Internal details never travel: the server logs them and sends `Internal`.
+//! Every variant maps to a message in the user's language through [`crate::i18n`].
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// The form field an error belongs to, so the page can show it next to that field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Email,
+    Password,
+    Name,
+    AccountName,
+    Slug,
+    Role,
+    Member,
+    Language,
+}
+
+impl Field {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Email => "email",
+            Field::Password => "password",
+            Field::Name => "name",
+            Field::AccountName => "account_name",
+            Field::Slug => "slug",
+            Field::Role => "role",
+            Field::Member => "member",
+            Field::Language => "language",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Field::Email,
+            Field::Password,
+            Field::Name,
+            Field::AccountName,
+            Field::Slug,
+            Field::Role,
+            Field::Member,
+            Field::Language,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == s)
+    }
+}
+
+/// Why something was refused. Each code has a sentence in every UI language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    Required,
+    TooLong,
+    ControlChars,
+    EmailFormat,
+    EmailTaken,
+    PasswordTooShort,
+    SlugChars,
+    SlugLength,
+    SlugTaken,
+    RoleUnknown,
+    UserUnknown,
+    AlreadyMember,
+    LastAdmin,
+    BadCredentials,
+    TooManyAttempts,
+    SignInRequired,
+    Forbidden,
+    NotFound,
+    Internal,
+}
+
+impl Code {
+    pub const ALL: [Code; 19] = [
+        Code::Required,
+        Code::TooLong,
+        Code::ControlChars,
+        Code::EmailFormat,
+        Code::EmailTaken,
+        Code::PasswordTooShort,
+        Code::SlugChars,
+        Code::SlugLength,
+        Code::SlugTaken,
+        Code::RoleUnknown,
+        Code::UserUnknown,
+        Code::AlreadyMember,
+        Code::LastAdmin,
+        Code::BadCredentials,
+        Code::TooManyAttempts,
+        Code::SignInRequired,
+        Code::Forbidden,
+        Code::NotFound,
+        Code::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Required => "required",
+            Code::TooLong => "too_long",
+            Code::ControlChars => "control_chars",
+            Code::EmailFormat => "email_format",
+            Code::EmailTaken => "email_taken",
+            Code::PasswordTooShort => "password_too_short",
+            Code::SlugChars => "slug_chars",
+            Code::SlugLength => "slug_length",
+            Code::SlugTaken => "slug_taken",
+            Code::RoleUnknown => "role_unknown",
+            Code::UserUnknown => "user_unknown",
+            Code::AlreadyMember => "already_member",
+            Code::LastAdmin => "last_admin",
+            Code::BadCredentials => "bad_credentials",
+            Code::TooManyAttempts => "too_many_attempts",
+            Code::SignInRequired => "sign_in_required",
+            Code::Forbidden => "forbidden",
+            Code::NotFound => "not_found",
+            Code::Internal => "internal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Code::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Errors of every service, server function and form endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// No valid session: the user must sign in.
+    #[error("sign-in required")]
+    Unauthorized,
+    /// Signed in, but the actor's role does not allow this.
+    #[error("forbidden")]
+    Forbidden,
+    /// The thing does not exist, or the actor may not know that it exists.
+    #[error("not found")]
+    NotFound,
+    /// A field's value breaks a rule; nothing was written.
+    #[error("invalid {field:?}: {code:?}")]
+    Invalid { field: Field, code: Code },
+    /// The value collides with existing data (e.g. a unique email or slug).
+    #[error("conflict on {field:?}: {code:?}")]
+    Conflict { field: Field, code: Code },
+    /// A rate or capacity limit was hit; retry after the given number of seconds.
+    #[error("limit: {code:?}, retry after {retry_after_secs}s")]
+    Limit { code: Code, retry_after_secs: u64 },
+    /// Something broke on the server; the details are in the server log only.
+    #[error("internal error")]
+    Internal,
+    /// The server function transport failed (network, serialisation).
+    #[error("transport: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The field the error belongs to, if any.
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            AppError::Invalid { field, .. } | AppError::Conflict { field, .. } => Some(*field),
+            _ => None,
+        }
+    }
+
+    /// The reason code used to pick the translated message.
+    pub fn code(&self) -> Code {
+        match self {
+            AppError::Unauthorized => Code::SignInRequired,
+            AppError::Forbidden => Code::Forbidden,
+            AppError::NotFound => Code::NotFound,
+            AppError::Invalid { code, .. }
+            | AppError::Conflict { code, .. }
+            | AppError::Limit { code, .. } => *code,
+            AppError::Internal | AppError::Transport(_) => Code::Internal,
+        }
+    }
+
+    /// The HTTP status that fits the error.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthorized => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Invalid { .. } => 422,
+            AppError::Conflict { .. } => 409,
+            AppError::Limit { .. } => 429,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_fields_round_trip_through_their_names() {
+        for c in Code::ALL {
+            assert_eq!(Code::parse(c.as_str()), Some(c));
+        }
+        for f in [Field::Email, Field::Slug, Field::Member] {
+            assert_eq!(Field::parse(f.as_str()), Some(f));
+        }
+        assert_eq!(Code::parse("nope"), None);
+    }
+
+    #[test]
+    fn errors_map_to_http_statuses() {
+        assert_eq!(AppError::Unauthorized.status(), 401);
+        assert_eq!(
+            AppError::Invalid {
+                field: Field::Slug,
+                code: Code::SlugChars
+            }
+            .status(),
+            422
+        );
+        assert_eq!(
+            AppError::Conflict {
+                field: Field::Email,
+                code: Code::EmailTaken
+            }
+            .status(),
+            409
+        );
+        assert_eq!(
+            AppError::Limit {
+                code: Code::TooManyAttempts,
+                retry_after_secs: 5
+            }
+            .status(),
+            429
+        );
+    }
+}

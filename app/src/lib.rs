@@ -1,0 +1,63 @@
+//! Netlines: the shared application crate (domain, wire types, pages, server functions).
+//!
+//! Server-only code lives in [`backend`] behind the `ssr` feature; the browser build
+//! (`hydrate`) gets the same pages and calls the server functions over HTTP.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod ui;
+pub mod util;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = ui::detect_lang();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application root: language, session and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    ui::provide_lang();
+    // Marks the page once the WebAssembly client has taken over (the browser tests
+    // wait for it; it also proves hydration did not panic).
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/netlines.css" />
+        <ui::AppRoutes />
+    }
+}

@@ -1,0 +1,89 @@
+//! Pages and components. Components stay thin: rules live in `domain`, `api` and the
+//! backend services; here we read signals and render.
+
+pub mod form;
+pub mod layout;
+pub mod pages;
+
+use crate::i18n::{t, Lang, K};
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The UI language of this request (server) or page (browser).
+pub fn detect_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(parts) = use_context::<http::request::Parts>() {
+            let cookie = crate::backend::http_util::cookie(&parts.headers, Lang::COOKIE);
+            let accept = parts
+                .headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok());
+            return Lang::negotiate(cookie.as_deref(), accept);
+        }
+        Lang::En
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        // The server wrote the negotiated language on <html lang>.
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.get_attribute("lang"))
+            .and_then(|c| Lang::from_code(&c))
+            .unwrap_or_default()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Lang::En
+    }
+}
+
+/// Puts the UI language into context for every component below.
+pub fn provide_lang() {
+    provide_context(detect_lang());
+}
+
+/// The UI language from context.
+pub fn use_lang() -> Lang {
+    use_context::<Lang>().unwrap_or_default()
+}
+
+/// Shorthand: the message `key` in the current UI language.
+pub fn tr(key: K) -> &'static str {
+    t(use_lang(), key)
+}
+
+/// Sets the HTTP status of the page being rendered on the server (e.g. 404).
+pub fn set_status(_code: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(res), Ok(code)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(_code),
+    ) {
+        res.set_status(code);
+    }
+}
+
+/// The router with every page. All pages render fully on the server (`Async`), so they
+/// work without JavaScript and hydrate afterwards.
+#[component]
+pub fn AppRoutes() -> impl IntoView {
+    view! {
+        <Router>
+            <a class="skip" href="#main">{tr(K::SkipToContent)}</a>
+            <layout::Header />
+            <main id="main">
+                <Routes fallback=|| view! { <pages::NotFound /> }>
+                    <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=pages::auth::RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=pages::auth::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/network") view=pages::network::NetworkPage ssr=SsrMode::Async />
+                    <Route path=path!("/accounts/new") view=pages::accounts::NewAccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug") view=pages::accounts::AccountHomePage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

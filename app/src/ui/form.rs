@@ -1,0 +1,95 @@
+//! Form building blocks: labelled fields with their error next to them, and reading the
+//! outcome of a form post from the query string (`?error=…&field=…`, `?ok=…`).
+
+use crate::error::{Code, Field};
+use crate::i18n::{error_key, K};
+use crate::ui::tr;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// An error reported by a form endpoint through the redirect's query string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FormError {
+    pub field: Option<Field>,
+    pub code: Code,
+}
+
+impl FormError {
+    /// The translated message for the field `f`, if the error belongs to it.
+    pub fn for_field(this: Option<FormError>, f: Field) -> Option<&'static str> {
+        this.filter(|e| e.field == Some(f)).map(|e| tr(error_key(e.code)))
+    }
+}
+
+/// Reads `error` and `field` from the page's query string.
+pub fn query_error() -> Option<FormError> {
+    let q = use_query_map().get_untracked();
+    let code = Code::parse(&q.get("error")?)?;
+    let field = q.get("field").and_then(|f| Field::parse(&f));
+    Some(FormError { field, code })
+}
+
+/// Reads a plain value (for re-filling a form after an error).
+pub fn query_value(key: &str) -> String {
+    use_query_map().get_untracked().get(key).unwrap_or_default()
+}
+
+/// A labelled input with an optional hint and an error shown next to it.
+#[component]
+pub fn TextField(
+    id: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(default = None)] hint: Option<&'static str>,
+    #[prop(default = None)] error: Option<&'static str>,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] maxlength: Option<usize>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described = [hint.map(|_| hint_id.clone()), error.map(|_| error_id.clone())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    view! {
+        <div class="field" class:has-error=error.is_some()>
+            <label for=id>{label}</label>
+            <input
+                id=id
+                name=id
+                type=kind
+                value=value
+                required=true
+                autocomplete=autocomplete
+                maxlength=maxlength.map(|m| m.to_string())
+                aria-invalid=if error.is_some() { "true" } else { "false" }
+                aria-describedby=(!described.is_empty()).then_some(described)
+            />
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            {error.map(|e| view! { <p class="error" id=error_id>{e}</p> })}
+        </div>
+    }
+}
+
+/// A form-level message: an error (`role=alert`) or a confirmation (`role=status`).
+#[component]
+pub fn Notice(
+    #[prop(default = None)] error: Option<&'static str>,
+    #[prop(default = None)] ok: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        {error.map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
+        {ok.map(|m| view! { <p class="notice notice-ok" role="status">{m}</p> })}
+    }
+}
+
+/// The message for an error that belongs to no field shown on the form.
+pub fn general_error(err: Option<FormError>, shown_fields: &[Field]) -> Option<&'static str> {
+    let e = err?;
+    match e.field {
+        Some(f) if shown_fields.contains(&f) => Some(tr(K::FormHasErrors)),
+        _ => Some(tr(error_key(e.code))),
+    }
+}

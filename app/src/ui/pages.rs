@@ -1,0 +1,33 @@
+//! One module per area.
+
+pub mod accounts;
+pub mod auth;
+pub mod home;
+pub mod network;
+
+use crate::i18n::K;
+use crate::ui::{set_status, tr};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Shown for unknown addresses and for things the viewer may not see (status 404).
+#[component]
+pub fn NotFound() -> impl IntoView {
+    set_status(404);
+    view! {
+        <Title text=tr(K::NotFoundTitle) />
+        <section class="card narrow">
+            <h1>{tr(K::NotFoundTitle)}</h1>
+            <p>{tr(K::NotFoundText)}</p>
+            <p><a href="/network">{tr(K::BackToNetwork)}</a></p>
+        </section>
+    }
+}
+
+/// Sends a signed-out visitor to the sign-in page and back here afterwards.
+#[component]
+pub fn SignInRedirect() -> impl IntoView {
+    let next = crate::ui::layout::current_path();
+    let to = crate::util::with_query("/login", &[("next", &next)]);
+    view! { <leptos_router::components::Redirect path=to /> }
+}

@@ -1,0 +1,42 @@
+//! Small helpers shared by both sides.
+
+/// Percent-encodes a query-string component (RFC 3986 unreserved characters stay).
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Builds `path?k=v&…`, encoding each value and skipping empty ones.
+pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+    let q: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode_component(v)))
+        .collect();
+    if q.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", q.join("&"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_encoded_and_empty_ones_dropped() {
+        assert_eq!(encode_component("a b&c/ż"), "a%20b%26c%2F%C5%BC");
+        assert_eq!(
+            with_query("/login", &[("next", "/a/x?y=1"), ("email", "")]),
+            "/login?next=%2Fa%2Fx%3Fy%3D1"
+        );
+        assert_eq!(with_query("/x", &[]), "/x");
+    }
+}

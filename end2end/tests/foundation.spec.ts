@@ -1,0 +1,156 @@
+import { test, expect } from '@playwright/test';
+import { createAccount, hydrated, newContext, PASSWORD, register, signIn, uniq, watchConsole } from './helpers';
+
+test('a new user registers, creates an account and sees it on the Network page', async ({ page }) => {
+  const errors = watchConsole(page);
+  const id = uniq();
+  await register(page, `ada-${id}@example.com`, 'Ada Lovelace');
+  await expect(page).toHaveURL(/\/network$/);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Network' })).toBeVisible();
+  await expect(page.getByText('You do not work in any account yet.')).toBeVisible();
+  await expect(page.getByText('Signed in as')).toContainText('Ada Lovelace');
+
+  await createAccount(page, `Analytical Engines ${id}`, `engines-${id}`);
+  await expect(page).toHaveURL(new RegExp(`/a/engines-${id}`));
+  await expect(page.getByRole('status')).toHaveText('Account created. You are its admin.');
+  await expect(page.getByRole('heading', { name: `Analytical Engines ${id}` })).toBeVisible();
+
+  await page.getByRole('link', { name: 'Network' }).click();
+  const row = page.getByRole('row', { name: new RegExp(`Analytical Engines ${id}`) });
+  await expect(row).toBeVisible();
+  await expect(row.getByRole('cell', { name: 'Admin' })).toBeVisible();
+  await row.getByRole('link', { name: `Analytical Engines ${id}` }).click();
+  await expect(page).toHaveURL(new RegExp(`/a/engines-${id}$`));
+  await page.screenshot({ path: 'test-results/screens/account-home.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test('an admin adds a second user as operator, who then sees the account', async ({ browser }) => {
+  const id = uniq();
+  const adminCtx = await newContext(browser);
+  const opCtx = await newContext(browser);
+  const admin = await adminCtx.newPage();
+  const op = await opCtx.newPage();
+  const errors = [...watchConsole(admin)];
+
+  await register(op, `olek-${id}@example.com`, 'Olek Operator');
+  await expect(op.getByText('You do not work in any account yet.')).toBeVisible();
+
+  await register(admin, `anna-${id}@example.com`, 'Anna Admin');
+  await createAccount(admin, `Acme ${id}`, `acme-${id}`);
+  await hydrated(admin);
+  await admin.getByLabel('Email of the member').fill(`OLEK-${id}@example.com`);
+  await admin.getByLabel('Role', { exact: true }).selectOption('operator');
+  await admin.getByRole('button', { name: 'Add member' }).click();
+  await expect(admin.getByRole('status')).toHaveText('Member added.');
+  const row = admin.getByRole('row', { name: /Olek Operator/ });
+  await expect(row.getByLabel('Role of Olek Operator')).toHaveValue('operator');
+
+  await op.reload();
+  const opRow = op.getByRole('row', { name: new RegExp(`Acme ${id}`) });
+  await expect(opRow.getByRole('cell', { name: 'Operator' })).toBeVisible();
+  await opRow.getByRole('link', { name: `Acme ${id}` }).click();
+  // An operator sees the members but cannot manage them.
+  await expect(op.getByRole('heading', { name: 'Members' })).toBeVisible();
+  await expect(op.getByRole('button', { name: 'Add member' })).toHaveCount(0);
+
+  // Adding someone who has no identity explains why, next to the field.
+  await admin.getByLabel('Email of the member').fill(`nobody-${id}@example.com`);
+  await admin.getByRole('button', { name: 'Add member' }).click();
+  await expect(admin.getByText('No network identity uses this email.')).toBeVisible();
+  await expect(admin.getByLabel('Email of the member')).toHaveAttribute('aria-invalid', 'true');
+  expect(errors).toEqual([]);
+  await adminCtx.close();
+  await opCtx.close();
+});
+
+test('a wrong password shows a clear error and keeps the email', async ({ page }) => {
+  const id = uniq();
+  await register(page, `wrong-${id}@example.com`, 'Wanda');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, `wrong-${id}@example.com`, 'not the password');
+  await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
+  await expect(page.getByLabel('Email', { exact: true })).toHaveValue(`wrong-${id}@example.com`);
+  await expect(page.getByRole('link', { name: 'Network' })).toHaveCount(0);
+});
+
+test('sign-in works with JavaScript disabled and returns to where the user came from', async ({ browser }) => {
+  const id = uniq();
+  const setup = await newContext(browser);
+  const p = await setup.newPage();
+  await register(p, `nojs-${id}@example.com`, 'Noah NoJS');
+  await createAccount(p, `Static ${id}`, `static-${id}`);
+  await setup.close();
+
+  const ctx = await newContext(browser, { javaScriptEnabled: false });
+  const page = await ctx.newPage();
+  await page.goto(`/a/static-${id}`);
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await expect(page.getByText('Sign in to continue.')).toBeVisible();
+  await page.getByLabel('Email', { exact: true }).fill(`nojs-${id}@example.com`);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(new RegExp(`/a/static-${id}$`));
+  await expect(page.getByRole('heading', { name: `Static ${id}` })).toBeVisible();
+  await page.getByRole('link', { name: 'Network' }).click();
+  await expect(page.getByRole('link', { name: `Static ${id}` })).toBeVisible();
+  await ctx.close();
+});
+
+test('bad input is explained next to the field and nothing is created', async ({ page }) => {
+  const id = uniq();
+  await page.goto('/register');
+  await page.getByLabel('Email', { exact: true }).fill(`short-${id}@example.com`);
+  await page.getByLabel('Name', { exact: true }).fill('Shorty');
+  await page.getByLabel('Password', { exact: true }).fill('1234567');
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect(page.getByText('The password must have at least 8 characters.')).toBeVisible();
+  await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Shorty');
+  // Nothing was created: signing in with that email fails.
+  await signIn(page, `short-${id}@example.com`, '1234567');
+  await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
+
+  await register(page, `dup-${id}@example.com`, 'First');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await register(page, `DUP-${id}@example.com`, 'Second');
+  await expect(page.getByText('An identity with this email already exists.')).toBeVisible();
+
+  await signIn(page, `dup-${id}@example.com`);
+  await page.getByRole('link', { name: 'New account' }).click();
+  await page.getByLabel('Account name').fill('Bad Slug Inc');
+  await page.getByLabel('Slug (used in addresses)').fill('Bad Slug!');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByText('Use only lowercase letters a–z, digits 0–9 and hyphens.')).toBeVisible();
+  await expect(page.getByLabel('Account name')).toHaveValue('Bad Slug Inc');
+  await page.getByRole('link', { name: 'Network' }).click();
+  await expect(page.getByText('You do not work in any account yet.')).toBeVisible();
+});
+
+test('the language switcher shows Polish and remembers it', async ({ page }) => {
+  const id = uniq();
+  await register(page, `pl-${id}@example.com`, 'Zofia');
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Polski' }).click();
+  await expect(page.getByRole('heading', { name: 'Sieć' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'pl');
+  await page.reload();
+  await expect(page.getByText('Nie pracujesz jeszcze w żadnym koncie.')).toBeVisible();
+  await page.getByRole('link', { name: 'Nowe konto' }).click();
+  await expect(page.getByLabel('Nazwa konta')).toBeVisible();
+  await page.getByRole('button', { name: 'Utwórz konto' }).click();
+  await expect(page.getByText('To pole jest wymagane.').first()).toBeVisible();
+  await page.screenshot({ path: 'test-results/screens/new-account-pl.png', fullPage: true });
+  await page.getByRole('button', { name: 'English' }).click();
+  await expect(page.getByRole('heading', { name: 'Create an account' })).toBeVisible();
+});
+
+test('the browser language is used when nothing was chosen', async ({ browser }) => {
+  const ctx = await newContext(browser, { locale: 'pl-PL' });
+  const page = await ctx.newPage();
+  await page.goto('/login');
+  await expect(page.getByRole('heading', { name: 'Logowanie' })).toBeVisible();
+  await expect(page.getByLabel('Hasło')).toBeVisible();
+  await ctx.close();
+});

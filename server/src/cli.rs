@@ -1,0 +1,332 @@
+//! Command line: `serve` (default) and the admin commands.
+
+use crate::{leptos_options_from_env, shutdown_signal, Application};
+use app::backend::db::connect_and_migrate;
+use app::backend::services::{accounts, users};
+use app::backend::Config;
+use app::domain::{AccountName, DisplayName, Email, Password, Role, Slug};
+use app::error::AppError;
+use app::i18n::{error_key, t, Lang};
+use clap::{Parser, Subcommand};
+use sea_orm::DatabaseConnection;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "netlines",
+    version,
+    about = "Netlines: contact centers that talk to each other"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Manage network identities.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage accounts.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Manage account members.
+    Member {
+        #[command(subcommand)]
+        command: MemberCommand,
+    },
+    /// Seed two demo accounts with an admin, two operators and an employee each, and
+    /// print their credentials. Safe to run again.
+    Demo,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create a user.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        password: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AccountCommand {
+    /// Create an account with an existing user as its admin.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        slug: String,
+        /// Email of the existing user who becomes the admin.
+        #[arg(long)]
+        admin: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum MemberCommand {
+    /// Add an existing user to an account.
+    Add {
+        /// The account's slug.
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        email: String,
+        /// admin, operator or employee.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+/// Parses the command line and runs it; errors go to stderr with a non-zero exit.
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match execute(cli.command.unwrap_or(Command::Serve)).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let json = std::env::var("NETLINES_LOG_FORMAT")
+        .map(|v| v == "json")
+        .unwrap_or(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// An error as one English sentence for the terminal.
+fn describe(e: &AppError) -> String {
+    let reason = t(Lang::En, error_key(e.code()));
+    match e.field() {
+        Some(f) => format!("{}: {reason}", f.as_str()),
+        None => reason.to_string(),
+    }
+}
+
+fn config() -> Result<(leptos::config::LeptosOptions, Config), String> {
+    let opts = leptos_options_from_env().map_err(|e| e.to_string())?;
+    let config = Config::from_env(opts.site_addr)?;
+    Ok((opts, config))
+}
+
+async fn database() -> Result<DatabaseConnection, String> {
+    let (_, config) = config()?;
+    connect_and_migrate(&config.database_url)
+        .await
+        .map_err(|e| format!("database: {e}"))
+}
+
+async fn execute(cmd: Command) -> Result<(), String> {
+    match cmd {
+        Command::Serve => serve().await,
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    password,
+                },
+        } => {
+            let db = database().await?;
+            let u = create_user(&db, &email, &name, &password).await?;
+            println!("created user {} <{}> (id {})", u.name, u.email, u.id);
+            Ok(())
+        }
+        Command::Account {
+            command: AccountCommand::Create { name, slug, admin },
+        } => {
+            let db = database().await?;
+            let acc = create_account(&db, &name, &slug, &admin).await?;
+            println!(
+                "created account {} (/a/{}) with admin {admin}",
+                acc.name, acc.slug
+            );
+            Ok(())
+        }
+        Command::Member {
+            command: MemberCommand::Add { account, email, role },
+        } => {
+            let db = database().await?;
+            add_member(&db, &account, &email, &role).await?;
+            println!("added {email} to {account} as {role}");
+            Ok(())
+        }
+        Command::Demo => demo().await,
+    }
+}
+
+async fn serve() -> Result<(), String> {
+    let (opts, config) = config()?;
+    let public_url = config.public_url.clone();
+    let app = Application::build(opts, config)
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(port = app.port(), %public_url, "Netlines is listening");
+    println!("Netlines is listening on {public_url}");
+    app.run_until_stopped(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn create_user(
+    db: &DatabaseConnection,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> Result<app::backend::entities::user::Model, String> {
+    let run = async {
+        let email = Email::parse(email)?;
+        let name = DisplayName::parse(name)?;
+        let password = Password::parse(password)?;
+        users::register(db, &email, &name, &password).await
+    };
+    run.await.map_err(|e| match e {
+        AppError::Conflict { .. } => format!("a user with email {email} already exists"),
+        e => describe(&e),
+    })
+}
+
+async fn create_account(
+    db: &DatabaseConnection,
+    name: &str,
+    slug: &str,
+    admin: &str,
+) -> Result<app::backend::entities::account::Model, String> {
+    let name = AccountName::parse(name).map_err(|e| describe(&e))?;
+    let slug = Slug::parse(slug).map_err(|e| describe(&e))?;
+    let email = Email::parse(admin).map_err(|e| format!("--admin: {}", describe(&e)))?;
+    let user = users::find_by_email(db, &email)
+        .await
+        .map_err(|e| describe(&e))?
+        .ok_or_else(|| format!("no user with email {admin}; create it first with `netlines user create`"))?;
+    accounts::create(db, app::domain::UserId(user.id), &name, &slug)
+        .await
+        .map_err(|e| match e {
+            AppError::Conflict { .. } => format!("an account with slug {slug} already exists"),
+            e => describe(&e),
+        })
+}
+
+async fn add_member(db: &DatabaseConnection, account: &str, email: &str, role: &str) -> Result<(), String> {
+    let role = Role::parse(role).map_err(|e| describe(&e))?;
+    let actor = accounts::system_actor(db, account).await.map_err(|e| match e {
+        AppError::NotFound => format!("no account with slug {account}"),
+        e => describe(&e),
+    })?;
+    accounts::add_member(db, &actor, email, role)
+        .await
+        .map_err(|e| match e {
+            AppError::Invalid {
+                code: app::error::Code::UserUnknown,
+                ..
+            } => format!("no user with email {email}"),
+            AppError::Conflict { .. } => format!("{email} is already a member of {account}"),
+            e => describe(&e),
+        })?;
+    Ok(())
+}
+
+/// The password every demo user gets. Demo data is for trying Netlines out locally.
+pub const DEMO_PASSWORD: &str = "netlines-demo";
+
+async fn demo() -> Result<(), String> {
+    let db = database().await?;
+    let (_, config) = config()?;
+    let plan: [(&str, &str, [(&str, &str, Role); 4]); 2] = [
+        (
+            "Acme Logistics",
+            "acme",
+            [
+                ("anna.admin@acme.test", "Anna Nowak", Role::Admin),
+                ("olek.operator@acme.test", "Olek Kowalski", Role::Operator),
+                ("ola.operator@acme.test", "Ola Wiśniewska", Role::Operator),
+                ("emil.employee@acme.test", "Emil Zieliński", Role::Employee),
+            ],
+        ),
+        (
+            "Borealis Studio",
+            "borealis",
+            [
+                ("bruno.admin@borealis.test", "Bruno Admin", Role::Admin),
+                ("bea.operator@borealis.test", "Bea Operator", Role::Operator),
+                ("ben.operator@borealis.test", "Ben Operator", Role::Operator),
+                ("cleo.customer@borealis.test", "Cleo Customer", Role::Employee),
+            ],
+        ),
+    ];
+    println!("Demo data (for trying Netlines locally; do not use on a public server)");
+    println!(
+        "Sign in at {}/login — every demo password is: {DEMO_PASSWORD}",
+        config.public_url
+    );
+    for (acc_name, slug, people) in plan {
+        for (email, name, _) in &people {
+            let e = Email::parse(email).map_err(|e| describe(&e))?;
+            if users::find_by_email(&db, &e)
+                .await
+                .map_err(|e| describe(&e))?
+                .is_none()
+            {
+                create_user(&db, email, name, DEMO_PASSWORD).await?;
+            }
+        }
+        let (admin_email, _, _) = people[0];
+        match create_account(&db, acc_name, slug, admin_email).await {
+            Ok(_) => {}
+            Err(e) if e.contains("already exists") => {}
+            Err(e) => return Err(e),
+        }
+        let actor = accounts::system_actor(&db, slug)
+            .await
+            .map_err(|e| describe(&e))?;
+        for (email, _, role) in people.iter().skip(1) {
+            match accounts::add_member(&db, &actor, email, *role).await {
+                Ok(_) | Err(AppError::Conflict { .. }) => {}
+                Err(e) => return Err(describe(&e)),
+            }
+        }
+        println!();
+        println!("{acc_name}  ({}/a/{slug})", config.public_url);
+        for (email, name, role) in &people {
+            println!("  {:<9} {:<16} {email}", role.as_str(), name);
+        }
+    }
+    // Cleo works in Borealis and is also an employee of Acme: her Network page shows
+    // two accounts, as a person working with several organisations would see it.
+    let acme = accounts::system_actor(&db, "acme")
+        .await
+        .map_err(|e| describe(&e))?;
+    match accounts::add_member(&db, &acme, "cleo.customer@borealis.test", Role::Employee).await {
+        Ok(_) | Err(AppError::Conflict { .. }) => {}
+        Err(e) => return Err(describe(&e)),
+    }
+    println!();
+    println!("cleo.customer@borealis.test also works in Acme Logistics (employee).");
+    Ok(())
+}

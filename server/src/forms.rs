@@ -1,0 +1,347 @@
+//! Form endpoints (POST, then redirect: the Post/Redirect/Get pattern).
+//!
+//! They serve the plain HTML forms of the pages, so every form works with JavaScript
+//! disabled. Success redirects to the next page (`?ok=…` for a confirmation); failure
+//! redirects back to the form with `?error=CODE&field=FIELD` and the typed values
+//! (never passwords), and writes nothing.
+
+use app::api::SessionUser;
+use app::backend::auth::{create_session, delete_session, user_for_token, SESSION_COOKIE, SESSION_TTL_SECS};
+use app::backend::http_util::{cookie, set_cookie};
+use app::backend::services::{accounts, users};
+use app::backend::AppState;
+use app::domain::{safe_next, AccountName, DisplayName, Email, Password, Role, Slug, UserId};
+use app::error::{AppError, Code};
+use app::i18n::Lang;
+use app::util::with_query;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// 303 See Other to `to`, optionally setting a cookie.
+fn see_other(to: &str, cookie: Option<String>) -> Response {
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    if let Some(c) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+/// Redirects back to `path` with the error and the values to re-fill.
+fn back_with_error(path: &str, err: &AppError, keep: &[(&str, &str)]) -> Response {
+    let mut pairs: Vec<(&str, &str)> = vec![("error", err.code().as_str())];
+    if let Some(f) = err.field() {
+        pairs.push(("field", f.as_str()));
+    }
+    pairs.extend_from_slice(keep);
+    see_other(&with_query(path, &pairs), None)
+}
+
+async fn session_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, AppError> {
+    match cookie(headers, SESSION_COOKIE) {
+        Some(token) => user_for_token(&state.db, &token).await,
+        None => Ok(None),
+    }
+}
+
+fn session_cookie(state: &AppState, token: &str) -> String {
+    set_cookie(
+        SESSION_COOKIE,
+        token,
+        SESSION_TTL_SECS,
+        true,
+        state.config.secure_cookies(),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /auth/login`. Failed attempts are limited per email and per client IP.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(Some(&f.next));
+    let back = |e: &AppError| back_with_error("/login", e, &[("email", f.email.trim()), ("next", &next)]);
+    let limits = &state.config.login_limits;
+    let email_key = format!("email:{}", f.email.trim().to_lowercase());
+    let ip_key = format!("ip:{}", addr.ip());
+    let blocked = state
+        .login_failures
+        .blocked_for(&email_key, limits.per_email)
+        .or_else(|| state.login_failures.blocked_for(&ip_key, limits.per_ip));
+    if let Some(secs) = blocked {
+        tracing::warn!(ip = %addr.ip(), retry_after = secs, "sign-in rate limited");
+        return back(&AppError::Limit {
+            code: Code::TooManyAttempts,
+            retry_after_secs: secs,
+        });
+    }
+    match users::authenticate(&state.db, &f.email, &f.password).await {
+        Ok(user) => {
+            state.login_failures.reset(&email_key);
+            match create_session(&state.db, UserId(user.id)).await {
+                Ok(token) => {
+                    tracing::info!(user_id = user.id, "signed in");
+                    see_other(&next, Some(session_cookie(&state, &token)))
+                }
+                Err(e) => back(&e),
+            }
+        }
+        Err(e) => {
+            if matches!(e, AppError::Invalid { .. }) {
+                state.login_failures.record_failure(&email_key);
+                state.login_failures.record_failure(&ip_key);
+                tracing::info!(ip = %addr.ip(), "failed sign-in");
+            }
+            back(&e)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /auth/register`: creates the identity and signs it in.
+pub async fn register(State(state): State<AppState>, Form(f): Form<RegisterForm>) -> Response {
+    let next = safe_next(Some(&f.next));
+    let result = async {
+        let email = Email::parse(&f.email)?;
+        let name = DisplayName::parse(&f.name)?;
+        let password = Password::parse(&f.password)?;
+        let user = users::register(&state.db, &email, &name, &password).await?;
+        create_session(&state.db, UserId(user.id)).await
+    }
+    .await;
+    match result {
+        Ok(token) => see_other(&next, Some(session_cookie(&state, &token))),
+        Err(e) => back_with_error(
+            "/register",
+            &e,
+            &[
+                ("email", f.email.trim()),
+                ("name", f.name.trim()),
+                ("next", &next),
+            ],
+        ),
+    }
+}
+
+/// `POST /auth/logout`: ends the session and clears the cookie.
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        if let Err(e) = delete_session(&state.db, &token).await {
+            tracing::error!(error = %e, "sign-out failed");
+        }
+    }
+    see_other(
+        "/",
+        Some(set_cookie(
+            SESSION_COOKIE,
+            "",
+            0,
+            true,
+            state.config.secure_cookies(),
+        )),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LangForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /lang`: remembers the chosen UI language for a year.
+pub async fn set_lang(State(state): State<AppState>, Form(f): Form<LangForm>) -> Response {
+    let next = if f.next.is_empty() {
+        "/".to_string()
+    } else {
+        safe_next(Some(&f.next))
+    };
+    match Lang::from_code(&f.lang) {
+        Some(lang) => see_other(
+            &next,
+            Some(set_cookie(
+                Lang::COOKIE,
+                lang.code(),
+                365 * 24 * 3600,
+                false,
+                state.config.secure_cookies(),
+            )),
+        ),
+        None => see_other(&next, None),
+    }
+}
+
+/// Signed-in user or a redirect to the sign-in page that comes back to `back_to`.
+async fn require_user(state: &AppState, headers: &HeaderMap, back_to: &str) -> Result<SessionUser, Response> {
+    match session_user(state, headers).await {
+        Ok(Some(u)) => Ok(u),
+        Ok(None) => Err(see_other(&with_query("/login", &[("next", back_to)]), None)),
+        Err(e) => Err(back_with_error(back_to, &e, &[])),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewAccountForm {
+    #[serde(default)]
+    account_name: String,
+    #[serde(default)]
+    slug: String,
+}
+
+/// `POST /accounts`: creates an account; the creator becomes its admin.
+pub async fn create_account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<NewAccountForm>,
+) -> Response {
+    let user = match require_user(&state, &headers, "/accounts/new").await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let result = async {
+        let name = AccountName::parse(&f.account_name)?;
+        let slug = Slug::parse(&f.slug)?;
+        accounts::create(&state.db, user.id, &name, &slug).await
+    }
+    .await;
+    match result {
+        Ok(acc) => {
+            tracing::info!(account_id = acc.id, user_id = user.id.0, "account created");
+            see_other(
+                &with_query(&format!("/a/{}", acc.slug), &[("ok", "account_created")]),
+                None,
+            )
+        }
+        Err(e) => back_with_error(
+            "/accounts/new",
+            &e,
+            &[("account_name", f.account_name.trim()), ("slug", f.slug.trim())],
+        ),
+    }
+}
+
+/// The actor for a member-management form, or the response to send instead.
+async fn admin_actor(state: &AppState, headers: &HeaderMap, slug: &str) -> Result<accounts::Actor, Response> {
+    let home = format!("/a/{slug}");
+    let user = require_user(state, headers, &home).await?;
+    match accounts::actor(&state.db, user.id, slug).await {
+        Ok(a) => Ok(a),
+        // The account page itself answers 404 for outsiders.
+        Err(AppError::NotFound) => Err(see_other(&home, None)),
+        Err(e) => Err(back_with_error(&home, &e, &[])),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AddMemberForm {
+    #[serde(default)]
+    member_email: String,
+    #[serde(default)]
+    member_role: String,
+}
+
+/// `POST /a/{slug}/members`: an admin adds an existing user by email.
+pub async fn add_member(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<AddMemberForm>,
+) -> Response {
+    let actor = match admin_actor(&state, &headers, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let home = format!("/a/{}", actor.slug);
+    let result = async {
+        let role = Role::parse(&f.member_role)?;
+        accounts::add_member(&state.db, &actor, &f.member_email, role).await
+    }
+    .await;
+    match result {
+        Ok(m) => {
+            tracing::info!(
+                account_id = actor.account.0,
+                member = m.user_id.0,
+                role = m.role.as_str(),
+                "member added"
+            );
+            see_other(&with_query(&home, &[("ok", "member_added")]), None)
+        }
+        Err(e) => back_with_error(&home, &e, &[("member_email", f.member_email.trim())]),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+/// `POST /a/{slug}/members/{user_id}/role`: an admin changes a member's role.
+pub async fn change_role(
+    State(state): State<AppState>,
+    Path((slug, user_id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    Form(f): Form<RoleForm>,
+) -> Response {
+    let actor = match admin_actor(&state, &headers, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let home = format!("/a/{}", actor.slug);
+    let result = async {
+        let role = Role::parse(&f.role)?;
+        accounts::change_role(&state.db, &actor, UserId(user_id), role).await
+    }
+    .await;
+    match result {
+        Ok(()) => see_other(&with_query(&home, &[("ok", "role_changed")]), None),
+        Err(e) => back_with_error(&home, &e, &[]),
+    }
+}
+
+/// `POST /a/{slug}/members/{user_id}/remove`: an admin removes a member.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    Path((slug, user_id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    let actor = match admin_actor(&state, &headers, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let home = format!("/a/{}", actor.slug);
+    match accounts::remove_member(&state.db, &actor, UserId(user_id)).await {
+        Ok(()) => see_other(&with_query(&home, &[("ok", "member_removed")]), None),
+        Err(e) => back_with_error(&home, &e, &[]),
+    }
+}

@@ -1,0 +1,185 @@
+//! The Netlines server: start-up, router, form endpoints, health, CLI.
+//!
+//! [`Application::build`] binds the listener (port 0 in tests) and wires the router;
+//! [`Application::run_until_stopped`] serves until the shutdown future resolves.
+
+pub mod cli;
+pub mod forms;
+
+use app::backend::{db::connect_and_migrate, AppState, Config};
+use app::{shell, App};
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use leptos::config::LeptosOptions;
+use leptos::prelude::Env;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::future::Future;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// Leptos options from the cargo-leptos environment variables, with defaults that fit
+/// running from the workspace root (`target/site`). Built explicitly so the binary does
+/// not depend on values baked in at compile time.
+pub fn leptos_options_from_env() -> anyhow::Result<LeptosOptions> {
+    let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+    let site_addr: SocketAddr = var("LEPTOS_SITE_ADDR", "127.0.0.1:3000")
+        .parse()
+        .map_err(|e| anyhow::anyhow!("LEPTOS_SITE_ADDR is not an address like 127.0.0.1:3000: {e}"))?;
+    let env = match var("LEPTOS_ENV", "PROD").to_ascii_uppercase().as_str() {
+        "DEV" | "DEVELOPMENT" => Env::DEV,
+        _ => Env::PROD,
+    };
+    Ok(LeptosOptions::builder()
+        .output_name(var("LEPTOS_OUTPUT_NAME", "netlines"))
+        .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(site_addr)
+        .env(env)
+        .build())
+}
+
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    state: AppState,
+    router: Router,
+}
+
+impl Application {
+    /// Connects to the database (running migrations), binds `leptos_options.site_addr`
+    /// and builds the router.
+    pub async fn build(leptos_options: LeptosOptions, config: Config) -> anyhow::Result<Self> {
+        let db = connect_and_migrate(&config.database_url)
+            .await
+            .map_err(|e| anyhow::anyhow!("database {}: {e}", redact(&config.database_url)))?;
+        let listener = TcpListener::bind(leptos_options.site_addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", leptos_options.site_addr))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState::new(leptos_options, db, config);
+        let router = router(state.clone());
+        Ok(Self {
+            listener,
+            port,
+            state,
+            router,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets running requests finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+/// Hides the password part of a database URL for log lines.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// All routes: Leptos pages and server functions, form endpoints, health.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/auth/login", post(forms::login))
+        .route("/auth/register", post(forms::register))
+        .route("/auth/logout", post(forms::logout))
+        .route("/lang", post(forms::set_lang))
+        .route("/accounts", post(forms::create_account))
+        .route("/a/{slug}/members", post(forms::add_member))
+        .route("/a/{slug}/members/{user_id}/role", post(forms::change_role))
+        .route("/a/{slug}/members/{user_id}/remove", post(forms::remove_member))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(same_origin_posts))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable", "database": "unavailable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Refuses state-changing requests whose `Origin` is another site (CSRF defence in
+/// depth on top of `SameSite=Lax` cookies). Requests without `Origin` (non-browser
+/// clients) pass.
+async fn same_origin_posts(req: Request, next: Next) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+            let host = req
+                .headers()
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let origin_host = origin.split("://").nth(1).unwrap_or("");
+            if origin == "null" || origin_host != host {
+                tracing::warn!(%origin, %host, "cross-origin request refused");
+                return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received, finishing requests");
+}

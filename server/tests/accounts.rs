@@ -1,0 +1,393 @@
+//! API tests: accounts, memberships, roles, the Network page and tenant isolation.
+//! Every test runs on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
+
+#[path = "support/harness.rs"]
+mod harness;
+
+use harness::*;
+use reqwest::{Client, StatusCode};
+
+struct World {
+    app: TestApp,
+    admin: Client,
+    operator: Client,
+    outsider: Client,
+}
+
+/// Anna admins "acme"; Olek is its operator; Zed admins his own "zeta" and is an outsider to acme.
+async fn world(b: &Backend) -> World {
+    let app = spawn(b).await;
+    let (admin, operator, outsider) = (browser(), browser(), browser());
+    app.register(&admin, "anna@acme.test", "Anna").await;
+    app.register(&operator, "olek@acme.test", "Olek").await;
+    app.register(&outsider, "zed@zeta.test", "Zed").await;
+    assert_eq!(
+        app.create_account(&admin, "Acme Logistics", "acme").await,
+        "/a/acme?ok=account_created"
+    );
+    assert_eq!(
+        app.create_account(&outsider, "Zeta", "zeta").await,
+        "/a/zeta?ok=account_created"
+    );
+    let r = app
+        .post_form(
+            &admin,
+            "/a/acme/members",
+            &[("member_email", "OLEK@acme.test"), ("member_role", "operator")],
+        )
+        .await;
+    assert_eq!(location(&r), "/a/acme?ok=member_added");
+    World {
+        app,
+        admin,
+        operator,
+        outsider,
+    }
+}
+
+async fn user_id(app: &TestApp, c: &Client) -> String {
+    app.server_fn(c, "current_user", &[]).await.unwrap()["id"].to_string()
+}
+
+#[tokio::test]
+async fn the_network_page_lists_every_account_of_the_user_with_their_role() {
+    for b in backends() {
+        let w = world(&b).await;
+        let app = &w.app;
+        app.create_account(&w.operator, "Borealis", "borealis").await;
+        let list = app.server_fn(&w.operator, "my_accounts", &[]).await.unwrap();
+        let got: Vec<(String, String)> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["slug"].as_str().unwrap().to_string(),
+                    a["role"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("acme".into(), "operator".into()),
+                ("borealis".into(), "admin".into())
+            ],
+            "{b:?}"
+        );
+
+        // The server-rendered page (no JavaScript needed) shows the same.
+        let (status, html) = app.get_html(&w.operator, "/network").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(r#"<a href="/a/acme">Acme Logistics</a>"#), "{html}");
+        assert!(html.contains("Operator") && html.contains("Admin"));
+        assert!(!html.contains("Zeta"), "only the user's own accounts");
+    }
+}
+
+#[tokio::test]
+async fn account_slugs_are_validated_and_unique_and_nothing_is_written_on_error() {
+    for b in backends() {
+        let w = world(&b).await;
+        let app = &w.app;
+        let before = app.count("accounts").await;
+        for (name, slug, expected) in [
+            ("X", "Bad Slug", "error=slug_chars&field=slug"),
+            ("X", "ab", "error=slug_length&field=slug"),
+            ("X", &"a".repeat(41), "error=slug_length&field=slug"),
+            ("", "fine-slug", "error=required&field=account_name"),
+            ("Copycat", "acme", "error=slug_taken&field=slug"),
+        ] {
+            let to = app.create_account(&w.admin, name, slug).await;
+            assert!(
+                to.starts_with(&format!("/accounts/new?{expected}")),
+                "{name:?}/{slug:?}: {to}"
+            );
+        }
+        assert_eq!(app.count("accounts").await, before, "{b:?}");
+        assert_eq!(app.count("memberships").await, 3);
+        let (_, html) = app
+            .get_html(
+                &w.admin,
+                "/accounts/new?error=slug_taken&field=slug&account_name=Copycat&slug=acme",
+            )
+            .await;
+        assert!(html.contains("This slug is already used by another account."));
+        assert!(html.contains(r#"value="Copycat""#));
+    }
+}
+
+#[tokio::test]
+async fn an_admin_adds_members_by_email_and_bad_requests_change_nothing() {
+    for b in backends() {
+        let w = world(&b).await;
+        let app = &w.app;
+        let before = app.count("memberships").await;
+        for (email, role, expected) in [
+            ("nobody@acme.test", "employee", "error=user_unknown&field=member"),
+            ("not an email", "employee", "error=email_format&field=member"),
+            ("olek@acme.test", "employee", "error=already_member&field=member"),
+            ("zed@zeta.test", "owner", "error=role_unknown&field=role"),
+        ] {
+            let r = app
+                .post_form(
+                    &w.admin,
+                    "/a/acme/members",
+                    &[("member_email", email), ("member_role", role)],
+                )
+                .await;
+            let to = location(&r);
+            assert!(
+                to.starts_with(&format!("/a/acme?{expected}")),
+                "{email}/{role}: {to}"
+            );
+        }
+        assert_eq!(app.count("memberships").await, before, "{b:?}");
+
+        let r = app
+            .post_form(
+                &w.admin,
+                "/a/acme/members",
+                &[("member_email", "zed@zeta.test"), ("member_role", "employee")],
+            )
+            .await;
+        assert_eq!(location(&r), "/a/acme?ok=member_added");
+        let page = app
+            .server_fn(&w.admin, "account_page", &[("slug", "acme")])
+            .await
+            .unwrap();
+        let members: Vec<(String, String)> = page["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["name"].as_str().unwrap().into(),
+                    m["role"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            members,
+            vec![
+                ("Anna".into(), "admin".into()),
+                ("Olek".into(), "operator".into()),
+                ("Zed".into(), "employee".into())
+            ]
+        );
+    }
+}
+
+#[tokio::test]
+async fn operators_and_employees_cannot_manage_members() {
+    for b in backends() {
+        let w = world(&b).await;
+        let app = &w.app;
+        let anna = user_id(app, &w.admin).await;
+        let before = app.count("memberships").await;
+        let r = app
+            .post_form(
+                &w.operator,
+                "/a/acme/members",
+                &[("member_email", "zed@zeta.test"), ("member_role", "admin")],
+            )
+            .await;
+        assert!(location(&r).starts_with("/a/acme?error=forbidden"), "{}", location(&r));
+        let r = app
+            .post_form(
+                &w.operator,
+                &format!("/a/acme/members/{anna}/role"),
+                &[("role", "employee")],
+            )
+            .await;
+        assert_eq!(location(&r), "/a/acme?error=forbidden");
+        let r = app
+            .post_form(&w.operator, &format!("/a/acme/members/{anna}/remove"), &[])
+            .await;
+        assert_eq!(location(&r), "/a/acme?error=forbidden");
+        assert_eq!(app.count("memberships").await, before, "{b:?}");
+        let page = app
+            .server_fn(&w.admin, "account_page", &[("slug", "acme")])
+            .await
+            .unwrap();
+        assert_eq!(page["members"][0]["role"], "admin");
+        // The operator still sees the account and its members, read-only.
+        let (status, html) = app.get_html(&w.operator, "/a/acme").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Members") && !html.contains("Add member"));
+    }
+}
+
+#[tokio::test]
+async fn the_last_admin_can_be_neither_demoted_nor_removed() {
+    for b in backends() {
+        let w = world(&b).await;
+        let app = &w.app;
+        let anna = user_id(app, &w.admin).await;
+        let olek = user_id(app, &w.operator).await;
+        let r = app
+            .post_form(
+                &w.admin,
+                &format!("/a/acme/members/{anna}/role"),
+                &[("role", "operator")],
+            )
+            .await;
+        assert_eq!(location(&r), "/a/acme?error=last_admin&field=role");
+        let r = app
+            .post_form(&w.admin, &format!("/a/acme/members/{anna}/remove"), &[])
+            .await;
+        assert_eq!(location(&r), "/a/acme?error=last_admin&field=member");
+        let (_, html) = app
+            .get_html(&w.admin, "/a/acme?error=last_admin&field=role")
+            .await;
+        assert!(html.contains("The account must keep at least one admin."));
+
+        // With a second admin, the first may step down; then Olek removes Anna.
+        let r = app
+            .post_form(
+                &w.admin,
+                &format!("/a/acme/members/{olek}/role"),
+                &[("role", "admin")],
+            )
+            .await;
+        assert_eq!(location(&r), "/a/acme?ok=role_changed");
+        let r = app
+            .post_form(
+                &w.admin,
+                &format!("/a/acme/members/{anna}/role"),
+                &[("role", "employee")],
+            )
+            .await;
+        assert_eq!(location(&r), "/a/acme?ok=role_changed");
+        let r = app
+            .post_form(&w.operator, &format!("/a/acme/members/{anna}/remove"), &[])
+            .await;
+        assert_eq!(location(&r), "/a/acme?ok=member_removed", "{b:?}");
+        let list = app.server_fn(&w.admin, "my_accounts", &[]).await.unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 0, "Anna no longer works in acme");
+    }
+}
+
+#[tokio::test]
+async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    for b in backends() {
+        let w = world(&b).await;
+        let app = &w.app;
+        let anna = user_id(app, &w.admin).await;
+        let olek = user_id(app, &w.operator).await;
+        app.post_form(
+            &w.admin,
+            &format!("/a/acme/members/{olek}/role"),
+            &[("role", "admin")],
+        )
+        .await;
+        for _ in 0..5 {
+            let (demote_olek, demote_anna) = (
+                format!("/a/acme/members/{olek}/role"),
+                format!("/a/acme/members/{anna}/role"),
+            );
+            let (a, o) = tokio::join!(
+                app.post_form(&w.admin, &demote_olek, &[("role", "employee")]),
+                app.post_form(&w.operator, &demote_anna, &[("role", "employee")]),
+            );
+            let admins = app.server_fn(&w.admin, "account_page", &[("slug", "acme")]).await;
+            let page = match admins {
+                Ok(p) => p,
+                Err(_) => app
+                    .server_fn(&w.operator, "account_page", &[("slug", "acme")])
+                    .await
+                    .unwrap(),
+            };
+            let n = page["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["role"] == "admin")
+                .count();
+            assert_eq!(n, 1, "{b:?}: {} / {}", location(&a), location(&o));
+            // Restore two admins for the next round.
+            let (who, c) = if page["members"][0]["name"] == "Anna" {
+                (&olek, &w.admin)
+            } else {
+                (&anna, &w.operator)
+            };
+            app.post_form(c, &format!("/a/acme/members/{who}/role"), &[("role", "admin")])
+                .await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn outsiders_cannot_see_or_change_another_account() {
+    for b in backends() {
+        let w = world(&b).await;
+        let app = &w.app;
+        let anna = user_id(app, &w.admin).await;
+        let err = app
+            .server_fn(&w.outsider, "account_page", &[("slug", "acme")])
+            .await
+            .unwrap_err();
+        assert_eq!(err, serde_json::json!("NotFound"));
+        // The same answer as for an account that does not exist: no probing.
+        let err = app
+            .server_fn(&w.outsider, "account_page", &[("slug", "no-such")])
+            .await
+            .unwrap_err();
+        assert_eq!(err, serde_json::json!("NotFound"));
+        let (status, html) = app.get_html(&w.outsider, "/a/acme").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{b:?}");
+        assert!(!html.contains("Anna") && !html.contains("olek@acme.test"));
+
+        let before = app.count("memberships").await;
+        let r = app
+            .post_form(
+                &w.outsider,
+                "/a/acme/members",
+                &[("member_email", "zed@zeta.test"), ("member_role", "admin")],
+            )
+            .await;
+        assert_eq!(location(&r), "/a/acme");
+        app.post_form(
+            &w.outsider,
+            &format!("/a/acme/members/{anna}/role"),
+            &[("role", "employee")],
+        )
+        .await;
+        app.post_form(&w.outsider, &format!("/a/acme/members/{anna}/remove"), &[])
+            .await;
+        assert_eq!(app.count("memberships").await, before);
+        let page = app
+            .server_fn(&w.admin, "account_page", &[("slug", "acme")])
+            .await
+            .unwrap();
+        assert_eq!(page["members"][0]["role"], "admin");
+
+        // Acme's admin cannot touch Zeta's members through Acme's URL either.
+        let zed = user_id(app, &w.outsider).await;
+        let r = app
+            .post_form(&w.admin, &format!("/a/acme/members/{zed}/remove"), &[])
+            .await;
+        assert_eq!(location(&r), "/a/acme?error=not_found");
+        let list = app.server_fn(&w.outsider, "my_accounts", &[]).await.unwrap();
+        assert_eq!(list[0]["slug"], "zeta");
+    }
+}
+
+#[tokio::test]
+async fn signed_out_form_posts_go_to_sign_in_and_write_nothing() {
+    let w = world(&Backend::Sqlite).await;
+    let app = &w.app;
+    let anon = browser();
+    let to = app.create_account(&anon, "Ghost", "ghost").await;
+    assert_eq!(to, "/login?next=%2Faccounts%2Fnew");
+    let r = app
+        .post_form(
+            &anon,
+            "/a/acme/members",
+            &[("member_email", "zed@zeta.test"), ("member_role", "admin")],
+        )
+        .await;
+    assert_eq!(location(&r), "/login?next=%2Fa%2Facme");
+    assert_eq!(app.count("accounts").await, 2);
+    assert_eq!(app.count("memberships").await, 3);
+}

@@ -1,0 +1,252 @@
+//! The admin CLI, run as a real process against an SQLite file.
+
+#[path = "support/harness.rs"]
+mod harness;
+
+use std::process::{Command, Output};
+
+fn netlines(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netlines"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env("RUST_LOG", "error")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .output()
+        .expect("netlines runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn cli_creates_users_accounts_and_members_and_refuses_duplicates_and_unknowns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/cli.db?mode=rwc", dir.path().display());
+    let ok = |args: &[&str]| {
+        let o = netlines(&db, args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        text(&o)
+    };
+    let fails = |args: &[&str], needle: &str| {
+        let o = netlines(&db, args);
+        assert!(!o.status.success(), "{args:?} should fail: {}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(err.contains(needle), "{args:?}: expected {needle:?} in {err:?}");
+    };
+    ok(&[
+        "user",
+        "create",
+        "--email",
+        "ada@example.com",
+        "--name",
+        "Ada",
+        "--password",
+        "long enough",
+    ]);
+    ok(&[
+        "user",
+        "create",
+        "--email",
+        "bob@example.com",
+        "--name",
+        "Bob",
+        "--password",
+        "long enough",
+    ]);
+    fails(
+        &[
+            "user",
+            "create",
+            "--email",
+            "ADA@example.com",
+            "--name",
+            "Ada 2",
+            "--password",
+            "long enough",
+        ],
+        "already exists",
+    );
+    fails(
+        &[
+            "user",
+            "create",
+            "--email",
+            "c@example.com",
+            "--name",
+            "C",
+            "--password",
+            "short",
+        ],
+        "at least 8 characters",
+    );
+    ok(&[
+        "account",
+        "create",
+        "--name",
+        "Acme",
+        "--slug",
+        "acme",
+        "--admin",
+        "ada@example.com",
+    ]);
+    fails(
+        &[
+            "account",
+            "create",
+            "--name",
+            "Acme 2",
+            "--slug",
+            "acme",
+            "--admin",
+            "ada@example.com",
+        ],
+        "already exists",
+    );
+    fails(
+        &[
+            "account",
+            "create",
+            "--name",
+            "X",
+            "--slug",
+            "Bad Slug",
+            "--admin",
+            "ada@example.com",
+        ],
+        "slug",
+    );
+    fails(
+        &[
+            "account",
+            "create",
+            "--name",
+            "X",
+            "--slug",
+            "xyz",
+            "--admin",
+            "ghost@example.com",
+        ],
+        "no user with email ghost@example.com",
+    );
+    ok(&[
+        "member",
+        "add",
+        "--account",
+        "acme",
+        "--email",
+        "bob@example.com",
+        "--role",
+        "operator",
+    ]);
+    fails(
+        &[
+            "member",
+            "add",
+            "--account",
+            "acme",
+            "--email",
+            "bob@example.com",
+            "--role",
+            "operator",
+        ],
+        "already a member",
+    );
+    fails(
+        &[
+            "member",
+            "add",
+            "--account",
+            "nope",
+            "--email",
+            "bob@example.com",
+            "--role",
+            "operator",
+        ],
+        "no account with slug nope",
+    );
+    fails(
+        &[
+            "member",
+            "add",
+            "--account",
+            "acme",
+            "--email",
+            "ghost@example.com",
+            "--role",
+            "operator",
+        ],
+        "no user with email ghost@example.com",
+    );
+    fails(
+        &[
+            "member",
+            "add",
+            "--account",
+            "acme",
+            "--email",
+            "bob@example.com",
+            "--role",
+            "owner",
+        ],
+        "role",
+    );
+}
+
+#[tokio::test]
+async fn demo_prints_credentials_that_sign_in_and_can_run_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    let db = format!("sqlite://{}?mode=rwc", path.display());
+    let first = netlines(&db, &["demo"]);
+    assert!(first.status.success(), "{}", text(&first));
+    let out = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(
+        out.contains("anna.admin@acme.test") && out.contains("netlines-demo"),
+        "{out}"
+    );
+    assert!(out.contains("Borealis Studio"), "{out}");
+    let again = netlines(&db, &["demo"]);
+    assert!(again.status.success(), "second run: {}", text(&again));
+
+    // Serve that very database and sign in with printed credentials.
+    let leptos_options = leptos::config::LeptosOptions::builder()
+        .output_name("netlines")
+        .site_addr("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap())
+        .build();
+    let config =
+        app::backend::Config::new(db.clone(), "http://127.0.0.1".into(), Default::default()).unwrap();
+    let application = server::Application::build(leptos_options, config).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped(std::future::pending()));
+    let c = harness::browser();
+    let r = c
+        .post(format!("{base}/auth/login"))
+        .form(&[
+            ("email", "cleo.customer@borealis.test"),
+            ("password", "netlines-demo"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(harness::location(&r), "/network");
+    let list: serde_json::Value = c
+        .post(format!("{base}/api/my_accounts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let slugs: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, vec!["acme", "borealis"]);
+}

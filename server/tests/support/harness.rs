@@ -1,0 +1,279 @@
+//! Test harness: starts the real application on port 0 with a fresh database
+//! (an SQLite temp file always; a new PostgreSQL database when TEST_DATABASE_URL is set)
+//! and speaks HTTP to it like a browser would.
+#![allow(dead_code)]
+
+use app::backend::config::LoginLimits;
+use app::backend::{AppState, Config};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use server::Application;
+use std::net::SocketAddr;
+
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+/// SQLite always; PostgreSQL too when `TEST_DATABASE_URL` is set (make test sets it when
+/// a server answers on 127.0.0.1:5432).
+pub fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        if !url.trim().is_empty() {
+            v.push(Backend::Postgres(url));
+        }
+    }
+    v
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub backend: Backend,
+    pg_db: Option<(String, String)>,
+    _tmp: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+pub struct Options {
+    pub public_url: Option<String>,
+    pub login_limits: LoginLimits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            login_limits: LoginLimits::default(),
+        }
+    }
+}
+
+fn unique_name() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "nl_test_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst),
+        nanos
+    )
+}
+
+pub async fn spawn(backend: &Backend) -> TestApp {
+    spawn_with(backend, Options::default()).await
+}
+
+pub async fn spawn_with(backend: &Backend, opts: Options) -> TestApp {
+    let tmp = tempfile::tempdir().unwrap();
+    let (database_url, pg_db) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}/test.db?mode=rwc", tmp.path().display()),
+            None,
+        ),
+        Backend::Postgres(admin_url) => {
+            let name = unique_name();
+            let admin = Database::connect(admin_url.as_str())
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let mut u = url::Url::parse(admin_url).unwrap();
+            u.set_path(&format!("/{name}"));
+            (u.to_string(), Some((admin_url.clone(), name)))
+        }
+    };
+    let leptos_options = leptos::config::LeptosOptions::builder()
+        .output_name("netlines")
+        .site_root("target/site")
+        .site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap())
+        .build();
+    let public_url = opts.public_url.unwrap_or_else(|| "http://127.0.0.1".into());
+    let config = Config::new(database_url, public_url, opts.login_limits).unwrap();
+    let app = Application::build(leptos_options, config)
+        .await
+        .expect("app builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until_stopped(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base,
+        state,
+        backend: backend.clone(),
+        pg_db,
+        _tmp: tmp,
+        shutdown: Some(tx),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some((admin_url, name)) = self.pg_db.take() {
+            // Drop the per-test database so repeated runs leave nothing behind.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(admin) = Database::connect(admin_url.as_str()).await {
+                        let _ = admin
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests read them).
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn post_form(&self, c: &Client, path: &str, form: &[(&str, &str)]) -> Response {
+        c.post(self.url(path))
+            .header("accept", "text/html")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_html(&self, c: &Client, path: &str) -> (StatusCode, String) {
+        let r = c
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, strip_markers(&r.text().await.unwrap()))
+    }
+
+    /// Registers (and so signs in) `c`; panics unless it succeeds.
+    pub async fn register(&self, c: &Client, email: &str, name: &str) {
+        let r = self
+            .post_form(
+                c,
+                "/auth/register",
+                &[("email", email), ("name", name), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/network", "registration of {email} failed");
+    }
+
+    pub async fn sign_in(&self, c: &Client, email: &str, password: &str) -> String {
+        let r = self
+            .post_form(c, "/auth/login", &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        location(&r)
+    }
+
+    /// Creates an account as `c`; returns where the form redirected.
+    pub async fn create_account(&self, c: &Client, name: &str, slug: &str) -> String {
+        let r = self
+            .post_form(c, "/accounts", &[("account_name", name), ("slug", slug)])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        location(&r)
+    }
+
+    /// Calls a server function; `Ok(json)` or `Err(json error)`.
+    pub async fn server_fn(
+        &self,
+        c: &Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> Result<serde_json::Value, serde_json::Value> {
+        let r = c
+            .post(self.url(&format!("/api/{name}")))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let ok = r.status().is_success();
+        let body: serde_json::Value =
+            serde_json::from_str(&r.text().await.unwrap()).unwrap_or(serde_json::Value::Null);
+        if ok {
+            Ok(body)
+        } else {
+            Err(body)
+        }
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .state
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.state.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub fn location(r: &Response) -> String {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// Removes Leptos hydration markers (`<!>`, `<!--…-->`) so raw HTML can be matched.
+pub fn strip_markers(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("<!") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with("<!--") {
+            match tail.find("-->") {
+                Some(j) => rest = &tail[j + 3..],
+                None => break,
+            }
+        } else if tail.starts_with("<!>") {
+            rest = &tail[3..];
+        } else {
+            out.push_str("<!");
+            rest = &tail[2..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
