@@ -255,10 +255,13 @@ async fn add_member(db: &DatabaseConnection, account: &str, email: &str, role: &
 /// The password every demo user gets. Demo data is for trying Netlines out locally.
 pub const DEMO_PASSWORD: &str = "netlines-demo";
 
+/// One demo account: name, slug and its people (email, name, role); the first is the admin.
+type DemoAccount = (&'static str, &'static str, [(&'static str, &'static str, Role); 4]);
+
 async fn demo() -> Result<(), String> {
     let db = database().await?;
     let (_, config) = config()?;
-    let plan: [(&str, &str, [(&str, &str, Role); 4]); 2] = [
+    let plan: [DemoAccount; 2] = [
         (
             "Acme Logistics",
             "acme",

@@ -49,25 +49,6 @@ pub fn sqlite_file_path(url: &str) -> Option<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_path_is_read_from_the_url() {
-        assert_eq!(
-            sqlite_file_path("sqlite://data/netlines.db?mode=rwc").as_deref(),
-            Some("data/netlines.db")
-        );
-        assert_eq!(
-            sqlite_file_path("sqlite:///tmp/x.db").as_deref(),
-            Some("/tmp/x.db")
-        );
-        assert_eq!(sqlite_file_path("sqlite::memory:"), None);
-        assert_eq!(sqlite_file_path("postgres://x/y"), None);
-    }
-}
-
 /// Starts a transaction that is going to write. On SQLite it takes the write lock at
 /// `BEGIN` (`BEGIN IMMEDIATE`), so concurrent check-then-write transactions queue up
 /// instead of failing on upgrade; on PostgreSQL callers add row locks
@@ -91,4 +72,23 @@ pub async fn lock_account(txn: &sea_orm::DatabaseTransaction, account_id: i64) -
         .one(txn)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_path_is_read_from_the_url() {
+        assert_eq!(
+            sqlite_file_path("sqlite://data/netlines.db?mode=rwc").as_deref(),
+            Some("data/netlines.db")
+        );
+        assert_eq!(
+            sqlite_file_path("sqlite:///tmp/x.db").as_deref(),
+            Some("/tmp/x.db")
+        );
+        assert_eq!(sqlite_file_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_file_path("postgres://x/y"), None);
+    }
 }

@@ -38,19 +38,12 @@ pub struct TestApp {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+#[derive(Default)]
 pub struct Options {
     pub public_url: Option<String>,
     pub login_limits: LoginLimits,
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            public_url: None,
-            login_limits: LoginLimits::default(),
-        }
-    }
-}
 
 fn unique_name() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -267,8 +260,8 @@ pub fn strip_markers(html: &str) -> String {
                 Some(j) => rest = &tail[j + 3..],
                 None => break,
             }
-        } else if tail.starts_with("<!>") {
-            rest = &tail[3..];
+        } else if let Some(after) = tail.strip_prefix("<!>") {
+            rest = after;
         } else {
             out.push_str("<!");
             rest = &tail[2..];
