@@ -44,3 +44,70 @@ pub struct AccountView {
     pub me: UserId,
     pub members: Vec<MemberView>,
 }
+
+pub mod channels;
+
+use crate::domain::ChannelId;
+
+/// A channel's Network connector, as listed in the Contact Center.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectorSummary {
+    pub code: String,
+    pub connected: bool,
+    pub name: String,
+}
+
+/// One open channel in the Contact Center.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelView {
+    pub id: ChannelId,
+    pub name: String,
+    pub active: bool,
+    pub operators: Vec<UserId>,
+    pub network: Option<ConnectorSummary>,
+}
+
+/// The Contact Center of one account as the viewer may see it: admins see every channel
+/// and can manage them; operators see the channels they are in, read-only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactCenterView {
+    pub account: AccountSummary,
+    pub can_manage: bool,
+    pub channels: Vec<ChannelView>,
+    /// The account's members (to choose operators from); empty for non-admins.
+    pub members: Vec<MemberView>,
+}
+
+/// The settings form of one Network connector (admins only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectorSettingsView {
+    pub account: AccountSummary,
+    pub channel_id: ChannelId,
+    pub channel_name: String,
+    pub channel_active: bool,
+    pub connected: bool,
+    pub code: String,
+    pub link: String,
+    pub name: String,
+    pub description: String,
+    pub welcome_message: String,
+    pub avatar_url: Option<String>,
+    pub multi_chat: bool,
+    pub chat_limit: u8,
+}
+
+/// What any signed-in user with the code may know about a channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelCard {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub avatar_url: Option<String>,
+    /// False when the connector is disconnected or the open channel is inactive.
+    pub available: bool,
+}
+
+/// URL of an avatar rendition.
+pub fn avatar_url(key: &str, size: u32) -> String {
+    format!("/avatars/{key}/{size}.png")
+}

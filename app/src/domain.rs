@@ -4,6 +4,8 @@
 //! an [`AppError::Invalid`] naming the field and the reason ("parse, don't validate").
 //! Once a value of one of these types exists it is known to be valid.
 
+pub mod channel;
+
 use crate::error::{AppError, Code, Field};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -31,8 +33,12 @@ typed_id!(
     /// An account's (tenant's) id.
     AccountId
 );
+typed_id!(
+    /// An open channel's id.
+    ChannelId
+);
 
-fn invalid(field: Field, code: Code) -> AppError {
+pub(crate) fn invalid(field: Field, code: Code) -> AppError {
     AppError::Invalid { field, code }
 }
 
@@ -112,7 +118,7 @@ impl fmt::Debug for Password {
     }
 }
 
-fn bounded_text(raw: &str, field: Field, max: usize) -> Result<String, AppError> {
+pub(crate) fn bounded_text(raw: &str, field: Field, max: usize) -> Result<String, AppError> {
     let s = raw.trim();
     if s.is_empty() {
         return Err(invalid(field, Code::Required));

@@ -19,6 +19,33 @@ pub enum Field {
     Role,
     Member,
     Language,
+    ChannelName,
+    Description,
+    WelcomeMessage,
+    Avatar,
+    ChatLimit,
+    Channel,
+    Operators,
+}
+
+impl Field {
+    pub const ALL: [Field; 15] = [
+        Field::Email,
+        Field::Password,
+        Field::Name,
+        Field::AccountName,
+        Field::Slug,
+        Field::Role,
+        Field::Member,
+        Field::Language,
+        Field::ChannelName,
+        Field::Description,
+        Field::WelcomeMessage,
+        Field::Avatar,
+        Field::ChatLimit,
+        Field::Channel,
+        Field::Operators,
+    ];
 }
 
 impl Field {
@@ -32,22 +59,18 @@ impl Field {
             Field::Role => "role",
             Field::Member => "member",
             Field::Language => "language",
+            Field::ChannelName => "channel_name",
+            Field::Description => "description",
+            Field::WelcomeMessage => "welcome_message",
+            Field::Avatar => "avatar",
+            Field::ChatLimit => "chat_limit",
+            Field::Channel => "channel",
+            Field::Operators => "operators",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Field::Email,
-            Field::Password,
-            Field::Name,
-            Field::AccountName,
-            Field::Slug,
-            Field::Role,
-            Field::Member,
-            Field::Language,
-        ]
-        .into_iter()
-        .find(|f| f.as_str() == s)
+        Field::ALL.into_iter().find(|f| f.as_str() == s)
     }
 }
 
@@ -74,10 +97,18 @@ pub enum Code {
     Forbidden,
     NotFound,
     Internal,
+    NotANumber,
+    LimitRange,
+    AvatarTooLarge,
+    AvatarFormat,
+    AvatarDimensions,
+    AvatarCorrupt,
+    ChannelUnavailable,
+    ChannelTaken,
 }
 
 impl Code {
-    pub const ALL: [Code; 19] = [
+    pub const ALL: [Code; 27] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -97,6 +128,14 @@ impl Code {
         Code::Forbidden,
         Code::NotFound,
         Code::Internal,
+        Code::NotANumber,
+        Code::LimitRange,
+        Code::AvatarTooLarge,
+        Code::AvatarFormat,
+        Code::AvatarDimensions,
+        Code::AvatarCorrupt,
+        Code::ChannelUnavailable,
+        Code::ChannelTaken,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -120,6 +159,14 @@ impl Code {
             Code::Forbidden => "forbidden",
             Code::NotFound => "not_found",
             Code::Internal => "internal",
+            Code::NotANumber => "not_a_number",
+            Code::LimitRange => "limit_range",
+            Code::AvatarTooLarge => "avatar_too_large",
+            Code::AvatarFormat => "avatar_format",
+            Code::AvatarDimensions => "avatar_dimensions",
+            Code::AvatarCorrupt => "avatar_corrupt",
+            Code::ChannelUnavailable => "channel_unavailable",
+            Code::ChannelTaken => "channel_taken",
         }
     }
 
@@ -210,7 +257,7 @@ mod tests {
         for c in Code::ALL {
             assert_eq!(Code::parse(c.as_str()), Some(c));
         }
-        for f in [Field::Email, Field::Slug, Field::Member] {
+        for f in Field::ALL {
             assert_eq!(Field::parse(f.as_str()), Some(f));
         }
         assert_eq!(Code::parse("nope"), None);

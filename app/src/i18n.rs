@@ -163,6 +163,93 @@ messages! {
     BackToNetwork => "Back to the Network page", "Wróć do strony Sieć";
     Loading => "Loading…", "Ładowanie…";
     ErrorTitle => "Something went wrong", "Coś poszło nie tak";
+    NavContactCenter => "Contact Center", "Centrum Kontaktowe";
+    CcTitle => "Contact Center", "Centrum Kontaktowe";
+    CcIntro => "Open channels are your account's inbound chat lines; the operators in a channel's queue answer its conversations.",
+               "Otwarte kanały to linie czatu Twojego konta; odpowiadają w nich operatorzy z kolejki kanału.";
+    CcOperatorIntro => "The open channels whose queue you are in. Only admins can change them.",
+                       "Otwarte kanały, w których kolejce jesteś. Zmieniać je mogą tylko administratorzy.";
+    OpenChannels => "Open channels", "Otwarte kanały";
+    NoChannels => "No open channels yet.", "Brak otwartych kanałów.";
+    NewChannel => "New open channel", "Nowy otwarty kanał";
+    LabelChannelName => "Channel name", "Nazwa kanału";
+    CreateChannel => "Create channel", "Utwórz kanał";
+    RenameTo => "New name of", "Nowa nazwa kanału";
+    Rename => "Rename", "Zmień nazwę";
+    StatusActive => "Active", "Aktywny";
+    StatusInactive => "Inactive", "Nieaktywny";
+    Activate => "Activate", "Aktywuj";
+    Deactivate => "Deactivate", "Dezaktywuj";
+    OperatorsOf => "Operators of", "Operatorzy kanału";
+    OperatorsTitle => "Operators", "Operatorzy";
+    SaveOperators => "Save operators", "Zapisz operatorów";
+    NoOperators => "No operators yet.", "Brak operatorów.";
+    NetworkLabel => "Network", "Sieć";
+    NotConnected => "Not connected", "Niepodłączony";
+    StatusConnected => "Connected", "Podłączony";
+    StatusDisconnected => "Disconnected", "Odłączony";
+    NetTitle => "Network", "Sieć";
+    NetIntro => "Connect an open channel to the Network so that people working in other accounts can write to you from their own accounts.",
+                "Podłącz otwarty kanał do Sieci, aby osoby pracujące w innych kontach mogły pisać do Ciebie ze swoich kont.";
+    NoConnections => "No open channel is connected to the Network yet.", "Żaden otwarty kanał nie jest jeszcze podłączony do Sieci.";
+    Connect => "Connect", "Połącz";
+    ConnectTitle => "Connect an open channel", "Podłącz otwarty kanał";
+    ConnectIntro => "Choose an open channel or create one, then click Connect.", "Wybierz lub utwórz otwarty kanał, a następnie kliknij Połącz.";
+    ChooseChannel => "Open channel", "Otwarty kanał";
+    CreateNewChannel => "Create a new open channel", "Utwórz nowy otwarty kanał";
+    NewChannelName => "Name of the new channel", "Nazwa nowego kanału";
+    ColChannel => "Channel", "Kanał";
+    ColStatus => "Status", "Status";
+    ColCode => "Code", "Kod";
+    SettingsLink => "Settings", "Ustawienia";
+    SettingsTitle => "Network channel settings", "Ustawienia kanału Sieć";
+    LabelDisplayName => "Name", "Nazwa";
+    DisplayNameHint => "What customers see in the chat header.", "Tę nazwę klienci zobaczą na czacie.";
+    LabelCode => "Code", "Kod";
+    CodeHint => "The channel's search identifier, used only by REST API methods.", "Identyfikator wyszukiwania kanału, używany tylko w metodach REST API.";
+    LabelLink => "Link", "Link";
+    LinkHint => "Send this link to customers so they can write to you.", "Wyślij ten link klientom, aby mogli do Ciebie napisać.";
+    Copy => "Copy", "Kopiuj";
+    Copied => "Copied", "Skopiowano";
+    LabelDescription => "Short description", "Krótki opis";
+    LabelWelcome => "Welcome message", "Wiadomość powitalna";
+    WelcomeHint => "Sent to the customer as the first message of every new conversation.", "Wysyłana klientowi jako pierwsza wiadomość każdej nowej rozmowy.";
+    LabelAvatar => "Avatar", "Avatar";
+    AvatarHint => "JPEG or PNG, at most 5 MB and 4096 × 4096 pixels. Use a square picture so it is not stretched.",
+                  "JPEG lub PNG, najwyżej 5 MB i 4096 × 4096 pikseli. Użyj kwadratowego obrazu, aby nie był rozciągnięty.";
+    AvatarPreview => "Avatar preview", "Podgląd avatara";
+    AvatarNotSquare => "This picture is not square: it will be fitted into a square with empty margins.",
+                       "Ten obraz nie jest kwadratowy: zostanie wpasowany w kwadrat z pustymi marginesami.";
+    CropToSquare => "Crop to the centre square", "Przytnij do środkowego kwadratu";
+    RemoveAvatar => "Remove the avatar", "Usuń avatar";
+    LabelMultiChat => "Allow multiple simultaneous chats with the same customer", "Zezwalaj na wiele jednoczesnych rozmów z tym samym klientem";
+    MultiChatHint => "When off, starting a new conversation closes the current one.", "Gdy wyłączone, rozpoczęcie nowej rozmowy zamyka bieżącą.";
+    LabelLimit => "Limit", "Limit";
+    LimitHint => "Simultaneous conversations with one customer: 2–20. At the limit, a new one opens only after an earlier one is finished.",
+                 "Jednoczesne rozmowy z jednym klientem: 2–20. Po osiągnięciu limitu nowa rozmowa otworzy się dopiero po zakończeniu wcześniejszej.";
+    Save => "Save", "Zapisz";
+    SettingsSaved => "Settings saved.", "Zapisano ustawienia.";
+    ConnectedOk => "The channel is connected to the Network. Set it up below.", "Kanał jest podłączony do Sieci. Skonfiguruj go poniżej.";
+    Disconnect => "Disconnect", "Odłącz";
+    DisconnectTitle => "Disconnect from the Network?", "Odłączyć od Sieci?";
+    DisconnectText => "The link and the REST methods stop working and customers see that the channel is unavailable. The code, the settings and all history are kept; connecting again restores the same code.",
+                      "Link i metody REST przestaną działać, a klienci zobaczą, że kanał jest niedostępny. Kod, ustawienia i cała historia zostaną zachowane; ponowne podłączenie przywróci ten sam kod.";
+    DisconnectConfirm => "Yes, disconnect", "Tak, odłącz";
+    Cancel => "Cancel", "Anuluj";
+    DisconnectedOk => "The channel is disconnected from the Network.", "Kanał został odłączony od Sieci.";
+    ChannelCreated => "Open channel created.", "Utworzono otwarty kanał.";
+    ChannelRenamed => "Channel renamed.", "Zmieniono nazwę kanału.";
+    ChannelActivated => "Channel activated.", "Kanał został aktywowany.";
+    ChannelDeactivated => "Channel deactivated.", "Kanał został dezaktywowany.";
+    OperatorsSaved => "Operators saved.", "Zapisano operatorów.";
+    ForbiddenTitle => "Access denied", "Brak dostępu";
+    ForbiddenText => "Your role in this account does not allow you to open this page.", "Twoja rola w tym koncie nie pozwala otworzyć tej strony.";
+    UnavailableTitle => "This channel is unavailable", "Ten kanał jest niedostępny";
+    UnavailableText => "The channel was disconnected or switched off by its account. Try again later.", "Kanał został odłączony lub wyłączony przez jego konto. Spróbuj ponownie później.";
+    NoSuchChannelTitle => "No such channel", "Nie ma takiego kanału";
+    NoSuchChannelText => "The link is wrong or incomplete. Ask for the link again.", "Link jest błędny lub niepełny. Poproś o link ponownie.";
+    ChannelAvailable => "Available", "Dostępny";
+    BackToContactCenter => "Back to the Contact Center", "Wróć do Centrum Kontaktowego";
     ErrRequired => "This field is required.", "To pole jest wymagane.";
     ErrTooLong => "This value is too long.", "Ta wartość jest za długa.";
     ErrControlChars => "This value contains characters that are not allowed.", "Ta wartość zawiera niedozwolone znaki.";
@@ -183,6 +270,14 @@ messages! {
     ErrForbidden => "You are not allowed to do this.", "Nie masz uprawnień do tej operacji.";
     ErrNotFound => "Not found, or you may not see it.", "Nie znaleziono albo nie masz do tego dostępu.";
     ErrInternal => "Something went wrong on our side. Please try again.", "Coś poszło nie tak po naszej stronie. Spróbuj ponownie.";
+    ErrNotANumber => "Enter a whole number.", "Podaj liczbę całkowitą.";
+    ErrLimitRange => "Enter a number from 2 to 20.", "Podaj liczbę od 2 do 20.";
+    ErrAvatarTooLarge => "The picture is larger than 5 MB.", "Obraz jest większy niż 5 MB.";
+    ErrAvatarFormat => "Upload a JPEG or PNG picture.", "Prześlij obraz w formacie JPEG lub PNG.";
+    ErrAvatarDimensions => "The picture is larger than 4096 × 4096 pixels.", "Obraz jest większy niż 4096 × 4096 pikseli.";
+    ErrAvatarCorrupt => "The picture file is damaged or incomplete.", "Plik obrazu jest uszkodzony lub niekompletny.";
+    ErrChannelUnavailable => "This channel is unavailable.", "Ten kanał jest niedostępny.";
+    ErrChannelTaken => "This open channel is already connected to the Network.", "Ten otwarty kanał jest już podłączony do Sieci.";
 }
 
 /// The message that explains an error code.
@@ -207,6 +302,14 @@ pub fn error_key(code: Code) -> K {
         Code::Forbidden => K::ErrForbidden,
         Code::NotFound => K::ErrNotFound,
         Code::Internal => K::ErrInternal,
+        Code::NotANumber => K::ErrNotANumber,
+        Code::LimitRange => K::ErrLimitRange,
+        Code::AvatarTooLarge => K::ErrAvatarTooLarge,
+        Code::AvatarFormat => K::ErrAvatarFormat,
+        Code::AvatarDimensions => K::ErrAvatarDimensions,
+        Code::AvatarCorrupt => K::ErrAvatarCorrupt,
+        Code::ChannelUnavailable => K::ErrChannelUnavailable,
+        Code::ChannelTaken => K::ErrChannelTaken,
     }
 }
 

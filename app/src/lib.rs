@@ -3,7 +3,7 @@
 //! Server-only code lives in [`backend`] behind the `ssr` feature; the browser build
 //! (`hydrate`) gets the same pages and calls the server functions over HTTP.
 
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod api;
 pub mod domain;

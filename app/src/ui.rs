@@ -82,6 +82,12 @@ pub fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/network") view=pages::network::NetworkPage ssr=SsrMode::Async />
                     <Route path=path!("/accounts/new") view=pages::accounts::NewAccountPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug") view=pages::accounts::AccountHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/contact-center") view=pages::contact_center::ContactCenterPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/contact-center/network") view=pages::contact_center::NetworkChannelsPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/contact-center/network/connect") view=pages::contact_center::ConnectPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/contact-center/network/settings/:id") view=pages::contact_center::SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/contact-center/network/disconnect/:id") view=pages::contact_center::DisconnectPage ssr=SsrMode::Async />
+                    <Route path=path!("/oauth/select") view=pages::link::ChannelLinkPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -256,7 +256,11 @@ async fn add_member(db: &DatabaseConnection, account: &str, email: &str, role: &
 pub const DEMO_PASSWORD: &str = "netlines-demo";
 
 /// One demo account: name, slug and its people (email, name, role); the first is the admin.
-type DemoAccount = (&'static str, &'static str, [(&'static str, &'static str, Role); 4]);
+type DemoAccount = (
+    &'static str,
+    &'static str,
+    [(&'static str, &'static str, Role); 4],
+);
 
 async fn demo() -> Result<(), String> {
     let db = database().await?;

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 
 /// 303 See Other to `to`, optionally setting a cookie.
-fn see_other(to: &str, cookie: Option<String>) -> Response {
+pub(crate) fn see_other(to: &str, cookie: Option<String>) -> Response {
     let mut res = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(to) {
         res.headers_mut().insert(header::LOCATION, v);
@@ -34,7 +34,7 @@ fn see_other(to: &str, cookie: Option<String>) -> Response {
 }
 
 /// Redirects back to `path` with the error and the values to re-fill.
-fn back_with_error(path: &str, err: &AppError, keep: &[(&str, &str)]) -> Response {
+pub(crate) fn back_with_error(path: &str, err: &AppError, keep: &[(&str, &str)]) -> Response {
     let mut pairs: Vec<(&str, &str)> = vec![("error", err.code().as_str())];
     if let Some(f) = err.field() {
         pairs.push(("field", f.as_str()));
@@ -249,8 +249,13 @@ pub async fn create_account(
     }
 }
 
-/// The actor for a member-management form, or the response to send instead.
-async fn admin_actor(state: &AppState, headers: &HeaderMap, slug: &str) -> Result<accounts::Actor, Response> {
+/// The acting member for a form of account `slug`, or the response to send instead
+/// (sign-in for visitors, the account page — a 404 — for outsiders).
+pub(crate) async fn member_actor(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+) -> Result<accounts::Actor, Response> {
     let home = format!("/a/{slug}");
     let user = require_user(state, headers, &home).await?;
     match accounts::actor(&state.db, user.id, slug).await {
@@ -276,7 +281,7 @@ pub async fn add_member(
     headers: HeaderMap,
     Form(f): Form<AddMemberForm>,
 ) -> Response {
-    let actor = match admin_actor(&state, &headers, &slug).await {
+    let actor = match member_actor(&state, &headers, &slug).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -313,7 +318,7 @@ pub async fn change_role(
     headers: HeaderMap,
     Form(f): Form<RoleForm>,
 ) -> Response {
-    let actor = match admin_actor(&state, &headers, &slug).await {
+    let actor = match member_actor(&state, &headers, &slug).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -335,7 +340,7 @@ pub async fn remove_member(
     Path((slug, user_id)): Path<(String, i64)>,
     headers: HeaderMap,
 ) -> Response {
-    let actor = match admin_actor(&state, &headers, &slug).await {
+    let actor = match member_actor(&state, &headers, &slug).await {
         Ok(a) => a,
         Err(r) => return r,
     };

@@ -1,14 +1,16 @@
+#![recursion_limit = "512"]
 //! The Netlines server: start-up, router, form endpoints, health, CLI.
 //!
 //! [`Application::build`] binds the listener (port 0 in tests) and wires the router;
 //! [`Application::run_until_stopped`] serves until the shutdown future resolves.
 
 pub mod cli;
+pub mod contact_center;
 pub mod forms;
 
 use app::backend::{db::connect_and_migrate, AppState, Config};
 use app::{shell, App};
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -104,6 +106,10 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Largest settings form accepted: the 5 MB picture plus the text fields, with room to
+/// spare so a too-large picture gets a clear message rather than a bare 413.
+const SETTINGS_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
 /// All routes: Leptos pages and server functions, form endpoints, health.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -118,6 +124,35 @@ pub fn router(state: AppState) -> Router {
         .route("/a/{slug}/members", post(forms::add_member))
         .route("/a/{slug}/members/{user_id}/role", post(forms::change_role))
         .route("/a/{slug}/members/{user_id}/remove", post(forms::remove_member))
+        .route(
+            "/a/{slug}/contact-center/channels",
+            post(contact_center::create_channel),
+        )
+        .route(
+            "/a/{slug}/contact-center/channels/{id}/rename",
+            post(contact_center::rename_channel),
+        )
+        .route(
+            "/a/{slug}/contact-center/channels/{id}/active",
+            post(contact_center::set_active),
+        )
+        .route(
+            "/a/{slug}/contact-center/channels/{id}/operators",
+            post(contact_center::set_operators),
+        )
+        .route(
+            "/a/{slug}/contact-center/network/connect",
+            post(contact_center::connect),
+        )
+        .route(
+            "/a/{slug}/contact-center/network/disconnect/{id}",
+            post(contact_center::disconnect),
+        )
+        .route(
+            "/a/{slug}/contact-center/network/settings/{id}",
+            post(contact_center::save_settings).layer(DefaultBodyLimit::max(SETTINGS_BODY_LIMIT)),
+        )
+        .route("/avatars/{key}/{file}", get(contact_center::avatar))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(same_origin_posts))

@@ -192,7 +192,11 @@ async fn operators_and_employees_cannot_manage_members() {
                 &[("member_email", "zed@zeta.test"), ("member_role", "admin")],
             )
             .await;
-        assert!(location(&r).starts_with("/a/acme?error=forbidden"), "{}", location(&r));
+        assert!(
+            location(&r).starts_with("/a/acme?error=forbidden"),
+            "{}",
+            location(&r)
+        );
         let r = app
             .post_form(
                 &w.operator,

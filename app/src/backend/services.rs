@@ -2,4 +2,5 @@
 //! ([`accounts::Actor`]) and filters by its account.
 
 pub mod accounts;
+pub mod channels;
 pub mod users;

@@ -93,3 +93,68 @@ pub fn general_error(err: Option<FormError>, shown_fields: &[Field]) -> Option<&
         _ => Some(tr(error_key(e.code))),
     }
 }
+
+/// Reads every error of a multi-field form: `?errors=field.code,field.code` (plus the
+/// single `error`/`field` pair).
+pub fn query_errors() -> Vec<FormError> {
+    let q = use_query_map().get_untracked();
+    let mut out: Vec<FormError> = q
+        .get("errors")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|pair| {
+            let (f, c) = pair.split_once('.')?;
+            Some(FormError {
+                field: Field::parse(f),
+                code: Code::parse(c)?,
+            })
+        })
+        .collect();
+    out.extend(query_error());
+    out
+}
+
+/// The translated message for field `f` among several errors.
+pub fn error_for(errors: &[FormError], f: Field) -> Option<&'static str> {
+    errors
+        .iter()
+        .find(|e| e.field == Some(f))
+        .map(|e| tr(error_key(e.code)))
+}
+
+/// A labelled multi-line text input with its hint and error.
+#[component]
+pub fn TextArea(
+    id: &'static str,
+    label: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(default = None)] hint: Option<&'static str>,
+    #[prop(default = None)] error: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(default = 3)] rows: u32,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described = [hint.map(|_| hint_id.clone()), error.map(|_| error_id.clone())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    view! {
+        <div class="field" class:has-error=error.is_some()>
+            <label for=id>{label}</label>
+            <textarea
+                id=id
+                name=id
+                rows=rows
+                maxlength=maxlength.map(|m| m.to_string())
+                aria-invalid=if error.is_some() { "true" } else { "false" }
+                aria-describedby=(!described.is_empty()).then_some(described)
+            >
+                {value}
+            </textarea>
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            {error.map(|e| view! { <p class="error" id=error_id>{e}</p> })}
+        </div>
+    }
+}

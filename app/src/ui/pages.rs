@@ -2,7 +2,9 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod contact_center;
 pub mod home;
+pub mod link;
 pub mod network;
 
 use crate::i18n::K;

@@ -44,7 +44,6 @@ pub struct Options {
     pub login_limits: LoginLimits,
 }
 
-
 fn unique_name() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);

@@ -1,0 +1,42 @@
+//! Contact Center: open channels and Network connectors as the viewer may see them.
+
+use super::{ChannelCard, ConnectorSettingsView, ContactCenterView};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The Contact Center of account `slug` (admins: everything; operators: their channels).
+#[server(prefix = "/api", endpoint = "contact_center")]
+pub async fn contact_center(slug: String) -> Result<ContactCenterView, AppError> {
+    use crate::backend::{auth::require_user, services::accounts, services::channels, AppState};
+    let user = require_user().await?;
+    let state = expect_context::<AppState>();
+    let actor = accounts::actor(&state.db, user.id, &slug).await?;
+    channels::contact_center(&state.db, &actor).await
+}
+
+/// The settings form of the Network connector on channel `channel` (admins only).
+#[server(prefix = "/api", endpoint = "connector_settings")]
+pub async fn connector_settings(slug: String, channel: i64) -> Result<ConnectorSettingsView, AppError> {
+    use crate::backend::{auth::require_user, services::accounts, services::channels, AppState};
+    let user = require_user().await?;
+    let state = expect_context::<AppState>();
+    let actor = accounts::actor(&state.db, user.id, &slug).await?;
+    channels::settings(
+        &state.db,
+        &actor,
+        crate::domain::ChannelId(channel),
+        &state.config.public_url,
+    )
+    .await
+}
+
+/// The public card of the channel behind a link's `IM_DIALOG` value (any signed-in user).
+#[server(prefix = "/api", endpoint = "public_card")]
+pub async fn public_card(dialog: String) -> Result<ChannelCard, AppError> {
+    use crate::backend::{auth::require_user, services::channels, AppState};
+    use crate::domain::channel::ChannelCode;
+    require_user().await?;
+    let state = expect_context::<AppState>();
+    let code = ChannelCode::from_dialog(&dialog).map_err(|_| AppError::NotFound)?;
+    channels::card(&state.db, &code).await
+}

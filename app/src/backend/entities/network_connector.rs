@@ -1,0 +1,31 @@
+//! The "Network" channel attached to one open channel, with its settings.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "network_connectors")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub channel_id: i64,
+    /// 32 lowercase hex characters; kept across disconnect / reconnect.
+    #[sea_orm(unique)]
+    pub code: String,
+    pub connected: bool,
+    pub name: String,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    #[sea_orm(column_type = "Text")]
+    pub welcome_message: String,
+    /// Content hash of the current avatar (see `avatar_images`), if any.
+    pub avatar_key: Option<String>,
+    pub multi_chat: bool,
+    pub chat_limit: i32,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,458 @@
+//! Open channels, their operator queues and their Network connectors (Contact Center).
+
+use super::accounts::Actor;
+use crate::api::{
+    avatar_url, AccountSummary, ChannelCard, ChannelView, ConnectorSettingsView, ConnectorSummary,
+    ContactCenterView,
+};
+use crate::backend::db::{begin_write, lock_account};
+use crate::backend::entities::{avatar_image, channel_operator, membership, network_connector, open_channel};
+use crate::backend::images::Avatar;
+use crate::backend::{internal, now_ms};
+use crate::domain::channel::{ChannelCode, ChannelName, Settings};
+use crate::domain::{ChannelId, Role, UserId};
+use crate::error::{AppError, Code, Field};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set, SqlErr, TransactionTrait,
+};
+use std::collections::HashSet;
+
+/// The default limit stored while "multiple chats" is off.
+const DEFAULT_LIMIT: i32 = 2;
+
+fn summary(actor: &Actor) -> AccountSummary {
+    AccountSummary {
+        id: actor.account,
+        name: actor.account_name.clone(),
+        slug: actor.slug.to_string(),
+        role: actor.role,
+    }
+}
+
+/// The open channel `id` if it belongs to the actor's account; `NotFound` otherwise.
+async fn channel_of(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: ChannelId,
+) -> Result<open_channel::Model, AppError> {
+    open_channel::Entity::find_by_id(id.0)
+        .filter(open_channel::Column::AccountId.eq(actor.account.0))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)
+}
+
+async fn connector_of(
+    db: &impl ConnectionTrait,
+    channel: i64,
+) -> Result<Option<network_connector::Model>, AppError> {
+    network_connector::Entity::find()
+        .filter(network_connector::Column::ChannelId.eq(channel))
+        .one(db)
+        .await
+        .map_err(internal)
+}
+
+/// The Contact Center: admins see all channels, operators the ones they serve.
+pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<ContactCenterView, AppError> {
+    if actor.role == Role::Employee {
+        return Err(AppError::Forbidden);
+    }
+    let channels = open_channel::Entity::find()
+        .filter(open_channel::Column::AccountId.eq(actor.account.0))
+        .order_by_asc(open_channel::Column::Name)
+        .order_by_asc(open_channel::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let ids: Vec<i64> = channels.iter().map(|c| c.id).collect();
+    let ops = channel_operator::Entity::find()
+        .filter(channel_operator::Column::ChannelId.is_in(ids.clone()))
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let connectors = network_connector::Entity::find()
+        .filter(network_connector::Column::ChannelId.is_in(ids))
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let is_admin = actor.role == Role::Admin;
+    let views = channels
+        .into_iter()
+        .map(|c| {
+            let mut operators: Vec<UserId> = ops
+                .iter()
+                .filter(|o| o.channel_id == c.id)
+                .map(|o| UserId(o.user_id))
+                .collect();
+            operators.sort();
+            let network = connectors
+                .iter()
+                .find(|n| n.channel_id == c.id)
+                .map(|n| ConnectorSummary {
+                    code: n.code.clone(),
+                    connected: n.connected,
+                    name: n.name.clone(),
+                });
+            ChannelView {
+                id: ChannelId(c.id),
+                name: c.name,
+                active: c.active,
+                operators,
+                network,
+            }
+        })
+        .filter(|v| is_admin || v.operators.contains(&actor.user))
+        .collect();
+    let members = if is_admin {
+        super::accounts::members(db, actor).await?
+    } else {
+        Vec::new()
+    };
+    Ok(ContactCenterView {
+        account: summary(actor),
+        can_manage: is_admin,
+        channels: views,
+        members,
+    })
+}
+
+/// Creates an active open channel with no operators. Admins only.
+pub async fn create_channel(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    name: &ChannelName,
+) -> Result<open_channel::Model, AppError> {
+    actor.require_admin()?;
+    open_channel::ActiveModel {
+        account_id: Set(actor.account.0),
+        name: Set(name.as_str().to_string()),
+        active: Set(true),
+        created_at: Set(now_ms()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(internal)
+}
+
+pub async fn rename_channel(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: ChannelId,
+    name: &ChannelName,
+) -> Result<(), AppError> {
+    actor.require_admin()?;
+    let c = channel_of(db, actor, id).await?;
+    let mut am: open_channel::ActiveModel = c.into();
+    am.name = Set(name.as_str().to_string());
+    am.update(db).await.map_err(internal)?;
+    Ok(())
+}
+
+/// Switches a channel on or off. An inactive channel is "unavailable" to customers.
+pub async fn set_channel_active(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: ChannelId,
+    active: bool,
+) -> Result<(), AppError> {
+    actor.require_admin()?;
+    let c = channel_of(db, actor, id).await?;
+    let mut am: open_channel::ActiveModel = c.into();
+    am.active = Set(active);
+    am.update(db).await.map_err(internal)?;
+    Ok(())
+}
+
+/// Replaces the channel's operator queue. Every operator must be a member of the account.
+pub async fn set_operators(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    actor: &Actor,
+    id: ChannelId,
+    users: &[UserId],
+) -> Result<(), AppError> {
+    actor.require_admin()?;
+    let txn = begin_write(db).await.map_err(internal)?;
+    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let c = channel_of(&txn, actor, id).await?;
+    let wanted: HashSet<i64> = users.iter().map(|u| u.0).collect();
+    let members: HashSet<i64> = membership::Entity::find()
+        .filter(membership::Column::AccountId.eq(actor.account.0))
+        .filter(membership::Column::UserId.is_in(wanted.iter().copied().collect::<Vec<_>>()))
+        .all(&txn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    if members.len() != wanted.len() {
+        return Err(AppError::Invalid {
+            field: Field::Operators,
+            code: Code::UserUnknown,
+        });
+    }
+    channel_operator::Entity::delete_many()
+        .filter(channel_operator::Column::ChannelId.eq(c.id))
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    let mut sorted: Vec<i64> = wanted.into_iter().collect();
+    sorted.sort();
+    for user_id in sorted {
+        channel_operator::ActiveModel {
+            channel_id: Set(c.id),
+            user_id: Set(user_id),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(internal)?;
+    }
+    txn.commit().await.map_err(internal)
+}
+
+/// Which channel to connect: an existing one, or a new one created on the spot.
+pub enum ConnectTarget {
+    Existing(ChannelId),
+    New(ChannelName),
+}
+
+fn new_code() -> String {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Connects the Network channel to an open channel. A channel that was disconnected
+/// gets its old code back; one that is connected already is refused.
+pub async fn connect(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    actor: &Actor,
+    target: ConnectTarget,
+) -> Result<ChannelId, AppError> {
+    actor.require_admin()?;
+    let txn = begin_write(db).await.map_err(internal)?;
+    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let channel = match target {
+        ConnectTarget::Existing(id) => channel_of(&txn, actor, id).await.map_err(|_| AppError::Invalid {
+            field: Field::Channel,
+            code: Code::NotFound,
+        })?,
+        ConnectTarget::New(name) => create_channel(&txn, actor, &name).await?,
+    };
+    let now = now_ms();
+    match connector_of(&txn, channel.id).await? {
+        Some(c) if c.connected => {
+            return Err(AppError::Conflict {
+                field: Field::Channel,
+                code: Code::ChannelTaken,
+            });
+        }
+        Some(c) => {
+            let mut am: network_connector::ActiveModel = c.into();
+            am.connected = Set(true);
+            am.updated_at = Set(now);
+            am.update(&txn).await.map_err(internal)?;
+        }
+        None => {
+            // 128 random bits: a collision is practically impossible, but the unique
+            // index has the last word, so retry a few times rather than fail.
+            let mut attempt = 0;
+            loop {
+                let res = network_connector::ActiveModel {
+                    channel_id: Set(channel.id),
+                    code: Set(new_code()),
+                    connected: Set(true),
+                    name: Set(channel.name.clone()),
+                    description: Set(String::new()),
+                    welcome_message: Set(String::new()),
+                    avatar_key: Set(None),
+                    multi_chat: Set(false),
+                    chat_limit: Set(DEFAULT_LIMIT),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await;
+                match res {
+                    Ok(_) => break,
+                    Err(e)
+                        if attempt < 3
+                            && matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+                    {
+                        attempt += 1;
+                    }
+                    Err(e) => return Err(internal(e)),
+                }
+            }
+        }
+    }
+    txn.commit().await.map_err(internal)?;
+    Ok(ChannelId(channel.id))
+}
+
+/// Stops the link and the REST methods; keeps the code, settings and history.
+pub async fn disconnect(db: &impl ConnectionTrait, actor: &Actor, id: ChannelId) -> Result<(), AppError> {
+    actor.require_admin()?;
+    let c = channel_of(db, actor, id).await?;
+    let conn = connector_of(db, c.id).await?.ok_or(AppError::NotFound)?;
+    let mut am: network_connector::ActiveModel = conn.into();
+    am.connected = Set(false);
+    am.updated_at = Set(now_ms());
+    am.update(db).await.map_err(internal)?;
+    Ok(())
+}
+
+/// The settings form's data. Admins only: operators get `Forbidden`.
+pub async fn settings(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: ChannelId,
+    public_url: &str,
+) -> Result<ConnectorSettingsView, AppError> {
+    actor.require_admin()?;
+    let c = channel_of(db, actor, id).await?;
+    let n = connector_of(db, c.id).await?.ok_or(AppError::NotFound)?;
+    let code = ChannelCode::parse(&n.code).map_err(internal)?;
+    Ok(ConnectorSettingsView {
+        account: summary(actor),
+        channel_id: ChannelId(c.id),
+        channel_name: c.name,
+        channel_active: c.active,
+        connected: n.connected,
+        link: code.link(public_url),
+        code: n.code,
+        name: n.name,
+        description: n.description,
+        welcome_message: n.welcome_message,
+        avatar_url: n.avatar_key.as_deref().map(|k| avatar_url(k, 256)),
+        multi_chat: n.multi_chat,
+        chat_limit: n.chat_limit.clamp(2, 20) as u8,
+    })
+}
+
+/// What to do with the avatar when saving settings.
+pub enum AvatarChange {
+    Keep,
+    Remove,
+    Replace(Avatar),
+}
+
+/// Saves valid settings (and the avatar) in one transaction. Admins only.
+pub async fn save_settings(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    actor: &Actor,
+    id: ChannelId,
+    s: &Settings,
+    avatar: AvatarChange,
+) -> Result<(), AppError> {
+    actor.require_admin()?;
+    let txn = begin_write(db).await.map_err(internal)?;
+    let c = channel_of(&txn, actor, id).await?;
+    let n = connector_of(&txn, c.id).await?.ok_or(AppError::NotFound)?;
+    let now = now_ms();
+    let avatar_key = match avatar {
+        AvatarChange::Keep => n.avatar_key.clone(),
+        AvatarChange::Remove => None,
+        AvatarChange::Replace(a) => {
+            for (size, bytes) in &a.renditions {
+                let exists = avatar_image::Entity::find()
+                    .filter(avatar_image::Column::Key.eq(&a.key))
+                    .filter(avatar_image::Column::Size.eq(*size as i32))
+                    .one(&txn)
+                    .await
+                    .map_err(internal)?
+                    .is_some();
+                if !exists {
+                    avatar_image::ActiveModel {
+                        key: Set(a.key.clone()),
+                        size: Set(*size as i32),
+                        content_type: Set("image/png".into()),
+                        bytes: Set(bytes.clone()),
+                        created_at: Set(now),
+                        ..Default::default()
+                    }
+                    .insert(&txn)
+                    .await
+                    .map_err(internal)?;
+                }
+            }
+            Some(a.key)
+        }
+    };
+    let mut am: network_connector::ActiveModel = n.clone().into();
+    am.name = Set(s.name.as_str().to_string());
+    am.description = Set(s.description.clone());
+    am.welcome_message = Set(s.welcome_message.clone());
+    am.multi_chat = Set(s.chat_limit.is_some());
+    am.chat_limit = Set(s.chat_limit.map(|l| l.get() as i32).unwrap_or(n.chat_limit));
+    am.avatar_key = Set(avatar_key);
+    am.updated_at = Set(now);
+    am.update(&txn).await.map_err(internal)?;
+    txn.commit().await.map_err(internal)
+}
+
+/// The public card behind a code, for any signed-in user.
+pub async fn card(db: &impl ConnectionTrait, code: &ChannelCode) -> Result<ChannelCard, AppError> {
+    let n = network_connector::Entity::find()
+        .filter(network_connector::Column::Code.eq(code.as_str()))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let c = open_channel::Entity::find_by_id(n.channel_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    Ok(ChannelCard {
+        code: n.code,
+        name: n.name,
+        description: n.description,
+        avatar_url: n.avatar_key.as_deref().map(|k| avatar_url(k, 256)),
+        available: n.connected && c.active,
+    })
+}
+
+/// One stored avatar rendition.
+pub async fn avatar_bytes(
+    db: &impl ConnectionTrait,
+    key: &str,
+    size: u32,
+) -> Result<Option<Vec<u8>>, AppError> {
+    Ok(avatar_image::Entity::find()
+        .filter(avatar_image::Column::Key.eq(key))
+        .filter(avatar_image::Column::Size.eq(size as i32))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .map(|a| a.bytes))
+}
+
+/// Takes a removed member out of every queue of the account.
+pub async fn remove_from_queues(
+    db: &impl ConnectionTrait,
+    account: i64,
+    user: UserId,
+) -> Result<(), AppError> {
+    let ids: Vec<i64> = open_channel::Entity::find()
+        .filter(open_channel::Column::AccountId.eq(account))
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    channel_operator::Entity::delete_many()
+        .filter(channel_operator::Column::ChannelId.is_in(ids))
+        .filter(channel_operator::Column::UserId.eq(user.0))
+        .exec(db)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}

@@ -1,0 +1,615 @@
+//! Contact Center: open channels, the Network connector list, connecting, the settings
+//! form and disconnecting. Every form is a plain HTML form (works without JavaScript);
+//! the settings form adds a live avatar preview and a Copy button once hydrated.
+
+use crate::api::channels::{connector_settings, contact_center};
+use crate::api::{ChannelView, ConnectorSettingsView, ConnectorSummary, ContactCenterView, MemberView};
+use crate::domain::channel::{ChannelName, ChatLimit, DESCRIPTION_MAX, WELCOME_MAX};
+use crate::error::{AppError, Field};
+use crate::i18n::{error_key, K};
+use crate::ui::form::{
+    error_for, general_error, query_error, query_errors, query_value, FormError, Notice, TextArea, TextField,
+};
+use crate::ui::pages::{NotFound, SignInRedirect};
+use crate::ui::{set_status, tr};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+fn ok_message(code: &str) -> Option<&'static str> {
+    Some(tr(match code {
+        "channel_created" => K::ChannelCreated,
+        "channel_renamed" => K::ChannelRenamed,
+        "channel_activated" => K::ChannelActivated,
+        "channel_deactivated" => K::ChannelDeactivated,
+        "operators_saved" => K::OperatorsSaved,
+        "connected" => K::ConnectedOk,
+        "settings_saved" => K::SettingsSaved,
+        "disconnected" => K::DisconnectedOk,
+        _ => return None,
+    }))
+}
+
+/// 403 page for signed-in members whose role does not allow the page.
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    set_status(403);
+    view! {
+        <Title text=tr(K::ForbiddenTitle) />
+        <section class="card narrow">
+            <h1>{tr(K::ForbiddenTitle)}</h1>
+            <p>{tr(K::ForbiddenText)}</p>
+            <p><a href="/network">{tr(K::BackToNetwork)}</a></p>
+        </section>
+    }
+}
+
+/// Renders the error pages shared by every Contact Center page.
+fn error_view(e: AppError) -> AnyView {
+    match e {
+        AppError::Unauthorized => view! { <SignInRedirect /> }.into_any(),
+        AppError::NotFound => view! { <NotFound /> }.into_any(),
+        AppError::Forbidden => view! { <Forbidden /> }.into_any(),
+        e => view! { <p class="notice notice-error" role="alert">{tr(error_key(e.code()))}</p> }.into_any(),
+    }
+}
+
+fn slug_param() -> Memo<String> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("slug").unwrap_or_default())
+}
+
+fn id_param() -> Memo<i64> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("id").and_then(|s| s.parse().ok()).unwrap_or(0))
+}
+
+/// The Contact Center's sub-navigation.
+#[component]
+fn CcNav(slug: String, account: String) -> impl IntoView {
+    view! {
+        <p class="crumbs">
+            <a href=format!("/a/{slug}")>{account}</a>
+            " › "
+            <a href=format!("/a/{slug}/contact-center")>{tr(K::CcTitle)}</a>
+            " · "
+            <a href=format!("/a/{slug}/contact-center/network")>{tr(K::NetTitle)}</a>
+        </p>
+    }
+}
+
+#[component]
+pub fn ContactCenterPage() -> impl IntoView {
+    let slug = slug_param();
+    let page = Resource::new(move || slug.get(), contact_center);
+    view! {
+        <Title text=tr(K::CcTitle) />
+        <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(v) => view! { <ContactCenter v=v /> }.into_any(),
+                    Err(e) => error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ContactCenter(v: ContactCenterView) -> impl IntoView {
+    let err = query_error();
+    let ok = ok_message(&query_value("ok"));
+    let slug = v.account.slug.clone();
+    let manage = v.can_manage;
+    let members = v.members.clone();
+    let channels = v.channels.clone();
+    view! {
+        <section class="card">
+            <CcNav slug=slug.clone() account=v.account.name.clone() />
+            <h1>{tr(K::CcTitle)}</h1>
+            <p class="lead">{if manage { tr(K::CcIntro) } else { tr(K::CcOperatorIntro) }}</p>
+            <Notice ok=ok error=general_error(err, if manage { &[Field::ChannelName][..] } else { &[][..] }) />
+            <h2>{tr(K::OpenChannels)}</h2>
+            {channels.is_empty().then(|| view! { <p class="muted">{tr(K::NoChannels)}</p> })}
+            <ul class="channels">
+                {channels
+                    .into_iter()
+                    .map(|c| view! { <ChannelItem c=c slug=slug.clone() manage=manage members=members.clone() /> })
+                    .collect_view()}
+            </ul>
+            {manage.then(|| {
+                let action = format!("/a/{slug}/contact-center/channels");
+                view! {
+                    <h2>{tr(K::NewChannel)}</h2>
+                    <form method="post" action=action class="row-form" novalidate=true>
+                        <TextField id="channel_name" label=tr(K::LabelChannelName) maxlength=ChannelName::MAX_LEN
+                            value=query_value("channel_name") error=FormError::for_field(err, Field::ChannelName) />
+                        <button type="submit">{tr(K::CreateChannel)}</button>
+                    </form>
+                }
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn ChannelItem(c: ChannelView, slug: String, manage: bool, members: Vec<MemberView>) -> impl IntoView {
+    let base = format!("/a/{slug}/contact-center/channels/{}", c.id);
+    let status = if c.active {
+        tr(K::StatusActive)
+    } else {
+        tr(K::StatusInactive)
+    };
+    let network = match &c.network {
+        Some(n) if n.connected => tr(K::StatusConnected),
+        Some(_) => tr(K::StatusDisconnected),
+        None => tr(K::NotConnected),
+    };
+    let names: Vec<String> = members
+        .iter()
+        .filter(|m| c.operators.contains(&m.user_id))
+        .map(|m| m.name.clone())
+        .collect();
+    let rename_id = format!("rename-{}", c.id);
+    let rename_label = format!("{} {}", tr(K::RenameTo), c.name);
+    let ops_legend = format!("{} {}", tr(K::OperatorsOf), c.name);
+    view! {
+        <li class="channel">
+            <h3>{c.name.clone()}</h3>
+            <p class="badges">
+                <span class=if c.active { "role role-operator" } else { "role" }>{status}</span>
+                " "
+                <span class="role">{tr(K::NetworkLabel)} ": " {network}</span>
+            </p>
+            {if manage {
+                view! {
+                    <div class="channel-actions">
+                        <form method="post" action=format!("{base}/rename") class="inline">
+                            <label for=rename_id.clone() class="visually-hidden">{rename_label}</label>
+                            <input id=rename_id name="channel_name" value=c.name.clone() maxlength=ChannelName::MAX_LEN.to_string() />
+                            <button type="submit" class="small">{tr(K::Rename)}</button>
+                        </form>
+                        <form method="post" action=format!("{base}/active") class="inline">
+                            <input type="hidden" name="active" value=if c.active { "0" } else { "1" } />
+                            <button type="submit" class="small secondary-btn">
+                                {if c.active { tr(K::Deactivate) } else { tr(K::Activate) }}
+                            </button>
+                        </form>
+                    </div>
+                    <form method="post" action=format!("{base}/operators")>
+                        <fieldset class="operators">
+                            <legend>{ops_legend}</legend>
+                            {members
+                                .iter()
+                                .map(|m| {
+                                    let id = format!("op-{}-{}", c.id, m.user_id);
+                                    let for_id = id.clone();
+                                    view! {
+                                        <label for=for_id class="check">
+                                            <input type="checkbox" id=id name="operator" value=m.user_id.to_string()
+                                                checked=c.operators.contains(&m.user_id) />
+                                            {m.name.clone()}
+                                        </label>
+                                    }
+                                })
+                                .collect_view()}
+                        </fieldset>
+                        <button type="submit" class="small">{tr(K::SaveOperators)}</button>
+                    </form>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <p>
+                        <strong>{tr(K::OperatorsTitle)} ": "</strong>
+                        {if names.is_empty() { tr(K::NoOperators).to_string() } else { names.join(", ") }}
+                    </p>
+                }
+                .into_any()
+            }}
+        </li>
+    }
+}
+
+#[component]
+pub fn NetworkChannelsPage() -> impl IntoView {
+    let slug = slug_param();
+    let page = Resource::new(move || slug.get(), contact_center);
+    view! {
+        <Title text=tr(K::NetTitle) />
+        <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(v) => view! { <NetworkChannels v=v /> }.into_any(),
+                    Err(e) => error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NetworkChannels(v: ContactCenterView) -> impl IntoView {
+    let err = query_error();
+    let ok = ok_message(&query_value("ok"));
+    let slug = v.account.slug.clone();
+    let manage = v.can_manage;
+    let connected: Vec<(ChannelView, ConnectorSummary)> = v
+        .channels
+        .iter()
+        .filter_map(|c| c.network.clone().map(|n| (c.clone(), n)))
+        .collect();
+    view! {
+        <section class="card">
+            <CcNav slug=slug.clone() account=v.account.name.clone() />
+            <h1>{tr(K::NetTitle)}</h1>
+            <p class="lead">{tr(K::NetIntro)}</p>
+            <Notice ok=ok error=general_error(err, &[]) />
+            {manage.then(|| view! {
+                <p><a class="button" href=format!("/a/{slug}/contact-center/network/connect")>{tr(K::Connect)}</a></p>
+            })}
+            {if connected.is_empty() {
+                view! { <p class="muted">{tr(K::NoConnections)}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="list">
+                        <thead>
+                            <tr>
+                                <th scope="col">{tr(K::ColChannel)}</th>
+                                <th scope="col">{tr(K::ColCode)}</th>
+                                <th scope="col">{tr(K::ColStatus)}</th>
+                                {manage.then(|| view! { <th scope="col">{tr(K::ColActions)}</th> })}
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {connected
+                                .into_iter()
+                                .map(|(c, n)| {
+                                    let settings = format!("/a/{slug}/contact-center/network/settings/{}", c.id);
+                                    let connect = format!("/a/{slug}/contact-center/network/connect");
+                                    view! {
+                                        <tr>
+                                            <td>{n.name.clone()} <span class="muted">" (" {c.name.clone()} ")"</span></td>
+                                            <td><code>{n.code.clone()}</code></td>
+                                            <td>{if n.connected { tr(K::StatusConnected) } else { tr(K::StatusDisconnected) }}</td>
+                                            {manage.then(|| view! {
+                                                <td>
+                                                    {if n.connected {
+                                                        view! { <a href=settings aria-label=format!("{} {}", tr(K::SettingsLink), n.name)>{tr(K::SettingsLink)}</a> }.into_any()
+                                                    } else {
+                                                        view! {
+                                                            <form method="post" action=connect class="inline">
+                                                                <input type="hidden" name="channel" value=c.id.to_string() />
+                                                                <button type="submit" class="small">{tr(K::Connect)}</button>
+                                                            </form>
+                                                        }
+                                                        .into_any()
+                                                    }}
+                                                </td>
+                                            })}
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+pub fn ConnectPage() -> impl IntoView {
+    let slug = slug_param();
+    let page = Resource::new(move || slug.get(), contact_center);
+    view! {
+        <Title text=tr(K::ConnectTitle) />
+        <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(v) if v.can_manage => view! { <ConnectForm v=v /> }.into_any(),
+                    Ok(_) => view! { <Forbidden /> }.into_any(),
+                    Err(e) => error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ConnectForm(v: ContactCenterView) -> impl IntoView {
+    let err = query_error();
+    let slug = v.account.slug.clone();
+    let chosen = query_value("channel");
+    let free: Vec<ChannelView> = v
+        .channels
+        .into_iter()
+        .filter(|c| !c.network.as_ref().map(|n| n.connected).unwrap_or(false))
+        .collect();
+    let new_checked = chosen == "new" || free.is_empty();
+    let name_error = FormError::for_field(err, Field::ChannelName);
+    let channel_error = FormError::for_field(err, Field::Channel);
+    view! {
+        <section class="card narrow">
+            <CcNav slug=slug.clone() account=v.account.name.clone() />
+            <h1>{tr(K::ConnectTitle)}</h1>
+            <p class="lead">{tr(K::ConnectIntro)}</p>
+            <Notice error=general_error(err, &[Field::ChannelName, Field::Channel]) />
+            <form method="post" action=format!("/a/{slug}/contact-center/network/connect") novalidate=true>
+                <fieldset class="choices" aria-describedby=channel_error.map(|_| "channel-error")>
+                    <legend>{tr(K::ChooseChannel)}</legend>
+                    {free
+                        .iter()
+                        .map(|c| {
+                            let id = format!("channel-{}", c.id);
+                            let for_id = id.clone();
+                            let value = c.id.to_string();
+                            let checked = chosen == value;
+                            view! {
+                                <label for=for_id class="check">
+                                    <input type="radio" id=id name="channel" value=value checked=checked />
+                                    {c.name.clone()}
+                                    {(!c.active).then(|| view! { <span class="muted">" (" {tr(K::StatusInactive)} ")"</span> })}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                    <label for="channel-new" class="check">
+                        <input type="radio" id="channel-new" name="channel" value="new" checked=new_checked />
+                        {tr(K::CreateNewChannel)}
+                    </label>
+                    <TextField id="new_channel_name" label=tr(K::NewChannelName) maxlength=ChannelName::MAX_LEN
+                        value=query_value("new_channel_name") error=name_error />
+                    {channel_error.map(|e| view! { <p class="error" id="channel-error">{e}</p> })}
+                </fieldset>
+                <button type="submit">{tr(K::Connect)}</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let slug = slug_param();
+    let id = id_param();
+    let page = Resource::new(move || (slug.get(), id.get()), |(s, i)| connector_settings(s, i));
+    view! {
+        <Title text=tr(K::SettingsTitle) />
+        <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(v) => view! { <SettingsForm v=v /> }.into_any(),
+                    Err(e) => error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Chooses the value to show: what the user typed (after an error) or what is stored.
+fn typed_or(key: &str, stored: &str, after_error: bool) -> String {
+    if after_error {
+        query_value(key)
+    } else {
+        stored.to_string()
+    }
+}
+
+#[component]
+fn SettingsForm(v: ConnectorSettingsView) -> impl IntoView {
+    let errors = query_errors();
+    let after_error = !errors.is_empty() && !query_value("errors").is_empty();
+    let ok = ok_message(&query_value("ok"));
+    let slug = v.account.slug.clone();
+    let general = errors
+        .iter()
+        .find(|e| e.field.is_none())
+        .map(|e| tr(error_key(e.code)));
+    let multi = if after_error {
+        query_value("multi_chat") == "1"
+    } else {
+        v.multi_chat
+    };
+    let limit = typed_or("chat_limit", &v.chat_limit.to_string(), after_error);
+    let disconnect_href = format!("/a/{slug}/contact-center/network/disconnect/{}", v.channel_id);
+    view! {
+        <section class="card">
+            <CcNav slug=slug.clone() account=v.account.name.clone() />
+            <h1>{tr(K::SettingsTitle)}</h1>
+            <p class="muted">
+                {tr(K::ColChannel)} ": " {v.channel_name.clone()} " · "
+                {if v.connected { tr(K::StatusConnected) } else { tr(K::StatusDisconnected) }}
+            </p>
+            <Notice ok=ok error=if errors.is_empty() { None } else { general.or(Some(tr(K::FormHasErrors))) } />
+            <form
+                method="post"
+                action=format!("/a/{slug}/contact-center/network/settings/{}", v.channel_id)
+                enctype="multipart/form-data"
+                class="settings-form"
+                novalidate=true
+            >
+                <TextField id="name" label=tr(K::LabelDisplayName) maxlength=ChannelName::MAX_LEN
+                    value=typed_or("name", &v.name, after_error) hint=Some(tr(K::DisplayNameHint))
+                    error=error_for(&errors, Field::ChannelName) />
+                <div class="field">
+                    <label for="code">{tr(K::LabelCode)}</label>
+                    <input id="code" type="text" readonly=true value=v.code.clone() aria-describedby="code-hint" class="mono" />
+                    <p class="hint" id="code-hint">{tr(K::CodeHint)}</p>
+                </div>
+                <CopyField link=v.link.clone() />
+                <TextArea id="description" label=tr(K::LabelDescription) maxlength=DESCRIPTION_MAX rows=2
+                    value=typed_or("description", &v.description, after_error)
+                    error=error_for(&errors, Field::Description) />
+                <TextArea id="welcome_message" label=tr(K::LabelWelcome) maxlength=WELCOME_MAX rows=4
+                    value=typed_or("welcome_message", &v.welcome_message, after_error)
+                    hint=Some(tr(K::WelcomeHint)) error=error_for(&errors, Field::WelcomeMessage) />
+                <AvatarField current=v.avatar_url.clone() error=error_for(&errors, Field::Avatar) />
+                <div class="field switch-field">
+                    <label for="multi_chat" class="check">
+                        <input type="checkbox" role="switch" id="multi_chat" name="multi_chat" value="1" checked=multi
+                            aria-describedby="multi_chat-hint" />
+                        {tr(K::LabelMultiChat)}
+                    </label>
+                    <p class="hint" id="multi_chat-hint">{tr(K::MultiChatHint)}</p>
+                </div>
+                <div class="limit-field">
+                    <TextField id="chat_limit" label=tr(K::LabelLimit) kind="number" value=limit
+                        hint=Some(tr(K::LimitHint)) error=error_for(&errors, Field::ChatLimit) />
+                    <span class="visually-hidden">{ChatLimit::MIN} "–" {ChatLimit::MAX}</span>
+                </div>
+                <div class="form-actions">
+                    <button type="submit">{tr(K::Save)}</button>
+                    {v.connected.then(|| view! { <a class="button danger-link" href=disconnect_href>{tr(K::Disconnect)}</a> })}
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// The read-only link with a Copy button that confirms "Copied".
+#[component]
+fn CopyField(link: String) -> impl IntoView {
+    let (copied, set_copied) = signal(false);
+    let copied_text = tr(K::Copied);
+    let to_copy = link.clone();
+    let on_copy = move |_| {
+        let _ = (&to_copy, set_copied);
+        #[cfg(feature = "hydrate")]
+        {
+            let text = to_copy.clone();
+            leptos::task::spawn_local(async move {
+                if let Some(w) = web_sys::window() {
+                    let promise = w.navigator().clipboard().write_text(&text);
+                    if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
+                        set_copied.set(true);
+                    }
+                }
+            });
+        }
+    };
+    view! {
+        <div class="field">
+            <label for="link">{tr(K::LabelLink)}</label>
+            <div class="copy-row">
+                <input id="link" type="text" readonly=true value=link aria-describedby="link-hint" class="mono" />
+                <button type="button" class="secondary-btn" on:click=on_copy>{tr(K::Copy)}</button>
+                <span role="status" class="copied">{move || copied.get().then_some(copied_text)}</span>
+            </div>
+            <p class="hint" id="link-hint">{tr(K::LinkHint)}</p>
+        </div>
+    }
+}
+
+/// Avatar upload with a live preview; a non-square picture gets a warning and the
+/// offer to crop it to its centre square (done on the server).
+#[component]
+fn AvatarField(current: Option<String>, error: Option<&'static str>) -> impl IntoView {
+    let (preview, set_preview) = signal(None::<String>);
+    let (not_square, set_not_square) = signal(false);
+    let (crop, set_crop) = signal(true);
+    let has_current = current.is_some();
+    let shown = move || preview.get().or_else(|| current.clone());
+    let on_file = move |ev: leptos::ev::Event| {
+        let _ = (&ev, set_preview, set_not_square);
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let input = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+            let file = input.and_then(|i| i.files()).and_then(|f| f.get(0));
+            set_not_square.set(false);
+            set_preview.set(file.and_then(|f| web_sys::Url::create_object_url_with_blob(&f).ok()));
+        }
+    };
+    let on_load = move |ev: leptos::ev::Event| {
+        let _ = &ev;
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if preview.get_untracked().is_some() {
+                if let Some(img) = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlImageElement>().ok())
+                {
+                    set_not_square.set(img.natural_width() != img.natural_height());
+                }
+            }
+        }
+    };
+    let error_id = "avatar-error";
+    view! {
+        <div class="field" class:has-error=error.is_some()>
+            <label for="avatar">{tr(K::LabelAvatar)}</label>
+            <div class="avatar-row">
+                <div class="avatar-preview" class:cropped=move || crop.get()>
+                    {move || shown().map(|src| view! { <img src=src alt=tr(K::AvatarPreview) on:load=on_load /> })}
+                </div>
+                <div>
+                    <input
+                        id="avatar"
+                        name="avatar"
+                        type="file"
+                        accept="image/png,image/jpeg"
+                        aria-describedby=if error.is_some() { "avatar-hint avatar-error" } else { "avatar-hint" }
+                        aria-invalid=if error.is_some() { "true" } else { "false" }
+                        on:change=on_file
+                    />
+                    <p class="hint" id="avatar-hint">{tr(K::AvatarHint)}</p>
+                    {move || not_square.get().then(|| view! {
+                        <p class="warning" role="status">{tr(K::AvatarNotSquare)}</p>
+                        <label for="avatar_crop" class="check">
+                            <input type="checkbox" id="avatar_crop" name="avatar_crop" value="1"
+                                prop:checked=move || crop.get()
+                                on:change=move |ev| set_crop.set(event_target_checked(&ev)) />
+                            {tr(K::CropToSquare)}
+                        </label>
+                    })}
+                    {has_current.then(|| view! {
+                        <label for="avatar_remove" class="check">
+                            <input type="checkbox" id="avatar_remove" name="avatar_remove" value="1" />
+                            {tr(K::RemoveAvatar)}
+                        </label>
+                    })}
+                    {error.map(|e| view! { <p class="error" id=error_id>{e}</p> })}
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+pub fn DisconnectPage() -> impl IntoView {
+    let slug = slug_param();
+    let id = id_param();
+    let page = Resource::new(move || (slug.get(), id.get()), |(s, i)| connector_settings(s, i));
+    view! {
+        <Title text=tr(K::DisconnectTitle) />
+        <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(v) => {
+                        let slug = v.account.slug.clone();
+                        let action = format!("/a/{slug}/contact-center/network/disconnect/{}", v.channel_id);
+                        let back = format!("/a/{slug}/contact-center/network/settings/{}", v.channel_id);
+                        view! {
+                            <section class="card narrow">
+                                <h1>{tr(K::DisconnectTitle)}</h1>
+                                <p><strong>{v.name.clone()}</strong></p>
+                                <p>{tr(K::DisconnectText)}</p>
+                                <form method="post" action=action class="form-actions">
+                                    <button type="submit" class="danger-solid">{tr(K::DisconnectConfirm)}</button>
+                                    <a class="button secondary" href=back>{tr(K::Cancel)}</a>
+                                </form>
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Err(e) => error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}

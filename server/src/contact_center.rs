@@ -1,0 +1,390 @@
+//! Contact Center form endpoints: open channels, the Network connector and its settings,
+//! and the avatar images. Same Post/Redirect/Get pattern as [`crate::forms`].
+
+use crate::forms::{back_with_error, member_actor, see_other};
+use app::backend::images;
+use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
+use app::backend::AppState;
+use app::domain::channel::{ChannelName, RawSettings, Settings};
+use app::domain::{ChannelId, UserId};
+use app::error::{AppError, Code, Field};
+use app::util::with_query;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use serde::Deserialize;
+
+fn cc_home(slug: &str) -> String {
+    format!("/a/{slug}/contact-center")
+}
+
+fn settings_page(slug: &str, id: i64) -> String {
+    format!("/a/{slug}/contact-center/network/settings/{id}")
+}
+
+macro_rules! actor_or_return {
+    ($state:expr, $headers:expr, $slug:expr) => {
+        match member_actor(&$state, &$headers, &$slug).await {
+            Ok(a) => a,
+            Err(r) => return r,
+        }
+    };
+}
+
+#[derive(Deserialize)]
+pub struct ChannelNameForm {
+    #[serde(default)]
+    channel_name: String,
+}
+
+/// `POST /a/{slug}/contact-center/channels`: creates an open channel.
+pub async fn create_channel(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<ChannelNameForm>,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let home = cc_home(actor.slug.as_str());
+    let result = async {
+        let name = ChannelName::parse(&f.channel_name)?;
+        channels::create_channel(&state.db, &actor, &name).await
+    }
+    .await;
+    match result {
+        Ok(_) => see_other(&with_query(&home, &[("ok", "channel_created")]), None),
+        Err(e) => back_with_error(&home, &e, &[("channel_name", f.channel_name.trim())]),
+    }
+}
+
+/// `POST /a/{slug}/contact-center/channels/{id}/rename`.
+pub async fn rename_channel(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    Form(f): Form<ChannelNameForm>,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let home = cc_home(actor.slug.as_str());
+    let result = async {
+        let name = ChannelName::parse(&f.channel_name)?;
+        channels::rename_channel(&state.db, &actor, ChannelId(id), &name).await
+    }
+    .await;
+    match result {
+        Ok(()) => see_other(&with_query(&home, &[("ok", "channel_renamed")]), None),
+        Err(e) => back_with_error(&home, &e, &[("channel", &id.to_string())]),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ActiveForm {
+    #[serde(default)]
+    active: String,
+}
+
+/// `POST /a/{slug}/contact-center/channels/{id}/active` with `active=1|0`.
+pub async fn set_active(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    Form(f): Form<ActiveForm>,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let home = cc_home(actor.slug.as_str());
+    let active = f.active == "1" || f.active == "true";
+    match channels::set_channel_active(&state.db, &actor, ChannelId(id), active).await {
+        Ok(()) => see_other(
+            &with_query(
+                &home,
+                &[(
+                    "ok",
+                    if active {
+                        "channel_activated"
+                    } else {
+                        "channel_deactivated"
+                    },
+                )],
+            ),
+            None,
+        ),
+        Err(e) => back_with_error(&home, &e, &[]),
+    }
+}
+
+/// `POST /a/{slug}/contact-center/channels/{id}/operators` with `operator=ID` repeated.
+pub async fn set_operators(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let home = cc_home(actor.slug.as_str());
+    let mut users = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        if k == "operator" {
+            match v.parse::<i64>() {
+                Ok(n) => users.push(UserId(n)),
+                Err(_) => {
+                    let e = AppError::Invalid {
+                        field: Field::Operators,
+                        code: Code::UserUnknown,
+                    };
+                    return back_with_error(&home, &e, &[]);
+                }
+            }
+        }
+    }
+    match channels::set_operators(&state.db, &actor, ChannelId(id), &users).await {
+        Ok(()) => see_other(&with_query(&home, &[("ok", "operators_saved")]), None),
+        Err(e) => back_with_error(&home, &e, &[]),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConnectForm {
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    new_channel_name: String,
+}
+
+/// `POST /a/{slug}/contact-center/network/connect`: `channel=ID`, or `channel=new` with
+/// `new_channel_name`. Opens the settings form on success.
+pub async fn connect(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<ConnectForm>,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let back = format!("{}/network/connect", cc_home(actor.slug.as_str()));
+    let result = async {
+        let target = match f.channel.trim() {
+            "new" => ConnectTarget::New(ChannelName::parse(&f.new_channel_name)?),
+            "" => {
+                return Err(AppError::Invalid {
+                    field: Field::Channel,
+                    code: Code::Required,
+                })
+            }
+            id => ConnectTarget::Existing(ChannelId(id.parse().map_err(|_| AppError::Invalid {
+                field: Field::Channel,
+                code: Code::NotFound,
+            })?)),
+        };
+        channels::connect(&state.db, &actor, target).await
+    }
+    .await;
+    match result {
+        Ok(id) => see_other(
+            &with_query(&settings_page(actor.slug.as_str(), id.0), &[("ok", "connected")]),
+            None,
+        ),
+        Err(e) => back_with_error(
+            &back,
+            &e,
+            &[
+                ("channel", f.channel.trim()),
+                ("new_channel_name", f.new_channel_name.trim()),
+            ],
+        ),
+    }
+}
+
+/// `POST /a/{slug}/contact-center/network/disconnect/{id}` (after the confirmation page).
+pub async fn disconnect(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let list = format!("{}/network", cc_home(actor.slug.as_str()));
+    match channels::disconnect(&state.db, &actor, ChannelId(id)).await {
+        Ok(()) => see_other(&with_query(&list, &[("ok", "disconnected")]), None),
+        Err(e) => back_with_error(&list, &e, &[]),
+    }
+}
+
+/// The settings form as received (multipart, because of the avatar file).
+#[derive(Default)]
+struct SettingsUpload {
+    raw: RawSettings,
+    avatar: Option<Vec<u8>>,
+    avatar_too_large: bool,
+    crop: bool,
+    remove: bool,
+}
+
+async fn read_settings(mut mp: Multipart) -> Result<SettingsUpload, AppError> {
+    let mut up = SettingsUpload::default();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            // The body limit was hit: the only large part is the picture.
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                up.avatar_too_large = true;
+                break;
+            }
+            Err(_) => {
+                return Err(AppError::Invalid {
+                    field: Field::Avatar,
+                    code: Code::AvatarCorrupt,
+                })
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "avatar" {
+            let has_file = field.file_name().map(|n| !n.is_empty()).unwrap_or(false);
+            match field.bytes().await {
+                Ok(b) if has_file && !b.is_empty() => up.avatar = Some(b.to_vec()),
+                Ok(_) => {}
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    up.avatar_too_large = true;
+                    break;
+                }
+                Err(_) => {
+                    return Err(AppError::Invalid {
+                        field: Field::Avatar,
+                        code: Code::AvatarCorrupt,
+                    })
+                }
+            }
+            continue;
+        }
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "name" => up.raw.name = value,
+            "description" => up.raw.description = value,
+            "welcome_message" => up.raw.welcome_message = value,
+            "multi_chat" => up.raw.multi_chat = !value.is_empty() && value != "0" && value != "off",
+            "chat_limit" => up.raw.chat_limit = value,
+            "avatar_crop" => up.crop = value == "1" || value == "on",
+            "avatar_remove" => up.remove = value == "1" || value == "on",
+            _ => {}
+        }
+    }
+    Ok(up)
+}
+
+/// `POST /a/{slug}/contact-center/network/settings/{id}` (multipart). Every field is
+/// checked and every error reported; when any is invalid nothing is saved.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let page = settings_page(actor.slug.as_str(), id);
+    if let Err(e) = actor.require_admin() {
+        return back_with_error(&page, &e, &[]);
+    }
+    let up = match read_settings(mp).await {
+        Ok(u) => u,
+        Err(e) => return back_with_error(&page, &e, &[]),
+    };
+    let mut errors: Vec<AppError> = Vec::new();
+    let settings = match Settings::parse(&up.raw) {
+        Ok(s) => Some(s),
+        Err(es) => {
+            errors.extend(es);
+            None
+        }
+    };
+    let avatar = if up.avatar_too_large {
+        errors.push(AppError::Invalid {
+            field: Field::Avatar,
+            code: Code::AvatarTooLarge,
+        });
+        None
+    } else if let Some(bytes) = up.avatar {
+        // Decoding is CPU work: keep it off the async workers.
+        let crop = up.crop;
+        match tokio::task::spawn_blocking(move || images::process(&bytes, crop)).await {
+            Ok(Ok(a)) => Some(a),
+            Ok(Err(e)) => {
+                errors.push(e);
+                None
+            }
+            Err(e) => return back_with_error(&page, &app::backend::internal(e), &[]),
+        }
+    } else {
+        None
+    };
+    let change = match (avatar, up.remove) {
+        (Some(a), _) => AvatarChange::Replace(a),
+        (None, true) => AvatarChange::Remove,
+        (None, false) => AvatarChange::Keep,
+    };
+    let settings = match (settings, errors.is_empty()) {
+        (Some(s), true) => s,
+        _ => {
+            let codes: Vec<String> = errors
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}.{}",
+                        e.field().map(|f| f.as_str()).unwrap_or(""),
+                        e.code().as_str()
+                    )
+                })
+                .collect();
+            let joined = codes.join(",");
+            let multi = if up.raw.multi_chat { "1" } else { "0" };
+            return see_other(
+                &with_query(
+                    &page,
+                    &[
+                        ("errors", &joined),
+                        ("name", &up.raw.name),
+                        ("description", &up.raw.description),
+                        ("welcome_message", &up.raw.welcome_message),
+                        ("multi_chat", multi),
+                        ("chat_limit", &up.raw.chat_limit),
+                    ],
+                ),
+                None,
+            );
+        }
+    };
+    match channels::save_settings(&state.db, &actor, ChannelId(id), &settings, change).await {
+        Ok(()) => {
+            tracing::info!(
+                account_id = actor.account.0,
+                channel_id = id,
+                "network settings saved"
+            );
+            see_other(&with_query(&page, &[("ok", "settings_saved")]), None)
+        }
+        Err(e) => back_with_error(&page, &e, &[]),
+    }
+}
+
+/// `GET /avatars/{key}/{size}.png`: content-addressed, so cacheable for a year.
+pub async fn avatar(State(state): State<AppState>, Path((key, file)): Path<(String, String)>) -> Response {
+    let size = match file.strip_suffix(".png").and_then(|s| s.parse::<u32>().ok()) {
+        Some(s) if images::SIZES.contains(&s) => s,
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match channels::avatar_bytes(&state.db, &key, size).await {
+        Ok(Some(bytes)) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
