@@ -188,7 +188,7 @@ messages! {
     NotConnected => "Not connected", "Niepodłączony";
     StatusConnected => "Connected", "Podłączony";
     StatusDisconnected => "Disconnected", "Odłączony";
-    NetTitle => "Network", "Sieć";
+    NetTitle => "Network channel", "Kanał Sieć";
     NetIntro => "Connect an open channel to the Network so that people working in other accounts can write to you from their own accounts.",
                 "Podłącz otwarty kanał do Sieci, aby osoby pracujące w innych kontach mogły pisać do Ciebie ze swoich kont.";
     NoConnections => "No open channel is connected to the Network yet.", "Żaden otwarty kanał nie jest jeszcze podłączony do Sieci.";

@@ -335,5 +335,79 @@ async fn demo() -> Result<(), String> {
     }
     println!();
     println!("cleo.customer@borealis.test also works in Acme Logistics (employee).");
+    demo_channel(&db, &config).await
+}
+
+/// Acme's open channel "Acme Support" (Olek and Ola in its queue), connected to the
+/// Network with its settings filled in.
+async fn demo_channel(db: &DatabaseConnection, config: &Config) -> Result<(), String> {
+    use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
+    use app::domain::channel::{ChannelName, RawSettings, Settings};
+    let acme = accounts::system_actor(db, "acme")
+        .await
+        .map_err(|e| describe(&e))?;
+    let cc = channels::contact_center(db, &acme)
+        .await
+        .map_err(|e| describe(&e))?;
+    let existing = cc.channels.iter().find(|c| c.name == "Acme Support");
+    let channel = match existing {
+        Some(c) => c.id,
+        None => {
+            let name = ChannelName::parse("Acme Support").map_err(|e| describe(&e))?;
+            channels::create_channel(db, &acme, &name)
+                .await
+                .map_err(|e| describe(&e))?;
+            let cc = channels::contact_center(db, &acme)
+                .await
+                .map_err(|e| describe(&e))?;
+            cc.channels
+                .iter()
+                .find(|c| c.name == "Acme Support")
+                .map(|c| c.id)
+                .ok_or("demo channel missing")?
+        }
+    };
+    let operators: Vec<_> = cc
+        .members
+        .iter()
+        .filter(|m| m.role == Role::Operator)
+        .map(|m| m.user_id)
+        .collect();
+    channels::set_operators(db, &acme, channel, &operators)
+        .await
+        .map_err(|e| describe(&e))?;
+    let connected = channels::contact_center(db, &acme)
+        .await
+        .map_err(|e| describe(&e))?
+        .channels
+        .iter()
+        .any(|c| c.id == channel && c.network.as_ref().is_some_and(|n| n.connected));
+    if !connected {
+        channels::connect(db, &acme, ConnectTarget::Existing(channel))
+            .await
+            .map_err(|e| describe(&e))?;
+        let settings = Settings::parse(&RawSettings {
+            name: "Acme Support".into(),
+            description: "Shipping, invoices and anything else about your Acme deliveries.".into(),
+            welcome_message: "Dzień dobry! Hello! Tell us how we can help; an operator will answer shortly."
+                .into(),
+            multi_chat: true,
+            chat_limit: "3".into(),
+        })
+        .map_err(|errs| errs.iter().map(describe).collect::<Vec<_>>().join("; "))?;
+        channels::save_settings(db, &acme, channel, &settings, AvatarChange::Keep)
+            .await
+            .map_err(|e| describe(&e))?;
+    }
+    let view = channels::settings(db, &acme, channel, &config.public_url)
+        .await
+        .map_err(|e| describe(&e))?;
+    println!();
+    println!(
+        "Open channel \"{}\" of Acme Logistics is connected to the Network:",
+        view.name
+    );
+    println!("  code: {}", view.code);
+    println!("  link: {}", view.link);
     Ok(())
 }

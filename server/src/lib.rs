@@ -114,7 +114,20 @@ const SETTINGS_BODY_LIMIT: usize = 8 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    // The customer link is `/oauth/select/?…` (with the slash, as Bitrix24 writes it);
+    // Leptos registers `/oauth/select`, so the slashed form gets the same page here.
+    let link_page = leptos_axum::render_app_async_with_context(
+        {
+            let state = state.clone();
+            move || leptos::prelude::provide_context(state.clone())
+        },
+        {
+            let options = options.clone();
+            move || shell(options.clone())
+        },
+    );
     Router::new()
+        .route("/oauth/select/", get(move |req: Request| link_page(req)))
         .route("/healthz", get(healthz))
         .route("/auth/login", post(forms::login))
         .route("/auth/register", post(forms::register))

@@ -210,8 +210,21 @@ async fn demo_prints_credentials_that_sign_in_and_can_run_twice() {
         "{out}"
     );
     assert!(out.contains("Borealis Studio"), "{out}");
+    let link = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("link: "))
+        .expect("the demo prints the channel's link")
+        .to_string();
+    assert!(
+        link.contains("/oauth/select/?preset=im&IM_DIALOG=networkLines"),
+        "{link}"
+    );
     let again = netlines(&db, &["demo"]);
     assert!(again.status.success(), "second run: {}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains(&link),
+        "the same channel and code again"
+    );
 
     // Serve that very database and sign in with printed credentials.
     let leptos_options = leptos::config::LeptosOptions::builder()
@@ -249,4 +262,19 @@ async fn demo_prints_credentials_that_sign_in_and_can_run_twice() {
         .map(|a| a["slug"].as_str().unwrap())
         .collect();
     assert_eq!(slugs, vec!["acme", "borealis"]);
+    // The printed link opens the channel's public card.
+    let path = link
+        .split_once("/oauth/")
+        .map(|(_, p)| format!("/oauth/{p}"))
+        .unwrap();
+    let html = c
+        .get(format!("{base}{path}"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(harness::strip_markers(&html).contains("Acme Support"));
 }

@@ -57,10 +57,12 @@ pub fn process(bytes: &[u8], crop: bool) -> Result<Avatar, AppError> {
             return Err(refuse(Code::AvatarDimensions));
         }
     }
-    let (w, h) = ImageReader::with_format(Cursor::new(bytes), format).into_dimensions().map_err(|e| match e {
-        image::ImageError::Limits(_) => refuse(Code::AvatarDimensions),
-        _ => refuse(Code::AvatarCorrupt),
-    })?;
+    let (w, h) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| match e {
+            image::ImageError::Limits(_) => refuse(Code::AvatarDimensions),
+            _ => refuse(Code::AvatarCorrupt),
+        })?;
     if w == 0 || h == 0 {
         return Err(refuse(Code::AvatarCorrupt));
     }

@@ -292,6 +292,7 @@ pub async fn remove_member(
         .exec(&txn)
         .await
         .map_err(internal)?;
+    super::channels::remove_from_queues(&txn, actor.account.0, target).await?;
     txn.commit().await.map_err(internal)
 }
 
