@@ -218,8 +218,8 @@ messages! {
     AvatarHint => "JPEG or PNG, at most 5 MB and 4096 × 4096 pixels. Use a square picture so it is not stretched.",
                   "JPEG lub PNG, najwyżej 5 MB i 4096 × 4096 pikseli. Użyj kwadratowego obrazu, aby nie był rozciągnięty.";
     AvatarPreview => "Avatar preview", "Podgląd avatara";
-    AvatarNotSquare => "This picture is not square: it will be fitted into a square with empty margins.",
-                       "Ten obraz nie jest kwadratowy: zostanie wpasowany w kwadrat z pustymi marginesami.";
+    AvatarNotSquare => "This picture is not square. Crop it to its centre square, or it will be fitted into a square with empty margins.",
+                       "Ten obraz nie jest kwadratowy. Przytnij go do środkowego kwadratu albo zostanie wpasowany w kwadrat z pustymi marginesami.";
     CropToSquare => "Crop to the centre square", "Przytnij do środkowego kwadratu";
     RemoveAvatar => "Remove the avatar", "Usuń avatar";
     LabelMultiChat => "Allow multiple simultaneous chats with the same customer", "Zezwalaj na wiele jednoczesnych rozmów z tym samym klientem";

@@ -47,3 +47,65 @@ export async function createAccount(page: Page, name: string, slug: string) {
 export async function newContext(browser: { newContext: (o?: object) => Promise<BrowserContext> }, opts: object = {}) {
   return browser.newContext({ locale: 'en-US', ...opts });
 }
+
+import * as zlib from 'zlib';
+
+function crc32(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+
+/** A real PNG made here: left half blue, right half orange. */
+export function makePng(width: number, height: number): Buffer {
+  const raw = Buffer.alloc((width * 4 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 4 + 1);
+    raw[row] = 0;
+    for (let x = 0; x < width; x++) {
+      const o = row + 1 + x * 4;
+      const left = x < width / 2;
+      raw[o] = left ? 41 : 240;
+      raw[o + 1] = left ? 82 : 140;
+      raw[o + 2] = left ? 204 : 40;
+      raw[o + 3] = 255;
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 6;
+  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Registers an admin with a fresh account and opens its Contact Center. */
+export async function adminWithAccount(page: Page, id: string) {
+  await register(page, `admin-${id}@example.com`, `Admin ${id}`);
+  await createAccount(page, `Acme ${id}`, `acme-${id}`);
+  await page.getByRole('link', { name: 'Contact Center' }).click();
+  await expect(page.getByRole('heading', { name: 'Contact Center' })).toBeVisible();
+}
+
+/** From the Contact Center: Network channel → Connect → a new channel named `name`. */
+export async function connectNewChannel(page: Page, name: string) {
+  await page.getByRole('link', { name: 'Network channel' }).click();
+  await page.getByRole('link', { name: 'Connect' }).click();
+  await page.getByLabel('Create a new open channel').check();
+  await page.getByLabel('Name of the new channel').fill(name);
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page.getByRole('heading', { name: 'Network channel settings' })).toBeVisible();
+}
