@@ -33,6 +33,28 @@ pub(crate) fn see_other(to: &str, cookie: Option<String>) -> Response {
     res
 }
 
+/// Redirects back to `path` with every field error (`errors=field.code,…`) and the values
+/// to re-fill.
+pub(crate) fn back_with_errors(path: &str, errs: &[AppError], keep: &[(&str, &str)]) -> Response {
+    if let [one] = errs {
+        return back_with_error(path, one, keep);
+    }
+    let joined = errs
+        .iter()
+        .map(|e| {
+            format!(
+                "{}.{}",
+                e.field().map(|f| f.as_str()).unwrap_or(""),
+                e.code().as_str()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut pairs: Vec<(&str, &str)> = vec![("errors", &joined)];
+    pairs.extend_from_slice(keep);
+    see_other(&with_query(path, &pairs), None)
+}
+
 /// Redirects back to `path` with the error and the values to re-fill.
 pub(crate) fn back_with_error(path: &str, err: &AppError, keep: &[(&str, &str)]) -> Response {
     let mut pairs: Vec<(&str, &str)> = vec![("error", err.code().as_str())];
@@ -129,25 +151,31 @@ pub struct RegisterForm {
 /// `POST /auth/register`: creates the identity and signs it in.
 pub async fn register(State(state): State<AppState>, Form(f): Form<RegisterForm>) -> Response {
     let next = safe_next(Some(&f.next));
+    let keep = [
+        ("email", f.email.trim()),
+        ("name", f.name.trim()),
+        ("next", next.as_str()),
+    ];
+    let parsed = (
+        Email::parse(&f.email),
+        DisplayName::parse(&f.name),
+        Password::parse(&f.password),
+    );
+    let (email, name, password) = match parsed {
+        (Ok(e), Ok(n), Ok(p)) => (e, n, p),
+        (e, n, p) => {
+            let errs: Vec<AppError> = [e.err(), n.err(), p.err()].into_iter().flatten().collect();
+            return back_with_errors("/register", &errs, &keep);
+        }
+    };
     let result = async {
-        let email = Email::parse(&f.email)?;
-        let name = DisplayName::parse(&f.name)?;
-        let password = Password::parse(&f.password)?;
         let user = users::register(&state.db, &email, &name, &password).await?;
         create_session(&state.db, UserId(user.id)).await
     }
     .await;
     match result {
         Ok(token) => see_other(&next, Some(session_cookie(&state, &token))),
-        Err(e) => back_with_error(
-            "/register",
-            &e,
-            &[
-                ("email", f.email.trim()),
-                ("name", f.name.trim()),
-                ("next", &next),
-            ],
-        ),
+        Err(e) => back_with_error("/register", &e, &keep),
     }
 }
 
@@ -227,12 +255,15 @@ pub async fn create_account(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let result = async {
-        let name = AccountName::parse(&f.account_name)?;
-        let slug = Slug::parse(&f.slug)?;
-        accounts::create(&state.db, user.id, &name, &slug).await
-    }
-    .await;
+    let keep = [("account_name", f.account_name.trim()), ("slug", f.slug.trim())];
+    let (name, slug) = match (AccountName::parse(&f.account_name), Slug::parse(&f.slug)) {
+        (Ok(n), Ok(s)) => (n, s),
+        (n, s) => {
+            let errs: Vec<AppError> = [n.err(), s.err()].into_iter().flatten().collect();
+            return back_with_errors("/accounts/new", &errs, &keep);
+        }
+    };
+    let result = accounts::create(&state.db, user.id, &name, &slug).await;
     match result {
         Ok(acc) => {
             tracing::info!(account_id = acc.id, user_id = user.id.0, "account created");
@@ -241,11 +272,7 @@ pub async fn create_account(
                 None,
             )
         }
-        Err(e) => back_with_error(
-            "/accounts/new",
-            &e,
-            &[("account_name", f.account_name.trim()), ("slug", f.slug.trim())],
-        ),
+        Err(e) => back_with_error("/accounts/new", &e, &keep),
     }
 }
 

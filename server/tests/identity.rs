@@ -143,7 +143,27 @@ async fn bad_registration_input_names_the_field_and_writes_nothing() {
             );
             assert!(r.headers().get("set-cookie").is_none());
         }
+        // Several bad fields: every one is reported at once.
+        let r = app
+            .post_form(
+                &browser(),
+                "/auth/register",
+                &[("email", "nope"), ("name", ""), ("password", "short")],
+            )
+            .await;
+        assert!(
+            location(&r).starts_with(
+                "/register?errors=email.email_format%2Cname.required%2Cpassword.password_too_short"
+            ),
+            "{}",
+            location(&r)
+        );
         assert_eq!(app.count("users").await, 0, "{b:?}");
+        let (_, html) = app.get_html(&browser(), &location(&r)).await;
+        assert!(
+            html.contains("Enter an email address like name@example.com.")
+                && html.contains("This field is required.")
+        );
         // The register page shows the reason next to the field, in the user's language.
         let (_, html) = app
             .get_html(&browser(), "/register?error=password_too_short&field=password")

@@ -6,7 +6,9 @@ use crate::api::{AccountView, MemberView};
 use crate::domain::{Role, Slug};
 use crate::error::{AppError, Field};
 use crate::i18n::{error_key, role_key, K};
-use crate::ui::form::{general_error, query_error, query_value, FormError, Notice, TextField};
+use crate::ui::form::{
+    error_for, general_error, query_error, query_errors, query_value, FormError, Notice, TextField,
+};
 use crate::ui::pages::{NotFound, SignInRedirect};
 use crate::ui::tr;
 use leptos::prelude::*;
@@ -16,11 +18,14 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn NewAccountPage() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
-    let err = query_error();
+    let errs = query_errors();
+    let err = errs.first().copied();
     view! {
         <Title text=tr(K::NewAccountTitle) />
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {move || {
+                let errs = errs.clone();
+                Suspend::new(async move {
                 match user.await {
                     Ok(Some(_)) => view! {
                         <section class="card narrow">
@@ -29,9 +34,9 @@ pub fn NewAccountPage() -> impl IntoView {
                             <Notice error=general_error(err, &[Field::AccountName, Field::Slug]) />
                             <form method="post" action="/accounts" novalidate=true>
                                 <TextField id="account_name" label=tr(K::LabelAccountName) maxlength=80
-                                    value=query_value("account_name") error=FormError::for_field(err, Field::AccountName) />
+                                    value=query_value("account_name") error=error_for(&errs, Field::AccountName) />
                                 <TextField id="slug" label=tr(K::LabelSlug) maxlength=Slug::MAX_LEN
-                                    value=query_value("slug") hint=Some(tr(K::SlugHint)) error=FormError::for_field(err, Field::Slug) />
+                                    value=query_value("slug") hint=Some(tr(K::SlugHint)) error=error_for(&errs, Field::Slug) />
                                 <button type="submit">{tr(K::CreateAccountSubmit)}</button>
                             </form>
                         </section>
@@ -39,7 +44,8 @@ pub fn NewAccountPage() -> impl IntoView {
                     .into_any(),
                     _ => view! { <SignInRedirect /> }.into_any(),
                 }
-            })}
+            })
+            }}
         </Suspense>
     }
 }

@@ -4,7 +4,9 @@
 use crate::domain::safe_next;
 use crate::error::Field;
 use crate::i18n::K;
-use crate::ui::form::{general_error, query_error, query_value, FormError, Notice, TextField};
+use crate::ui::form::{
+    error_for, general_error, query_error, query_errors, query_value, FormError, Notice, TextField,
+};
 use crate::ui::tr;
 use crate::util::with_query;
 use leptos::prelude::*;
@@ -12,7 +14,8 @@ use leptos_meta::Title;
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let err = query_error();
+    let errs = query_errors();
+    let err = errs.first().copied();
     let next = safe_next(Some(&query_value("next")));
     let login_href = with_query("/login", &[("next", &next)]);
     view! {
@@ -23,11 +26,11 @@ pub fn RegisterPage() -> impl IntoView {
             <form method="post" action="/auth/register" novalidate=true>
                 <input type="hidden" name="next" value=next />
                 <TextField id="email" label=tr(K::LabelEmail) kind="email" autocomplete="email"
-                    value=query_value("email") error=FormError::for_field(err, Field::Email) />
+                    value=query_value("email") error=error_for(&errs, Field::Email) />
                 <TextField id="name" label=tr(K::LabelName) autocomplete="name" maxlength=80
-                    value=query_value("name") error=FormError::for_field(err, Field::Name) />
+                    value=query_value("name") error=error_for(&errs, Field::Name) />
                 <TextField id="password" label=tr(K::LabelPassword) kind="password" autocomplete="new-password"
-                    hint=Some(tr(K::PasswordHint)) error=FormError::for_field(err, Field::Password) />
+                    hint=Some(tr(K::PasswordHint)) error=error_for(&errs, Field::Password) />
                 <button type="submit">{tr(K::RegisterSubmit)}</button>
             </form>
             <p class="aside">{tr(K::HaveIdentity)} " " <a href=login_href>{tr(K::NavSignIn)}</a></p>
