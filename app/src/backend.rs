@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod entities;
 pub mod http_util;
+pub mod hub;
 pub mod images;
 pub mod migration;
 pub mod ratelimit;

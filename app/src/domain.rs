@@ -5,6 +5,7 @@
 //! Once a value of one of these types exists it is known to be valid.
 
 pub mod channel;
+pub mod conversation;
 
 use crate::error::{AppError, Code, Field};
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,10 @@ typed_id!(
 typed_id!(
     /// An open channel's id.
     ChannelId
+);
+typed_id!(
+    /// A conversation's id.
+    ConversationId
 );
 
 pub(crate) fn invalid(field: Field, code: Code) -> AppError {

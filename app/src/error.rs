@@ -26,10 +26,14 @@ pub enum Field {
     ChatLimit,
     Channel,
     Operators,
+    Body,
+    ClientId,
+    Conversation,
+    Account,
 }
 
 impl Field {
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 19] = [
         Field::Email,
         Field::Password,
         Field::Name,
@@ -45,6 +49,10 @@ impl Field {
         Field::ChatLimit,
         Field::Channel,
         Field::Operators,
+        Field::Body,
+        Field::ClientId,
+        Field::Conversation,
+        Field::Account,
     ];
 }
 
@@ -66,6 +74,10 @@ impl Field {
             Field::ChatLimit => "chat_limit",
             Field::Channel => "channel",
             Field::Operators => "operators",
+            Field::Body => "body",
+            Field::ClientId => "client_id",
+            Field::Conversation => "conversation",
+            Field::Account => "account",
         }
     }
 
@@ -105,10 +117,14 @@ pub enum Code {
     AvatarCorrupt,
     ChannelUnavailable,
     ChannelTaken,
+    InvalidFormat,
+    ConversationLimit,
+    ConversationClosed,
+    OwnAccount,
 }
 
 impl Code {
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 31] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -136,6 +152,10 @@ impl Code {
         Code::AvatarCorrupt,
         Code::ChannelUnavailable,
         Code::ChannelTaken,
+        Code::InvalidFormat,
+        Code::ConversationLimit,
+        Code::ConversationClosed,
+        Code::OwnAccount,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -167,6 +187,10 @@ impl Code {
             Code::AvatarCorrupt => "avatar_corrupt",
             Code::ChannelUnavailable => "channel_unavailable",
             Code::ChannelTaken => "channel_taken",
+            Code::InvalidFormat => "invalid_format",
+            Code::ConversationLimit => "conversation_limit",
+            Code::ConversationClosed => "conversation_closed",
+            Code::OwnAccount => "own_account",
         }
     }
 

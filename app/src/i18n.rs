@@ -277,6 +277,11 @@ messages! {
     ErrAvatarDimensions => "The picture is larger than 4096 × 4096 pixels.", "Obraz jest większy niż 4096 × 4096 pikseli.";
     ErrAvatarCorrupt => "The picture file is damaged or incomplete.", "Plik obrazu jest uszkodzony lub niekompletny.";
     ErrChannelUnavailable => "This channel is unavailable.", "Ten kanał jest niedostępny.";
+    ErrInvalidFormat => "This value has the wrong format.", "Ta wartość ma niewłaściwy format.";
+    ErrConversationLimit => "You have reached the limit of simultaneous conversations with this channel. Finish an earlier one first.",
+                            "Osiągnięto limit jednoczesnych rozmów z tym kanałem. Najpierw zakończ wcześniejszą rozmowę.";
+    ErrConversationClosed => "This conversation is closed. Start a new one to write again.", "Ta rozmowa jest zamknięta. Rozpocznij nową, aby znowu napisać.";
+    ErrOwnAccount => "This is the channel's own account: write from another account.", "To jest konto tego kanału: napisz z innego konta.";
     ErrChannelTaken => "This open channel is already connected to the Network.", "Ten otwarty kanał jest już podłączony do Sieci.";
 }
 
@@ -310,6 +315,10 @@ pub fn error_key(code: Code) -> K {
         Code::AvatarCorrupt => K::ErrAvatarCorrupt,
         Code::ChannelUnavailable => K::ErrChannelUnavailable,
         Code::ChannelTaken => K::ErrChannelTaken,
+        Code::InvalidFormat => K::ErrInvalidFormat,
+        Code::ConversationLimit => K::ErrConversationLimit,
+        Code::ConversationClosed => K::ErrConversationClosed,
+        Code::OwnAccount => K::ErrOwnAccount,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod api;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod protocol;
 pub mod ui;
 pub mod util;
 

@@ -3,4 +3,5 @@
 
 pub mod accounts;
 pub mod channels;
+pub mod conversations;
 pub mod users;

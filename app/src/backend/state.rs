@@ -2,6 +2,7 @@
 //! and SSR through Leptos context.
 
 use super::config::Config;
+use super::hub::{Hub, LocalHub};
 use super::ratelimit::FailureLimiter;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -14,6 +15,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub login_failures: Arc<FailureLimiter>,
+    /// Live fan-out of committed events.
+    pub hub: Arc<dyn Hub>,
 }
 
 impl AppState {
@@ -24,6 +27,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             login_failures: Arc::new(FailureLimiter::new(window)),
+            hub: Arc::new(LocalHub::default()),
         }
     }
 }

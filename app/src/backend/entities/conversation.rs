@@ -1,0 +1,27 @@
+//! One dialog between a customer (user + the account they write from) and a channel.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "conversations")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub channel_id: i64,
+    /// The channel's account (the operators' tenant).
+    pub account_id: i64,
+    pub customer_user_id: i64,
+    /// The account the customer writes from.
+    pub customer_account_id: i64,
+    /// `new`, `open` or `closed`.
+    pub status: String,
+    /// Sequence number of the last message.
+    pub last_seq: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,117 @@
+//! Fan-out of live events. [`Hub`] is the seam: [`LocalHub`] (tokio broadcast) serves
+//! one node; a NATS implementation of the same trait will connect several nodes.
+//!
+//! Events are published only after the transaction that stored them has committed, so
+//! nobody sees a message that could still be rolled back. A subscriber that lags behind
+//! loses live events but never data: it resumes from the store with "since seq N".
+
+use crate::domain::{AccountId, ChannelId, ConversationId, UserId};
+use crate::protocol::ServerMsg;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tokio::sync::broadcast;
+
+/// What a subscriber follows.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// Messages and status changes of one conversation.
+    Conversation(ConversationId),
+    /// New and changed conversations of one channel (operators' inboxes).
+    Channel(ChannelId),
+    /// New and changed conversations of one customer with one channel.
+    Customer {
+        user: UserId,
+        account: AccountId,
+        channel: ChannelId,
+    },
+}
+
+pub trait Hub: Send + Sync + 'static {
+    fn publish(&self, topic: &Topic, msg: ServerMsg);
+    fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<ServerMsg>;
+}
+
+/// In-process hub: one broadcast channel per topic with subscribers.
+pub struct LocalHub {
+    capacity: usize,
+    topics: Mutex<HashMap<Topic, broadcast::Sender<ServerMsg>>>,
+}
+
+impl LocalHub {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            topics: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Topics that currently have a sender (for tests and metrics).
+    pub fn topic_count(&self) -> usize {
+        self.topics.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+impl Default for LocalHub {
+    fn default() -> Self {
+        Self::new(1024)
+    }
+}
+
+impl Hub for LocalHub {
+    fn publish(&self, topic: &Topic, msg: ServerMsg) {
+        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = topics.get(topic) {
+            if tx.send(msg).is_err() {
+                // Nobody listens any more: forget the topic.
+                topics.remove(topic);
+            }
+        }
+    }
+
+    fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<ServerMsg> {
+        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        topics
+            .entry(topic.clone())
+            .or_insert_with(|| broadcast::channel(self.capacity).0)
+            .subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ack(seq: i64) -> ServerMsg {
+        ServerMsg::Ack {
+            client_id: "abcdefgh".into(),
+            conversation: ConversationId(1),
+            seq,
+            at: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn subscribers_get_what_is_published_to_their_topic_only() {
+        let hub = LocalHub::default();
+        let t1 = Topic::Conversation(ConversationId(1));
+        let t2 = Topic::Conversation(ConversationId(2));
+        let mut a = hub.subscribe(&t1);
+        let mut b = hub.subscribe(&t2);
+        hub.publish(&t1, ack(1));
+        assert_eq!(a.recv().await.unwrap(), ack(1));
+        assert!(b.try_recv().is_err());
+    }
+
+    #[test]
+    fn topics_without_subscribers_are_forgotten() {
+        let hub = LocalHub::default();
+        let t = Topic::Channel(ChannelId(9));
+        drop(hub.subscribe(&t));
+        assert_eq!(hub.topic_count(), 1);
+        hub.publish(&t, ack(1));
+        assert_eq!(hub.topic_count(), 0);
+        // Publishing where nobody ever subscribed creates nothing.
+        hub.publish(&Topic::Channel(ChannelId(10)), ack(1));
+        assert_eq!(hub.topic_count(), 0);
+    }
+}

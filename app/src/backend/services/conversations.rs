@@ -1,0 +1,637 @@
+//! Conversations and messages: the reliable messaging core shared by the customer's chat
+//! and the operators' inbox.
+//!
+//! Guarantees:
+//! - a message is committed before it is acknowledged or published;
+//! - each conversation numbers its messages 1, 2, 3… (unique (conversation, seq));
+//! - a resent message (same client id) is stored once and acknowledged again with the
+//!   same seq (unique (conversation, client id) plus a look-up before writing);
+//! - the per-customer limit of open conversations holds under concurrency: the check and
+//!   the write happen in one write transaction that holds the channel's row lock on
+//!   PostgreSQL and the database write lock on SQLite.
+
+use super::accounts::Actor;
+use crate::api::SessionUser;
+use crate::backend::db::begin_write;
+use crate::backend::entities::{
+    account, channel_operator, conversation, membership, message, network_connector, open_channel, user,
+};
+use crate::backend::hub::{Hub, Topic};
+use crate::backend::{internal, now_ms};
+use crate::domain::channel::ChannelCode;
+use crate::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
+use crate::domain::{AccountId, ChannelId, ConversationId, Role, Slug, UserId};
+use crate::error::{AppError, Code, Field};
+use crate::protocol::{ConversationView, MessageView, ServerMsg};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use std::collections::HashMap;
+
+/// A customer: the signed-in user and the account they chose to write from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Customer {
+    pub user: UserId,
+    pub user_name: String,
+    pub account: AccountId,
+    pub account_name: String,
+    pub account_slug: String,
+}
+
+/// The customer `user` writing from account `slug`; they must work in it.
+pub async fn customer(
+    db: &impl ConnectionTrait,
+    user: &SessionUser,
+    slug: &str,
+) -> Result<Customer, AppError> {
+    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
+    let acc = account::Entity::find()
+        .filter(account::Column::Slug.eq(slug.as_str()))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    membership::Entity::find()
+        .filter(membership::Column::AccountId.eq(acc.id))
+        .filter(membership::Column::UserId.eq(user.id.0))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    Ok(Customer {
+        user: user.id,
+        user_name: user.name.clone(),
+        account: AccountId(acc.id),
+        account_name: acc.name,
+        account_slug: acc.slug,
+    })
+}
+
+/// What the rules need to know about the channel behind a code.
+#[derive(Clone, Debug)]
+pub struct ChannelInfo {
+    pub channel: ChannelId,
+    pub account: AccountId,
+    pub name: String,
+    pub welcome: String,
+    pub limit: Option<i64>,
+    pub available: bool,
+}
+
+pub async fn channel_info(db: &impl ConnectionTrait, code: &ChannelCode) -> Result<ChannelInfo, AppError> {
+    let n = network_connector::Entity::find()
+        .filter(network_connector::Column::Code.eq(code.as_str()))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let c = open_channel::Entity::find_by_id(n.channel_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    Ok(ChannelInfo {
+        channel: ChannelId(c.id),
+        account: AccountId(c.account_id),
+        name: n.name,
+        welcome: n.welcome_message,
+        limit: n.multi_chat.then_some(n.chat_limit as i64),
+        available: n.connected && c.active,
+    })
+}
+
+/// Where a customer's message goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Start a new conversation (within the channel's rules).
+    New,
+    /// Continue this conversation.
+    Existing(ConversationId),
+}
+
+/// The server's acknowledgement of a stored message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ack {
+    pub conversation: ConversationId,
+    pub seq: i64,
+    pub at: i64,
+}
+
+fn status(c: &conversation::Model) -> ConversationStatus {
+    ConversationStatus::parse(&c.status)
+}
+
+fn conversation_view(
+    c: &conversation::Model,
+    customer_name: &str,
+    customer_account: &str,
+) -> ConversationView {
+    ConversationView {
+        id: ConversationId(c.id),
+        channel: ChannelId(c.channel_id),
+        status: status(c),
+        customer_name: customer_name.to_string(),
+        customer_account: customer_account.to_string(),
+        last_seq: c.last_seq,
+        created_at: c.created_at,
+    }
+}
+
+/// Appends one message with the next sequence number.
+async fn append(
+    txn: &DatabaseTransaction,
+    conv: &mut conversation::Model,
+    author: Author,
+    author_user: Option<UserId>,
+    client_id: &str,
+    body: &str,
+    now: i64,
+) -> Result<message::Model, AppError> {
+    let seq = conv.last_seq + 1;
+    let m = message::ActiveModel {
+        conversation_id: Set(conv.id),
+        seq: Set(seq),
+        client_id: Set(client_id.to_string()),
+        author: Set(author.as_str().to_string()),
+        author_user_id: Set(author_user.map(|u| u.0)),
+        body: Set(body.to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(internal)?;
+    conv.last_seq = seq;
+    conv.updated_at = now;
+    let mut am: conversation::ActiveModel = conv.clone().into();
+    am.last_seq = Set(seq);
+    am.updated_at = Set(now);
+    am.update(txn).await.map_err(internal)?;
+    Ok(m)
+}
+
+fn message_view(m: &message::Model, author_name: &str) -> MessageView {
+    let author = Author::parse(&m.author);
+    MessageView {
+        conversation: ConversationId(m.conversation_id),
+        seq: m.seq,
+        author,
+        author_name: author_name.to_string(),
+        body: m.body.clone(),
+        at: m.created_at,
+        client_id: (author != Author::Channel).then(|| m.client_id.clone()),
+    }
+}
+
+/// A customer's conversations with a channel (any status).
+async fn customer_conversations_in(
+    db: &impl ConnectionTrait,
+    customer: &Customer,
+    channel: ChannelId,
+) -> Result<Vec<conversation::Model>, AppError> {
+    conversation::Entity::find()
+        .filter(conversation::Column::ChannelId.eq(channel.0))
+        .filter(conversation::Column::CustomerUserId.eq(customer.user.0))
+        .filter(conversation::Column::CustomerAccountId.eq(customer.account.0))
+        .order_by_desc(conversation::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)
+}
+
+/// Sends a customer's message to the channel behind `code`, opening a conversation when
+/// asked to (and closing the current one when the channel allows only one).
+pub async fn customer_send(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    customer: &Customer,
+    code: &ChannelCode,
+    target: Target,
+    client_id: &ClientMsgId,
+    body: &MessageBody,
+) -> Result<Ack, AppError> {
+    let txn = begin_write(db).await.map_err(internal)?;
+    let info = channel_info(&txn, code).await?;
+    if info.account == customer.account {
+        return Err(AppError::Invalid {
+            field: Field::Account,
+            code: Code::OwnAccount,
+        });
+    }
+    if !info.available {
+        return Err(AppError::Invalid {
+            field: Field::Channel,
+            code: Code::ChannelUnavailable,
+        });
+    }
+    // One writer per channel at a time on PostgreSQL (SQLite: the write transaction).
+    open_channel::Entity::find_by_id(info.channel.0)
+        .lock_exclusive()
+        .one(&txn)
+        .await
+        .map_err(internal)?;
+    let mine = customer_conversations_in(&txn, customer, info.channel).await?;
+    // A resend: answer with what was stored the first time.
+    let ids: Vec<i64> = mine.iter().map(|c| c.id).collect();
+    if let Some(m) = message::Entity::find()
+        .filter(message::Column::ConversationId.is_in(ids))
+        .filter(message::Column::ClientId.eq(client_id.as_str()))
+        .one(&txn)
+        .await
+        .map_err(internal)?
+    {
+        txn.rollback().await.map_err(internal)?;
+        return Ok(Ack {
+            conversation: ConversationId(m.conversation_id),
+            seq: m.seq,
+            at: m.created_at,
+        });
+    }
+    let now = now_ms();
+    let mut events: Vec<(Vec<Topic>, ServerMsg)> = Vec::new();
+    let customer_topic = Topic::Customer {
+        user: customer.user,
+        account: customer.account,
+        channel: info.channel,
+    };
+    let conv_topics = |id: i64| {
+        vec![
+            Topic::Conversation(ConversationId(id)),
+            Topic::Channel(info.channel),
+            customer_topic.clone(),
+        ]
+    };
+    let mut conv = match target {
+        Target::Existing(id) => {
+            let c = mine
+                .iter()
+                .find(|c| c.id == id.0)
+                .cloned()
+                .ok_or(AppError::NotFound)?;
+            if status(&c) == ConversationStatus::Closed {
+                return Err(AppError::Invalid {
+                    field: Field::Conversation,
+                    code: Code::ConversationClosed,
+                });
+            }
+            c
+        }
+        Target::New => {
+            let open: Vec<&conversation::Model> = mine
+                .iter()
+                .filter(|c| status(c) != ConversationStatus::Closed)
+                .collect();
+            match info.limit {
+                Some(limit) if open.len() as i64 >= limit => {
+                    return Err(AppError::Limit {
+                        code: Code::ConversationLimit,
+                        retry_after_secs: 0,
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    // One conversation at a time: starting a new one closes the current one.
+                    for c in open {
+                        let mut am: conversation::ActiveModel = c.clone().into();
+                        am.status = Set(ConversationStatus::Closed.as_str().to_string());
+                        am.closed_at = Set(Some(now));
+                        am.updated_at = Set(now);
+                        let closed = am.update(&txn).await.map_err(internal)?;
+                        events.push((
+                            conv_topics(closed.id),
+                            ServerMsg::Conversation {
+                                conversation: conversation_view(
+                                    &closed,
+                                    &customer.user_name,
+                                    &customer.account_name,
+                                ),
+                            },
+                        ));
+                    }
+                }
+            }
+            let mut c = conversation::ActiveModel {
+                channel_id: Set(info.channel.0),
+                account_id: Set(info.account.0),
+                customer_user_id: Set(customer.user.0),
+                customer_account_id: Set(customer.account.0),
+                status: Set(ConversationStatus::New.as_str().to_string()),
+                last_seq: Set(0),
+                created_at: Set(now),
+                updated_at: Set(now),
+                closed_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(internal)?;
+            if !info.welcome.trim().is_empty() {
+                let welcome_id = format!("welcome-{}", c.id);
+                let w = append(
+                    &txn,
+                    &mut c,
+                    Author::Channel,
+                    None,
+                    &welcome_id,
+                    &info.welcome,
+                    now,
+                )
+                .await?;
+                events.push((
+                    conv_topics(c.id),
+                    ServerMsg::Message {
+                        message: message_view(&w, &info.name),
+                    },
+                ));
+            }
+            c
+        }
+    };
+    let m = append(
+        &txn,
+        &mut conv,
+        Author::Customer,
+        Some(customer.user),
+        client_id.as_str(),
+        body.as_str(),
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(internal)?;
+    // Published only after the commit.
+    if target == Target::New {
+        let view = conversation_view(&conv, &customer.user_name, &customer.account_name);
+        hub_publish(
+            hub,
+            &conv_topics(conv.id),
+            ServerMsg::Conversation { conversation: view },
+        );
+    }
+    for (topics, msg) in events {
+        hub_publish(hub, &topics, msg);
+    }
+    hub_publish(
+        hub,
+        &[
+            Topic::Conversation(ConversationId(conv.id)),
+            Topic::Channel(info.channel),
+        ],
+        ServerMsg::Message {
+            message: message_view(&m, &customer.user_name),
+        },
+    );
+    Ok(Ack {
+        conversation: ConversationId(conv.id),
+        seq: m.seq,
+        at: m.created_at,
+    })
+}
+
+fn hub_publish(hub: &dyn Hub, topics: &[Topic], msg: ServerMsg) {
+    for t in topics {
+        hub.publish(t, msg.clone());
+    }
+}
+
+/// May this operator (or admin) work on conversations of `channel`?
+async fn serves_channel(db: &impl ConnectionTrait, actor: &Actor, channel: i64) -> Result<bool, AppError> {
+    if actor.role == Role::Admin {
+        return Ok(true);
+    }
+    Ok(channel_operator::Entity::find()
+        .filter(channel_operator::Column::ChannelId.eq(channel))
+        .filter(channel_operator::Column::UserId.eq(actor.user.0))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .is_some())
+}
+
+/// The conversation if the operator may see it: their account's, and a channel they serve.
+async fn operator_conversation(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: ConversationId,
+) -> Result<conversation::Model, AppError> {
+    let c = conversation::Entity::find_by_id(id.0)
+        .filter(conversation::Column::AccountId.eq(actor.account.0))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    if !serves_channel(db, actor, c.channel_id).await? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(c)
+}
+
+/// An operator's reply. The first reply marks the conversation answered (`open`).
+pub async fn operator_send(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    actor: &Actor,
+    operator_name: &str,
+    id: ConversationId,
+    client_id: &ClientMsgId,
+    body: &MessageBody,
+) -> Result<Ack, AppError> {
+    let txn = begin_write(db).await.map_err(internal)?;
+    conversation::Entity::find_by_id(id.0)
+        .lock_exclusive()
+        .one(&txn)
+        .await
+        .map_err(internal)?;
+    let mut conv = operator_conversation(&txn, actor, id).await?;
+    if let Some(m) = message::Entity::find()
+        .filter(message::Column::ConversationId.eq(conv.id))
+        .filter(message::Column::ClientId.eq(client_id.as_str()))
+        .one(&txn)
+        .await
+        .map_err(internal)?
+    {
+        txn.rollback().await.map_err(internal)?;
+        return Ok(Ack {
+            conversation: id,
+            seq: m.seq,
+            at: m.created_at,
+        });
+    }
+    if status(&conv) == ConversationStatus::Closed {
+        return Err(AppError::Invalid {
+            field: Field::Conversation,
+            code: Code::ConversationClosed,
+        });
+    }
+    let now = now_ms();
+    let answered = status(&conv) == ConversationStatus::New;
+    if answered {
+        let mut am: conversation::ActiveModel = conv.clone().into();
+        am.status = Set(ConversationStatus::Open.as_str().to_string());
+        conv = am.update(&txn).await.map_err(internal)?;
+    }
+    let m = append(
+        &txn,
+        &mut conv,
+        Author::Operator,
+        Some(actor.user),
+        client_id.as_str(),
+        body.as_str(),
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(internal)?;
+    let topics = [
+        Topic::Conversation(id),
+        Topic::Channel(ChannelId(conv.channel_id)),
+        Topic::Customer {
+            user: UserId(conv.customer_user_id),
+            account: AccountId(conv.customer_account_id),
+            channel: ChannelId(conv.channel_id),
+        },
+    ];
+    if answered {
+        let names = names_of(db, &[conv.customer_user_id]).await?;
+        let acc = account::Entity::find_by_id(conv.customer_account_id)
+            .one(db)
+            .await
+            .map_err(internal)?;
+        let view = conversation_view(
+            &conv,
+            names
+                .get(&conv.customer_user_id)
+                .map(String::as_str)
+                .unwrap_or(""),
+            acc.as_ref().map(|a| a.name.as_str()).unwrap_or(""),
+        );
+        hub_publish(hub, &topics, ServerMsg::Conversation { conversation: view });
+    }
+    hub_publish(
+        hub,
+        &topics[..2],
+        ServerMsg::Message {
+            message: message_view(&m, operator_name),
+        },
+    );
+    Ok(Ack {
+        conversation: id,
+        seq: m.seq,
+        at: m.created_at,
+    })
+}
+
+async fn names_of(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, String>, AppError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+/// Who is reading a conversation.
+pub enum Viewer<'a> {
+    Customer(&'a Customer),
+    Operator(&'a Actor),
+}
+
+async fn viewable(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer<'_>,
+    id: ConversationId,
+) -> Result<conversation::Model, AppError> {
+    match viewer {
+        Viewer::Operator(actor) => operator_conversation(db, actor, id).await,
+        Viewer::Customer(c) => conversation::Entity::find_by_id(id.0)
+            .filter(conversation::Column::CustomerUserId.eq(c.user.0))
+            .filter(conversation::Column::CustomerAccountId.eq(c.account.0))
+            .one(db)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound),
+    }
+}
+
+async fn views(
+    db: &impl ConnectionTrait,
+    conv: &conversation::Model,
+    ms: Vec<message::Model>,
+) -> Result<Vec<MessageView>, AppError> {
+    let ids: Vec<i64> = ms.iter().filter_map(|m| m.author_user_id).collect();
+    let names = names_of(db, &ids).await?;
+    let channel_name = network_connector::Entity::find()
+        .filter(network_connector::Column::ChannelId.eq(conv.channel_id))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .map(|n| n.name)
+        .unwrap_or_default();
+    Ok(ms
+        .iter()
+        .map(|m| {
+            let name = m
+                .author_user_id
+                .and_then(|u| names.get(&u).cloned())
+                .unwrap_or_else(|| channel_name.clone());
+            message_view(m, &name)
+        })
+        .collect())
+}
+
+/// Messages after `since_seq`, oldest first, at most `limit` (what a reconnecting client
+/// missed).
+pub async fn messages_since(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer<'_>,
+    id: ConversationId,
+    since_seq: i64,
+    limit: u64,
+) -> Result<Vec<MessageView>, AppError> {
+    let conv = viewable(db, viewer, id).await?;
+    let ms = message::Entity::find()
+        .filter(message::Column::ConversationId.eq(conv.id))
+        .filter(message::Column::Seq.gt(since_seq))
+        .order_by_asc(message::Column::Seq)
+        .limit(limit.min(500))
+        .all(db)
+        .await
+        .map_err(internal)?;
+    views(db, &conv, ms).await
+}
+
+/// The `limit` messages before `before_seq` (history paging), oldest first.
+pub async fn messages_before(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer<'_>,
+    id: ConversationId,
+    before_seq: i64,
+    limit: u64,
+) -> Result<Vec<MessageView>, AppError> {
+    let conv = viewable(db, viewer, id).await?;
+    let mut ms = message::Entity::find()
+        .filter(message::Column::ConversationId.eq(conv.id))
+        .filter(message::Column::Seq.lt(before_seq))
+        .order_by_desc(message::Column::Seq)
+        .limit(limit.min(200))
+        .all(db)
+        .await
+        .map_err(internal)?;
+    ms.reverse();
+    views(db, &conv, ms).await
+}
+
+/// A customer's conversations with the channel behind `code`, newest first.
+pub async fn customer_conversations(
+    db: &impl ConnectionTrait,
+    customer: &Customer,
+    code: &ChannelCode,
+) -> Result<Vec<ConversationView>, AppError> {
+    let info = channel_info(db, code).await?;
+    Ok(customer_conversations_in(db, customer, info.channel)
+        .await?
+        .iter()
+        .map(|c| conversation_view(c, &customer.user_name, &customer.account_name))
+        .collect())
+}
