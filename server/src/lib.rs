@@ -4,9 +4,11 @@
 //! [`Application::build`] binds the listener (port 0 in tests) and wires the router;
 //! [`Application::run_until_stopped`] serves until the shutdown future resolves.
 
+pub mod chat;
 pub mod cli;
 pub mod contact_center;
 pub mod forms;
+pub mod live;
 
 use app::backend::{db::connect_and_migrate, AppState, Config};
 use app::{shell, App};
@@ -166,6 +168,8 @@ pub fn router(state: AppState) -> Router {
             post(contact_center::save_settings).layer(DefaultBodyLimit::max(SETTINGS_BODY_LIMIT)),
         )
         .route("/avatars/{key}/{file}", get(contact_center::avatar))
+        .route("/ws", get(live::ws))
+        .route("/chat/{code}/{slug}/send", post(chat::send))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(same_origin_posts))

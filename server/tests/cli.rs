@@ -233,9 +233,8 @@ async fn demo_prints_credentials_that_sign_in_and_can_run_twice() {
         .build();
     let config =
         app::backend::Config::new(db.clone(), "http://127.0.0.1".into(), Default::default()).unwrap();
-    let application = server::Application::build(leptos_options, config).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", application.port());
-    tokio::spawn(application.run_until_stopped(std::future::pending()));
+    let (port, _state, _stop) = harness::start(leptos_options, config).await;
+    let base = format!("http://127.0.0.1:{port}");
     let c = harness::browser();
     let r = c
         .post(format!("{base}/auth/login"))

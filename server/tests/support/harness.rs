@@ -44,6 +44,42 @@ pub struct Options {
     pub login_limits: LoginLimits,
 }
 
+/// One multi-threaded runtime for every server of the test process. Leptos spawns its
+/// rendering tasks on the runtime it is called from; were each test's server on that
+/// test's own single-threaded runtime, a task could land on another test's runtime and
+/// die with it, leaving a request unanswered.
+fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("server runtime")
+    })
+}
+
+/// Builds and starts the application on the shared server runtime; returns its port,
+/// its state and the sender that stops it.
+pub async fn start(
+    leptos_options: leptos::config::LeptosOptions,
+    config: Config,
+) -> (u16, AppState, tokio::sync::oneshot::Sender<()>) {
+    let rt = server_runtime();
+    let app = rt
+        .spawn(Application::build(leptos_options, config))
+        .await
+        .expect("build task")
+        .expect("app builds");
+    let port = app.port();
+    let state = app.state().clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    rt.spawn(app.run_until_stopped(async {
+        let _ = rx.await;
+    }));
+    (port, state, tx)
+}
+
 fn unique_name() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
@@ -92,15 +128,8 @@ pub async fn spawn_with(backend: &Backend, opts: Options) -> TestApp {
         .build();
     let public_url = opts.public_url.unwrap_or_else(|| "http://127.0.0.1".into());
     let config = Config::new(database_url, public_url, opts.login_limits).unwrap();
-    let app = Application::build(leptos_options, config)
-        .await
-        .expect("app builds");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state().clone();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until_stopped(async {
-        let _ = rx.await;
-    }));
+    let (port, state, tx) = start(leptos_options, config).await;
+    let base = format!("http://127.0.0.1:{port}");
     TestApp {
         base,
         state,
@@ -138,9 +167,11 @@ impl Drop for TestApp {
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests read them).
 pub fn browser() -> Client {
+    // A timeout turns a hang into a failure that says which request hung.
     Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
+        .timeout(std::time::Duration::from_secs(20))
         .build()
         .unwrap()
 }

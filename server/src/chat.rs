@@ -1,0 +1,85 @@
+//! The chat page's form endpoint, for browsers without JavaScript: the composer posts
+//! here and the page reloads (Post/Redirect/Get). With JavaScript the page sends over
+//! the WebSocket instead; both go through the same service.
+
+use crate::forms::see_other;
+use app::backend::auth::{user_for_token, SESSION_COOKIE};
+use app::backend::http_util::cookie;
+use app::backend::services::conversations::{self as conv, Target};
+use app::backend::AppState;
+use app::domain::channel::ChannelCode;
+use app::domain::conversation::{ClientMsgId, MessageBody};
+use app::domain::ConversationId;
+use app::error::AppError;
+use app::util::with_query;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct SendForm {
+    #[serde(default)]
+    conversation: String,
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// `POST /chat/{code}/{slug}/send`: `conversation` is an id or `new`.
+pub async fn send(
+    State(state): State<AppState>,
+    Path((code, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(f): Form<SendForm>,
+) -> Response {
+    let page = format!("/chat/{code}/{slug}");
+    let user = match cookie(&headers, SESSION_COOKIE) {
+        Some(t) => user_for_token(&state.db, &t).await.ok().flatten(),
+        None => None,
+    };
+    let Some(user) = user else {
+        return see_other(&with_query("/login", &[("next", &page)]), None);
+    };
+    let target = match f.conversation.as_str() {
+        "new" | "" => Target::New,
+        id => match id.parse::<i64>() {
+            Ok(n) => Target::Existing(ConversationId(n)),
+            Err(_) => Target::New,
+        },
+    };
+    let result = async {
+        let code = ChannelCode::parse(&code).map_err(|_| AppError::NotFound)?;
+        let customer = conv::customer(&state.db, &user, &slug).await?;
+        let cid = ClientMsgId::parse(&f.client_id)?;
+        let body = MessageBody::parse(&f.body)?;
+        conv::customer_send(
+            &state.db,
+            state.hub.as_ref(),
+            &customer,
+            &code,
+            target,
+            &cid,
+            &body,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(ack) => see_other(&format!("{page}?c={}#composer", ack.conversation), None),
+        Err(e) => {
+            let c = match target {
+                Target::Existing(id) => id.to_string(),
+                Target::New => "new".into(),
+            };
+            let mut pairs: Vec<(&str, &str)> = vec![("c", &c), ("error", e.code().as_str())];
+            if let Some(field) = e.field() {
+                pairs.push(("field", field.as_str()));
+            }
+            pairs.push(("body", &f.body));
+            see_other(&with_query(&page, &pairs), None)
+        }
+    }
+}

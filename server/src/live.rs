@@ -1,0 +1,273 @@
+//! The live channel: one WebSocket endpoint speaking [`app::protocol`] as JSON.
+//!
+//! A customer's socket (`/ws?code=CODE&account=SLUG`) follows the customer's
+//! conversations with one channel. The session logic ([`customer_session`]) is generic
+//! over a `Sink`/`Stream` pair, so tests drive it with plain channels.
+//!
+//! Delivery: for `Resume { since_seq }` the session subscribes to the conversation
+//! first, then replays the store after `since_seq`, then forwards live events, dropping
+//! any whose seq it already sent — so nothing is missed and nothing is repeated. A
+//! subscriber that lags behind the broadcast buffer is caught up from the store.
+
+use app::backend::auth::{user_for_token, SESSION_COOKIE};
+use app::backend::http_util::cookie;
+use app::backend::hub::Topic;
+use app::backend::services::conversations::{self as conv, Customer, Target, Viewer};
+use app::backend::AppState;
+use app::domain::channel::ChannelCode;
+use app::domain::conversation::{ClientMsgId, MessageBody};
+use app::domain::ConversationId;
+use app::error::AppError;
+use app::protocol::{ClientMsg, ServerMsg};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::{Sink, SinkExt, Stream, StreamExt};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tokio::sync::{broadcast, mpsc};
+
+#[derive(Deserialize)]
+pub struct WsQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    account: String,
+}
+
+/// `GET /ws?code=…&account=…`: authenticated by the session cookie; the `Origin` must be
+/// this site.
+pub async fn ws(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<WsQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_ok = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(|o| o.split("://").nth(1) == Some(host))
+        .unwrap_or(false);
+    if !origin_ok {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
+    let user = match cookie(&headers, SESSION_COOKIE) {
+        Some(t) => user_for_token(&state.db, &t).await.ok().flatten(),
+        None => None,
+    };
+    let Some(user) = user else {
+        return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
+    };
+    let Ok(code) = ChannelCode::parse(&q.code) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let customer = match conv::customer(&state.db, &user, &q.account).await {
+        Ok(c) => c,
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+    };
+    upgrade.on_upgrade(move |socket| serve_socket(state, customer, code, socket))
+}
+
+async fn serve_socket(state: AppState, customer: Customer, code: ChannelCode, socket: WebSocket) {
+    let (sink, stream) = socket.split();
+    let sink = sink.with(|m: ServerMsg| async move {
+        Ok::<_, axum::Error>(Message::Text(
+            serde_json::to_string(&m).unwrap_or_default().into(),
+        ))
+    });
+    let stream = stream.filter_map(|m| async move {
+        match m {
+            Ok(Message::Text(t)) => Some(serde_json::from_str::<ClientMsg>(&t).map_err(|_| ())),
+            Ok(Message::Close(_)) | Err(_) => None,
+            _ => Some(Err(())),
+        }
+    });
+    customer_session(state, customer, code, Box::pin(sink), Box::pin(stream)).await;
+}
+
+enum Internal {
+    Event(ServerMsg),
+    /// The broadcast buffer overflowed for this conversation: catch up from the store.
+    Lagged(ConversationId),
+}
+
+fn forward(
+    mut rx: broadcast::Receiver<ServerMsg>,
+    tx: mpsc::Sender<Internal>,
+    conversation: Option<ConversationId>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(m) => {
+                    if tx.send(Internal::Event(m)).await.is_err() {
+                        break;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    if let Some(c) = conversation {
+                        if tx.send(Internal::Lagged(c)).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    })
+}
+
+/// One customer's live session. Ends when the client's stream ends or the sink fails.
+/// `Err(())` items on the stream are unreadable frames, answered with an error.
+pub async fn customer_session<S, R>(
+    state: AppState,
+    customer: Customer,
+    code: ChannelCode,
+    mut tx: S,
+    mut rx: R,
+) where
+    S: Sink<ServerMsg> + Unpin,
+    R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
+{
+    let (ev_tx, mut ev_rx) = mpsc::channel::<Internal>(1024);
+    let mut tasks = Vec::new();
+    if let Ok(info) = conv::channel_info(&state.db, &code).await {
+        let topic = Topic::Customer {
+            user: customer.user,
+            account: customer.account,
+            channel: info.channel,
+        };
+        tasks.push(forward(state.hub.subscribe(&topic), ev_tx.clone(), None));
+    }
+    let mut sent: HashMap<ConversationId, i64> = HashMap::new();
+    loop {
+        tokio::select! {
+            incoming = rx.next() => {
+                let Some(incoming) = incoming else { break };
+                let reply = match incoming {
+                    Err(()) => vec![ServerMsg::Error { client_id: None, error: AppError::Transport("unreadable message".into()) }],
+                    Ok(ClientMsg::Resume { conversation, since_seq }) => {
+                        let first = !sent.contains_key(&conversation);
+                        if first {
+                            // Subscribe before replaying, so nothing falls in between.
+                            let sub = state.hub.subscribe(&Topic::Conversation(conversation));
+                            match catch_up(&state, &customer, conversation, since_seq).await {
+                                Ok(ms) => {
+                                    tasks.push(forward(sub, ev_tx.clone(), Some(conversation)));
+                                    sent.insert(conversation, since_seq);
+                                    ms
+                                }
+                                Err(e) => vec![ServerMsg::Error { client_id: None, error: e }],
+                            }
+                        } else {
+                            catch_up(&state, &customer, conversation, since_seq).await.unwrap_or_default()
+                        }
+                    }
+                    Ok(ClientMsg::Send { client_id, conversation, body }) => {
+                        vec![send(&state, &customer, &code, client_id, conversation, body).await]
+                    }
+                };
+                for m in reply {
+                    if !track(&mut sent, &m) {
+                        continue;
+                    }
+                    if tx.send(m).await.is_err() {
+                        return stop(tasks);
+                    }
+                }
+            }
+            Some(ev) = ev_rx.recv() => {
+                let out = match ev {
+                    Internal::Event(m) => vec![m],
+                    Internal::Lagged(c) => {
+                        let since = sent.get(&c).copied().unwrap_or(0);
+                        catch_up(&state, &customer, c, since).await.unwrap_or_default()
+                    }
+                };
+                for m in out {
+                    if !track(&mut sent, &m) {
+                        continue;
+                    }
+                    if tx.send(m).await.is_err() {
+                        return stop(tasks);
+                    }
+                }
+            }
+        }
+    }
+    stop(tasks)
+}
+
+fn stop(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    for t in tasks {
+        t.abort();
+    }
+}
+
+/// Records what is sent; `false` for a message the client already has.
+fn track(sent: &mut HashMap<ConversationId, i64>, m: &ServerMsg) -> bool {
+    if let ServerMsg::Message { message } = m {
+        if let Some(last) = sent.get_mut(&message.conversation) {
+            if message.seq <= *last {
+                return false;
+            }
+            *last = message.seq;
+        }
+    }
+    true
+}
+
+async fn catch_up(
+    state: &AppState,
+    customer: &Customer,
+    c: ConversationId,
+    since: i64,
+) -> Result<Vec<ServerMsg>, AppError> {
+    let mut out = Vec::new();
+    let mut from = since;
+    loop {
+        let page = conv::messages_since(&state.db, &Viewer::Customer(customer), c, from, 200).await?;
+        let n = page.len();
+        if let Some(last) = page.last() {
+            from = last.seq;
+        }
+        out.extend(page.into_iter().map(|message| ServerMsg::Message { message }));
+        if n < 200 {
+            return Ok(out);
+        }
+    }
+}
+
+async fn send(
+    state: &AppState,
+    customer: &Customer,
+    code: &ChannelCode,
+    client_id: String,
+    conversation: Option<ConversationId>,
+    body: String,
+) -> ServerMsg {
+    let result = async {
+        let cid = ClientMsgId::parse(&client_id)?;
+        let body = MessageBody::parse(&body)?;
+        let target = conversation.map(Target::Existing).unwrap_or(Target::New);
+        conv::customer_send(&state.db, state.hub.as_ref(), customer, code, target, &cid, &body).await
+    }
+    .await;
+    match result {
+        Ok(ack) => ServerMsg::Ack {
+            client_id,
+            conversation: ack.conversation,
+            seq: ack.seq,
+            at: ack.at,
+        },
+        Err(error) => ServerMsg::Error {
+            client_id: Some(client_id),
+            error,
+        },
+    }
+}
