@@ -1,7 +1,7 @@
 //! The customer's side: the account picker behind the link and the chat page; and the
 //! operator's reply until the inbox exists.
 
-use super::{ChatView, PickerAccount, PickerView};
+use super::{ChatView, PickerView};
 use crate::error::AppError;
 use crate::protocol::MessageView;
 use leptos::prelude::*;
@@ -12,6 +12,7 @@ pub const PAGE: u64 = 50;
 /// The link page: the channel's public card and the user's accounts to write from.
 #[server(prefix = "/api", endpoint = "picker")]
 pub async fn picker(dialog: String) -> Result<PickerView, AppError> {
+    use super::PickerAccount;
     use crate::backend::{auth::require_user, services, AppState};
     use crate::domain::channel::ChannelCode;
     use crate::error::Code;
