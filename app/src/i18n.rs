@@ -250,6 +250,33 @@ messages! {
     NoSuchChannelText => "The link is wrong or incomplete. Ask for the link again.", "Link jest błędny lub niepełny. Poproś o link ponownie.";
     ChannelAvailable => "Available", "Dostępny";
     BackToContactCenter => "Back to the Contact Center", "Wróć do Centrum Kontaktowego";
+    PickerTitle => "Write from which account?", "Z którego konta chcesz pisać?";
+    PickerIntro => "Choose the account you write from. The channel sees your name and that account.",
+                   "Wybierz konto, z którego piszesz. Kanał zobaczy Twoje imię i to konto.";
+    PickerNoAccounts => "You do not work in any account yet. Create one to write to this channel.",
+                        "Nie pracujesz jeszcze w żadnym koncie. Utwórz konto, aby napisać do tego kanału.";
+    WriteFrom => "Write from", "Pisz z konta";
+    WritingFrom => "Writing from", "Piszesz z konta";
+    Conversations => "Conversations", "Rozmowy";
+    ConversationN => "Conversation", "Rozmowa";
+    StatusNew => "Waiting for an operator", "Czeka na operatora";
+    StatusOpen => "Open", "Otwarta";
+    StatusClosed => "Closed", "Zamknięta";
+    NoConversations => "No conversation yet: write your first message below.", "Nie ma jeszcze rozmów: napisz pierwszą wiadomość poniżej.";
+    LoadOlder => "Load older messages", "Wczytaj starsze wiadomości";
+    MessagesLabel => "Messages", "Wiadomości";
+    LabelMessage => "Message", "Wiadomość";
+    MessageHint => "Enter sends, Shift+Enter starts a new line. At most 4,000 characters.",
+                   "Enter wysyła, Shift+Enter zaczyna nowy wiersz. Najwyżej 4000 znaków.";
+    Send => "Send", "Wyślij";
+    NewConversation => "Start a new conversation", "Rozpocznij nową rozmowę";
+    ClosedNotice => "This conversation is closed. Start a new one to write again.", "Ta rozmowa jest zamknięta. Rozpocznij nową, aby znowu napisać.";
+    Pending => "Sending…", "Wysyłanie…";
+    Sent => "Sent", "Wysłano";
+    Failed => "Not sent", "Nie wysłano";
+    Retry => "Retry", "Ponów";
+    Offline => "Connection lost: reconnecting…", "Utracono połączenie: ponowne łączenie…";
+    You2 => "You", "Ty";
     ErrRequired => "This field is required.", "To pole jest wymagane.";
     ErrTooLong => "This value is too long.", "Ta wartość jest za długa.";
     ErrControlChars => "This value contains characters that are not allowed.", "Ta wartość zawiera niedozwolone znaki.";

@@ -88,6 +88,7 @@ pub fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/a/:slug/contact-center/network/settings/:id") view=pages::contact_center::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center/network/disconnect/:id") view=pages::contact_center::DisconnectPage ssr=SsrMode::Async />
                     <Route path=path!("/oauth/select") view=pages::link::ChannelLinkPage ssr=SsrMode::Async />
+                    <Route path=path!("/chat/:code/:slug") view=pages::chat::ChatPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -20,15 +20,20 @@ use serde::Deserialize;
 
 #[derive(Deserialize)]
 pub struct SendForm {
+    /// The conversation shown (`new` when there is none).
     #[serde(default)]
-    conversation: String,
+    current: String,
+    /// Set by the "Start a new conversation" button.
+    #[serde(default)]
+    new_conversation: String,
     #[serde(default)]
     client_id: String,
     #[serde(default)]
     body: String,
 }
 
-/// `POST /chat/{code}/{slug}/send`: `conversation` is an id or `new`.
+/// `POST /chat/{code}/{slug}/send`: into `current`, or a new conversation when
+/// `new_conversation` is set or there is none yet.
 pub async fn send(
     State(state): State<AppState>,
     Path((code, slug)): Path<(String, String)>,
@@ -43,12 +48,9 @@ pub async fn send(
     let Some(user) = user else {
         return see_other(&with_query("/login", &[("next", &page)]), None);
     };
-    let target = match f.conversation.as_str() {
-        "new" | "" => Target::New,
-        id => match id.parse::<i64>() {
-            Ok(n) => Target::Existing(ConversationId(n)),
-            Err(_) => Target::New,
-        },
+    let target = match (f.new_conversation.is_empty(), f.current.parse::<i64>()) {
+        (true, Ok(n)) => Target::Existing(ConversationId(n)),
+        _ => Target::New,
     };
     let result = async {
         let code = ChannelCode::parse(&code).map_err(|_| AppError::NotFound)?;

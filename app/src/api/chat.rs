@@ -36,7 +36,12 @@ pub async fn picker(dialog: String) -> Result<PickerView, AppError> {
 
 /// The chat page of the signed-in user writing from account `slug` to channel `code`.
 #[server(prefix = "/api", endpoint = "chat_page")]
-pub async fn chat_page(code: String, slug: String, conversation: Option<i64>) -> Result<ChatView, AppError> {
+pub async fn chat_page(
+    code: String,
+    slug: String,
+    conversation: Option<i64>,
+    before: Option<i64>,
+) -> Result<ChatView, AppError> {
     use crate::backend::services::{channels, conversations as conv};
     use crate::backend::{auth::require_user, AppState};
     use crate::domain::channel::ChannelCode;
@@ -66,8 +71,9 @@ pub async fn chat_page(code: String, slug: String, conversation: Option<i64>) ->
                 .find(|c| c.id == id)
                 .map(|c| c.last_seq)
                 .unwrap_or(0);
-            let ms = conv::messages_before(&state.db, &conv::Viewer::Customer(&customer), id, last + 1, PAGE)
-                .await?;
+            let until = before.filter(|b| *b <= last).unwrap_or(last + 1);
+            let ms =
+                conv::messages_before(&state.db, &conv::Viewer::Customer(&customer), id, until, PAGE).await?;
             let older = ms.first().map(|m| m.seq > 1).unwrap_or(false);
             (ms, older)
         }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod chat;
 pub mod contact_center;
 pub mod home;
 pub mod link;

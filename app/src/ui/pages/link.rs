@@ -1,9 +1,10 @@
 //! The customer link `/oauth/select/?preset=im&IM_DIALOG=networkLines{CODE}`: the
 //! channel's public card, or why it cannot be used.
 
-use crate::api::channels::public_card;
-use crate::api::ChannelCard;
+use crate::api::chat::picker;
+use crate::api::{ChannelCard, PickerView};
 use crate::error::AppError;
+use crate::i18n::role_key;
 use crate::i18n::{error_key, K};
 use crate::ui::form::query_value;
 use crate::ui::pages::SignInRedirect;
@@ -14,13 +15,13 @@ use leptos_meta::Title;
 #[component]
 pub fn ChannelLinkPage() -> impl IntoView {
     let dialog = query_value("IM_DIALOG");
-    let card = Resource::new(move || dialog.clone(), public_card);
+    let card = Resource::new(move || dialog.clone(), picker);
     view! {
         <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match card.await {
-                    Ok(c) if c.available => view! { <Card card=c /> }.into_any(),
-                    Ok(c) => view! { <Unavailable name=c.name /> }.into_any(),
+                    Ok(p) if p.card.available => view! { <Picker p=p /> }.into_any(),
+                    Ok(p) => view! { <Unavailable name=p.card.name /> }.into_any(),
                     Err(AppError::Unauthorized) => view! { <SignInRedirect /> }.into_any(),
                     Err(AppError::NotFound) => view! { <NoSuchChannel /> }.into_any(),
                     Err(e) => view! { <p class="notice notice-error" role="alert">{tr(error_key(e.code()))}</p> }.into_any(),
@@ -47,13 +48,56 @@ pub fn ChannelCardView(card: ChannelCard) -> impl IntoView {
     }
 }
 
+/// The account picker: the user's accounts beside the channel's card.
 #[component]
-fn Card(card: ChannelCard) -> impl IntoView {
+fn Picker(p: PickerView) -> impl IntoView {
+    let code = p.card.code.clone();
+    let title = p.card.name.clone();
     view! {
-        <Title text=card.name.clone() />
+        <Title text=title />
         <section class="card narrow">
-            <ChannelCardView card=card />
-            <p><span class="role role-operator">{tr(K::ChannelAvailable)}</span></p>
+            <ChannelCardView card=p.card.clone() />
+            <h2>{tr(K::PickerTitle)}</h2>
+            {if p.accounts.is_empty() {
+                view! {
+                    <p>{tr(K::PickerNoAccounts)}</p>
+                    <p><a class="button" href="/accounts/new">{tr(K::NewAccountTitle)}</a></p>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <p class="muted">{tr(K::PickerIntro)}</p>
+                    <ul class="picker">
+                        {p.accounts
+                            .into_iter()
+                            .map(|a| {
+                                let role = tr(role_key(a.role));
+                                match a.disabled {
+                                    Some(reason) => view! {
+                                        <li class="disabled" aria-disabled="true">
+                                            <span class="picker-name">{a.name.clone()}</span>
+                                            <span class="role">{role}</span>
+                                            <span class="muted small">{tr(error_key(reason))}</span>
+                                        </li>
+                                    }
+                                    .into_any(),
+                                    None => view! {
+                                        <li>
+                                            <a class="picker-link" href=format!("/chat/{code}/{}", a.slug)
+                                                aria-label=format!("{} {}", tr(K::WriteFrom), a.name)>
+                                                <span class="picker-name">{a.name.clone()}</span>
+                                                <span class="role">{role}</span>
+                                            </a>
+                                        </li>
+                                    }
+                                    .into_any(),
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
         </section>
     }
 }

@@ -1,0 +1,713 @@
+//! The customer's chat page: `/chat/{code}/{account}`.
+//!
+//! Server-rendered and complete without JavaScript (the composer posts a form and the
+//! page reloads). Once hydrated, the page talks over one WebSocket: messages are sent
+//! with a client id and shown as pending → sent (or failed, with Retry); the socket
+//! reconnects by itself with exponential backoff and jitter and resumes each
+//! conversation from the last sequence number it has.
+
+use crate::api::chat::{chat_page, older_messages};
+use crate::api::ChatView;
+use crate::domain::conversation::{Author, ConversationStatus, MessageBody};
+use crate::domain::ConversationId;
+use crate::error::{AppError, Code, Field};
+use crate::i18n::{error_key, K};
+use crate::protocol::{ConversationView, MessageView};
+use crate::ui::form::{query_error, query_value, FormError};
+use crate::ui::pages::link::ChannelCardView;
+use crate::ui::pages::{NotFound, SignInRedirect};
+use crate::ui::tr;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn ChatPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = move || {
+        let p = params.read();
+        let q = query.read();
+        (
+            p.get("code").unwrap_or_default(),
+            p.get("slug").unwrap_or_default(),
+            q.get("c").and_then(|c| c.parse::<i64>().ok()),
+            q.get("before").and_then(|c| c.parse::<i64>().ok()),
+        )
+    };
+    let page = Resource::new(key, |(code, slug, c, before)| chat_page(code, slug, c, before));
+    view! {
+        <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(v) => view! { <Chat v=v /> }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <SignInRedirect /> }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                    Err(e) => view! {
+                        <section class="card narrow">
+                            <p class="notice notice-error" role="alert">{tr(error_key(e.code()))}</p>
+                        </section>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// A message as the page shows it: stored ones have a seq; the user's own unsent ones
+/// are pending or failed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UiMsg {
+    pub seq: Option<i64>,
+    pub client_id: Option<String>,
+    pub author: Author,
+    pub author_name: String,
+    pub body: String,
+    pub at: i64,
+    pub state: Delivery,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Stored,
+    Pending,
+    Failed(Code),
+}
+
+impl UiMsg {
+    pub fn stored(m: &MessageView) -> Self {
+        Self {
+            seq: Some(m.seq),
+            client_id: m.client_id.clone(),
+            author: m.author,
+            author_name: m.author_name.clone(),
+            body: m.body.clone(),
+            at: m.at,
+            state: Delivery::Stored,
+        }
+    }
+}
+
+/// Merges a stored message into the list: replaces the pending copy with the same
+/// client id, ignores one already present, keeps the list ordered by seq.
+pub fn merge(list: &mut Vec<UiMsg>, m: &MessageView) {
+    if list.iter().any(|x| x.seq == Some(m.seq)) {
+        return;
+    }
+    if let Some(cid) = &m.client_id {
+        if let Some(x) = list
+            .iter_mut()
+            .find(|x| x.seq.is_none() && x.client_id.as_ref() == Some(cid))
+        {
+            *x = UiMsg::stored(m);
+            sort(list);
+            return;
+        }
+    }
+    list.push(UiMsg::stored(m));
+    sort(list);
+}
+
+/// Stored messages by seq; unsent ones stay at the end in the order they were written.
+fn sort(list: &mut [UiMsg]) {
+    list.sort_by_key(|x| (x.seq.is_none(), x.seq.unwrap_or(i64::MAX)));
+}
+
+/// The highest seq the page holds (what to resume from).
+pub fn last_seq(list: &[UiMsg]) -> i64 {
+    list.iter().filter_map(|m| m.seq).max().unwrap_or(0)
+}
+
+fn status_text(s: ConversationStatus) -> &'static str {
+    match s {
+        ConversationStatus::New => tr(K::StatusNew),
+        ConversationStatus::Open => tr(K::StatusOpen),
+        ConversationStatus::Closed => tr(K::StatusClosed),
+    }
+}
+
+fn time_of(ms: i64) -> String {
+    let secs = ms / 1000;
+    format!("{:02}:{:02}", (secs / 3600) % 24, (secs / 60) % 60)
+}
+
+#[component]
+fn Chat(v: ChatView) -> impl IntoView {
+    let code = v.card.code.clone();
+    let slug = v.account_slug.clone();
+    let base = format!("/chat/{code}/{slug}");
+    let err: Option<FormError> = query_error();
+    let typed = query_value("body");
+    let conversations = RwSignal::new(v.conversations.clone());
+    let selected = RwSignal::new(v.selected);
+    let messages = RwSignal::new(v.messages.iter().map(UiMsg::stored).collect::<Vec<_>>());
+    let has_older = RwSignal::new(v.has_older);
+    let offline = RwSignal::new(false);
+    let draft = RwSignal::new(typed);
+    let composer_error = RwSignal::new(
+        err.filter(|e| {
+            e.field == Some(Field::Body) || e.field.is_none() || e.code == Code::ConversationLimit
+        })
+        .map(|e| e.code),
+    );
+    let live = live::connect(
+        code.clone(),
+        slug.clone(),
+        selected,
+        messages,
+        conversations,
+        offline,
+    );
+    let is_closed = move || {
+        let sel = selected.get();
+        conversations
+            .with(|cs| {
+                sel.and_then(|id| cs.iter().find(|c| c.id == id))
+                    .map(|c| c.status == ConversationStatus::Closed)
+            })
+            .unwrap_or(false)
+    };
+    let send_live = live.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        // With the live channel up, send over it; otherwise let the form post.
+        if !send_live.ready() {
+            return;
+        }
+        ev.prevent_default();
+        let text = draft.get_untracked();
+        match MessageBody::parse(&text) {
+            Ok(b) => {
+                composer_error.set(None);
+                send_live.send(b.as_str().to_string(), selected.get_untracked());
+                draft.set(String::new());
+            }
+            Err(e) => composer_error.set(Some(e.code())),
+        }
+    };
+    let key_live = live.clone();
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() && key_live.ready() {
+            ev.prevent_default();
+            let text = draft.get_untracked();
+            match MessageBody::parse(&text) {
+                Ok(b) => {
+                    composer_error.set(None);
+                    key_live.send(b.as_str().to_string(), selected.get_untracked());
+                    draft.set(String::new());
+                }
+                Err(e) => composer_error.set(Some(e.code())),
+            }
+        }
+    };
+    let retry_live = live.clone();
+    let older_code = code.clone();
+    let older_slug = slug.clone();
+    let load_older = move |ev: leptos::ev::MouseEvent| {
+        let Some(id) = selected.get_untracked() else {
+            return;
+        };
+        let first = messages
+            .with_untracked(|ms| ms.iter().filter_map(|m| m.seq).min())
+            .unwrap_or(1);
+        ev.prevent_default();
+        let (code, slug) = (older_code.clone(), older_slug.clone());
+        leptos::task::spawn_local(async move {
+            if let Ok(older) = older_messages(code, slug, id.0, first).await {
+                has_older.set(older.first().map(|m| m.seq > 1).unwrap_or(false));
+                messages.update(|ms| {
+                    for m in &older {
+                        merge(ms, m);
+                    }
+                });
+            }
+        });
+    };
+    let older_href = move || {
+        let first = messages
+            .with(|ms| ms.iter().filter_map(|m| m.seq).min())
+            .unwrap_or(1);
+        selected
+            .get()
+            .map(|id| format!("?c={id}&before={first}"))
+            .unwrap_or_default()
+    };
+    let title = v.card.name.clone();
+    let limit = v.limit;
+    view! {
+        <Title text=title />
+        <section class="chat">
+            <header class="chat-head">
+                <ChannelCardView card=v.card.clone() />
+                <p class="muted small">{tr(K::WritingFrom)} " " <strong>{v.account_name.clone()}</strong> " · " {v.user_name.clone()}</p>
+            </header>
+            <nav class="tabs" aria-label=tr(K::Conversations)>
+                {move || {
+                    let cs = conversations.get();
+                    if cs.is_empty() {
+                        return view! { <p class="muted small">{tr(K::NoConversations)}</p> }.into_any();
+                    }
+                    let n = cs.len();
+                    cs.into_iter()
+                        .enumerate()
+                        .map(|(i, c): (usize, ConversationView)| {
+                            let current = selected.get() == Some(c.id);
+                            view! {
+                                <a href=format!("?c={}", c.id) class="tab" class:closed=c.status == ConversationStatus::Closed
+                                    aria-current=if current { "page" } else { "false" }>
+                                    {tr(K::ConversationN)} " " {n - i} " · " {status_text(c.status)}
+                                </a>
+                            }
+                        })
+                        .collect_view()
+                        .into_any()
+                }}
+            </nav>
+            {move || offline.get().then(|| view! { <p class="notice" role="status">{tr(K::Offline)}</p> })}
+            {move || has_older.get().then(|| view! {
+                <p class="older"><a href=older_href on:click=load_older.clone()>{tr(K::LoadOlder)}</a></p>
+            })}
+            <ol class="messages" aria-label=tr(K::MessagesLabel) aria-live="polite">
+                {move || {
+                    let retry_live = retry_live.clone();
+                    messages
+                        .get()
+                        .into_iter()
+                        .map(|m| {
+                            let mine = m.author == Author::Customer;
+                            let who = if mine { tr(K::You2).to_string() } else { m.author_name.clone() };
+                            let state = match m.state {
+                                Delivery::Stored if mine => Some(tr(K::Sent)),
+                                Delivery::Stored => None,
+                                Delivery::Pending => Some(tr(K::Pending)),
+                                Delivery::Failed(_) => Some(tr(K::Failed)),
+                            };
+                            let failed = matches!(m.state, Delivery::Failed(_));
+                            let reason = match m.state {
+                                Delivery::Failed(c) => Some(tr(error_key(c))),
+                                _ => None,
+                            };
+                            let retry = retry_live.clone();
+                            let cid = m.client_id.clone().unwrap_or_default();
+                            view! {
+                                <li class="msg" class:mine=mine class:channel=m.author == Author::Channel class:failed=failed>
+                                    <p class="msg-meta"><span class="msg-author">{who}</span> " " <time>{time_of(m.at)}</time></p>
+                                    <p class="msg-body">{m.body.clone()}</p>
+                                    {state.map(|s| view! { <p class="msg-state">{s} {reason.map(|r| format!(": {r}"))}</p> })}
+                                    {failed.then(|| view! {
+                                        <button type="button" class="small" on:click=move |_| retry.retry(&cid)>{tr(K::Retry)}</button>
+                                    })}
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ol>
+            <form id="composer" method="post" action=format!("{base}/send") class="composer" on:submit=on_submit>
+                <input type="hidden" name="client_id" value=v.form_client_id.clone() />
+                <input type="hidden" name="current" value=move || selected.get().map(|c| c.to_string()).unwrap_or_else(|| "new".into()) />
+                {move || is_closed().then(|| view! { <p class="notice">{tr(K::ClosedNotice)}</p> })}
+                <div class="field" class:has-error=move || composer_error.get().is_some()>
+                    <label for="body">{tr(K::LabelMessage)}</label>
+                    <textarea id="body" name="body" rows="3" maxlength=MessageBody::MAX_LEN.to_string()
+                        aria-describedby="body-hint body-error"
+                        prop:value=move || draft.get()
+                        on:input=move |ev| draft.set(event_target_value(&ev))
+                        on:keydown=on_key
+                        disabled=is_closed
+                    >{draft.get_untracked()}</textarea>
+                    <p class="hint" id="body-hint">{tr(K::MessageHint)}</p>
+                    <p class="error" id="body-error" role="alert">{move || composer_error.get().map(|c| tr(error_key(c)))}</p>
+                </div>
+                <div class="form-actions">
+                    <button type="submit" disabled=is_closed>{tr(K::Send)}</button>
+                    <button type="submit" name="new_conversation" value="1" class="secondary-btn"
+                        on:click=move |_| { selected.set(None); }>
+                        {tr(K::NewConversation)}
+                    </button>
+                    {limit.map(|l| view! { <span class="muted small">{format!("{} ≤ {l}", tr(K::Conversations))}</span> })}
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// The live channel of one chat page.
+pub mod live {
+    use super::*;
+
+    /// Handle to the page's socket. On the server (and before hydration) it is inert.
+    #[derive(Clone)]
+    pub struct Live {
+        /// The browser has one thread; the wrapper only satisfies Leptos' `Send` bounds
+        /// (and would panic if the value ever crossed threads).
+        #[cfg(feature = "hydrate")]
+        inner: send_wrapper::SendWrapper<std::rc::Rc<client::Client>>,
+    }
+
+    impl Live {
+        /// Whether messages can be sent over the socket right now (otherwise the form posts).
+        pub fn ready(&self) -> bool {
+            #[cfg(feature = "hydrate")]
+            {
+                self.inner.ready()
+            }
+            #[cfg(not(feature = "hydrate"))]
+            {
+                false
+            }
+        }
+
+        pub fn send(&self, _body: String, _conversation: Option<ConversationId>) {
+            #[cfg(feature = "hydrate")]
+            self.inner.send(_body, _conversation);
+        }
+
+        pub fn retry(&self, _client_id: &str) {
+            #[cfg(feature = "hydrate")]
+            self.inner.retry(_client_id);
+        }
+    }
+
+    pub fn connect(
+        code: String,
+        slug: String,
+        selected: RwSignal<Option<ConversationId>>,
+        messages: RwSignal<Vec<UiMsg>>,
+        conversations: RwSignal<Vec<ConversationView>>,
+        offline: RwSignal<bool>,
+    ) -> Live {
+        #[cfg(feature = "hydrate")]
+        {
+            let inner = client::Client::start(code, slug, selected, messages, conversations, offline);
+            Live {
+                inner: send_wrapper::SendWrapper::new(inner),
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (code, slug, selected, messages, conversations, offline);
+            Live {}
+        }
+    }
+
+    #[cfg(feature = "hydrate")]
+    mod client {
+        use super::*;
+        use crate::protocol::{ClientMsg, ServerMsg};
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        use web_sys::{MessageEvent, WebSocket};
+
+        struct State {
+            socket: Option<WebSocket>,
+            attempt: u32,
+            stopped: bool,
+            /// Sent but not acknowledged: (client id, conversation, body); resent on reconnect.
+            unacked: Vec<(String, Option<ConversationId>, String)>,
+            handlers: Vec<Box<dyn std::any::Any>>,
+        }
+
+        /// The browser side of the live channel. Lives on the browser's single thread;
+        /// `Send`/`Sync` only so Leptos can hold it, never shared across threads.
+        pub struct Client {
+            state: Rc<RefCell<State>>,
+            url: String,
+            selected: RwSignal<Option<ConversationId>>,
+            messages: RwSignal<Vec<UiMsg>>,
+            conversations: RwSignal<Vec<ConversationView>>,
+            offline: RwSignal<bool>,
+        }
+
+        fn new_client_id() -> String {
+            let a = (js_sys::Math::random() * 1e15) as u64;
+            let b = (js_sys::Math::random() * 1e15) as u64;
+            format!("c{a:x}{b:x}")
+        }
+
+        impl Client {
+            pub fn start(
+                code: String,
+                slug: String,
+                selected: RwSignal<Option<ConversationId>>,
+                messages: RwSignal<Vec<UiMsg>>,
+                conversations: RwSignal<Vec<ConversationView>>,
+                offline: RwSignal<bool>,
+            ) -> Rc<Self> {
+                let loc = web_sys::window().map(|w| w.location());
+                let host = loc.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
+                let secure = loc
+                    .as_ref()
+                    .and_then(|l| l.protocol().ok())
+                    .map(|p| p == "https:")
+                    .unwrap_or(false);
+                let url = format!(
+                    "{}://{host}/ws?code={code}&account={slug}",
+                    if secure { "wss" } else { "ws" }
+                );
+                let c = Rc::new(Client {
+                    state: Rc::new(RefCell::new(State {
+                        socket: None,
+                        attempt: 0,
+                        stopped: false,
+                        unacked: Vec::new(),
+                        handlers: Vec::new(),
+                    })),
+                    url,
+                    selected,
+                    messages,
+                    conversations,
+                    offline,
+                });
+                c.open();
+                let c2 = send_wrapper::SendWrapper::new(c.clone());
+                on_cleanup(move || {
+                    let mut st = c2.state.borrow_mut();
+                    st.stopped = true;
+                    if let Some(s) = st.socket.take() {
+                        let _ = s.close();
+                    }
+                });
+                c
+            }
+
+            pub fn ready(&self) -> bool {
+                self.state
+                    .borrow()
+                    .socket
+                    .as_ref()
+                    .map(|s| s.ready_state() == WebSocket::OPEN)
+                    .unwrap_or(false)
+            }
+
+            fn raw_send(&self, m: &ClientMsg) -> bool {
+                let st = self.state.borrow();
+                match st.socket.as_ref() {
+                    Some(s) if s.ready_state() == WebSocket::OPEN => s
+                        .send_with_str(&serde_json::to_string(m).unwrap_or_default())
+                        .is_ok(),
+                    _ => false,
+                }
+            }
+
+            pub fn send(&self, body: String, conversation: Option<ConversationId>) {
+                let client_id = new_client_id();
+                self.messages.update(|ms| {
+                    ms.push(UiMsg {
+                        seq: None,
+                        client_id: Some(client_id.clone()),
+                        author: Author::Customer,
+                        author_name: String::new(),
+                        body: body.clone(),
+                        at: js_sys::Date::now() as i64,
+                        state: Delivery::Pending,
+                    })
+                });
+                self.state
+                    .borrow_mut()
+                    .unacked
+                    .push((client_id.clone(), conversation, body.clone()));
+                self.raw_send(&ClientMsg::Send {
+                    client_id,
+                    conversation,
+                    body,
+                });
+            }
+
+            pub fn retry(&self, client_id: &str) {
+                let found = self.messages.with_untracked(|ms| {
+                    ms.iter()
+                        .find(|m| m.client_id.as_deref() == Some(client_id) && m.seq.is_none())
+                        .map(|m| m.body.clone())
+                });
+                let Some(body) = found else { return };
+                self.messages.update(|ms| {
+                    if let Some(m) = ms.iter_mut().find(|m| m.client_id.as_deref() == Some(client_id)) {
+                        m.state = Delivery::Pending;
+                    }
+                });
+                let conversation = self.selected.get_untracked();
+                let mut st = self.state.borrow_mut();
+                st.unacked.retain(|(c, _, _)| c != client_id);
+                st.unacked
+                    .push((client_id.to_string(), conversation, body.clone()));
+                drop(st);
+                self.raw_send(&ClientMsg::Send {
+                    client_id: client_id.to_string(),
+                    conversation,
+                    body,
+                });
+            }
+
+            fn open(self: &Rc<Self>) {
+                if self.state.borrow().stopped {
+                    return;
+                }
+                let Ok(ws) = WebSocket::new(&self.url) else {
+                    self.schedule_reconnect();
+                    return;
+                };
+                let me = self.clone();
+                let on_open = Closure::<dyn FnMut()>::new(move || {
+                    me.offline.set(false);
+                    me.state.borrow_mut().attempt = 0;
+                    if let Some(id) = me.selected.get_untracked() {
+                        let since = me.messages.with_untracked(|ms| last_seq(ms));
+                        me.raw_send(&ClientMsg::Resume {
+                            conversation: id,
+                            since_seq: since,
+                        });
+                    }
+                    // Resend what was never acknowledged: the server stores each once.
+                    let unacked = me.state.borrow().unacked.clone();
+                    for (client_id, conversation, body) in unacked {
+                        me.raw_send(&ClientMsg::Send {
+                            client_id,
+                            conversation,
+                            body,
+                        });
+                    }
+                });
+                let me = self.clone();
+                let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                    if let Some(text) = e.data().as_string() {
+                        if let Ok(m) = serde_json::from_str::<ServerMsg>(&text) {
+                            me.handle(m);
+                        }
+                    }
+                });
+                let me = self.clone();
+                let on_close = Closure::<dyn FnMut()>::new(move || {
+                    if me.state.borrow().stopped {
+                        return;
+                    }
+                    me.offline.set(true);
+                    me.state.borrow_mut().socket = None;
+                    me.schedule_reconnect();
+                });
+                ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+                ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+                ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+                let mut st = self.state.borrow_mut();
+                st.socket = Some(ws);
+                st.handlers = vec![Box::new(on_open), Box::new(on_message), Box::new(on_close)];
+            }
+
+            /// Exponential backoff (0.5 s doubling up to 30 s) with full jitter.
+            fn schedule_reconnect(self: &Rc<Self>) {
+                let attempt = {
+                    let mut st = self.state.borrow_mut();
+                    st.attempt = st.attempt.saturating_add(1);
+                    st.attempt
+                };
+                let cap = (500.0 * 2f64.powi(attempt.min(6) as i32)).min(30_000.0);
+                let delay = cap / 2.0 + js_sys::Math::random() * cap / 2.0;
+                let me = send_wrapper::SendWrapper::new(self.clone());
+                set_timeout(move || me.open(), std::time::Duration::from_millis(delay as u64));
+            }
+
+            fn handle(&self, m: ServerMsg) {
+                match m {
+                    ServerMsg::Ack {
+                        client_id,
+                        conversation,
+                        seq,
+                        at,
+                    } => {
+                        self.state
+                            .borrow_mut()
+                            .unacked
+                            .retain(|(c, _, _)| *c != client_id);
+                        let first_of_new = self.selected.get_untracked().is_none();
+                        if first_of_new || self.selected.get_untracked() == Some(conversation) {
+                            if first_of_new {
+                                // A new conversation: show only it, from its start.
+                                self.messages
+                                    .update(|ms| ms.retain(|x| x.client_id.as_deref() == Some(&client_id)));
+                                self.selected.set(Some(conversation));
+                                self.raw_send(&ClientMsg::Resume {
+                                    conversation,
+                                    since_seq: 0,
+                                });
+                            }
+                            self.messages.update(|ms| {
+                                if let Some(x) =
+                                    ms.iter_mut().find(|x| x.client_id.as_deref() == Some(&client_id))
+                                {
+                                    x.seq = Some(seq);
+                                    x.at = at;
+                                    x.state = Delivery::Stored;
+                                }
+                                sort(ms);
+                            });
+                        }
+                    }
+                    ServerMsg::Message { message } => {
+                        if self.selected.get_untracked() == Some(message.conversation) {
+                            self.messages.update(|ms| merge(ms, &message));
+                        }
+                    }
+                    ServerMsg::Conversation { conversation } => {
+                        self.conversations.update(|cs| {
+                            match cs.iter_mut().find(|c| c.id == conversation.id) {
+                                Some(c) => *c = conversation,
+                                None => cs.insert(0, conversation),
+                            }
+                        });
+                    }
+                    ServerMsg::Error { client_id, error } => {
+                        if let Some(cid) = client_id {
+                            self.state.borrow_mut().unacked.retain(|(c, _, _)| *c != cid);
+                            self.messages.update(|ms| {
+                                if let Some(x) = ms.iter_mut().find(|x| x.client_id.as_deref() == Some(&cid))
+                                {
+                                    x.state = Delivery::Failed(error.code());
+                                }
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mv(seq: i64, cid: Option<&str>) -> MessageView {
+        MessageView {
+            conversation: ConversationId(1),
+            seq,
+            author: Author::Customer,
+            author_name: "C".into(),
+            body: format!("m{seq}"),
+            at: 0,
+            client_id: cid.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn merging_replaces_the_pending_copy_and_keeps_seq_order_without_duplicates() {
+        let mut list = vec![UiMsg::stored(&mv(1, None))];
+        list.push(UiMsg {
+            seq: None,
+            client_id: Some("abc".into()),
+            author: Author::Customer,
+            author_name: String::new(),
+            body: "pending".into(),
+            at: 0,
+            state: Delivery::Pending,
+        });
+        merge(&mut list, &mv(3, None));
+        merge(&mut list, &mv(2, Some("abc")));
+        merge(&mut list, &mv(3, None));
+        let seqs: Vec<Option<i64>> = list.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, vec![Some(1), Some(2), Some(3)]);
+        assert_eq!(list[1].state, Delivery::Stored);
+        assert_eq!(last_seq(&list), 3);
+    }
+}
