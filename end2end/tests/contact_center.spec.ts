@@ -120,7 +120,7 @@ test('disconnecting makes the link show that the channel is unavailable; connect
   await register(customer, `cust-${id}@example.com`, 'Cleo Customer');
   await customer.goto(path);
   await expect(customer.getByRole('heading', { name: `Care ${id}` })).toBeVisible();
-  await expect(customer.getByText('Available')).toBeVisible();
+  await expect(customer.getByRole('heading', { name: 'Write from which account?' })).toBeVisible();
 
   await admin.getByRole('link', { name: 'Disconnect' }).click();
   await expect(admin.getByRole('heading', { name: 'Disconnect from the Network?' })).toBeVisible();

@@ -1,0 +1,122 @@
+import { test, expect, Browser, Page } from '@playwright/test';
+import { adminWithAccount, connectNewChannel, createAccount, hydrated, newContext, PASSWORD, register, uniq, watchConsole } from './helpers';
+
+/** An admin with a connected channel (welcome message set) and an operator in its queue. */
+async function setup(browser: Browser, id: string) {
+  const adminCtx = await newContext(browser);
+  const opCtx = await newContext(browser);
+  const admin = await adminCtx.newPage();
+  const op = await opCtx.newPage();
+  await register(op, `op-${id}@example.com`, `Olek ${id}`);
+  await adminWithAccount(admin, id);
+  await connectNewChannel(admin, `Help ${id}`);
+  await admin.getByLabel('Name', { exact: true }).fill(`Acme Help ${id}`);
+  await admin.getByLabel('Short description').fill('We answer within minutes');
+  await admin.getByLabel('Welcome message').fill('Dzień dobry! How can we help?');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await expect(admin.getByText('Settings saved.')).toBeVisible();
+  const link = await admin.getByLabel('Link').inputValue();
+  await admin.goto(`/a/acme-${id}`);
+  await admin.getByLabel('Email of the member').fill(`op-${id}@example.com`);
+  await admin.getByRole('button', { name: 'Add member' }).click();
+  await admin.getByRole('link', { name: 'Contact Center' }).click();
+  await admin.getByRole('group', { name: `Operators of Help ${id}` }).getByLabel(`Olek ${id}`).check();
+  await admin.getByRole('button', { name: 'Save operators' }).click();
+  await expect(admin.getByText('Operators saved.')).toBeVisible();
+  return { adminCtx, opCtx, op, path: link.replace(/^https?:\/\/[^/]+/, '') };
+}
+
+async function conversationId(page: Page): Promise<string> {
+  const href = await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first().getAttribute('href');
+  return href!.replace('?c=', '');
+}
+
+test('a customer opens the link, signs in, picks an account, sees the welcome message and chats live with the operator', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, op, path } = await setup(browser, id);
+  const custCtx = await newContext(browser);
+  const customer = await custCtx.newPage();
+  const errors = watchConsole(customer);
+  // An identity with an account of its own, signed out.
+  await register(customer, `cleo-${id}@example.com`, 'Cleo Customer');
+  await createAccount(customer, `Borealis ${id}`, `borealis-${id}`);
+  await customer.getByRole('button', { name: 'Sign out' }).click();
+
+  await customer.goto(path);
+  await expect(customer).toHaveURL(/\/login\?next=/);
+  await customer.getByLabel('Email', { exact: true }).fill(`cleo-${id}@example.com`);
+  await customer.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await customer.getByRole('button', { name: 'Sign in' }).click();
+  await expect(customer.getByRole('heading', { name: 'Write from which account?' })).toBeVisible();
+  await expect(customer.getByRole('heading', { name: `Acme Help ${id}` })).toBeVisible();
+  await customer.getByRole('link', { name: `Write from Borealis ${id}` }).click();
+
+  await expect(customer.getByText('We answer within minutes')).toBeVisible();
+  await hydrated(customer);
+  const box = customer.getByLabel('Message', { exact: true });
+  await box.fill('   ');
+  await box.press('Enter');
+  await expect(customer.getByRole('alert')).toHaveText('This field is required.');
+  await box.fill('Where is my parcel?');
+  await box.press('Enter');
+  const messages = customer.getByRole('list', { name: 'Messages' });
+  await expect(messages.getByRole('listitem').first()).toContainText('Dzień dobry! How can we help?');
+  const mine = messages.getByRole('listitem').filter({ hasText: 'Where is my parcel?' });
+  await expect(mine).toContainText('Sent');
+  await expect(box).toHaveValue('');
+
+  const conv = await conversationId(customer);
+  const res = await opCtx.request.post('/api/operator_reply', {
+    form: { slug: `acme-${id}`, conversation: conv, client_id: `reply-${id}`, body: 'It leaves the warehouse today.' },
+  });
+  expect(res.ok()).toBeTruthy();
+  await expect(messages.getByRole('listitem').filter({ hasText: 'It leaves the warehouse today.' })).toContainText(`Olek ${id}`);
+  await expect(customer.getByRole('navigation', { name: 'Conversations' })).toContainText('Open');
+
+  // Shift+Enter makes a new line instead of sending.
+  await box.fill('Line one');
+  await box.press('Shift+Enter');
+  await box.type('Line two');
+  await box.press('Enter');
+  await expect(messages.getByRole('listitem').filter({ hasText: 'Line two' })).toContainText('Line one');
+  await customer.setViewportSize({ width: 390, height: 800 });
+  await customer.screenshot({ path: 'test-results/screens/chat-phone.png', fullPage: true });
+  expect(errors).toEqual([]);
+  await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
+  void op;
+});
+
+test('the same customer flow works with JavaScript disabled', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, path } = await setup(browser, id);
+  const setupCtx = await newContext(browser);
+  const p = await setupCtx.newPage();
+  await register(p, `nojs-${id}@example.com`, 'Noa NoJS');
+  await createAccount(p, `Static ${id}`, `static-${id}`);
+  await setupCtx.close();
+
+  const ctx = await newContext(browser, { javaScriptEnabled: false });
+  const customer = await ctx.newPage();
+  await customer.goto(path);
+  await customer.getByLabel('Email', { exact: true }).fill(`nojs-${id}@example.com`);
+  await customer.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await customer.getByRole('button', { name: 'Sign in' }).click();
+  await customer.getByRole('link', { name: `Write from Static ${id}` }).click();
+  await expect(customer.getByText('No conversation yet')).toBeVisible();
+  await customer.getByLabel('Message', { exact: true }).fill('Hello without JavaScript');
+  await customer.getByRole('button', { name: 'Send', exact: true }).click();
+  const messages = customer.getByRole('list', { name: 'Messages' });
+  await expect(messages).toContainText('Dzień dobry! How can we help?');
+  await expect(messages.getByRole('listitem').filter({ hasText: 'Hello without JavaScript' })).toContainText('Sent');
+
+  const conv = await conversationId(customer);
+  await opCtx.request.post('/api/operator_reply', {
+    form: { slug: `acme-${id}`, conversation: conv, client_id: `reply-${id}`, body: 'Answer after a reload' },
+  });
+  await customer.reload();
+  await expect(messages).toContainText('Answer after a reload');
+  await customer.getByLabel('Message', { exact: true }).fill('   ');
+  await customer.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(customer.getByText('This field is required.')).toBeVisible();
+  await Promise.all([adminCtx.close(), opCtx.close(), ctx.close()]);
+});
