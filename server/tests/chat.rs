@@ -515,3 +515,90 @@ async fn the_websocket_checks_the_origin_the_session_and_whose_conversation_it_i
         other => panic!("Bob got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn long_histories_are_paged_newest_last_with_older_pages_on_request() {
+    let w = world(&Backend::Sqlite).await;
+    let app = &w.app;
+    let page = format!("/chat/{}/borealis", w.code);
+    let mut to = String::new();
+    for i in 1..=60 {
+        let (cur, new) = if i == 1 {
+            ("new".to_string(), "1")
+        } else {
+            (
+                to.split("c=")
+                    .nth(1)
+                    .unwrap()
+                    .split('#')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                "",
+            )
+        };
+        let cid = format!("page-msg-{i:04}");
+        let body = format!("message number {i}");
+        let mut form = vec![
+            ("current", cur.as_str()),
+            ("client_id", cid.as_str()),
+            ("body", body.as_str()),
+        ];
+        if !new.is_empty() {
+            form.push(("new_conversation", new));
+        }
+        to = location(&app.post_form(&w.cleo, &format!("{page}/send"), &form).await);
+    }
+    let conv = to
+        .split("c=")
+        .nth(1)
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_string();
+    let v = app
+        .server_fn(
+            &w.cleo,
+            "chat_page",
+            &[("code", &w.code), ("slug", "borealis"), ("conversation", &conv)],
+        )
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, (12..=61).collect::<Vec<_>>(), "the newest 50, oldest first");
+    assert_eq!(v["has_older"], true);
+    let older = app
+        .server_fn(
+            &w.cleo,
+            "older_messages",
+            &[
+                ("code", &w.code),
+                ("slug", "borealis"),
+                ("conversation", &conv),
+                ("before_seq", "12"),
+            ],
+        )
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = older
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, (1..=11).collect::<Vec<_>>());
+    // Without JavaScript, the "older" link renders the earlier page.
+    let (_, html) = app.get_html(&w.cleo, &format!("{page}?c={conv}&before=12")).await;
+    assert!(
+        html.contains("message number 1<") && !html.contains("message number 60<"),
+        "{html}"
+    );
+    let (_, html) = app.get_html(&w.cleo, &format!("{page}?c={conv}")).await;
+    assert!(html.contains("Load older messages") && html.contains("message number 60<"));
+}

@@ -203,14 +203,18 @@ fn Chat(v: ChatView) -> impl IntoView {
     let retry_live = live.clone();
     let older_code = code.clone();
     let older_slug = slug.clone();
-    let load_older = move |ev: leptos::ev::MouseEvent| {
+    let loading = RwSignal::new(false);
+    let fetch_older = move || {
         let Some(id) = selected.get_untracked() else {
             return;
         };
+        if loading.get_untracked() || !has_older.get_untracked() {
+            return;
+        }
+        loading.set(true);
         let first = messages
             .with_untracked(|ms| ms.iter().filter_map(|m| m.seq).min())
             .unwrap_or(1);
-        ev.prevent_default();
         let (code, slug) = (older_code.clone(), older_slug.clone());
         leptos::task::spawn_local(async move {
             if let Ok(older) = older_messages(code, slug, id.0, first).await {
@@ -221,8 +225,38 @@ fn Chat(v: ChatView) -> impl IntoView {
                     }
                 });
             }
+            loading.set(false);
         });
     };
+    let click_older = fetch_older.clone();
+    let load_older = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        click_older();
+    };
+    // Older messages load by themselves when the list is scrolled to its top.
+    let on_scroll = move |ev: leptos::ev::Event| {
+        let _ = &ev;
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                if el.scroll_top() <= 4 {
+                    fetch_older();
+                }
+            }
+        }
+    };
+    // Keep the newest message in view when one arrives (not when older ones load).
+    let list_ref = NodeRef::<leptos::html::Ol>::new();
+    Effect::new(move |prev: Option<Option<(Option<i64>, Option<String>)>>| {
+        let newest = messages.with(|ms| ms.last().map(|m| (m.seq, m.client_id.clone())));
+        if prev.as_ref() != Some(&newest) {
+            if let Some(el) = list_ref.get() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        }
+        newest
+    });
     let older_href = move || {
         let first = messages
             .with(|ms| ms.iter().filter_map(|m| m.seq).min())
@@ -267,7 +301,7 @@ fn Chat(v: ChatView) -> impl IntoView {
             {move || has_older.get().then(|| view! {
                 <p class="older"><a href=older_href on:click=load_older.clone()>{tr(K::LoadOlder)}</a></p>
             })}
-            <ol class="messages" aria-label=tr(K::MessagesLabel) aria-live="polite">
+            <ol class="messages" aria-label=tr(K::MessagesLabel) aria-live="polite" node_ref=list_ref on:scroll=on_scroll>
                 {move || {
                     let retry_live = retry_live.clone();
                     messages
