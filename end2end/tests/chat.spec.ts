@@ -26,6 +26,23 @@ async function setup(browser: Browser, id: string) {
   return { adminCtx, opCtx, op, path: link.replace(/^https?:\/\/[^/]+/, '') };
 }
 
+/** Disconnects (or reconnects) the test's channel from the admin's side. */
+async function admin_disconnect(ctx: import('@playwright/test').BrowserContext, id: string, disconnect: boolean) {
+  const page = await ctx.newPage();
+  await page.goto(`/a/acme-${id}/contact-center/network`);
+  const row = page.getByRole('row', { name: new RegExp(`Acme Help ${id}`) });
+  if (disconnect) {
+    await row.getByRole('link', { name: /Settings/ }).click();
+    await page.getByRole('link', { name: 'Disconnect' }).click();
+    await page.getByRole('button', { name: 'Yes, disconnect' }).click();
+    await expect(page.getByRole('status')).toHaveText('The channel is disconnected from the Network.');
+  } else {
+    await row.getByRole('button', { name: 'Connect' }).click();
+    await expect(page.getByText('The channel is connected to the Network.')).toBeVisible();
+  }
+  await page.close();
+}
+
 async function conversationId(page: Page): Promise<string> {
   const href = await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first().getAttribute('href');
   return href!.replace('?c=', '');
@@ -35,6 +52,19 @@ test('a customer opens the link, signs in, picks an account, sees the welcome me
   const id = uniq();
   const { adminCtx, opCtx, op, path } = await setup(browser, id);
   const custCtx = await newContext(browser);
+  // Lets the test cut the page's live connection, as a flaky network would.
+  await custCtx.addInitScript(() => {
+    const Orig = window.WebSocket;
+    const all: WebSocket[] = [];
+    class Tracked extends Orig {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        all.push(this);
+      }
+    }
+    (window as any).WebSocket = Tracked;
+    (window as any).__dropSockets = () => all.forEach((s) => s.close());
+  });
   const customer = await custCtx.newPage();
   const errors = watchConsole(customer);
   // An identity with an account of its own, signed out.
@@ -79,6 +109,27 @@ test('a customer opens the link, signs in, picks an account, sees the welcome me
   await box.type('Line two');
   await box.press('Enter');
   await expect(messages.getByRole('listitem').filter({ hasText: 'Line two' })).toContainText('Line one');
+  // A failed send says why and offers Retry; Retry sends the same message once it can.
+  await admin_disconnect(adminCtx, id, true);
+  await box.fill('Are you there?');
+  await box.press('Enter');
+  const failed = messages.getByRole('listitem').filter({ hasText: 'Are you there?' });
+  await expect(failed).toContainText('Not sent: This channel is unavailable.');
+  await admin_disconnect(adminCtx, id, false);
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  await expect(failed).toContainText('Sent');
+  await expect(failed.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+
+  // Offline for a while: the page says so, reconnects by itself and gets what it missed.
+  await custCtx.setOffline(true);
+  await customer.evaluate(() => (window as any).__dropSockets());
+  await expect(customer.getByText('Connection lost: reconnecting…')).toBeVisible();
+  await opCtx.request.post('/api/operator_reply', {
+    form: { slug: `acme-${id}`, conversation: conv, client_id: `missed-${id}`, body: 'Sent while you were offline' },
+  });
+  await custCtx.setOffline(false);
+  await expect(messages.getByRole('listitem').filter({ hasText: 'Sent while you were offline' })).toHaveCount(1, { timeout: 40_000 });
+  await expect(customer.getByText('Connection lost: reconnecting…')).toHaveCount(0);
   await customer.setViewportSize({ width: 390, height: 800 });
   await customer.screenshot({ path: 'test-results/screens/chat-phone.png', fullPage: true });
   expect(errors).toEqual([]);
