@@ -270,7 +270,8 @@ messages! {
                    "Enter wysyła, Shift+Enter zaczyna nowy wiersz. Najwyżej 4000 znaków.";
     Send => "Send", "Wyślij";
     NewConversation => "Start a new conversation", "Rozpocznij nową rozmowę";
-    ClosedNotice => "This conversation is closed. Start a new one to write again.", "Ta rozmowa jest zamknięta. Rozpocznij nową, aby znowu napisać.";
+    ClosedNotice => "This conversation is closed. Writing again starts a new conversation.", "Ta rozmowa jest zamknięta. Nowa wiadomość rozpocznie nową rozmowę.";
+    LimitNote => "Simultaneous conversations allowed:", "Dozwolone jednoczesne rozmowy:";
     Pending => "Sending…", "Wysyłanie…";
     Sent => "Sent", "Wysłano";
     Failed => "Not sent", "Nie wysłano";

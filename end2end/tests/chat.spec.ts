@@ -130,6 +130,24 @@ test('a customer opens the link, signs in, picks an account, sees the welcome me
   await custCtx.setOffline(false);
   await expect(messages.getByRole('listitem').filter({ hasText: 'Sent while you were offline' })).toHaveCount(1, { timeout: 40_000 });
   await expect(customer.getByText('Connection lost: reconnecting…')).toHaveCount(0);
+  // One conversation at a time (the switch is off): a new one closes the current one,
+  // and writing in a closed one starts another.
+  const tabs = customer.getByRole('navigation', { name: 'Conversations' });
+  await box.fill('A different question');
+  await customer.getByRole('button', { name: 'Start a new conversation' }).click();
+  await expect(tabs.getByRole('link')).toHaveCount(2);
+  await expect(tabs.getByRole('link', { name: /Conversation 1 · Closed/ })).toBeVisible();
+  await expect(messages.getByRole('listitem').first()).toContainText('Dzień dobry! How can we help?');
+  await expect(messages).not.toContainText('Where is my parcel?');
+  await tabs.getByRole('link', { name: /Conversation 1 · Closed/ }).click();
+  await expect(customer.getByText('This conversation is closed. Writing again starts a new conversation.')).toBeVisible();
+  await expect(messages).toContainText('Where is my parcel?');
+  await hydrated(customer);
+  await box.fill('Back again');
+  await box.press('Enter');
+  await expect(tabs.getByRole('link')).toHaveCount(3);
+  await expect(messages.getByRole('listitem').filter({ hasText: 'Back again' })).toContainText('Sent');
+  await expect(tabs.getByRole('link', { name: /Conversation 2 · Closed/ })).toBeVisible();
   await customer.setViewportSize({ width: 390, height: 800 });
   await customer.screenshot({ path: 'test-results/screens/chat-phone.png', fullPage: true });
   expect(errors).toEqual([]);

@@ -602,3 +602,86 @@ async fn long_histories_are_paged_newest_last_with_older_pages_on_request() {
     let (_, html) = app.get_html(&w.cleo, &format!("{page}?c={conv}")).await;
     assert!(html.contains("Load older messages") && html.contains("message number 60<"));
 }
+
+#[tokio::test]
+async fn a_closed_conversation_is_read_only_and_writing_again_opens_a_new_one() {
+    let w = world(&Backend::Sqlite).await;
+    let app = &w.app;
+    // One conversation at a time.
+    let cc = app
+        .server_fn(&w.admin, "contact_center", &[("slug", "acme")])
+        .await
+        .unwrap();
+    let id = cc["channels"][0]["id"].as_i64().unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("name", "Acme Support")
+        .text("welcome_message", "Hello!");
+    w.admin
+        .post(app.url(&format!("/a/acme/contact-center/network/settings/{id}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let page = format!("/chat/{}/borealis", w.code);
+    let first = location(
+        &app.post_form(
+            &w.cleo,
+            &format!("{page}/send"),
+            &[
+                ("current", "new"),
+                ("client_id", "closed-0001"),
+                ("body", "Topic one"),
+            ],
+        )
+        .await,
+    );
+    let first_id = first
+        .split("c=")
+        .nth(1)
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_string();
+    let second = location(
+        &app.post_form(
+            &w.cleo,
+            &format!("{page}/send"),
+            &[
+                ("current", &first_id),
+                ("new_conversation", "1"),
+                ("client_id", "closed-0002"),
+                ("body", "Topic two"),
+            ],
+        )
+        .await,
+    );
+    assert_ne!(first, second);
+    let (_, html) = app.get_html(&w.cleo, &format!("{page}?c={first_id}")).await;
+    assert!(
+        html.contains("This conversation is closed. Writing again starts a new conversation."),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"name="current" value="new""#),
+        "the form writes to a new conversation"
+    );
+    assert!(html.contains("Closed"));
+    // Posting to the closed one directly is refused.
+    let r = app
+        .post_form(
+            &w.cleo,
+            &format!("{page}/send"),
+            &[
+                ("current", &first_id),
+                ("client_id", "closed-0003"),
+                ("body", "Late"),
+            ],
+        )
+        .await;
+    assert!(
+        location(&r).contains("error=conversation_closed"),
+        "{}",
+        location(&r)
+    );
+}

@@ -168,6 +168,21 @@ fn Chat(v: ChatView) -> impl IntoView {
             })
             .unwrap_or(false)
     };
+    // Writing in a closed conversation starts a new one (within the channel's rules).
+    let target = move || {
+        let sel = selected.get_untracked();
+        let closed = conversations.with_untracked(|cs| {
+            sel.and_then(|id| cs.iter().find(|c| c.id == id))
+                .map(|c| c.status == ConversationStatus::Closed)
+                .unwrap_or(false)
+        });
+        if closed {
+            selected.set(None);
+            None
+        } else {
+            sel
+        }
+    };
     let send_live = live.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         // With the live channel up, send over it; otherwise let the form post.
@@ -179,7 +194,7 @@ fn Chat(v: ChatView) -> impl IntoView {
         match MessageBody::parse(&text) {
             Ok(b) => {
                 composer_error.set(None);
-                send_live.send(b.as_str().to_string(), selected.get_untracked());
+                send_live.send(b.as_str().to_string(), target());
                 draft.set(String::new());
             }
             Err(e) => composer_error.set(Some(e.code())),
@@ -193,7 +208,7 @@ fn Chat(v: ChatView) -> impl IntoView {
             match MessageBody::parse(&text) {
                 Ok(b) => {
                     composer_error.set(None);
-                    key_live.send(b.as_str().to_string(), selected.get_untracked());
+                    key_live.send(b.as_str().to_string(), target());
                     draft.set(String::new());
                 }
                 Err(e) => composer_error.set(Some(e.code())),
@@ -339,7 +354,9 @@ fn Chat(v: ChatView) -> impl IntoView {
             </ol>
             <form id="composer" method="post" action=format!("{base}/send") class="composer" on:submit=on_submit>
                 <input type="hidden" name="client_id" value=v.form_client_id.clone() />
-                <input type="hidden" name="current" value=move || selected.get().map(|c| c.to_string()).unwrap_or_else(|| "new".into()) />
+                <input type="hidden" name="current" value=move || {
+                    if is_closed() { "new".to_string() } else { selected.get().map(|c| c.to_string()).unwrap_or_else(|| "new".into()) }
+                } />
                 {move || is_closed().then(|| view! { <p class="notice">{tr(K::ClosedNotice)}</p> })}
                 <div class="field" class:has-error=move || composer_error.get().is_some()>
                     <label for="body">{tr(K::LabelMessage)}</label>
@@ -348,18 +365,17 @@ fn Chat(v: ChatView) -> impl IntoView {
                         prop:value=move || draft.get()
                         on:input=move |ev| draft.set(event_target_value(&ev))
                         on:keydown=on_key
-                        disabled=is_closed
                     >{draft.get_untracked()}</textarea>
                     <p class="hint" id="body-hint">{tr(K::MessageHint)}</p>
                     <p class="error" id="body-error" role="alert">{move || composer_error.get().map(|c| tr(error_key(c)))}</p>
                 </div>
                 <div class="form-actions">
-                    <button type="submit" disabled=is_closed>{tr(K::Send)}</button>
+                    <button type="submit">{tr(K::Send)}</button>
                     <button type="submit" name="new_conversation" value="1" class="secondary-btn"
                         on:click=move |_| { selected.set(None); }>
                         {tr(K::NewConversation)}
                     </button>
-                    {limit.map(|l| view! { <span class="muted small">{format!("{} ≤ {l}", tr(K::Conversations))}</span> })}
+                    {limit.map(|l| view! { <span class="muted small">{format!("{} {l}", tr(K::LimitNote))}</span> })}
                 </div>
             </form>
         </section>
