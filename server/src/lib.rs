@@ -173,6 +173,13 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(same_origin_posts))
+        // No request may hang forever: a stalled response becomes a 503 the client can
+        // retry. (Leptos 0.8 has had rare races where a server-rendered page never
+        // finishes; see the README's known issues.)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            std::time::Duration::from_secs(30),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -266,12 +266,8 @@ async fn demo_prints_credentials_that_sign_in_and_can_run_twice() {
         .split_once("/oauth/")
         .map(|(_, p)| format!("/oauth/{p}"))
         .unwrap();
-    let html = c
-        .get(format!("{base}{path}"))
-        .header("accept", "text/html")
-        .send()
+    let html = harness::send_page(|| c.get(format!("{base}{path}")).header("accept", "text/html"))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

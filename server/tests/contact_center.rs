@@ -428,12 +428,12 @@ async fn the_link_page_explains_unknown_codes_and_needs_sign_in() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let r = browser()
-        .get(app.url("/oauth/select/?preset=im&IM_DIALOG=networkLines0123456789abcdef0123456789abcdef"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .get_page(
+            &browser(),
+            "/oauth/select/?preset=im&IM_DIALOG=networkLines0123456789abcdef0123456789abcdef",
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::FOUND);
     assert!(
         location(&r).starts_with("/login?next=%2Foauth%2Fselect"),

@@ -321,7 +321,7 @@ async fn signing_out_ends_the_session_on_the_server() {
         let app = spawn(&b).await;
         let c = browser();
         app.register(&c, "out@example.com", "Out").await;
-        let r = c.get(app.url("/network")).send().await.unwrap();
+        let r = send_page(|| c.get(app.url("/network"))).await;
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(app.count("sessions").await, 1);
         let r = app.post_form(&c, "/auth/logout", &[]).await;
@@ -342,20 +342,10 @@ async fn signing_out_ends_the_session_on_the_server() {
 async fn pages_need_a_session_and_send_visitors_to_sign_in_and_back() {
     let app = spawn(&Backend::Sqlite).await;
     let c = browser();
-    let r = c
-        .get(app.url("/network"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_page(&c, "/network").await;
     assert_eq!(r.status(), StatusCode::FOUND);
     assert_eq!(location(&r), "/login?next=%2Fnetwork");
-    let r = c
-        .get(app.url("/accounts/new"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_page(&c, "/accounts/new").await;
     assert_eq!(location(&r), "/login?next=%2Faccounts%2Fnew");
     let err = app.server_fn(&c, "my_accounts", &[]).await.unwrap_err();
     assert_eq!(err, serde_json::json!("Unauthorized"));
@@ -388,12 +378,11 @@ async fn cross_origin_form_posts_are_refused() {
 async fn language_comes_from_the_switcher_cookie_else_accept_language() {
     let app = spawn(&Backend::Sqlite).await;
     let c = browser();
-    let r = c
-        .get(app.url("/login"))
-        .header("accept-language", "pl-PL,pl;q=0.9,en;q=0.5")
-        .send()
-        .await
-        .unwrap();
+    let r = send_page(|| {
+        c.get(app.url("/login"))
+            .header("accept-language", "pl-PL,pl;q=0.9,en;q=0.5")
+    })
+    .await;
     let html = strip_markers(&r.text().await.unwrap());
     assert!(
         html.contains(r#"<html lang="pl""#),
@@ -413,12 +402,7 @@ async fn language_comes_from_the_switcher_cookie_else_accept_language() {
         .to_str()
         .unwrap()
         .starts_with("netlines_lang=en"));
-    let r = c
-        .get(app.url("/login"))
-        .header("accept-language", "pl")
-        .send()
-        .await
-        .unwrap();
+    let r = send_page(|| c.get(app.url("/login")).header("accept-language", "pl")).await;
     let html = strip_markers(&r.text().await.unwrap());
     assert!(html.contains(r#"<html lang="en""#) && html.contains("Sign in"));
 
