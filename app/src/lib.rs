@@ -22,6 +22,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = ui::detect_lang();
+    let user = ui::session_user().and_then(|u| serde_json::to_string(&u).ok());
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -34,7 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options />
                 <MetaTags />
             </head>
-            <body>
+            <body data-user=user>
                 <App />
             </body>
         </html>

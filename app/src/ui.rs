@@ -40,6 +40,34 @@ pub fn detect_lang() -> Lang {
     }
 }
 
+/// The signed-in user as resolved by the server before rendering (a request extension
+/// set by the server's session middleware), written on `<body data-user>` for the
+/// browser. Read synchronously, so the page frame needs no `<Suspense>`.
+#[derive(Clone, Debug)]
+pub struct RequestUser(pub Option<crate::api::SessionUser>);
+
+/// The signed-in user of this page, without waiting (see [`RequestUser`]).
+pub fn session_user() -> Option<crate::api::SessionUser> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<RequestUser>().cloned())
+            .and_then(|u| u.0)
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+            .and_then(|b| b.get_attribute("data-user"))
+            .and_then(|j| serde_json::from_str(&j).ok())
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        None
+    }
+}
+
 /// Puts the UI language into context for every component below.
 pub fn provide_lang() {
     provide_context(detect_lang());

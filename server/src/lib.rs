@@ -172,6 +172,7 @@ pub fn router(state: AppState) -> Router {
         .route("/chat/{code}/{slug}/send", post(chat::send))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), attach_user))
         .layer(axum::middleware::from_fn(same_origin_posts))
         // No request may hang forever: a stalled response becomes a 503 the client can
         // retry. (Leptos 0.8 has had rare races where a server-rendered page never
@@ -197,6 +198,29 @@ async fn healthz(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
+}
+
+/// Resolves the session user of page requests before Leptos renders them, so the page
+/// frame can show it without a `<Suspense>` (see `app::ui::RequestUser`).
+async fn attach_user(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let is_page = req.method() == Method::GET
+        && !path.starts_with("/pkg/")
+        && !path.starts_with("/api/")
+        && !path.starts_with("/avatars/")
+        && path != "/ws"
+        && path != "/healthz";
+    if is_page {
+        let user = match app::backend::http_util::cookie(req.headers(), app::backend::auth::SESSION_COOKIE) {
+            Some(token) => app::backend::auth::user_for_token(&state.db, &token)
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
+        req.extensions_mut().insert(app::ui::RequestUser(user));
+    }
+    next.run(req).await
 }
 
 /// Refuses state-changing requests whose `Origin` is another site (CSRF defence in

@@ -165,6 +165,10 @@ pub async fn customer_session<S, R>(
                                 Err(e) => vec![ServerMsg::Error { client_id: None, error: e }],
                             }
                         } else {
+                            // Asked again from an earlier point: replay from there.
+                            if let Some(last) = sent.get_mut(&conversation) {
+                                *last = (*last).min(since_seq);
+                            }
                             catch_up(&state, &customer, conversation, since_seq).await.unwrap_or_default()
                         }
                     }
@@ -210,13 +214,14 @@ fn stop(tasks: Vec<tokio::task::JoinHandle<()>>) {
 }
 
 /// Records what is sent; `false` for a message the client already has.
+///
+/// Messages of conversations the client has not resumed are not sent: it receives each
+/// conversation's messages from its `Resume` on, each seq exactly once.
 fn track(sent: &mut HashMap<ConversationId, i64>, m: &ServerMsg) -> bool {
     if let ServerMsg::Message { message } = m {
-        if let Some(last) = sent.get_mut(&message.conversation) {
-            if message.seq <= *last {
-                return false;
-            }
-            *last = message.seq;
+        match sent.get_mut(&message.conversation) {
+            Some(last) if message.seq > *last => *last = message.seq,
+            _ => return false,
         }
     }
     true

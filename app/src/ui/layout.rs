@@ -1,6 +1,5 @@
 //! The page frame: brand, main navigation, session and the language switcher.
 
-use crate::api::session::current_user;
 use crate::i18n::{Lang, K};
 use crate::ui::{tr, use_lang};
 use leptos::prelude::*;
@@ -20,7 +19,9 @@ pub fn current_path() -> String {
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let user = Resource::new(|| (), |_| current_user());
+    // Resolved before rendering: the frame has no Suspense of its own, so a page has at
+    // most one (parallel Suspense boundaries race in Leptos 0.8's server renderer).
+    let user = crate::ui::session_user();
     view! {
         <header class="topbar">
             <a class="brand" href="/">
@@ -28,26 +29,22 @@ pub fn Header() -> impl IntoView {
                 {tr(K::AppName)}
             </a>
             <nav aria-label=tr(K::MainNav)>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match user.await {
-                            Ok(Some(u)) => view! {
-                                <a href="/network">{tr(K::NavNetwork)}</a>
-                                <a href="/accounts/new">{tr(K::NavNewAccount)}</a>
-                                <span class="who">{tr(K::SignedInAs)} " " <strong>{u.name}</strong></span>
-                                <form method="post" action="/auth/logout" class="inline">
-                                    <button type="submit" class="link">{tr(K::NavSignOut)}</button>
-                                </form>
-                            }
-                            .into_any(),
-                            _ => view! {
-                                <a href="/login">{tr(K::NavSignIn)}</a>
-                                <a href="/register">{tr(K::NavRegister)}</a>
-                            }
-                            .into_any(),
-                        }
-                    })}
-                </Suspense>
+                {match user {
+                    Some(u) => view! {
+                        <a href="/network">{tr(K::NavNetwork)}</a>
+                        <a href="/accounts/new">{tr(K::NavNewAccount)}</a>
+                        <span class="who">{tr(K::SignedInAs)} " " <strong>{u.name}</strong></span>
+                        <form method="post" action="/auth/logout" class="inline">
+                            <button type="submit" class="link">{tr(K::NavSignOut)}</button>
+                        </form>
+                    }
+                    .into_any(),
+                    None => view! {
+                        <a href="/login">{tr(K::NavSignIn)}</a>
+                        <a href="/register">{tr(K::NavRegister)}</a>
+                    }
+                    .into_any(),
+                }}
             </nav>
             <LangSwitcher />
         </header>

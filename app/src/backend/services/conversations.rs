@@ -338,8 +338,12 @@ pub async fn customer_send(
                     now,
                 )
                 .await?;
+                // Messages go to the conversation's followers and the operators' channel only.
                 events.push((
-                    conv_topics(c.id),
+                    vec![
+                        Topic::Conversation(ConversationId(c.id)),
+                        Topic::Channel(info.channel),
+                    ],
                     ServerMsg::Message {
                         message: message_view(&w, &info.name),
                     },
