@@ -3,8 +3,6 @@
 //! the WebSocket instead; both go through the same service.
 
 use crate::forms::see_other;
-use app::backend::auth::{user_for_token, SESSION_COOKIE};
-use app::backend::http_util::cookie;
 use app::backend::services::conversations::{self as conv, Target};
 use app::backend::AppState;
 use app::domain::channel::ChannelCode;
@@ -41,10 +39,7 @@ pub async fn send(
     Form(f): Form<SendForm>,
 ) -> Response {
     let page = format!("/chat/{code}/{slug}");
-    let user = match cookie(&headers, SESSION_COOKIE) {
-        Some(t) => user_for_token(&state.db, &t).await.ok().flatten(),
-        None => None,
-    };
+    let user = crate::forms::session_user(&state, &headers).await.ok().flatten();
     let Some(user) = user else {
         return see_other(&with_query("/login", &[("next", &page)]), None);
     };

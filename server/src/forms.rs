@@ -6,7 +6,7 @@
 //! (never passwords), and writes nothing.
 
 use app::api::SessionUser;
-use app::backend::auth::{create_session, delete_session, user_for_token, SESSION_COOKIE, SESSION_TTL_SECS};
+use app::backend::auth::{create_session, delete_session, SESSION_COOKIE, SESSION_TTL_SECS};
 use app::backend::http_util::{cookie, set_cookie};
 use app::backend::services::{accounts, users};
 use app::backend::AppState;
@@ -65,11 +65,11 @@ pub(crate) fn back_with_error(path: &str, err: &AppError, keep: &[(&str, &str)])
     see_other(&with_query(path, &pairs), None)
 }
 
-async fn session_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, AppError> {
-    match cookie(headers, SESSION_COOKIE) {
-        Some(token) => user_for_token(&state.db, &token).await,
-        None => Ok(None),
-    }
+pub(crate) async fn session_user(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<SessionUser>, AppError> {
+    app::backend::auth::user_from_headers(&state.db, headers).await
 }
 
 fn session_cookie(state: &AppState, token: &str) -> String {

@@ -211,13 +211,7 @@ async fn attach_user(State(state): State<AppState>, mut req: Request, next: Next
         && path != "/ws"
         && path != "/healthz";
     if is_page {
-        let user = match app::backend::http_util::cookie(req.headers(), app::backend::auth::SESSION_COOKIE) {
-            Some(token) => app::backend::auth::user_for_token(&state.db, &token)
-                .await
-                .ok()
-                .flatten(),
-            None => None,
-        };
+        let user = forms::session_user(&state, req.headers()).await.ok().flatten();
         req.extensions_mut().insert(app::ui::RequestUser(user));
     }
     next.run(req).await

@@ -9,8 +9,6 @@
 //! any whose seq it already sent — so nothing is missed and nothing is repeated. A
 //! subscriber that lags behind the broadcast buffer is caught up from the store.
 
-use app::backend::auth::{user_for_token, SESSION_COOKIE};
-use app::backend::http_util::cookie;
 use app::backend::hub::Topic;
 use app::backend::services::conversations::{self as conv, Customer, Target, Viewer};
 use app::backend::AppState;
@@ -56,10 +54,7 @@ pub async fn ws(
     if !origin_ok {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
-    let user = match cookie(&headers, SESSION_COOKIE) {
-        Some(t) => user_for_token(&state.db, &t).await.ok().flatten(),
-        None => None,
-    };
+    let user = crate::forms::session_user(&state, &headers).await.ok().flatten();
     let Some(user) = user else {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     };

@@ -124,6 +124,17 @@ pub async fn delete_session(db: &impl ConnectionTrait, token: &str) -> Result<()
     Ok(())
 }
 
+/// The user whose session cookie is among `headers`, if the session is valid.
+pub async fn user_from_headers(
+    db: &impl ConnectionTrait,
+    headers: &http::HeaderMap,
+) -> Result<Option<SessionUser>, AppError> {
+    match super::http_util::cookie(headers, SESSION_COOKIE) {
+        Some(token) => user_for_token(db, &token).await,
+        None => Ok(None),
+    }
+}
+
 /// The user signed in on the current request, read from the session cookie in the
 /// request parts that leptos_axum provides to server functions and SSR.
 pub async fn current_user_from_context() -> Result<Option<SessionUser>, AppError> {
@@ -132,10 +143,7 @@ pub async fn current_user_from_context() -> Result<Option<SessionUser>, AppError
     let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
         return Ok(None);
     };
-    match super::http_util::cookie(&parts.headers, SESSION_COOKIE) {
-        Some(token) => user_for_token(&state.db, &token).await,
-        None => Ok(None),
-    }
+    user_from_headers(&state.db, &parts.headers).await
 }
 
 /// Like [`current_user_from_context`], but signing in is required.
