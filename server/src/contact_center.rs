@@ -1,7 +1,7 @@
 //! Contact Center form endpoints: open channels, the Network connector and its settings,
 //! and the avatar images. Same Post/Redirect/Get pattern as [`crate::forms`].
 
-use crate::forms::{back_with_error, member_actor, see_other};
+use crate::forms::{back_with_error, errors_param, see_other};
 use app::backend::images;
 use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
 use app::backend::AppState;
@@ -22,15 +22,6 @@ fn cc_home(slug: &str) -> String {
 
 fn settings_page(slug: &str, id: i64) -> String {
     format!("/a/{slug}/contact-center/network/settings/{id}")
-}
-
-macro_rules! actor_or_return {
-    ($state:expr, $headers:expr, $slug:expr) => {
-        match member_actor(&$state, &$headers, &$slug).await {
-            Ok(a) => a,
-            Err(r) => return r,
-        }
-    };
 }
 
 #[derive(Deserialize)]
@@ -324,17 +315,7 @@ pub async fn save_settings(
     let settings = match (settings, errors.is_empty()) {
         (Some(s), true) => s,
         _ => {
-            let codes: Vec<String> = errors
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{}.{}",
-                        e.field().map(|f| f.as_str()).unwrap_or(""),
-                        e.code().as_str()
-                    )
-                })
-                .collect();
-            let joined = codes.join(",");
+            let joined = errors_param(&errors);
             let multi = if up.raw.multi_chat { "1" } else { "0" };
             return see_other(
                 &with_query(

@@ -33,14 +33,10 @@ pub(crate) fn see_other(to: &str, cookie: Option<String>) -> Response {
     res
 }
 
-/// Redirects back to `path` with every field error (`errors=field.code,…`) and the values
-/// to re-fill.
-pub(crate) fn back_with_errors(path: &str, errs: &[AppError], keep: &[(&str, &str)]) -> Response {
-    if let [one] = errs {
-        return back_with_error(path, one, keep);
-    }
-    let joined = errs
-        .iter()
+/// The `errors` query value: `field.code` pairs joined by commas, read back by the pages'
+/// `query_errors`.
+pub(crate) fn errors_param(errs: &[AppError]) -> String {
+    errs.iter()
         .map(|e| {
             format!(
                 "{}.{}",
@@ -49,7 +45,16 @@ pub(crate) fn back_with_errors(path: &str, errs: &[AppError], keep: &[(&str, &st
             )
         })
         .collect::<Vec<_>>()
-        .join(",");
+        .join(",")
+}
+
+/// Redirects back to `path` with every field error (`errors=field.code,…`) and the values
+/// to re-fill.
+pub(crate) fn back_with_errors(path: &str, errs: &[AppError], keep: &[(&str, &str)]) -> Response {
+    if let [one] = errs {
+        return back_with_error(path, one, keep);
+    }
+    let joined = errors_param(errs);
     let mut pairs: Vec<(&str, &str)> = vec![("errors", &joined)];
     pairs.extend_from_slice(keep);
     see_other(&with_query(path, &pairs), None)
@@ -308,10 +313,7 @@ pub async fn add_member(
     headers: HeaderMap,
     Form(f): Form<AddMemberForm>,
 ) -> Response {
-    let actor = match member_actor(&state, &headers, &slug).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let actor = actor_or_return!(state, headers, slug);
     let home = format!("/a/{}", actor.slug);
     let result = async {
         let role = Role::parse(&f.member_role)?;
@@ -345,10 +347,7 @@ pub async fn change_role(
     headers: HeaderMap,
     Form(f): Form<RoleForm>,
 ) -> Response {
-    let actor = match member_actor(&state, &headers, &slug).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let actor = actor_or_return!(state, headers, slug);
     let home = format!("/a/{}", actor.slug);
     let result = async {
         let role = Role::parse(&f.role)?;
@@ -367,10 +366,7 @@ pub async fn remove_member(
     Path((slug, user_id)): Path<(String, i64)>,
     headers: HeaderMap,
 ) -> Response {
-    let actor = match member_actor(&state, &headers, &slug).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let actor = actor_or_return!(state, headers, slug);
     let home = format!("/a/{}", actor.slug);
     match accounts::remove_member(&state.db, &actor, UserId(user_id)).await {
         Ok(()) => see_other(&with_query(&home, &[("ok", "member_removed")]), None),

@@ -4,6 +4,17 @@
 //! [`Application::build`] binds the listener (port 0 in tests) and wires the router;
 //! [`Application::run_until_stopped`] serves until the shutdown future resolves.
 
+/// The acting member of account `$slug` for a form endpoint, or return the response
+/// [`forms::member_actor`] chose (sign-in for visitors, the 404 page for outsiders).
+macro_rules! actor_or_return {
+    ($state:expr, $headers:expr, $slug:expr) => {
+        match crate::forms::member_actor(&$state, &$headers, &$slug).await {
+            Ok(a) => a,
+            Err(r) => return r,
+        }
+    };
+}
+
 pub mod chat;
 pub mod cli;
 pub mod contact_center;
