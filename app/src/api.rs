@@ -65,6 +65,9 @@ pub struct ChannelView {
     pub active: bool,
     pub operators: Vec<UserId>,
     pub network: Option<ConnectorSummary>,
+    pub distribution: crate::domain::channel::Distribution,
+    /// Most simultaneous conversations per operator.
+    pub capacity: u16,
 }
 
 /// The Contact Center of one account as the viewer may see it: admins see every channel
@@ -150,4 +153,120 @@ pub struct ChatView {
     pub limit: Option<i64>,
     /// A fresh id for the no-JavaScript form's message, so a resubmitted form is stored once.
     pub form_client_id: String,
+}
+
+pub mod inbox;
+
+/// Which conversations the inbox lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxFilter {
+    /// Every conversation the viewer may see.
+    #[default]
+    All,
+    /// Assigned to the viewer and not finished.
+    Mine,
+    /// Not answered and not assigned: in the queue.
+    Waiting,
+    /// Answered and not finished.
+    Open,
+    Closed,
+}
+
+impl InboxFilter {
+    pub const ALL: [InboxFilter; 5] = [Self::All, Self::Mine, Self::Waiting, Self::Open, Self::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Mine => "mine",
+            Self::Waiting => "waiting",
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .unwrap_or_default()
+    }
+
+    /// Whether a conversation belongs in this list for viewer `me`.
+    pub fn matches(self, c: &crate::protocol::ConversationView, me: UserId) -> bool {
+        use crate::domain::conversation::ConversationStatus as S;
+        match self {
+            Self::All => true,
+            Self::Mine => c.operator == Some(me) && c.status != S::Closed,
+            Self::Waiting => c.status == S::New && c.operator.is_none(),
+            Self::Open => c.status == S::Open,
+            Self::Closed => c.status == S::Closed,
+        }
+    }
+}
+
+/// One operator of a channel's queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorView {
+    pub id: UserId,
+    pub name: String,
+    /// Conversations assigned and not finished.
+    pub load: i64,
+    /// Has an inbox open now.
+    pub online: bool,
+}
+
+/// A channel as the inbox knows it: its queue settings and operators.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueView {
+    pub id: ChannelId,
+    pub name: String,
+    pub distribution: crate::domain::channel::Distribution,
+    pub capacity: u16,
+    pub operators: Vec<OperatorView>,
+}
+
+/// What "Start new conversation" would do in a conversation right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitRule {
+    /// Multiple chats allowed and under the limit: a parallel conversation opens.
+    Parallel,
+    /// One chat at a time: the current conversation closes and a new one opens.
+    ClosesCurrent,
+    /// At the limit of simultaneous conversations: not available.
+    AtLimit,
+    /// The conversation is finished.
+    Closed,
+}
+
+/// One page of the inbox list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxPage {
+    pub items: Vec<crate::protocol::ConversationView>,
+    /// Cursor for the next (older) page.
+    pub next: Option<String>,
+}
+
+/// A conversation opened in the inbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationDetail {
+    pub conversation: crate::protocol::ConversationView,
+    /// The last messages, oldest first.
+    pub messages: Vec<crate::protocol::MessageView>,
+    pub has_older: bool,
+    pub split: SplitRule,
+}
+
+/// Everything the inbox shows on load.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxView {
+    pub account: AccountSummary,
+    pub me: UserId,
+    pub me_name: String,
+    pub filter: InboxFilter,
+    pub page: InboxPage,
+    pub queues: Vec<QueueView>,
+    pub open: Option<ConversationDetail>,
 }

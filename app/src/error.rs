@@ -30,10 +30,14 @@ pub enum Field {
     ClientId,
     Conversation,
     Account,
+    Distribution,
+    Capacity,
+    Operator,
+    Message,
 }
 
 impl Field {
-    pub const ALL: [Field; 19] = [
+    pub const ALL: [Field; 23] = [
         Field::Email,
         Field::Password,
         Field::Name,
@@ -53,6 +57,10 @@ impl Field {
         Field::ClientId,
         Field::Conversation,
         Field::Account,
+        Field::Distribution,
+        Field::Capacity,
+        Field::Operator,
+        Field::Message,
     ];
 }
 
@@ -78,6 +86,10 @@ impl Field {
             Field::ClientId => "client_id",
             Field::Conversation => "conversation",
             Field::Account => "account",
+            Field::Distribution => "distribution",
+            Field::Capacity => "capacity",
+            Field::Operator => "operator",
+            Field::Message => "message",
         }
     }
 
@@ -121,10 +133,16 @@ pub enum Code {
     ConversationLimit,
     ConversationClosed,
     OwnAccount,
+    DistributionUnknown,
+    CapacityRange,
+    OperatorFull,
+    ConversationTaken,
+    NotInQueue,
+    NotCustomerMessage,
 }
 
 impl Code {
-    pub const ALL: [Code; 31] = [
+    pub const ALL: [Code; 37] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -156,6 +174,12 @@ impl Code {
         Code::ConversationLimit,
         Code::ConversationClosed,
         Code::OwnAccount,
+        Code::DistributionUnknown,
+        Code::CapacityRange,
+        Code::OperatorFull,
+        Code::ConversationTaken,
+        Code::NotInQueue,
+        Code::NotCustomerMessage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -191,6 +215,12 @@ impl Code {
             Code::ConversationLimit => "conversation_limit",
             Code::ConversationClosed => "conversation_closed",
             Code::OwnAccount => "own_account",
+            Code::DistributionUnknown => "distribution_unknown",
+            Code::CapacityRange => "capacity_range",
+            Code::OperatorFull => "operator_full",
+            Code::ConversationTaken => "conversation_taken",
+            Code::NotInQueue => "not_in_queue",
+            Code::NotCustomerMessage => "not_customer_message",
         }
     }
 

@@ -3,7 +3,7 @@
 //! a client that reconnects asks for exactly what it missed ("since seq N").
 
 use crate::domain::conversation::{Author, ConversationStatus};
-use crate::domain::{ChannelId, ConversationId};
+use crate::domain::{ChannelId, ConversationId, UserId};
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +32,28 @@ pub struct ConversationView {
     pub customer_account: String,
     pub last_seq: i64,
     pub created_at: i64,
+    /// The open channel's name (operators' side).
+    #[serde(default)]
+    pub channel_name: String,
+    /// The operator it is assigned to; `None` while it waits in the queue.
+    #[serde(default)]
+    pub operator: Option<UserId>,
+    #[serde(default)]
+    pub operator_name: String,
+    /// The start of the last message.
+    #[serde(default)]
+    pub preview: String,
+    /// Last activity (Unix milliseconds); the inbox is ordered by it.
+    #[serde(default)]
+    pub updated_at: i64,
+    /// Customer messages the operators have not read yet.
+    #[serde(default)]
+    pub unread: i64,
+    /// The last seq the operators / the customer have read.
+    #[serde(default)]
+    pub operator_read_seq: i64,
+    #[serde(default)]
+    pub customer_read_seq: i64,
 }
 
 /// From a browser.
@@ -49,6 +71,10 @@ pub enum ClientMsg {
         conversation: Option<ConversationId>,
         body: String,
     },
+    /// The user is typing in `conversation` (sent at most every few seconds).
+    Typing { conversation: ConversationId },
+    /// The user has seen `conversation` up to `seq`.
+    Read { conversation: ConversationId, seq: i64 },
 }
 
 /// To a browser.
@@ -66,6 +92,19 @@ pub enum ServerMsg {
     Message { message: MessageView },
     /// A conversation was opened or changed status.
     Conversation { conversation: ConversationView },
+    /// Someone on the other side is typing (not stored; shown for a few seconds).
+    Typing {
+        conversation: ConversationId,
+        by: Author,
+        name: String,
+    },
+    /// The customer (`by: customer`) or the operators (`by: operator`) have read
+    /// `conversation` up to `seq`.
+    Read {
+        conversation: ConversationId,
+        by: Author,
+        seq: i64,
+    },
     /// A request failed; nothing was stored.
     Error {
         client_id: Option<String>,

@@ -4,6 +4,7 @@
 pub mod form;
 pub mod layout;
 pub mod pages;
+pub mod socket;
 
 use crate::i18n::{t, Lang, K};
 use leptos::prelude::*;
@@ -110,6 +111,7 @@ pub fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/network") view=pages::network::NetworkPage ssr=SsrMode::Async />
                     <Route path=path!("/accounts/new") view=pages::accounts::NewAccountPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug") view=pages::accounts::AccountHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/inbox") view=pages::inbox::InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center") view=pages::contact_center::ContactCenterPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center/network") view=pages::contact_center::NetworkChannelsPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center/network/connect") view=pages::contact_center::ConnectPage ssr=SsrMode::Async />

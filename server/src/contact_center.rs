@@ -1,11 +1,12 @@
 //! Contact Center form endpoints: open channels, the Network connector and its settings,
 //! and the avatar images. Same Post/Redirect/Get pattern as [`crate::forms`].
 
-use crate::forms::{back_with_error, errors_param, see_other};
+use crate::forms::{back_with_error, back_with_errors, errors_param, see_other};
 use app::backend::images;
 use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
+use app::backend::services::inbox;
 use app::backend::AppState;
-use app::domain::channel::{ChannelName, RawSettings, Settings};
+use app::domain::channel::{Capacity, ChannelName, Distribution, RawSettings, Settings};
 use app::domain::{ChannelId, UserId};
 use app::error::{AppError, Code, Field};
 use app::util::with_query;
@@ -132,6 +133,43 @@ pub async fn set_operators(
     match channels::set_operators(&state.db, &actor, ChannelId(id), &users).await {
         Ok(()) => see_other(&with_query(&home, &[("ok", "operators_saved")]), None),
         Err(e) => back_with_error(&home, &e, &[]),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct QueueForm {
+    #[serde(default)]
+    distribution: String,
+    #[serde(default)]
+    capacity: String,
+}
+
+/// `POST /a/{slug}/contact-center/channels/{id}/queue`: distribution mode and the most
+/// simultaneous conversations per operator. Both fields are checked before anything is
+/// saved; errors come back next to their fields.
+pub async fn set_queue(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    Form(f): Form<QueueForm>,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let home = cc_home(actor.slug.as_str());
+    let distribution = Distribution::parse(&f.distribution);
+    let capacity = Capacity::parse(&f.capacity);
+    let id_s = id.to_string();
+    let keep = [("channel", id_s.as_str()), ("capacity", f.capacity.trim())];
+    match (distribution, capacity) {
+        (Ok(d), Ok(c)) => {
+            match inbox::set_queue(&state.db, state.hub.as_ref(), &actor, ChannelId(id), d, c).await {
+                Ok(()) => see_other(&with_query(&home, &[("ok", "queue_saved")]), None),
+                Err(e) => back_with_error(&home, &e, &keep),
+            }
+        }
+        (d, c) => {
+            let errs: Vec<AppError> = [d.err(), c.err()].into_iter().flatten().collect();
+            back_with_errors(&home, &errs, &keep)
+        }
     }
 }
 

@@ -167,6 +167,10 @@ pub fn router(state: AppState) -> Router {
             post(contact_center::set_operators),
         )
         .route(
+            "/a/{slug}/contact-center/channels/{id}/queue",
+            post(contact_center::set_queue),
+        )
+        .route(
             "/a/{slug}/contact-center/network/connect",
             post(contact_center::connect),
         )
@@ -180,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/avatars/{key}/{file}", get(contact_center::avatar))
         .route("/ws", get(live::ws))
+        .route("/ws/inbox", get(live::inbox_ws))
         .route("/chat/{code}/{slug}/send", post(chat::send))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

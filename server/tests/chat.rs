@@ -10,7 +10,6 @@ use futures::{SinkExt, StreamExt};
 use harness::*;
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 struct World {
@@ -274,22 +273,9 @@ async fn the_chat_works_as_a_plain_form_and_a_resubmitted_form_is_stored_once() 
     }
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 async fn ws_connect(app: &TestApp, cookie: &str, code: &str, origin: Option<&str>) -> Result<Ws, u16> {
-    let url = format!(
-        "{}/ws?code={code}&account=borealis",
-        app.base.replace("http://", "ws://")
-    );
-    let mut req = url.into_client_request().unwrap();
-    req.headers_mut().insert("cookie", cookie.parse().unwrap());
-    let origin = origin.map(str::to_string).unwrap_or_else(|| app.base.clone());
-    req.headers_mut().insert("origin", origin.parse().unwrap());
-    match tokio_tungstenite::connect_async(req).await {
-        Ok((ws, _)) => Ok(ws),
-        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => Err(r.status().as_u16()),
-        Err(e) => panic!("{e}"),
-    }
+    app.ws(&format!("/ws?code={code}&account=borealis"), cookie, origin)
+        .await
 }
 
 async fn send(ws: &mut Ws, m: &ClientMsg) {

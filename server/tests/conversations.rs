@@ -12,7 +12,7 @@ use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
 use app::backend::services::conversations::{self as conv, Customer, Target, Viewer};
 use app::domain::channel::{ChannelCode, ChannelName, RawSettings, Settings};
 use app::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
-use app::domain::{AccountName, DisplayName, Email, Password, Role, Slug, UserId};
+use app::domain::{AccountName, Role, Slug};
 use app::error::{AppError, Code};
 use app::protocol::ServerMsg;
 use harness::*;
@@ -27,19 +27,7 @@ struct World {
 }
 
 async fn user(app: &TestApp, email: &str, name: &str) -> SessionUser {
-    let u = app::backend::services::users::register(
-        &app.state.db,
-        &Email::parse(email).unwrap(),
-        &DisplayName::parse(name).unwrap(),
-        &Password::parse(PASSWORD).unwrap(),
-    )
-    .await
-    .unwrap();
-    SessionUser {
-        id: UserId(u.id),
-        email: u.email,
-        name: u.name,
-    }
+    app.user(email, name).await
 }
 
 fn id() -> ClientMsgId {

@@ -26,15 +26,23 @@ pub enum Topic {
     },
 }
 
+/// Fan-out of events, and operators' presence (who has an inbox open), which the
+/// queue's "evenly" distribution needs; several nodes will share both through the broker.
 pub trait Hub: Send + Sync + 'static {
     fn publish(&self, topic: &Topic, msg: ServerMsg);
     fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<ServerMsg>;
+    /// An inbox of `user` connected (`true`) or disconnected (`false`). Returns whether
+    /// the user is online now.
+    fn presence(&self, user: UserId, connected: bool) -> bool;
+    fn is_online(&self, user: UserId) -> bool;
 }
 
 /// In-process hub: one broadcast channel per topic with subscribers.
 pub struct LocalHub {
     capacity: usize,
     topics: Mutex<HashMap<Topic, broadcast::Sender<ServerMsg>>>,
+    /// Open inbox connections per user.
+    online: Mutex<HashMap<UserId, usize>>,
 }
 
 impl LocalHub {
@@ -42,6 +50,7 @@ impl LocalHub {
         Self {
             capacity,
             topics: Mutex::new(HashMap::new()),
+            online: Mutex::new(HashMap::new()),
         }
     }
 
@@ -75,6 +84,29 @@ impl Hub for LocalHub {
             .or_insert_with(|| broadcast::channel(self.capacity).0)
             .subscribe()
     }
+
+    fn presence(&self, user: UserId, connected: bool) -> bool {
+        let mut online = self.online.lock().unwrap_or_else(|e| e.into_inner());
+        let n = online.entry(user).or_insert(0);
+        if connected {
+            *n += 1;
+        } else {
+            *n = n.saturating_sub(1);
+        }
+        let now = *n > 0;
+        if !now {
+            online.remove(&user);
+        }
+        now
+    }
+
+    fn is_online(&self, user: UserId) -> bool {
+        self.online
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&user)
+            .is_some_and(|n| *n > 0)
+    }
 }
 
 #[cfg(test)]
@@ -100,6 +132,20 @@ mod tests {
         hub.publish(&t1, ack(1));
         assert_eq!(a.recv().await.unwrap(), ack(1));
         assert!(b.try_recv().is_err());
+    }
+
+    #[test]
+    fn presence_counts_connections() {
+        let hub = LocalHub::default();
+        let u = UserId(3);
+        assert!(!hub.is_online(u));
+        assert!(hub.presence(u, true));
+        assert!(hub.presence(u, true));
+        assert!(hub.presence(u, false));
+        assert!(hub.is_online(u));
+        assert!(!hub.presence(u, false));
+        assert!(!hub.is_online(u));
+        assert!(!hub.presence(u, false));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_identity;
 mod m0002_channels;
 mod m0003_conversations;
+mod m0004_inbox;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_identity::Migration),
             Box::new(m0002_channels::Migration),
             Box::new(m0003_conversations::Migration),
+            Box::new(m0004_inbox::Migration),
         ]
     }
 }

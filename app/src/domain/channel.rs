@@ -97,6 +97,76 @@ impl ChatLimit {
     }
 }
 
+/// How a channel hands new conversations to its operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Distribution {
+    /// Every operator of the queue sees it; the first to answer takes it.
+    All,
+    /// Assigned at once to the least-loaded online operator (round-robin on ties).
+    Even,
+}
+
+impl Distribution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Even => "even",
+        }
+    }
+
+    /// The stored value; anything unknown is read as `All`.
+    pub fn from_stored(s: &str) -> Self {
+        if s == "even" {
+            Self::Even
+        } else {
+            Self::All
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        match raw.trim() {
+            "all" => Ok(Self::All),
+            "even" => Ok(Self::Even),
+            "" => Err(invalid(Field::Distribution, Code::Required)),
+            _ => Err(invalid(Field::Distribution, Code::DistributionUnknown)),
+        }
+    }
+}
+
+/// The most conversations one operator handles at the same time in a channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capacity(u16);
+
+impl Capacity {
+    pub const MIN: u16 = 1;
+    pub const MAX: u16 = 500;
+    pub const DEFAULT: u16 = 20;
+
+    pub fn new(n: i64) -> Result<Self, AppError> {
+        if (Self::MIN as i64..=Self::MAX as i64).contains(&n) {
+            Ok(Self(n as u16))
+        } else {
+            Err(invalid(Field::Capacity, Code::CapacityRange))
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(invalid(Field::Capacity, Code::Required));
+        }
+        let n: i64 = s
+            .parse()
+            .map_err(|_| invalid(Field::Capacity, Code::NotANumber))?;
+        Self::new(n)
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
 /// Optional free text with a maximum length (description, welcome message).
 fn optional_text(raw: &str, field: Field, max: usize) -> Result<String, AppError> {
     let s = raw.trim();

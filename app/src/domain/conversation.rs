@@ -82,6 +82,19 @@ impl ConversationStatus {
     }
 }
 
+/// The first characters of a message on one line, for the inbox list.
+pub fn preview_of(body: &str) -> String {
+    const MAX: usize = 140;
+    let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= MAX {
+        one_line
+    } else {
+        let mut p: String = one_line.chars().take(MAX - 1).collect();
+        p.push('…');
+        p
+    }
+}
+
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -113,6 +126,15 @@ impl Author {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn previews_are_one_line_and_short() {
+        assert_eq!(preview_of("  hello\n\n world  "), "hello world");
+        let long = "x".repeat(500);
+        let p = preview_of(&long);
+        assert_eq!(p.chars().count(), 140);
+        assert!(p.ends_with('…'));
+    }
 
     #[test]
     fn bodies_are_not_blank_and_at_most_4000_characters() {

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod chat;
 pub mod contact_center;
 pub mod home;
+pub mod inbox;
 pub mod link;
 pub mod network;
 

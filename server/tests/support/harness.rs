@@ -11,6 +11,8 @@ use sea_orm::{ConnectionTrait, Database};
 use server::Application;
 use std::net::SocketAddr;
 
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 #[derive(Clone, Debug)]
 pub enum Backend {
     Sqlite,
@@ -214,6 +216,50 @@ impl TestApp {
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&r), "/network", "registration of {email} failed");
+    }
+
+    /// Registers a network identity directly through the service (fast set-up).
+    pub async fn user(&self, email: &str, name: &str) -> app::api::SessionUser {
+        use app::domain::{DisplayName, Email, Password, UserId};
+        let u = app::backend::services::users::register(
+            &self.state.db,
+            &Email::parse(email).unwrap(),
+            &DisplayName::parse(name).unwrap(),
+            &Password::parse(PASSWORD).unwrap(),
+        )
+        .await
+        .unwrap();
+        app::api::SessionUser {
+            id: UserId(u.id),
+            email: u.email,
+            name: u.name,
+        }
+    }
+
+    /// Signs `c` in and returns its session cookie (`name=value`) for WebSocket requests.
+    pub async fn sign_in_cookie(&self, c: &Client, email: &str) -> String {
+        let r = self
+            .post_form(c, "/auth/login", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+        let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        set.split(';').next().unwrap().to_string()
+    }
+
+    /// Opens a WebSocket at `path` with the session cookie and an `Origin` (this site's
+    /// unless given); `Err(status)` when the upgrade is refused.
+    pub async fn ws(&self, path: &str, cookie: &str, origin: Option<&str>) -> Result<Ws, u16> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!("{}{path}", self.base.replace("http://", "ws://"));
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert("cookie", cookie.parse().unwrap());
+        let origin = origin.map(str::to_string).unwrap_or_else(|| self.base.clone());
+        req.headers_mut().insert("origin", origin.parse().unwrap());
+        match tokio_tungstenite::connect_async(req).await {
+            Ok((ws, _)) => Ok(ws),
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => Err(r.status().as_u16()),
+            Err(e) => panic!("{e}"),
+        }
     }
 
     pub async fn sign_in(&self, c: &Client, email: &str, password: &str) -> String {

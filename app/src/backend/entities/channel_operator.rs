@@ -8,6 +8,8 @@ pub struct Model {
     pub id: i64,
     pub channel_id: i64,
     pub user_id: i64,
+    /// When this operator was last given a conversation (round-robin tie-break).
+    pub last_assigned_at: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,16 @@ pub struct Model {
     pub created_at: i64,
     pub updated_at: i64,
     pub closed_at: Option<i64>,
+    /// The operator the conversation is assigned to (none: waiting in the queue).
+    pub operator_user_id: Option<i64>,
+    pub assigned_at: Option<i64>,
+    /// The last seq the operators have read / the customer has read.
+    pub operator_read_seq: i64,
+    pub customer_read_seq: i64,
+    /// Customer messages after `operator_read_seq`.
+    pub operator_unread: i64,
+    /// The start of the last message (inbox list).
+    pub preview: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

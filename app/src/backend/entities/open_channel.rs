@@ -10,6 +10,11 @@ pub struct Model {
     pub name: String,
     pub active: bool,
     pub created_at: i64,
+    /// `all` (everyone sees new conversations; the first to answer takes it) or `even`
+    /// (assigned to the least-loaded online operator).
+    pub distribution: String,
+    /// Simultaneous conversations per operator.
+    pub max_per_operator: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

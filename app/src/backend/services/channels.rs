@@ -103,6 +103,8 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
                 active: c.active,
                 operators,
                 network,
+                distribution: crate::domain::channel::Distribution::from_stored(&c.distribution),
+                capacity: c.max_per_operator.clamp(1, u16::MAX as i32) as u16,
             }
         })
         .filter(|v| is_admin || v.operators.contains(&actor.user))

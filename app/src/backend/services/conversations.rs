@@ -118,28 +118,70 @@ pub struct Ack {
     pub at: i64,
 }
 
-fn status(c: &conversation::Model) -> ConversationStatus {
+pub(crate) fn status(c: &conversation::Model) -> ConversationStatus {
     ConversationStatus::parse(&c.status)
 }
 
-fn conversation_view(
-    c: &conversation::Model,
-    customer_name: &str,
-    customer_account: &str,
-) -> ConversationView {
-    ConversationView {
-        id: ConversationId(c.id),
-        channel: ChannelId(c.channel_id),
-        status: status(c),
-        customer_name: customer_name.to_string(),
-        customer_account: customer_account.to_string(),
-        last_seq: c.last_seq,
-        created_at: c.created_at,
-    }
+/// The views of conversations, with the names they show (three look-ups in all).
+pub(crate) async fn conversation_views(
+    db: &impl ConnectionTrait,
+    cs: &[conversation::Model],
+) -> Result<Vec<ConversationView>, AppError> {
+    let mut user_ids: Vec<i64> = cs.iter().map(|c| c.customer_user_id).collect();
+    user_ids.extend(cs.iter().filter_map(|c| c.operator_user_id));
+    let names = names_of(db, &user_ids).await?;
+    let accounts: HashMap<i64, String> = account::Entity::find()
+        .filter(account::Column::Id.is_in(cs.iter().map(|c| c.customer_account_id).collect::<Vec<_>>()))
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let channels: HashMap<i64, String> = open_channel::Entity::find()
+        .filter(open_channel::Column::Id.is_in(cs.iter().map(|c| c.channel_id).collect::<Vec<_>>()))
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    Ok(cs
+        .iter()
+        .map(|c| ConversationView {
+            id: ConversationId(c.id),
+            channel: ChannelId(c.channel_id),
+            status: status(c),
+            customer_name: name(c.customer_user_id),
+            customer_account: accounts.get(&c.customer_account_id).cloned().unwrap_or_default(),
+            last_seq: c.last_seq,
+            created_at: c.created_at,
+            channel_name: channels.get(&c.channel_id).cloned().unwrap_or_default(),
+            operator: c.operator_user_id.map(UserId),
+            operator_name: c.operator_user_id.map(name).unwrap_or_default(),
+            preview: c.preview.clone(),
+            updated_at: c.updated_at,
+            unread: c.operator_unread,
+            operator_read_seq: c.operator_read_seq,
+            customer_read_seq: c.customer_read_seq,
+        })
+        .collect())
 }
 
-/// Appends one message with the next sequence number.
-async fn append(
+pub(crate) async fn conversation_view(
+    db: &impl ConnectionTrait,
+    c: &conversation::Model,
+) -> Result<ConversationView, AppError> {
+    Ok(conversation_views(db, std::slice::from_ref(c))
+        .await?
+        .pop()
+        .expect("one view per conversation"))
+}
+
+/// Appends one message with the next sequence number (and keeps the conversation's
+/// preview and the operators' unread count up to date).
+pub(crate) async fn append(
     txn: &DatabaseTransaction,
     conv: &mut conversation::Model,
     author: Author,
@@ -164,14 +206,20 @@ async fn append(
     .map_err(internal)?;
     conv.last_seq = seq;
     conv.updated_at = now;
+    conv.preview = crate::domain::conversation::preview_of(body);
+    if author == Author::Customer {
+        conv.operator_unread += 1;
+    }
     let mut am: conversation::ActiveModel = conv.clone().into();
     am.last_seq = Set(seq);
     am.updated_at = Set(now);
+    am.preview = Set(conv.preview.clone());
+    am.operator_unread = Set(conv.operator_unread);
     am.update(txn).await.map_err(internal)?;
     Ok(m)
 }
 
-fn message_view(m: &message::Model, author_name: &str) -> MessageView {
+pub(crate) fn message_view(m: &message::Model, author_name: &str) -> MessageView {
     let author = Author::parse(&m.author);
     MessageView {
         conversation: ConversationId(m.conversation_id),
@@ -301,11 +349,7 @@ pub async fn customer_send(
                         events.push((
                             conv_topics(closed.id),
                             ServerMsg::Conversation {
-                                conversation: conversation_view(
-                                    &closed,
-                                    &customer.user_name,
-                                    &customer.account_name,
-                                ),
+                                conversation: conversation_view(&txn, &closed).await?,
                             },
                         ));
                     }
@@ -362,10 +406,15 @@ pub async fn customer_send(
         now,
     )
     .await?;
+    let new_view = if target == Target::New {
+        Some(conversation_view(&txn, &conv).await?)
+    } else {
+        None
+    };
+    let closed_any = !events.is_empty();
     txn.commit().await.map_err(internal)?;
     // Published only after the commit.
-    if target == Target::New {
-        let view = conversation_view(&conv, &customer.user_name, &customer.account_name);
+    if let Some(view) = new_view {
         hub_publish(
             hub,
             &conv_topics(conv.id),
@@ -385,6 +434,10 @@ pub async fn customer_send(
             message: message_view(&m, &customer.user_name),
         },
     );
+    if target == Target::New || closed_any {
+        // A new conversation waits for an operator; a closed one freed one up.
+        super::inbox::dispatch(db, hub, info.channel).await?;
+    }
     Ok(Ack {
         conversation: ConversationId(conv.id),
         seq: m.seq,
@@ -392,14 +445,18 @@ pub async fn customer_send(
     })
 }
 
-fn hub_publish(hub: &dyn Hub, topics: &[Topic], msg: ServerMsg) {
+pub(crate) fn hub_publish(hub: &dyn Hub, topics: &[Topic], msg: ServerMsg) {
     for t in topics {
         hub.publish(t, msg.clone());
     }
 }
 
 /// May this operator (or admin) work on conversations of `channel`?
-async fn serves_channel(db: &impl ConnectionTrait, actor: &Actor, channel: i64) -> Result<bool, AppError> {
+pub(crate) async fn serves_channel(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    channel: i64,
+) -> Result<bool, AppError> {
     if actor.role == Role::Admin {
         return Ok(true);
     }
@@ -413,7 +470,7 @@ async fn serves_channel(db: &impl ConnectionTrait, actor: &Actor, channel: i64) 
 }
 
 /// The conversation if the operator may see it: their account's, and a channel they serve.
-async fn operator_conversation(
+pub(crate) async fn operator_conversation(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: ConversationId,
@@ -441,12 +498,10 @@ pub async fn operator_send(
     body: &MessageBody,
 ) -> Result<Ack, AppError> {
     let txn = begin_write(db).await.map_err(internal)?;
-    conversation::Entity::find_by_id(id.0)
-        .lock_exclusive()
-        .one(&txn)
-        .await
-        .map_err(internal)?;
     let mut conv = operator_conversation(&txn, actor, id).await?;
+    // Taking a conversation checks the operator's load: one writer per channel.
+    let queue = super::inbox::lock_queue(&txn, ChannelId(conv.channel_id)).await?;
+    conv = operator_conversation(&txn, actor, id).await?;
     if let Some(m) = message::Entity::find()
         .filter(message::Column::ConversationId.eq(conv.id))
         .filter(message::Column::ClientId.eq(client_id.as_str()))
@@ -469,9 +524,35 @@ pub async fn operator_send(
     }
     let now = now_ms();
     let answered = status(&conv) == ConversationStatus::New;
-    if answered {
+    let taken = match conv.operator_user_id {
+        Some(op) if op == actor.user.0 => false,
+        Some(_) => {
+            return Err(AppError::Conflict {
+                field: Field::Conversation,
+                code: Code::ConversationTaken,
+            })
+        }
+        None => {
+            // The first to answer takes it, within their capacity.
+            let load = super::inbox::load_of(&txn, ChannelId(conv.channel_id), actor.user).await?;
+            if load >= queue.capacity as i64 {
+                return Err(AppError::Limit {
+                    code: Code::OperatorFull,
+                    retry_after_secs: 0,
+                });
+            }
+            true
+        }
+    };
+    if answered || taken {
         let mut am: conversation::ActiveModel = conv.clone().into();
-        am.status = Set(ConversationStatus::Open.as_str().to_string());
+        if answered {
+            am.status = Set(ConversationStatus::Open.as_str().to_string());
+        }
+        if taken {
+            am.operator_user_id = Set(Some(actor.user.0));
+            am.assigned_at = Set(Some(now));
+        }
         conv = am.update(&txn).await.map_err(internal)?;
     }
     let m = append(
@@ -494,20 +575,8 @@ pub async fn operator_send(
             channel: ChannelId(conv.channel_id),
         },
     ];
-    if answered {
-        let names = names_of(db, &[conv.customer_user_id]).await?;
-        let acc = account::Entity::find_by_id(conv.customer_account_id)
-            .one(db)
-            .await
-            .map_err(internal)?;
-        let view = conversation_view(
-            &conv,
-            names
-                .get(&conv.customer_user_id)
-                .map(String::as_str)
-                .unwrap_or(""),
-            acc.as_ref().map(|a| a.name.as_str()).unwrap_or(""),
-        );
+    if answered || taken {
+        let view = conversation_view(db, &conv).await?;
         hub_publish(hub, &topics, ServerMsg::Conversation { conversation: view });
     }
     hub_publish(
@@ -524,7 +593,10 @@ pub async fn operator_send(
     })
 }
 
-async fn names_of(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, String>, AppError> {
+pub(crate) async fn names_of(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, AppError> {
     Ok(user::Entity::find()
         .filter(user::Column::Id.is_in(ids.to_vec()))
         .all(db)
@@ -541,7 +613,7 @@ pub enum Viewer<'a> {
     Operator(&'a Actor),
 }
 
-async fn viewable(
+pub(crate) async fn viewable(
     db: &impl ConnectionTrait,
     viewer: &Viewer<'_>,
     id: ConversationId,
@@ -556,6 +628,34 @@ async fn viewable(
             .map_err(internal)?
             .ok_or(AppError::NotFound),
     }
+}
+
+/// Tells the other side of conversation `id` that the viewer is typing. Nothing is
+/// stored; followers of the conversation see it for a few seconds.
+pub async fn typing(
+    db: &impl ConnectionTrait,
+    hub: &dyn Hub,
+    viewer: &Viewer<'_>,
+    id: ConversationId,
+    name: &str,
+) -> Result<(), AppError> {
+    let c = viewable(db, viewer, id).await?;
+    if status(&c) == ConversationStatus::Closed {
+        return Ok(());
+    }
+    let by = match viewer {
+        Viewer::Customer(_) => Author::Customer,
+        Viewer::Operator(_) => Author::Operator,
+    };
+    hub.publish(
+        &Topic::Conversation(id),
+        ServerMsg::Typing {
+            conversation: id,
+            by,
+            name: name.to_string(),
+        },
+    );
+    Ok(())
 }
 
 async fn views(
@@ -633,9 +733,6 @@ pub async fn customer_conversations(
     code: &ChannelCode,
 ) -> Result<Vec<ConversationView>, AppError> {
     let info = channel_info(db, code).await?;
-    Ok(customer_conversations_in(db, customer, info.channel)
-        .await?
-        .iter()
-        .map(|c| conversation_view(c, &customer.user_name, &customer.account_name))
-        .collect())
+    let cs = customer_conversations_in(db, customer, info.channel).await?;
+    conversation_views(db, &cs).await
 }

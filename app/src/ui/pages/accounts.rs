@@ -99,6 +99,8 @@ fn AccountHome(page: AccountView) -> impl IntoView {
             </p>
             {(page.account.role != Role::Employee).then(|| view! {
                 <p class="account-links">
+                    <a href=format!("/a/{}/inbox", page.account.slug)>{tr(K::InboxLink)}</a>
+                    " · "
                     <a href=format!("/a/{}/contact-center", page.account.slug)>{tr(K::NavContactCenter)}</a>
                 </p>
             })}

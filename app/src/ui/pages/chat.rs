@@ -110,7 +110,7 @@ pub fn merge(list: &mut Vec<UiMsg>, m: &MessageView) {
 }
 
 /// Stored messages by seq; unsent ones stay at the end in the order they were written.
-fn sort(list: &mut [UiMsg]) {
+pub(crate) fn sort(list: &mut [UiMsg]) {
     list.sort_by_key(|x| (x.seq.is_none(), x.seq.unwrap_or(i64::MAX)));
 }
 
@@ -119,7 +119,7 @@ pub fn last_seq(list: &[UiMsg]) -> i64 {
     list.iter().filter_map(|m| m.seq).max().unwrap_or(0)
 }
 
-fn status_text(s: ConversationStatus) -> &'static str {
+pub(crate) fn status_text(s: ConversationStatus) -> &'static str {
     match s {
         ConversationStatus::New => tr(K::StatusNew),
         ConversationStatus::Open => tr(K::StatusOpen),
@@ -127,7 +127,7 @@ fn status_text(s: ConversationStatus) -> &'static str {
     }
 }
 
-fn time_of(ms: i64) -> String {
+pub(crate) fn time_of(ms: i64) -> String {
     let secs = ms / 1000;
     format!("{:02}:{:02}", (secs / 3600) % 24, (secs / 60) % 60)
 }
@@ -151,14 +151,27 @@ fn Chat(v: ChatView) -> impl IntoView {
         })
         .map(|e| e.code),
     );
+    let typing = RwSignal::new(None::<String>);
     let live = live::connect(
         code.clone(),
         slug.clone(),
-        selected,
-        messages,
-        conversations,
-        offline,
+        live::Signals {
+            selected,
+            messages,
+            conversations,
+            offline,
+            typing,
+        },
     );
+    // The operators have read the selected conversation up to this seq.
+    let operator_read = move || {
+        let sel = selected.get();
+        conversations.with(|cs| {
+            sel.and_then(|id| cs.iter().find(|c| c.id == id))
+                .map(|c| c.operator_read_seq)
+                .unwrap_or(0)
+        })
+    };
     let is_closed = move || {
         let sel = selected.get();
         conversations
@@ -216,6 +229,7 @@ fn Chat(v: ChatView) -> impl IntoView {
         }
     };
     let retry_live = live.clone();
+    let typing_live = live.clone();
     let older_code = code.clone();
     let older_slug = slug.clone();
     let loading = RwSignal::new(false);
@@ -325,7 +339,9 @@ fn Chat(v: ChatView) -> impl IntoView {
                         .map(|m| {
                             let mine = m.author == Author::Customer;
                             let who = if mine { tr(K::You2).to_string() } else { m.author_name.clone() };
+                            let read = m.seq.is_some_and(|q| q <= operator_read());
                             let state = match m.state {
+                                Delivery::Stored if mine && read => Some(tr(K::Read)),
                                 Delivery::Stored if mine => Some(tr(K::Sent)),
                                 Delivery::Stored => None,
                                 Delivery::Pending => Some(tr(K::Pending)),
@@ -352,6 +368,9 @@ fn Chat(v: ChatView) -> impl IntoView {
                         .collect_view()
                 }}
             </ol>
+            <p class="typing muted small" role="status" aria-live="polite">
+                {move || typing.get().map(|n| format!("{n} {}", tr(K::IsTyping)))}
+            </p>
             <form id="composer" method="post" action=format!("{base}/send") class="composer" on:submit=on_submit>
                 <input type="hidden" name="client_id" value=v.form_client_id.clone() />
                 <input type="hidden" name="current" value=move || {
@@ -363,7 +382,7 @@ fn Chat(v: ChatView) -> impl IntoView {
                     <textarea id="body" name="body" rows="3" maxlength=MessageBody::MAX_LEN.to_string()
                         aria-describedby="body-hint body-error"
                         prop:value=move || draft.get()
-                        on:input=move |ev| draft.set(event_target_value(&ev))
+                        on:input=move |ev| { draft.set(event_target_value(&ev)); typing_live.typing(); }
                         on:keydown=on_key
                     >{draft.get_untracked()}</textarea>
                     <p class="hint" id="body-hint">{tr(K::MessageHint)}</p>
@@ -395,12 +414,23 @@ pub mod live {
         inner: send_wrapper::SendWrapper<std::rc::Rc<client::Client>>,
     }
 
+    /// What the page shows live besides messages.
+    #[derive(Clone, Copy)]
+    pub struct Signals {
+        pub selected: RwSignal<Option<ConversationId>>,
+        pub messages: RwSignal<Vec<UiMsg>>,
+        pub conversations: RwSignal<Vec<ConversationView>>,
+        pub offline: RwSignal<bool>,
+        /// Who on the channel's side is typing now.
+        pub typing: RwSignal<Option<String>>,
+    }
+
     impl Live {
         /// Whether messages can be sent over the socket right now (otherwise the form posts).
         pub fn ready(&self) -> bool {
             #[cfg(feature = "hydrate")]
             {
-                self.inner.ready()
+                self.inner.socket.ready()
             }
             #[cfg(not(feature = "hydrate"))]
             {
@@ -417,26 +447,25 @@ pub mod live {
             #[cfg(feature = "hydrate")]
             self.inner.retry(_client_id);
         }
+
+        /// The customer is typing (sent at most every few seconds).
+        pub fn typing(&self) {
+            #[cfg(feature = "hydrate")]
+            self.inner.typing();
+        }
     }
 
-    pub fn connect(
-        code: String,
-        slug: String,
-        selected: RwSignal<Option<ConversationId>>,
-        messages: RwSignal<Vec<UiMsg>>,
-        conversations: RwSignal<Vec<ConversationView>>,
-        offline: RwSignal<bool>,
-    ) -> Live {
+    pub fn connect(code: String, slug: String, sig: Signals) -> Live {
         #[cfg(feature = "hydrate")]
         {
-            let inner = client::Client::start(code, slug, selected, messages, conversations, offline);
+            let inner = client::Client::start(code, slug, sig);
             Live {
                 inner: send_wrapper::SendWrapper::new(inner),
             }
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = (code, slug, selected, messages, conversations, offline);
+            let _ = (code, slug, sig);
             Live {}
         }
     }
@@ -445,106 +474,94 @@ pub mod live {
     mod client {
         use super::*;
         use crate::protocol::{ClientMsg, ServerMsg};
-        use std::cell::RefCell;
+        use crate::ui::socket::{new_client_id, page_visible, Flash, Socket};
+        use std::cell::{Cell, RefCell};
         use std::rc::Rc;
-        use wasm_bindgen::closure::Closure;
-        use wasm_bindgen::JsCast;
-        use web_sys::{MessageEvent, WebSocket};
 
-        struct State {
-            socket: Option<WebSocket>,
-            attempt: u32,
-            stopped: bool,
-            /// Sent but not acknowledged: (client id, conversation, body); resent on reconnect.
-            unacked: Vec<(String, Option<ConversationId>, String)>,
-            handlers: Vec<Box<dyn std::any::Any>>,
-        }
-
-        /// The browser side of the live channel. Lives on the browser's single thread;
-        /// `Send`/`Sync` only so Leptos can hold it, never shared across threads.
+        /// The browser side of the customer's live channel.
         pub struct Client {
-            state: Rc<RefCell<State>>,
-            url: String,
-            selected: RwSignal<Option<ConversationId>>,
-            messages: RwSignal<Vec<UiMsg>>,
-            conversations: RwSignal<Vec<ConversationView>>,
-            offline: RwSignal<bool>,
-        }
-
-        fn new_client_id() -> String {
-            let a = (js_sys::Math::random() * 1e15) as u64;
-            let b = (js_sys::Math::random() * 1e15) as u64;
-            format!("c{a:x}{b:x}")
+            pub socket: Rc<Socket>,
+            /// Sent but not acknowledged: (client id, conversation, body); resent on reconnect.
+            unacked: RefCell<Vec<(String, Option<ConversationId>, String)>>,
+            sig: Signals,
+            last_typing: Cell<f64>,
+            typing_flash: Flash,
         }
 
         impl Client {
-            pub fn start(
-                code: String,
-                slug: String,
-                selected: RwSignal<Option<ConversationId>>,
-                messages: RwSignal<Vec<UiMsg>>,
-                conversations: RwSignal<Vec<ConversationView>>,
-                offline: RwSignal<bool>,
-            ) -> Rc<Self> {
-                let loc = web_sys::window().map(|w| w.location());
-                let host = loc.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
-                let secure = loc
-                    .as_ref()
-                    .and_then(|l| l.protocol().ok())
-                    .map(|p| p == "https:")
-                    .unwrap_or(false);
-                let url = format!(
-                    "{}://{host}/ws?code={code}&account={slug}",
-                    if secure { "wss" } else { "ws" }
-                );
+            pub fn start(code: String, slug: String, sig: Signals) -> Rc<Self> {
+                let socket = Socket::new(&format!("/ws?code={code}&account={slug}"), sig.offline);
                 let c = Rc::new(Client {
-                    state: Rc::new(RefCell::new(State {
-                        socket: None,
-                        attempt: 0,
-                        stopped: false,
-                        unacked: Vec::new(),
-                        handlers: Vec::new(),
-                    })),
-                    url,
-                    selected,
-                    messages,
-                    conversations,
-                    offline,
+                    socket: socket.clone(),
+                    unacked: RefCell::new(Vec::new()),
+                    sig,
+                    last_typing: Cell::new(0.0),
+                    typing_flash: Flash::default(),
                 });
-                c.open();
-                let c2 = send_wrapper::SendWrapper::new(c.clone());
-                on_cleanup(move || {
-                    let mut st = c2.state.borrow_mut();
-                    st.stopped = true;
-                    if let Some(s) = st.socket.take() {
-                        let _ = s.close();
+                let w = Rc::downgrade(&c);
+                socket.on_open(move || {
+                    if let Some(c) = w.upgrade() {
+                        c.opened();
                     }
                 });
+                let w = Rc::downgrade(&c);
+                socket.on_message(move |m| {
+                    if let Some(c) = w.upgrade() {
+                        c.handle(m);
+                    }
+                });
+                socket.start();
                 c
             }
 
-            pub fn ready(&self) -> bool {
-                self.state
-                    .borrow()
-                    .socket
-                    .as_ref()
-                    .map(|s| s.ready_state() == WebSocket::OPEN)
-                    .unwrap_or(false)
+            fn opened(&self) {
+                if let Some(id) = self.sig.selected.get_untracked() {
+                    let since = self.sig.messages.with_untracked(|ms| last_seq(ms));
+                    self.socket.send(&ClientMsg::Resume {
+                        conversation: id,
+                        since_seq: since,
+                    });
+                    self.mark_read();
+                }
+                // Resend what was never acknowledged: the server stores each once.
+                let unacked = self.unacked.borrow().clone();
+                for (client_id, conversation, body) in unacked {
+                    self.socket.send(&ClientMsg::Send {
+                        client_id,
+                        conversation,
+                        body,
+                    });
+                }
             }
 
-            fn raw_send(&self, m: &ClientMsg) -> bool {
-                let st = self.state.borrow();
-                match st.socket.as_ref() {
-                    Some(s) if s.ready_state() == WebSocket::OPEN => s
-                        .send_with_str(&serde_json::to_string(m).unwrap_or_default())
-                        .is_ok(),
-                    _ => false,
+            /// Tells the channel what the customer has seen (when the page is visible).
+            fn mark_read(&self) {
+                let Some(id) = self.sig.selected.get_untracked() else {
+                    return;
+                };
+                let seq = self.sig.messages.with_untracked(|ms| last_seq(ms));
+                if seq > 0 && page_visible() {
+                    self.socket.send(&ClientMsg::Read {
+                        conversation: id,
+                        seq,
+                    });
+                }
+            }
+
+            pub fn typing(&self) {
+                let Some(id) = self.sig.selected.get_untracked() else {
+                    return;
+                };
+                let now = js_sys::Date::now();
+                if now - self.last_typing.get() > 2500.0 {
+                    self.last_typing.set(now);
+                    self.socket.send(&ClientMsg::Typing { conversation: id });
                 }
             }
 
             pub fn send(&self, body: String, conversation: Option<ConversationId>) {
                 let client_id = new_client_id();
-                self.messages.update(|ms| {
+                self.sig.messages.update(|ms| {
                     ms.push(UiMsg {
                         seq: None,
                         client_id: Some(client_id.clone()),
@@ -555,11 +572,11 @@ pub mod live {
                         state: Delivery::Pending,
                     })
                 });
-                self.state
+                self.unacked
                     .borrow_mut()
-                    .unacked
                     .push((client_id.clone(), conversation, body.clone()));
-                self.raw_send(&ClientMsg::Send {
+                self.last_typing.set(0.0);
+                self.socket.send(&ClientMsg::Send {
                     client_id,
                     conversation,
                     body,
@@ -567,98 +584,31 @@ pub mod live {
             }
 
             pub fn retry(&self, client_id: &str) {
-                let found = self.messages.with_untracked(|ms| {
+                let found = self.sig.messages.with_untracked(|ms| {
                     ms.iter()
                         .find(|m| m.client_id.as_deref() == Some(client_id) && m.seq.is_none())
                         .map(|m| m.body.clone())
                 });
                 let Some(body) = found else { return };
-                self.messages.update(|ms| {
+                self.sig.messages.update(|ms| {
                     if let Some(m) = ms.iter_mut().find(|m| m.client_id.as_deref() == Some(client_id)) {
                         m.state = Delivery::Pending;
                     }
                 });
-                let conversation = self.selected.get_untracked();
-                let mut st = self.state.borrow_mut();
-                st.unacked.retain(|(c, _, _)| c != client_id);
-                st.unacked
-                    .push((client_id.to_string(), conversation, body.clone()));
-                drop(st);
-                self.raw_send(&ClientMsg::Send {
+                let conversation = self.sig.selected.get_untracked();
+                let mut unacked = self.unacked.borrow_mut();
+                unacked.retain(|(c, _, _)| c != client_id);
+                unacked.push((client_id.to_string(), conversation, body.clone()));
+                drop(unacked);
+                self.socket.send(&ClientMsg::Send {
                     client_id: client_id.to_string(),
                     conversation,
                     body,
                 });
             }
 
-            fn open(self: &Rc<Self>) {
-                if self.state.borrow().stopped {
-                    return;
-                }
-                let Ok(ws) = WebSocket::new(&self.url) else {
-                    self.schedule_reconnect();
-                    return;
-                };
-                let me = self.clone();
-                let on_open = Closure::<dyn FnMut()>::new(move || {
-                    me.offline.set(false);
-                    me.state.borrow_mut().attempt = 0;
-                    if let Some(id) = me.selected.get_untracked() {
-                        let since = me.messages.with_untracked(|ms| last_seq(ms));
-                        me.raw_send(&ClientMsg::Resume {
-                            conversation: id,
-                            since_seq: since,
-                        });
-                    }
-                    // Resend what was never acknowledged: the server stores each once.
-                    let unacked = me.state.borrow().unacked.clone();
-                    for (client_id, conversation, body) in unacked {
-                        me.raw_send(&ClientMsg::Send {
-                            client_id,
-                            conversation,
-                            body,
-                        });
-                    }
-                });
-                let me = self.clone();
-                let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                    if let Some(text) = e.data().as_string() {
-                        if let Ok(m) = serde_json::from_str::<ServerMsg>(&text) {
-                            me.handle(m);
-                        }
-                    }
-                });
-                let me = self.clone();
-                let on_close = Closure::<dyn FnMut()>::new(move || {
-                    if me.state.borrow().stopped {
-                        return;
-                    }
-                    me.offline.set(true);
-                    me.state.borrow_mut().socket = None;
-                    me.schedule_reconnect();
-                });
-                ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-                ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-                ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-                let mut st = self.state.borrow_mut();
-                st.socket = Some(ws);
-                st.handlers = vec![Box::new(on_open), Box::new(on_message), Box::new(on_close)];
-            }
-
-            /// Exponential backoff (0.5 s doubling up to 30 s) with full jitter.
-            fn schedule_reconnect(self: &Rc<Self>) {
-                let attempt = {
-                    let mut st = self.state.borrow_mut();
-                    st.attempt = st.attempt.saturating_add(1);
-                    st.attempt
-                };
-                let cap = (500.0 * 2f64.powi(attempt.min(6) as i32)).min(30_000.0);
-                let delay = cap / 2.0 + js_sys::Math::random() * cap / 2.0;
-                let me = send_wrapper::SendWrapper::new(self.clone());
-                set_timeout(move || me.open(), std::time::Duration::from_millis(delay as u64));
-            }
-
             fn handle(&self, m: ServerMsg) {
+                let sig = self.sig;
                 match m {
                     ServerMsg::Ack {
                         client_id,
@@ -666,23 +616,20 @@ pub mod live {
                         seq,
                         at,
                     } => {
-                        self.state
-                            .borrow_mut()
-                            .unacked
-                            .retain(|(c, _, _)| *c != client_id);
-                        let first_of_new = self.selected.get_untracked().is_none();
-                        if first_of_new || self.selected.get_untracked() == Some(conversation) {
+                        self.unacked.borrow_mut().retain(|(c, _, _)| *c != client_id);
+                        let first_of_new = sig.selected.get_untracked().is_none();
+                        if first_of_new || sig.selected.get_untracked() == Some(conversation) {
                             if first_of_new {
                                 // A new conversation: show only it, from its start.
-                                self.messages
+                                sig.messages
                                     .update(|ms| ms.retain(|x| x.client_id.as_deref() == Some(&client_id)));
-                                self.selected.set(Some(conversation));
-                                self.raw_send(&ClientMsg::Resume {
+                                sig.selected.set(Some(conversation));
+                                self.socket.send(&ClientMsg::Resume {
                                     conversation,
                                     since_seq: 0,
                                 });
                             }
-                            self.messages.update(|ms| {
+                            sig.messages.update(|ms| {
                                 if let Some(x) =
                                     ms.iter_mut().find(|x| x.client_id.as_deref() == Some(&client_id))
                                 {
@@ -695,22 +642,49 @@ pub mod live {
                         }
                     }
                     ServerMsg::Message { message } => {
-                        if self.selected.get_untracked() == Some(message.conversation) {
-                            self.messages.update(|ms| merge(ms, &message));
+                        if sig.selected.get_untracked() == Some(message.conversation) {
+                            let theirs = message.author != Author::Customer;
+                            if theirs {
+                                sig.typing.set(None);
+                            }
+                            sig.messages.update(|ms| merge(ms, &message));
+                            if theirs {
+                                self.mark_read();
+                            }
                         }
                     }
                     ServerMsg::Conversation { conversation } => {
-                        self.conversations.update(|cs| {
+                        sig.conversations.update(|cs| {
                             match cs.iter_mut().find(|c| c.id == conversation.id) {
                                 Some(c) => *c = conversation,
                                 None => cs.insert(0, conversation),
                             }
                         });
                     }
+                    ServerMsg::Typing {
+                        conversation, name, ..
+                    } => {
+                        if sig.selected.get_untracked() == Some(conversation) {
+                            self.typing_flash.show(sig.typing, name, 4000);
+                        }
+                    }
+                    ServerMsg::Read {
+                        conversation,
+                        by,
+                        seq,
+                    } => {
+                        if by == Author::Operator {
+                            sig.conversations.update(|cs| {
+                                if let Some(c) = cs.iter_mut().find(|c| c.id == conversation) {
+                                    c.operator_read_seq = c.operator_read_seq.max(seq);
+                                }
+                            });
+                        }
+                    }
                     ServerMsg::Error { client_id, error } => {
                         if let Some(cid) = client_id {
-                            self.state.borrow_mut().unacked.retain(|(c, _, _)| *c != cid);
-                            self.messages.update(|ms| {
+                            self.unacked.borrow_mut().retain(|(c, _, _)| *c != cid);
+                            sig.messages.update(|ms| {
                                 if let Some(x) = ms.iter_mut().find(|x| x.client_id.as_deref() == Some(&cid))
                                 {
                                     x.state = Delivery::Failed(error.code());

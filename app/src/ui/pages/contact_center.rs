@@ -4,7 +4,7 @@
 
 use crate::api::channels::{connector_settings, contact_center};
 use crate::api::{ChannelView, ConnectorSettingsView, ConnectorSummary, ContactCenterView, MemberView};
-use crate::domain::channel::{ChannelName, ChatLimit, DESCRIPTION_MAX, WELCOME_MAX};
+use crate::domain::channel::{ChannelName, ChatLimit, Distribution, DESCRIPTION_MAX, WELCOME_MAX};
 use crate::error::{AppError, Field};
 use crate::i18n::{error_key, K};
 use crate::ui::form::{
@@ -23,6 +23,7 @@ fn ok_message(code: &str) -> Option<&'static str> {
         "channel_activated" => K::ChannelActivated,
         "channel_deactivated" => K::ChannelDeactivated,
         "operators_saved" => K::OperatorsSaved,
+        "queue_saved" => K::QueueSaved,
         "connected" => K::ConnectedOk,
         "settings_saved" => K::SettingsSaved,
         "disconnected" => K::DisconnectedOk,
@@ -108,7 +109,7 @@ fn ContactCenter(v: ContactCenterView) -> impl IntoView {
             <CcNav slug=slug.clone() account=v.account.name.clone() />
             <h1>{tr(K::CcTitle)}</h1>
             <p class="lead">{if manage { tr(K::CcIntro) } else { tr(K::CcOperatorIntro) }}</p>
-            <Notice ok=ok error=general_error(err, if manage { &[Field::ChannelName][..] } else { &[][..] }) />
+            <Notice ok=ok error=general_error(err, if manage { &[Field::ChannelName, Field::Distribution, Field::Capacity][..] } else { &[][..] }) />
             <h2>{tr(K::OpenChannels)}</h2>
             {channels.is_empty().then(|| view! { <p class="muted">{tr(K::NoChannels)}</p> })}
             <ul class="channels">
@@ -129,6 +130,55 @@ fn ContactCenter(v: ContactCenterView) -> impl IntoView {
                 }
             })}
         </section>
+    }
+}
+
+fn distribution_text(d: Distribution) -> &'static str {
+    match d {
+        Distribution::All => tr(K::DistributionAll),
+        Distribution::Even => tr(K::DistributionEven),
+    }
+}
+
+/// A channel's queue settings: distribution mode and capacity per operator.
+#[component]
+fn QueueForm(c: ChannelView, base: String) -> impl IntoView {
+    // Errors and typed values come back only for the channel they belong to.
+    let mine = query_value("channel") == c.id.to_string();
+    let errs = if mine { query_errors() } else { Vec::new() };
+    let capacity = if mine && !query_value("capacity").is_empty() {
+        query_value("capacity")
+    } else {
+        c.capacity.to_string()
+    };
+    let dist_id = format!("distribution-{}", c.id);
+    let cap_id = format!("capacity-{}", c.id);
+    let legend = format!("{} {}", tr(K::QueueOf), c.name);
+    let dist_err = error_for(&errs, Field::Distribution);
+    let cap_err = error_for(&errs, Field::Capacity);
+    let cap_err_id = format!("{cap_id}-error");
+    let dist_err_id = format!("{dist_id}-error");
+    view! {
+        <form method="post" action=format!("{base}/queue") novalidate=true>
+            <fieldset class="queue">
+                <legend>{legend}</legend>
+                <div class="field" class:has-error=dist_err.is_some()>
+                    <label for=dist_id.clone()>{tr(K::DistributionLabel)}</label>
+                    <select id=dist_id name="distribution" aria-describedby=dist_err_id.clone()>
+                        <option value="all" selected=c.distribution == Distribution::All>{tr(K::DistributionAll)}</option>
+                        <option value="even" selected=c.distribution == Distribution::Even>{tr(K::DistributionEven)}</option>
+                    </select>
+                    {dist_err.map(|e| view! { <p class="error" id=dist_err_id.clone()>{e}</p> })}
+                </div>
+                <div class="field" class:has-error=cap_err.is_some()>
+                    <label for=cap_id.clone()>{tr(K::CapacityLabel)}</label>
+                    <input id=cap_id name="capacity" type="number" inputmode="numeric" value=capacity
+                        aria-invalid=cap_err.is_some().to_string() aria-describedby=cap_err_id.clone() />
+                    {cap_err.map(|e| view! { <p class="error" id=cap_err_id.clone()>{e}</p> })}
+                </div>
+            </fieldset>
+            <button type="submit" class="small">{tr(K::SaveQueue)}</button>
+        </form>
     }
 }
 
@@ -196,6 +246,7 @@ fn ChannelItem(c: ChannelView, slug: String, manage: bool, members: Vec<MemberVi
                         </fieldset>
                         <button type="submit" class="small">{tr(K::SaveOperators)}</button>
                     </form>
+                    <QueueForm c=c.clone() base=base.clone() />
                 }
                 .into_any()
             } else {
@@ -203,6 +254,11 @@ fn ChannelItem(c: ChannelView, slug: String, manage: bool, members: Vec<MemberVi
                     <p>
                         <strong>{tr(K::OperatorsTitle)} ": "</strong>
                         {if names.is_empty() { tr(K::NoOperators).to_string() } else { names.join(", ") }}
+                    </p>
+                    <p>
+                        <strong>{tr(K::DistributionLabel)} ": "</strong>
+                        {distribution_text(c.distribution)} " · "
+                        {tr(K::CapacityLabel)} ": " {c.capacity}
                     </p>
                 }
                 .into_any()

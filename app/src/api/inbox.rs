@@ -1,0 +1,160 @@
+//! Server functions of the operators' inbox. Messages travel over the inbox's
+//! WebSocket; these read pages and perform the actions (finish, transfer, start a new
+//! conversation, queue settings).
+
+#[cfg(feature = "ssr")]
+use super::InboxFilter;
+use super::{ConversationDetail, InboxPage, InboxView};
+use crate::error::AppError;
+use crate::protocol::MessageView;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+async fn actor_for(
+    slug: &str,
+) -> Result<(crate::backend::services::accounts::Actor, crate::api::SessionUser), AppError> {
+    use crate::backend::services::accounts;
+    use crate::backend::{auth::require_user, AppState};
+    let user = require_user().await?;
+    let state = expect_context::<AppState>();
+    let actor = accounts::actor(&state.db, user.id, slug).await?;
+    Ok((actor, user))
+}
+
+/// The inbox on load: the first page of `filter`, the queues, and conversation `open`.
+#[server(prefix = "/api", endpoint = "load_inbox")]
+pub async fn load_inbox(slug: String, filter: String, open: Option<i64>) -> Result<InboxView, AppError> {
+    use crate::backend::services::inbox;
+    use crate::backend::AppState;
+    use crate::domain::ConversationId;
+    let (actor, user) = actor_for(&slug).await?;
+    let state = expect_context::<AppState>();
+    let filter = InboxFilter::parse(&filter);
+    let page = inbox::inbox(&state.db, &actor, filter, None).await?;
+    let queues = inbox::queues(&state.db, state.hub.as_ref(), &actor).await?;
+    let open = match open {
+        Some(id) => match inbox::detail(&state.db, &actor, ConversationId(id)).await {
+            Ok(d) => Some(d),
+            Err(AppError::NotFound | AppError::Forbidden) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    Ok(InboxView {
+        account: crate::api::AccountSummary {
+            id: actor.account,
+            name: actor.account_name.clone(),
+            slug: actor.slug.to_string(),
+            role: actor.role,
+        },
+        me: user.id,
+        me_name: user.name,
+        filter,
+        page,
+        queues,
+        open,
+    })
+}
+
+/// A page of the inbox list: the first with an empty `cursor`, else the next one.
+#[server(prefix = "/api", endpoint = "inbox_more")]
+pub async fn inbox_more(slug: String, filter: String, cursor: String) -> Result<InboxPage, AppError> {
+    use crate::backend::services::inbox;
+    use crate::backend::AppState;
+    let (actor, _) = actor_for(&slug).await?;
+    let state = expect_context::<AppState>();
+    let cursor = (!cursor.is_empty()).then_some(cursor.as_str());
+    inbox::inbox(&state.db, &actor, InboxFilter::parse(&filter), cursor).await
+}
+
+/// One conversation, opened in the inbox.
+#[server(prefix = "/api", endpoint = "inbox_conversation")]
+pub async fn inbox_conversation(slug: String, conversation: i64) -> Result<ConversationDetail, AppError> {
+    use crate::backend::services::inbox;
+    use crate::backend::AppState;
+    let (actor, _) = actor_for(&slug).await?;
+    let state = expect_context::<AppState>();
+    inbox::detail(&state.db, &actor, crate::domain::ConversationId(conversation)).await
+}
+
+/// Older messages of a conversation in the inbox (history paging).
+#[server(prefix = "/api", endpoint = "inbox_older")]
+pub async fn inbox_older(
+    slug: String,
+    conversation: i64,
+    before_seq: i64,
+) -> Result<Vec<MessageView>, AppError> {
+    use crate::backend::services::conversations as conv;
+    use crate::backend::AppState;
+    let (actor, _) = actor_for(&slug).await?;
+    let state = expect_context::<AppState>();
+    conv::messages_before(
+        &state.db,
+        &conv::Viewer::Operator(&actor),
+        crate::domain::ConversationId(conversation),
+        before_seq,
+        50,
+    )
+    .await
+}
+
+/// What "Start new conversation" would do in a conversation now.
+#[server(prefix = "/api", endpoint = "split_rule")]
+pub async fn split_rule(slug: String, conversation: i64) -> Result<super::SplitRule, AppError> {
+    use crate::backend::services::inbox;
+    use crate::backend::AppState;
+    let (actor, _) = actor_for(&slug).await?;
+    let state = expect_context::<AppState>();
+    inbox::split_rule(&state.db, &actor, crate::domain::ConversationId(conversation)).await
+}
+
+/// Finishes a conversation.
+#[server(prefix = "/api", endpoint = "finish_conversation")]
+pub async fn finish_conversation(slug: String, conversation: i64) -> Result<(), AppError> {
+    use crate::backend::services::inbox;
+    use crate::backend::AppState;
+    let (actor, _) = actor_for(&slug).await?;
+    let state = expect_context::<AppState>();
+    inbox::finish(
+        &state.db,
+        state.hub.as_ref(),
+        &actor,
+        crate::domain::ConversationId(conversation),
+    )
+    .await
+}
+
+/// Hands a conversation to another operator of its channel.
+#[server(prefix = "/api", endpoint = "transfer_conversation")]
+pub async fn transfer_conversation(slug: String, conversation: i64, operator: i64) -> Result<(), AppError> {
+    use crate::backend::services::inbox;
+    use crate::backend::AppState;
+    let (actor, _) = actor_for(&slug).await?;
+    let state = expect_context::<AppState>();
+    inbox::transfer(
+        &state.db,
+        state.hub.as_ref(),
+        &actor,
+        crate::domain::ConversationId(conversation),
+        crate::domain::UserId(operator),
+    )
+    .await
+}
+
+/// "Start new conversation" from customer message `seq`; returns the new conversation.
+#[server(prefix = "/api", endpoint = "start_new_conversation")]
+pub async fn start_new_conversation(slug: String, conversation: i64, seq: i64) -> Result<i64, AppError> {
+    use crate::backend::services::inbox;
+    use crate::backend::AppState;
+    let (actor, _) = actor_for(&slug).await?;
+    let state = expect_context::<AppState>();
+    inbox::start_new(
+        &state.db,
+        state.hub.as_ref(),
+        &actor,
+        crate::domain::ConversationId(conversation),
+        seq,
+    )
+    .await
+    .map(|c| c.0)
+}

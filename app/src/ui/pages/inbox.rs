@@ -1,0 +1,1052 @@
+//! The operators' inbox: `/a/{account}/inbox`, a single page for working all day.
+//!
+//! The server renders the list (`?f=` filter) and the open conversation (`?c=`), so
+//! links work before hydration. Once hydrated, the page keeps one socket
+//! (`/ws/inbox`): new conversations and messages appear and re-order live, the tab
+//! title counts unread messages, the customer's typing and read state show, and
+//! filters and conversations switch without reloading. Arrow keys move between
+//! conversations in the list (Alt+↑/↓ from anywhere).
+
+use crate::api::inbox::{
+    finish_conversation, inbox_conversation, inbox_more, inbox_older, load_inbox, split_rule,
+    start_new_conversation, transfer_conversation,
+};
+use crate::api::{ConversationDetail, InboxFilter, InboxView, QueueView, SplitRule};
+use crate::domain::conversation::{Author, ConversationStatus, MessageBody};
+use crate::domain::{ConversationId, UserId};
+use crate::error::{AppError, Code};
+use crate::i18n::{error_key, K};
+use crate::protocol::ConversationView;
+use crate::ui::pages::chat::{merge, status_text, time_of, Delivery, UiMsg};
+use crate::ui::pages::{NotFound, SignInRedirect};
+use crate::ui::tr;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let params = use_params_map();
+    // The page loads once per account; filters and conversations then change in place.
+    let init = use_query_map().get_untracked();
+    let filter0 = init.get("f").unwrap_or_default();
+    let open0 = init.get("c").and_then(|c| c.parse::<i64>().ok());
+    let page = Resource::new(
+        move || params.read().get("slug").unwrap_or_default(),
+        move |slug| load_inbox(slug, filter0.clone(), open0),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(v) => view! { <Inbox v=v /> }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <SignInRedirect /> }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                    Err(e) => view! {
+                        <Title text=tr(K::InboxTitle) />
+                        <section class="card narrow">
+                            <h1>{tr(K::AccessDenied)}</h1>
+                            <p class="notice notice-error" role="alert">{tr(error_key(e.code()))}</p>
+                        </section>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Everything the inbox changes live.
+#[derive(Clone, Copy)]
+pub struct InboxSignals {
+    pub me: UserId,
+    pub filter: RwSignal<InboxFilter>,
+    pub items: RwSignal<Vec<ConversationView>>,
+    pub next: RwSignal<Option<String>>,
+    pub current: RwSignal<Option<ConversationView>>,
+    pub messages: RwSignal<Vec<UiMsg>>,
+    pub has_older: RwSignal<bool>,
+    pub split: RwSignal<SplitRule>,
+    pub typing: RwSignal<Option<String>>,
+    pub offline: RwSignal<bool>,
+    pub sound: RwSignal<bool>,
+    pub chimes: RwSignal<u32>,
+    pub notice: RwSignal<Option<Code>>,
+}
+
+/// Newest activity first (the server's order).
+pub fn sort_items(items: &mut [ConversationView]) {
+    items.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
+}
+
+/// Unread messages the viewer should care about: theirs or waiting, not finished.
+pub fn unread_total(items: &[ConversationView], me: UserId) -> i64 {
+    items
+        .iter()
+        .filter(|c| {
+            c.status != ConversationStatus::Closed && (c.operator.is_none() || c.operator == Some(me))
+        })
+        .map(|c| c.unread)
+        .sum()
+}
+
+fn filter_label(f: InboxFilter) -> &'static str {
+    match f {
+        InboxFilter::All => tr(K::FilterAll),
+        InboxFilter::Mine => tr(K::FilterMine),
+        InboxFilter::Waiting => tr(K::FilterWaiting),
+        InboxFilter::Open => tr(K::FilterOpen),
+        InboxFilter::Closed => tr(K::FilterClosed),
+    }
+}
+
+fn href(filter: InboxFilter, c: Option<ConversationId>) -> String {
+    match c {
+        Some(c) => format!("?f={}&c={}", filter.as_str(), c),
+        None => format!("?f={}", filter.as_str()),
+    }
+}
+
+/// Replaces the address bar's query without reloading (so a reload reopens the same view).
+fn set_address(_query: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        if let Ok(h) = w.history() {
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(_query));
+        }
+    }
+}
+
+fn focus_id(_id: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(_id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    }
+}
+
+fn detail_into(s: &InboxSignals, d: ConversationDetail) {
+    let id = d.conversation.id;
+    s.items.update(|items| {
+        if let Some(i) = items.iter_mut().find(|i| i.id == id) {
+            i.unread = 0;
+        }
+    });
+    s.messages.set(d.messages.iter().map(UiMsg::stored).collect());
+    s.has_older.set(d.has_older);
+    s.split.set(d.split);
+    s.typing.set(None);
+    s.current.set(Some(d.conversation));
+}
+
+#[component]
+fn Inbox(v: InboxView) -> impl IntoView {
+    let slug = v.account.slug.clone();
+    let s = InboxSignals {
+        me: v.me,
+        filter: RwSignal::new(v.filter),
+        items: RwSignal::new(v.page.items.clone()),
+        next: RwSignal::new(v.page.next.clone()),
+        current: RwSignal::new(None),
+        messages: RwSignal::new(Vec::new()),
+        has_older: RwSignal::new(false),
+        split: RwSignal::new(SplitRule::Closed),
+        typing: RwSignal::new(None),
+        offline: RwSignal::new(false),
+        sound: RwSignal::new(false),
+        chimes: RwSignal::new(0),
+        notice: RwSignal::new(None),
+    };
+    if let Some(d) = v.open.clone() {
+        detail_into(&s, d);
+    }
+    let live = live::connect(slug.clone(), s);
+    let queues = StoredValue::new(v.queues.clone());
+    let menu = RwSignal::new(None::<i64>);
+
+    // Opening a conversation: fetch it, follow it live, mark it read.
+    let open_slug = slug.clone();
+    let open_live = live.clone();
+    let open = Callback::new(move |id: ConversationId| {
+        let slug = open_slug.clone();
+        let live = open_live.clone();
+        menu.set(None);
+        s.notice.set(None);
+        set_address(&href(s.filter.get_untracked(), Some(id)));
+        leptos::task::spawn_local(async move {
+            match inbox_conversation(slug, id.0).await {
+                Ok(d) => {
+                    detail_into(&s, d);
+                    live.follow(id);
+                }
+                Err(e) => s.notice.set(Some(e.code())),
+            }
+        });
+    });
+    let filter_slug = slug.clone();
+    let choose_filter = move |f: InboxFilter| {
+        let slug = filter_slug.clone();
+        s.filter.set(f);
+        set_address(&href(f, s.current.get_untracked().map(|c| c.id)));
+        leptos::task::spawn_local(async move {
+            if let Ok(p) = inbox_more(slug, f.as_str().to_string(), String::new()).await {
+                s.items.set(p.items);
+                s.next.set(p.next);
+            }
+        });
+    };
+    let more_slug = slug.clone();
+    let load_more = move |_| {
+        let Some(cursor) = s.next.get_untracked() else {
+            return;
+        };
+        let slug = more_slug.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(p) = inbox_more(slug, s.filter.get_untracked().as_str().to_string(), cursor).await {
+                s.items.update(|items| {
+                    for c in p.items {
+                        if !items.iter().any(|i| i.id == c.id) {
+                            items.push(c);
+                        }
+                    }
+                });
+                s.next.set(p.next);
+            }
+        });
+    };
+    // Keyboard: ↑/↓ in the list, Alt+↑/↓ anywhere.
+    let step = move |delta: i64| {
+        let ids: Vec<ConversationId> = s
+            .items
+            .with_untracked(|items| items.iter().map(|c| c.id).collect());
+        if ids.is_empty() {
+            return;
+        }
+        let cur = s.current.with_untracked(|c| c.as_ref().map(|c| c.id));
+        let pos = cur.and_then(|c| ids.iter().position(|i| *i == c));
+        let next = match pos {
+            Some(p) => (p as i64 + delta).clamp(0, ids.len() as i64 - 1) as usize,
+            None => 0,
+        };
+        let id = ids[next];
+        open.run(id);
+        focus_id(&format!("conv-{}", id.0));
+    };
+    let on_list_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "ArrowDown" => {
+            ev.prevent_default();
+            step(1);
+        }
+        "ArrowUp" => {
+            ev.prevent_default();
+            step(-1);
+        }
+        _ => {}
+    };
+    let on_inbox_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.alt_key() && (ev.key() == "ArrowDown" || ev.key() == "ArrowUp") {
+            ev.prevent_default();
+            step(if ev.key() == "ArrowDown" { 1 } else { -1 });
+        } else if ev.key() == "Escape" {
+            menu.set(None);
+        }
+    };
+    // Sound preference, remembered in this browser.
+    #[cfg(feature = "hydrate")]
+    {
+        let stored = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|st| st.get_item("netlines.sound").ok().flatten());
+        s.sound.set(stored.as_deref() == Some("1"));
+    }
+    let on_sound = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        s.sound.set(on);
+        #[cfg(feature = "hydrate")]
+        if let Some(st) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = st.set_item("netlines.sound", if on { "1" } else { "0" });
+        }
+    };
+    let title = move || {
+        let n = s.items.with(|items| unread_total(items, s.me));
+        if n > 0 {
+            format!("({n}) {}", tr(K::InboxTitle))
+        } else {
+            tr(K::InboxTitle).to_string()
+        }
+    };
+    let account_name = v.account.name.clone();
+    let home = format!("/a/{slug}");
+    view! {
+        <Title text=title />
+        <section class="inbox" data-chimes=move || s.chimes.get().to_string() on:keydown=on_inbox_key>
+            <aside class="inbox-side">
+                <p class="crumbs"><a href=home>{account_name}</a> " › " {tr(K::InboxTitle)}</p>
+                <h1>{tr(K::InboxTitle)}</h1>
+                <label class="check small">
+                    <input type="checkbox" prop:checked=move || s.sound.get() on:change=on_sound />
+                    {tr(K::SoundNew)}
+                </label>
+                {move || s.offline.get().then(|| view! { <p class="notice" role="status">{tr(K::Offline)}</p> })}
+                <nav class="filters" aria-label=tr(K::Filters)>
+                    {InboxFilter::ALL
+                        .into_iter()
+                        .map(|f| {
+                            let choose = choose_filter.clone();
+                            view! {
+                                <a href=href(f, None) class="tab"
+                                    aria-current=move || if s.filter.get() == f { "page" } else { "false" }
+                                    on:click=move |ev| { ev.prevent_default(); choose(f); }>
+                                    {filter_label(f)}
+                                </a>
+                            }
+                        })
+                        .collect_view()}
+                </nav>
+                <ul class="conv-list" aria-label=tr(K::Conversations) on:keydown=on_list_key>
+                    <For each=move || s.items.get() key=|c| (c.id, c.updated_at, c.unread, c.status, c.operator) let:c>
+                        <ConvItem c=c s=s open=open />
+                    </For>
+                </ul>
+                {move || s.items.with(|i| i.is_empty()).then(|| view! { <p class="muted">{tr(K::InboxEmpty)}</p> })}
+                {move || s.next.get().is_some().then(|| view! {
+                    <button type="button" class="secondary-btn small" on:click=load_more.clone()>{tr(K::LoadMore)}</button>
+                })}
+            </aside>
+            <Conversation s=s slug=slug.clone() live=live.clone() queues=queues menu=menu open=open />
+        </section>
+    }
+}
+
+#[component]
+fn ConvItem(c: ConversationView, s: InboxSignals, open: Callback<ConversationId>) -> impl IntoView {
+    let id = c.id;
+    let current = move || s.current.with(|x| x.as_ref().map(|x| x.id) == Some(id));
+    let unread = c.unread;
+    let assigned = match (&c.operator, c.status) {
+        (_, ConversationStatus::Closed) => String::new(),
+        (Some(op), _) if *op == s.me => tr(K::AssignedToYou).to_string(),
+        (Some(_), _) => format!("{} {}", tr(K::AssignedTo), c.operator_name),
+        (None, _) => tr(K::InQueue).to_string(),
+    };
+    view! {
+        <li class="conv" class:unread={unread > 0}>
+            <a id=format!("conv-{}", id.0) href=move || href(s.filter.get(), Some(id))
+                aria-current=move || if current() { "true" } else { "false" }
+                on:click=move |ev| { ev.prevent_default(); open.run(id); }>
+                <span class="conv-top">
+                    <strong class="conv-name">{c.customer_name.clone()}</strong>
+                    <time class="muted small">{time_of(c.updated_at)}</time>
+                </span>
+                <span class="muted small">{c.customer_account.clone()} " · " {c.channel_name.clone()}</span>
+                <span class="conv-preview">{c.preview.clone()}</span>
+                <span class="conv-bottom small">
+                    <span class="status">{status_text(c.status)}</span>
+                    <span class="muted">{assigned}</span>
+                    {(unread > 0).then(|| view! {
+                        <span class="badge" aria-label=format!("{unread} {}", tr(K::UnreadLabel))>{unread}</span>
+                    })}
+                </span>
+            </a>
+        </li>
+    }
+}
+
+#[component]
+fn Conversation(
+    s: InboxSignals,
+    slug: String,
+    live: live::Live,
+    queues: StoredValue<Vec<QueueView>>,
+    menu: RwSignal<Option<i64>>,
+    open: Callback<ConversationId>,
+) -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    let composer_error = RwSignal::new(None::<Code>);
+    let send_live = live.clone();
+    let send = move || {
+        let Some(c) = s.current.get_untracked() else {
+            return;
+        };
+        match MessageBody::parse(&draft.get_untracked()) {
+            Ok(b) => {
+                composer_error.set(None);
+                send_live.send(c.id, b.as_str().to_string());
+                draft.set(String::new());
+            }
+            Err(e) => composer_error.set(Some(e.code())),
+        }
+    };
+    let send2 = send.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send2();
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            send();
+        }
+    };
+    let typing_live = live.clone();
+    let retry_live = live.clone();
+    // Actions.
+    let act_slug = slug.clone();
+    let finish = move |_| {
+        let Some(c) = s.current.get_untracked() else {
+            return;
+        };
+        let slug = act_slug.clone();
+        leptos::task::spawn_local(async move {
+            if let Err(e) = finish_conversation(slug, c.id.0).await {
+                s.notice.set(Some(e.code()));
+            }
+        });
+    };
+    let transfer_to = RwSignal::new(String::new());
+    let tr_slug = slug.clone();
+    let transfer = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(c) = s.current.get_untracked() else {
+            return;
+        };
+        let Ok(to) = transfer_to.get_untracked().parse::<i64>() else {
+            s.notice.set(Some(Code::Required));
+            return;
+        };
+        let slug = tr_slug.clone();
+        leptos::task::spawn_local(async move {
+            match transfer_conversation(slug, c.id.0, to).await {
+                Ok(()) => s.notice.set(None),
+                Err(e) => s.notice.set(Some(e.code())),
+            }
+        });
+    };
+    let older_slug = slug.clone();
+    let loading = RwSignal::new(false);
+    let fetch_older = move |_| {
+        let Some(c) = s.current.get_untracked() else {
+            return;
+        };
+        if loading.get_untracked() {
+            return;
+        }
+        loading.set(true);
+        let first = s
+            .messages
+            .with_untracked(|ms| ms.iter().filter_map(|m| m.seq).min())
+            .unwrap_or(1);
+        let slug = older_slug.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(older) = inbox_older(slug, c.id.0, first).await {
+                s.has_older.set(older.first().is_some_and(|m| m.seq > 1));
+                s.messages.update(|ms| {
+                    for m in &older {
+                        merge(ms, m);
+                    }
+                });
+            }
+            loading.set(false);
+        });
+    };
+    let menu_slug = slug.clone();
+    let open_menu = Callback::new(move |seq: i64| {
+        menu.set(Some(seq));
+        let Some(c) = s.current.get_untracked() else {
+            return;
+        };
+        let slug = menu_slug.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(rule) = split_rule(slug, c.id.0).await {
+                s.split.set(rule);
+            }
+            focus_id(&format!("split-{seq}"));
+        });
+    });
+    let split_slug = slug.clone();
+    let start_new = Callback::new(move |seq: i64| {
+        let Some(c) = s.current.get_untracked() else {
+            return;
+        };
+        let slug = split_slug.clone();
+        menu.set(None);
+        leptos::task::spawn_local(async move {
+            match start_new_conversation(slug, c.id.0, seq).await {
+                Ok(id) => open.run(ConversationId(id)),
+                Err(e) => s.notice.set(Some(e.code())),
+            }
+        });
+    });
+    let list_ref = NodeRef::<leptos::html::Ol>::new();
+    Effect::new(move |prev: Option<Option<(Option<i64>, Option<String>)>>| {
+        let newest = s
+            .messages
+            .with(|ms| ms.last().map(|m| (m.seq, m.client_id.clone())));
+        if prev.as_ref() != Some(&newest) {
+            if let Some(el) = list_ref.get() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        }
+        newest
+    });
+    view! {
+        <section class="inbox-main" aria-label=tr(K::ConversationLabel)>
+            {move || s.notice.get().map(|c| view! { <p class="notice notice-error" role="alert">{tr(error_key(c))}</p> })}
+            {move || match s.current.get() {
+                None => view! { <p class="muted inbox-empty">{tr(K::PickConversation)}</p> }.into_any(),
+                Some(c) => {
+                    let closed = c.status == ConversationStatus::Closed;
+                    let choices: Vec<(UserId, String)> = queues.with_value(|qs| {
+                        qs.iter()
+                            .find(|q| q.id == c.channel)
+                            .map(|q| {
+                                q.operators
+                                    .iter()
+                                    .filter(|o| Some(o.id) != c.operator)
+                                    .map(|o| (o.id, o.name.clone()))
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    });
+                    let assigned = match c.operator {
+                        Some(op) if op == s.me => tr(K::AssignedToYou).to_string(),
+                        Some(_) => format!("{} {}", tr(K::AssignedTo), c.operator_name),
+                        None => tr(K::InQueue).to_string(),
+                    };
+                    view! {
+                        <header class="conv-head">
+                            <h2>{c.customer_name.clone()}</h2>
+                            <p class="muted small">
+                                {c.customer_account.clone()} " · " {c.channel_name.clone()} " · "
+                                <span class="status">{status_text(c.status)}</span> " · " {assigned}
+                            </p>
+                            {(!closed).then(|| view! {
+                                <div class="conv-actions">
+                                    <button type="button" class="small" on:click=finish.clone()>{tr(K::Finish)}</button>
+                                    <form class="inline" on:submit=transfer.clone()>
+                                        <label for="transfer-to">{tr(K::TransferTo)}</label>
+                                        <select id="transfer-to" on:change=move |ev| transfer_to.set(event_target_value(&ev))>
+                                            <option value="">"—"</option>
+                                            {choices.into_iter().map(|(id, name)| view! {
+                                                <option value=id.0.to_string()>{name}</option>
+                                            }).collect_view()}
+                                        </select>
+                                        <button type="submit" class="small secondary-btn">{tr(K::Transfer)}</button>
+                                    </form>
+                                </div>
+                            })}
+                        </header>
+                    }
+                    .into_any()
+                }
+            }}
+            {move || (s.current.with(|c| c.is_some()) && s.has_older.get()).then(|| view! {
+                <p class="older"><button type="button" class="small secondary-btn" on:click=fetch_older.clone()>{tr(K::LoadOlder)}</button></p>
+            })}
+            <ol class="messages" aria-label=tr(K::MessagesLabel) node_ref=list_ref>
+                {move || {
+                    let read_upto = s.current.with(|c| c.as_ref().map(|c| c.customer_read_seq).unwrap_or(0));
+                    let retry_live = retry_live.clone();
+                    s.messages
+                        .get()
+                        .into_iter()
+                        .map(|m| {
+                            let retry = retry_live.clone();
+                            view! { <Msg m=m read_upto=read_upto menu=menu split=s.split open_menu=open_menu start_new=start_new retry=Callback::new(move |cid: String| retry.retry(&cid)) /> }
+                        })
+                        .collect_view()
+                }}
+            </ol>
+            <p class="typing muted small" role="status" aria-live="polite">
+                {move || s.typing.get().map(|n| format!("{n} {}", tr(K::IsTyping)))}
+            </p>
+            {move || s.current.with(|c| c.as_ref().is_some_and(|c| c.status != ConversationStatus::Closed)).then(|| {
+                let on_key = on_key.clone();
+                let on_submit = on_submit.clone();
+                let typing_live = typing_live.clone();
+                view! {
+                    <form class="composer" on:submit=on_submit>
+                        <div class="field" class:has-error=move || composer_error.get().is_some()>
+                            <label for="reply">{tr(K::Reply)}</label>
+                            <textarea id="reply" rows="3" maxlength=MessageBody::MAX_LEN.to_string()
+                                aria-describedby="reply-error"
+                                prop:value=move || draft.get()
+                                on:input=move |ev| { draft.set(event_target_value(&ev)); typing_live.typing(); }
+                                on:keydown=on_key></textarea>
+                            <p class="error" id="reply-error" role="alert">{move || composer_error.get().map(|c| tr(error_key(c)))}</p>
+                        </div>
+                        <button type="submit">{tr(K::Send)}</button>
+                    </form>
+                }
+            })}
+        </section>
+    }
+}
+
+fn split_hint(rule: SplitRule) -> &'static str {
+    match rule {
+        SplitRule::Parallel => tr(K::SplitParallel),
+        SplitRule::ClosesCurrent => tr(K::SplitCloses),
+        SplitRule::AtLimit => tr(K::ErrConversationLimitOperator),
+        SplitRule::Closed => tr(K::ErrConversationClosed),
+    }
+}
+
+#[component]
+fn Msg(
+    m: UiMsg,
+    read_upto: i64,
+    menu: RwSignal<Option<i64>>,
+    split: RwSignal<SplitRule>,
+    open_menu: Callback<i64>,
+    start_new: Callback<i64>,
+    retry: Callback<String>,
+) -> impl IntoView {
+    let customer = m.author == Author::Customer;
+    let mine = m.author == Author::Operator;
+    let seq = m.seq;
+    let state = match m.state {
+        Delivery::Stored if mine && seq.is_some_and(|q| q <= read_upto) => Some(tr(K::Read).to_string()),
+        Delivery::Stored if mine => Some(tr(K::Sent).to_string()),
+        Delivery::Stored => None,
+        Delivery::Pending => Some(tr(K::Pending).to_string()),
+        Delivery::Failed(c) => Some(format!("{}: {}", tr(K::Failed), tr(error_key(c)))),
+    };
+    let failed = matches!(m.state, Delivery::Failed(_));
+    let cid = m.client_id.clone().unwrap_or_default();
+    // Long-press opens the menu too (touch screens).
+    let press = RwSignal::new(0u32);
+    let with_menu = customer && seq.is_some();
+    let seq_v = seq.unwrap_or(0);
+    let menu_open = move || menu.get() == Some(seq_v) && with_menu;
+    view! {
+        <li class="msg" class:mine=mine class:channel=m.author == Author::Channel class:failed=failed
+            on:contextmenu=move |ev| {
+                if with_menu {
+                    ev.prevent_default();
+                    open_menu.run(seq_v);
+                }
+            }
+            on:pointerdown=move |_| {
+                if with_menu {
+                    let gen = press.get_untracked().wrapping_add(1);
+                    press.set(gen);
+                    set_timeout(move || if press.get_untracked() == gen { open_menu.run(seq_v) },
+                        std::time::Duration::from_millis(600));
+                }
+            }
+            on:pointerup=move |_| press.update(|p| *p = p.wrapping_add(1))
+            on:pointerleave=move |_| press.update(|p| *p = p.wrapping_add(1))>
+            <p class="msg-meta">
+                <span class="msg-author">{if mine { tr(K::You2).to_string() } else { m.author_name.clone() }}</span>
+                " " <time>{time_of(m.at)}</time>
+                {with_menu.then(|| view! {
+                    <button type="button" class="msg-more" aria-haspopup="menu" aria-expanded=move || menu_open().to_string()
+                        aria-label=tr(K::MessageActions)
+                        on:click=move |_| if menu_open() { menu.set(None) } else { open_menu.run(seq_v) }>"⋯"</button>
+                })}
+            </p>
+            <p class="msg-body">{m.body.clone()}</p>
+            {state.map(|st| view! { <p class="msg-state">{st}</p> })}
+            {failed.then(|| view! {
+                <button type="button" class="small" on:click=move |_| retry.run(cid.clone())>{tr(K::Retry)}</button>
+            })}
+            {move || menu_open().then(|| {
+                let disabled = matches!(split.get(), SplitRule::AtLimit | SplitRule::Closed);
+                view! {
+                    <div class="menu" role="menu" aria-label=tr(K::MessageActions)
+                        on:keydown=move |ev| if ev.key() == "Escape" { menu.set(None) }>
+                        <button type="button" role="menuitem" id=format!("split-{seq_v}")
+                            aria-disabled=disabled.to_string() disabled=disabled aria-describedby=format!("split-hint-{seq_v}")
+                            on:click=move |_| start_new.run(seq_v)>
+                            {tr(K::StartNewConversation)}
+                        </button>
+                        <p class="muted small" id=format!("split-hint-{seq_v}")>{split_hint(split.get())}</p>
+                    </div>
+                }
+            })}
+        </li>
+    }
+}
+
+/// The inbox's live channel.
+pub mod live {
+    use super::*;
+
+    /// Handle to the inbox socket; inert on the server.
+    #[derive(Clone)]
+    pub struct Live {
+        #[cfg(feature = "hydrate")]
+        inner: send_wrapper::SendWrapper<std::rc::Rc<client::Client>>,
+    }
+
+    impl Live {
+        /// Follows conversation `id`: its messages from the last one shown, typing, read state.
+        pub fn follow(&self, _id: ConversationId) {
+            #[cfg(feature = "hydrate")]
+            self.inner.follow(_id);
+        }
+
+        pub fn send(&self, _conversation: ConversationId, _body: String) {
+            #[cfg(feature = "hydrate")]
+            self.inner.send(_conversation, _body);
+        }
+
+        pub fn retry(&self, _client_id: &str) {
+            #[cfg(feature = "hydrate")]
+            self.inner.retry(_client_id);
+        }
+
+        pub fn typing(&self) {
+            #[cfg(feature = "hydrate")]
+            self.inner.typing();
+        }
+    }
+
+    pub fn connect(slug: String, s: InboxSignals) -> Live {
+        #[cfg(feature = "hydrate")]
+        {
+            Live {
+                inner: send_wrapper::SendWrapper::new(client::Client::start(slug, s)),
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (slug, s);
+            Live {}
+        }
+    }
+
+    #[cfg(feature = "hydrate")]
+    mod client {
+        use super::*;
+        use crate::domain::conversation::preview_of;
+        use crate::protocol::{ClientMsg, ServerMsg};
+        use crate::ui::pages::chat::last_seq;
+        use crate::ui::socket::{new_client_id, page_visible, Flash, Socket};
+        use std::cell::{Cell, RefCell};
+        use std::rc::Rc;
+
+        pub struct Client {
+            socket: Rc<Socket>,
+            /// Sent but not acknowledged: (client id, conversation, body).
+            unacked: RefCell<Vec<(String, ConversationId, String)>>,
+            s: InboxSignals,
+            last_typing: Cell<f64>,
+            typing_flash: Flash,
+        }
+
+        /// A short tone for a new conversation (Web Audio; no file to load).
+        fn chime() {
+            let Ok(ctx) = web_sys::AudioContext::new() else {
+                return;
+            };
+            let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else {
+                return;
+            };
+            osc.frequency().set_value(880.0);
+            gain.gain().set_value(0.08);
+            let _ = osc.connect_with_audio_node(&gain);
+            let _ = gain.connect_with_audio_node(&ctx.destination());
+            let _ = osc.start();
+            let _ = osc.stop_with_when(ctx.current_time() + 0.18);
+        }
+
+        impl Client {
+            pub fn start(slug: String, s: InboxSignals) -> Rc<Self> {
+                let socket = Socket::new(&format!("/ws/inbox?account={slug}"), s.offline);
+                let c = Rc::new(Client {
+                    socket: socket.clone(),
+                    unacked: RefCell::new(Vec::new()),
+                    s,
+                    last_typing: Cell::new(0.0),
+                    typing_flash: Flash::default(),
+                });
+                let w = Rc::downgrade(&c);
+                socket.on_open(move || {
+                    if let Some(c) = w.upgrade() {
+                        c.opened();
+                    }
+                });
+                let w = Rc::downgrade(&c);
+                socket.on_message(move |m| {
+                    if let Some(c) = w.upgrade() {
+                        c.handle(m);
+                    }
+                });
+                socket.start();
+                c
+            }
+
+            fn opened(&self) {
+                if let Some(id) = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id)) {
+                    self.follow(id);
+                }
+                for (client_id, conversation, body) in self.unacked.borrow().clone() {
+                    self.socket.send(&ClientMsg::Send {
+                        client_id,
+                        conversation: Some(conversation),
+                        body,
+                    });
+                }
+            }
+
+            pub fn follow(&self, id: ConversationId) {
+                let since = self.s.messages.with_untracked(|ms| last_seq(ms));
+                self.socket.send(&ClientMsg::Resume {
+                    conversation: id,
+                    since_seq: since,
+                });
+                self.mark_read();
+            }
+
+            fn mark_read(&self) {
+                let Some(id) = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id)) else {
+                    return;
+                };
+                let seq = self.s.messages.with_untracked(|ms| last_seq(ms));
+                if seq > 0 && page_visible() {
+                    self.socket.send(&ClientMsg::Read {
+                        conversation: id,
+                        seq,
+                    });
+                }
+            }
+
+            pub fn typing(&self) {
+                let Some(id) = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id)) else {
+                    return;
+                };
+                let now = js_sys::Date::now();
+                if now - self.last_typing.get() > 2500.0 {
+                    self.last_typing.set(now);
+                    self.socket.send(&ClientMsg::Typing { conversation: id });
+                }
+            }
+
+            pub fn send(&self, conversation: ConversationId, body: String) {
+                let client_id = new_client_id();
+                self.s.messages.update(|ms| {
+                    ms.push(UiMsg {
+                        seq: None,
+                        client_id: Some(client_id.clone()),
+                        author: Author::Operator,
+                        author_name: String::new(),
+                        body: body.clone(),
+                        at: js_sys::Date::now() as i64,
+                        state: Delivery::Pending,
+                    })
+                });
+                self.unacked
+                    .borrow_mut()
+                    .push((client_id.clone(), conversation, body.clone()));
+                self.last_typing.set(0.0);
+                self.socket.send(&ClientMsg::Send {
+                    client_id,
+                    conversation: Some(conversation),
+                    body,
+                });
+            }
+
+            pub fn retry(&self, client_id: &str) {
+                let Some(conversation) = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id)) else {
+                    return;
+                };
+                let found = self.s.messages.with_untracked(|ms| {
+                    ms.iter()
+                        .find(|m| m.client_id.as_deref() == Some(client_id) && m.seq.is_none())
+                        .map(|m| m.body.clone())
+                });
+                let Some(body) = found else { return };
+                self.s.messages.update(|ms| {
+                    if let Some(m) = ms.iter_mut().find(|m| m.client_id.as_deref() == Some(client_id)) {
+                        m.state = Delivery::Pending;
+                    }
+                });
+                let mut unacked = self.unacked.borrow_mut();
+                unacked.retain(|(c, _, _)| c != client_id);
+                unacked.push((client_id.to_string(), conversation, body.clone()));
+                drop(unacked);
+                self.socket.send(&ClientMsg::Send {
+                    client_id: client_id.to_string(),
+                    conversation: Some(conversation),
+                    body,
+                });
+            }
+
+            fn is_current(&self, id: ConversationId) -> bool {
+                self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id)) == Some(id)
+            }
+
+            fn handle(&self, m: ServerMsg) {
+                let s = self.s;
+                match m {
+                    ServerMsg::Ack {
+                        client_id, seq, at, ..
+                    } => {
+                        self.unacked.borrow_mut().retain(|(c, _, _)| *c != client_id);
+                        s.messages.update(|ms| {
+                            if let Some(x) =
+                                ms.iter_mut().find(|x| x.client_id.as_deref() == Some(&client_id))
+                            {
+                                x.seq = Some(seq);
+                                x.at = at;
+                                x.state = Delivery::Stored;
+                            }
+                            crate::ui::pages::chat::sort(ms);
+                        });
+                    }
+                    ServerMsg::Message { message } => {
+                        let id = message.conversation;
+                        let viewing = self.is_current(id) && page_visible();
+                        s.items.update(|items| {
+                            if let Some(i) = items.iter_mut().find(|i| i.id == id) {
+                                if message.seq > i.last_seq {
+                                    i.last_seq = message.seq;
+                                    i.preview = preview_of(&message.body);
+                                    i.updated_at = message.at;
+                                    if message.author == Author::Customer && !viewing {
+                                        i.unread += 1;
+                                    }
+                                }
+                            }
+                            sort_items(items);
+                        });
+                        if self.is_current(id) {
+                            if message.author == Author::Customer {
+                                s.typing.set(None);
+                            }
+                            s.messages.update(|ms| merge(ms, &message));
+                            if message.author == Author::Customer {
+                                self.mark_read();
+                            }
+                        }
+                    }
+                    ServerMsg::Conversation { conversation } => {
+                        let known = s
+                            .items
+                            .with_untracked(|items| items.iter().any(|i| i.id == conversation.id));
+                        if !known && conversation.status == ConversationStatus::New && s.sound.get_untracked()
+                        {
+                            chime();
+                            s.chimes.update(|n| *n += 1);
+                        }
+                        let keep = s.filter.get_untracked().matches(&conversation, s.me);
+                        s.items.update(|items| {
+                            items.retain(|i| i.id != conversation.id);
+                            if keep {
+                                let mut c = conversation.clone();
+                                if self.is_current(c.id) && page_visible() {
+                                    c.unread = 0;
+                                }
+                                items.push(c);
+                                sort_items(items);
+                            }
+                        });
+                        if self.is_current(conversation.id) {
+                            s.current.set(Some(conversation));
+                        }
+                    }
+                    ServerMsg::Typing {
+                        conversation, name, ..
+                    } => {
+                        if self.is_current(conversation) {
+                            self.typing_flash.show(s.typing, name, 4000);
+                        }
+                    }
+                    ServerMsg::Read {
+                        conversation,
+                        by,
+                        seq,
+                    } => {
+                        if by == Author::Customer && self.is_current(conversation) {
+                            s.current.update(|c| {
+                                if let Some(c) = c {
+                                    c.customer_read_seq = c.customer_read_seq.max(seq);
+                                }
+                            });
+                        }
+                    }
+                    ServerMsg::Error { client_id, error } => match client_id {
+                        Some(cid) => {
+                            self.unacked.borrow_mut().retain(|(c, _, _)| *c != cid);
+                            s.messages.update(|ms| {
+                                if let Some(x) = ms.iter_mut().find(|x| x.client_id.as_deref() == Some(&cid))
+                                {
+                                    x.state = Delivery::Failed(error.code());
+                                }
+                            });
+                        }
+                        None => s.notice.set(Some(error.code())),
+                    },
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ChannelId;
+
+    fn cv(
+        id: i64,
+        updated: i64,
+        op: Option<i64>,
+        status: ConversationStatus,
+        unread: i64,
+    ) -> ConversationView {
+        ConversationView {
+            id: ConversationId(id),
+            channel: ChannelId(1),
+            status,
+            customer_name: "C".into(),
+            customer_account: "A".into(),
+            last_seq: 1,
+            created_at: 0,
+            channel_name: "Ch".into(),
+            operator: op.map(UserId),
+            operator_name: String::new(),
+            preview: String::new(),
+            updated_at: updated,
+            unread,
+            operator_read_seq: 0,
+            customer_read_seq: 0,
+        }
+    }
+
+    #[test]
+    fn the_list_is_newest_first_and_the_title_counts_mine_and_waiting_only() {
+        use ConversationStatus::*;
+        let mut items = vec![
+            cv(1, 10, Some(7), Open, 2),
+            cv(2, 30, None, New, 1),
+            cv(3, 20, Some(8), Open, 5),
+            cv(4, 20, Some(7), Closed, 4),
+        ];
+        sort_items(&mut items);
+        let ids: Vec<i64> = items.iter().map(|c| c.id.0).collect();
+        assert_eq!(ids, vec![2, 4, 3, 1]);
+        assert_eq!(unread_total(&items, UserId(7)), 3);
+    }
+
+    #[test]
+    fn filters_match_like_the_server() {
+        use ConversationStatus::*;
+        let me = UserId(7);
+        assert!(InboxFilter::Mine.matches(&cv(1, 0, Some(7), New, 0), me));
+        assert!(!InboxFilter::Mine.matches(&cv(1, 0, Some(7), Closed, 0), me));
+        assert!(InboxFilter::Waiting.matches(&cv(1, 0, None, New, 0), me));
+        assert!(!InboxFilter::Waiting.matches(&cv(1, 0, Some(8), New, 0), me));
+        assert!(InboxFilter::Open.matches(&cv(1, 0, Some(8), Open, 0), me));
+        assert!(InboxFilter::Closed.matches(&cv(1, 0, None, Closed, 0), me));
+        assert!(InboxFilter::All.matches(&cv(1, 0, None, Closed, 0), me));
+    }
+}

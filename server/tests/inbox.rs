@@ -1,0 +1,966 @@
+//! The operators' inbox (real database, SQLite and PostgreSQL): both distribution modes,
+//! capacity and the waiting queue with re-dispatch, transfer, finish, "Start new
+//! conversation" in its three cases, read state and unread counts, paging, the queue
+//! settings form, and isolation for every server function and socket message.
+
+#[path = "support/harness.rs"]
+mod harness;
+
+use app::api::{InboxFilter, SplitRule};
+use app::backend::hub::Topic;
+use app::backend::services::accounts::{self, Actor};
+use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
+use app::backend::services::conversations::{self as conv, Customer, Target, Viewer};
+use app::backend::services::inbox;
+use app::domain::channel::{Capacity, ChannelCode, ChannelName, Distribution, RawSettings, Settings};
+use app::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
+use app::domain::{AccountName, ChannelId, ConversationId, Role, Slug, UserId};
+use app::error::{AppError, Code};
+use app::protocol::{ClientMsg, ServerMsg};
+use futures::{SinkExt, StreamExt};
+use harness::*;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Acme: Anna (admin), Olek and Ola (operators of "Support"), Emil (employee), Ida
+/// (operator of another channel, "Sales"). Cleo writes from Borealis.
+struct World {
+    app: TestApp,
+    anna: Actor,
+    olek: Actor,
+    ola: Actor,
+    ida: Actor,
+    emil: Actor,
+    channel: ChannelId,
+    code: ChannelCode,
+    cleo: Customer,
+}
+
+fn cid() -> ClientMsgId {
+    static N: AtomicU32 = AtomicU32::new(0);
+    ClientMsgId::parse(&format!("inbox-{:08}", N.fetch_add(1, Ordering::SeqCst))).unwrap()
+}
+
+fn body(s: &str) -> MessageBody {
+    MessageBody::parse(s).unwrap()
+}
+
+/// `limit`: the customer's limit of simultaneous conversations (`None`: one at a time).
+async fn world(b: &Backend, limit: Option<&str>) -> World {
+    let app = spawn(b).await;
+    let db = &app.state.db;
+    let anna = app.user("anna@acme.test", "Anna").await;
+    let cleo = app.user("cleo@borealis.test", "Cleo").await;
+    let mut staff = Vec::new();
+    for (email, name) in [
+        ("olek@acme.test", "Olek"),
+        ("ola@acme.test", "Ola"),
+        ("ida@acme.test", "Ida"),
+        ("emil@acme.test", "Emil"),
+    ] {
+        staff.push(app.user(email, name).await.id);
+    }
+    accounts::create(
+        db,
+        anna.id,
+        &AccountName::parse("Acme").unwrap(),
+        &Slug::parse("acme").unwrap(),
+    )
+    .await
+    .unwrap();
+    accounts::create(
+        db,
+        cleo.id,
+        &AccountName::parse("Borealis").unwrap(),
+        &Slug::parse("borealis").unwrap(),
+    )
+    .await
+    .unwrap();
+    let admin = accounts::actor(db, anna.id, "acme").await.unwrap();
+    for (email, role) in [
+        ("olek@acme.test", Role::Operator),
+        ("ola@acme.test", Role::Operator),
+        ("ida@acme.test", Role::Operator),
+        ("emil@acme.test", Role::Employee),
+    ] {
+        accounts::add_member(db, &admin, email, role).await.unwrap();
+    }
+    let mut actors = Vec::new();
+    for id in staff {
+        actors.push(accounts::actor(db, id, "acme").await.unwrap());
+    }
+    let [olek, ola, ida, emil]: [Actor; 4] = actors.try_into().unwrap();
+    let channel = channels::connect(
+        db,
+        &admin,
+        ConnectTarget::New(ChannelName::parse("Support").unwrap()),
+    )
+    .await
+    .unwrap();
+    channels::set_operators(db, &admin, channel, &[olek.user, ola.user])
+        .await
+        .unwrap();
+    let sales = channels::create_channel(db, &admin, &ChannelName::parse("Sales").unwrap())
+        .await
+        .unwrap();
+    channels::set_operators(db, &admin, ChannelId(sales.id), &[ida.user])
+        .await
+        .unwrap();
+    let settings = Settings::parse(&RawSettings {
+        name: "Acme Support".into(),
+        welcome_message: "Hello!".into(),
+        multi_chat: limit.is_some(),
+        chat_limit: limit.unwrap_or("").into(),
+        ..Default::default()
+    })
+    .unwrap();
+    channels::save_settings(db, &admin, channel, &settings, AvatarChange::Keep)
+        .await
+        .unwrap();
+    let code = ChannelCode::parse(
+        &channels::settings(db, &admin, channel, "http://x")
+            .await
+            .unwrap()
+            .code,
+    )
+    .unwrap();
+    let cleo = conv::customer(db, &cleo, "borealis").await.unwrap();
+    World {
+        app,
+        anna: admin,
+        olek,
+        ola,
+        ida,
+        emil,
+        channel,
+        code,
+        cleo,
+    }
+}
+
+impl World {
+    fn hub(&self) -> &dyn app::backend::hub::Hub {
+        self.app.state.hub.as_ref()
+    }
+
+    async fn new_conversation(&self, text: &str) -> ConversationId {
+        conv::customer_send(
+            &self.app.state.db,
+            self.hub(),
+            &self.cleo,
+            &self.code,
+            Target::New,
+            &cid(),
+            &body(text),
+        )
+        .await
+        .unwrap()
+        .conversation
+    }
+
+    async fn customer_says(&self, c: ConversationId, text: &str) -> i64 {
+        conv::customer_send(
+            &self.app.state.db,
+            self.hub(),
+            &self.cleo,
+            &self.code,
+            Target::Existing(c),
+            &cid(),
+            &body(text),
+        )
+        .await
+        .unwrap()
+        .seq
+    }
+
+    async fn reply(&self, who: &Actor, c: ConversationId, text: &str) -> Result<conv::Ack, AppError> {
+        conv::operator_send(&self.app.state.db, self.hub(), who, "Op", c, &cid(), &body(text)).await
+    }
+
+    async fn queue(&self, d: Distribution, cap: i64) {
+        inbox::set_queue(
+            &self.app.state.db,
+            self.hub(),
+            &self.anna,
+            self.channel,
+            d,
+            Capacity::new(cap).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+
+    async fn list(&self, who: &Actor, f: InboxFilter) -> Vec<ConversationId> {
+        inbox::inbox(&self.app.state.db, who, f, None)
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|c| c.id)
+            .collect()
+    }
+
+    async fn operator_of(&self, c: ConversationId) -> Option<UserId> {
+        inbox::detail(&self.app.state.db, &self.anna, c)
+            .await
+            .unwrap()
+            .conversation
+            .operator
+    }
+
+    async fn status_of(&self, c: ConversationId) -> ConversationStatus {
+        inbox::detail(&self.app.state.db, &self.anna, c)
+            .await
+            .unwrap()
+            .conversation
+            .status
+    }
+
+    fn online(&self, who: &Actor, on: bool) {
+        self.hub().presence(who.user, on);
+    }
+}
+
+#[tokio::test]
+async fn to_everyone_all_operators_see_a_new_conversation_and_the_first_to_answer_takes_it() {
+    for b in backends() {
+        let w = world(&b, Some("5")).await;
+        let c = w.new_conversation("Hi, anyone?").await;
+        for op in [&w.olek, &w.ola, &w.anna] {
+            assert_eq!(w.list(op, InboxFilter::Waiting).await, vec![c], "{b:?}");
+        }
+        assert_eq!(w.operator_of(c).await, None);
+        w.reply(&w.olek, c, "Olek here").await.unwrap();
+        assert_eq!(w.operator_of(c).await, Some(w.olek.user));
+        assert_eq!(w.status_of(c).await, ConversationStatus::Open);
+        let err = w.reply(&w.ola, c, "Me too").await.unwrap_err();
+        assert_eq!(err.code(), Code::ConversationTaken, "{b:?}");
+        assert_eq!(w.list(&w.olek, InboxFilter::Mine).await, vec![c]);
+        assert!(w.list(&w.ola, InboxFilter::Mine).await.is_empty());
+        assert!(w.list(&w.ola, InboxFilter::Waiting).await.is_empty());
+        assert_eq!(w.list(&w.ola, InboxFilter::Open).await, vec![c]);
+        // Capacity 1: Olek cannot take a second one; Ola can.
+        w.queue(Distribution::All, 1).await;
+        let d = w.new_conversation("Second question").await;
+        let err = w.reply(&w.olek, d, "Taking it").await.unwrap_err();
+        assert_eq!(err.code(), Code::OperatorFull, "{b:?}");
+        w.reply(&w.ola, d, "Ola here").await.unwrap();
+        assert_eq!(w.operator_of(d).await, Some(w.ola.user));
+    }
+}
+
+#[tokio::test]
+async fn evenly_goes_to_the_least_loaded_online_operator_and_waits_when_everyone_is_full() {
+    for b in backends() {
+        let w = world(&b, Some("20")).await;
+        w.queue(Distribution::Even, 2).await;
+        // Nobody online: it waits.
+        let first = w.new_conversation("one").await;
+        assert_eq!(w.operator_of(first).await, None, "{b:?}");
+        // Olek comes online: the waiting one is dispatched to him at once.
+        w.online(&w.olek, true);
+        inbox::came_online(&w.app.state.db, w.hub(), &w.olek)
+            .await
+            .unwrap();
+        assert_eq!(w.operator_of(first).await, Some(w.olek.user));
+        w.online(&w.ola, true);
+        inbox::came_online(&w.app.state.db, w.hub(), &w.ola)
+            .await
+            .unwrap();
+        // Least loaded first: Ola (0), then round-robin between equals.
+        let mut got = Vec::new();
+        for i in 0..3 {
+            let c = w.new_conversation(&format!("c{i}")).await;
+            got.push(w.operator_of(c).await.unwrap());
+        }
+        assert_eq!(got, vec![w.ola.user, w.olek.user, w.ola.user], "{b:?}");
+        // Both at capacity 2: the next one waits in the queue.
+        let waiting = w.new_conversation("waiting").await;
+        assert_eq!(w.operator_of(waiting).await, None);
+        assert_eq!(w.list(&w.olek, InboxFilter::Waiting).await, vec![waiting]);
+        // Finishing one frees Olek: the waiting conversation goes to him.
+        inbox::finish(&w.app.state.db, w.hub(), &w.olek, first)
+            .await
+            .unwrap();
+        assert_eq!(w.status_of(first).await, ConversationStatus::Closed);
+        assert_eq!(w.operator_of(waiting).await, Some(w.olek.user), "{b:?}");
+        // An offline operator gets nothing.
+        w.online(&w.ola, false);
+        inbox::finish(&w.app.state.db, w.hub(), &w.anna, waiting)
+            .await
+            .unwrap();
+        let next = w.new_conversation("for the online one").await;
+        assert_eq!(w.operator_of(next).await, Some(w.olek.user));
+    }
+}
+
+#[tokio::test]
+async fn transfer_hands_a_conversation_over_within_capacity_and_frees_the_sender() {
+    for b in backends() {
+        let w = world(&b, Some("20")).await;
+        w.queue(Distribution::Even, 1).await;
+        w.online(&w.olek, true);
+        let a = w.new_conversation("a").await;
+        let waiting = w.new_conversation("b").await;
+        assert_eq!(w.operator_of(a).await, Some(w.olek.user));
+        assert_eq!(w.operator_of(waiting).await, None);
+        let db = &w.app.state.db;
+        // Ola may not transfer Olek's conversation; nobody can transfer to a non-operator.
+        let err = inbox::transfer(db, w.hub(), &w.ola, a, w.ola.user)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::ConversationTaken, "{b:?}");
+        let err = inbox::transfer(db, w.hub(), &w.olek, a, w.ida.user)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::NotInQueue);
+        // To Ola (offline, free): allowed; Olek is freed and takes the waiting one.
+        inbox::transfer(db, w.hub(), &w.olek, a, w.ola.user)
+            .await
+            .unwrap();
+        assert_eq!(w.operator_of(a).await, Some(w.ola.user));
+        assert_eq!(w.operator_of(waiting).await, Some(w.olek.user), "{b:?}");
+        // Ola is full now: the admin cannot hand her another one.
+        let err = inbox::transfer(db, w.hub(), &w.anna, waiting, w.ola.user)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::OperatorFull);
+        // A finished conversation cannot be transferred or answered.
+        inbox::finish(db, w.hub(), &w.ola, a).await.unwrap();
+        let err = inbox::transfer(db, w.hub(), &w.anna, a, w.olek.user)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::ConversationClosed);
+        let err = w.reply(&w.ola, a, "late").await.unwrap_err();
+        assert_eq!(err.code(), Code::ConversationClosed);
+        // Finishing someone else's conversation: only an admin.
+        let err = inbox::finish(db, w.hub(), &w.ola, waiting).await.unwrap_err();
+        assert_eq!(err.code(), Code::ConversationTaken);
+    }
+}
+
+#[tokio::test]
+async fn capacity_holds_under_concurrent_arrivals_and_concurrent_answers() {
+    for b in backends() {
+        let w = std::sync::Arc::new(world(&b, Some("20")).await);
+        w.queue(Distribution::Even, 3).await;
+        w.online(&w.olek, true);
+        let arrivals = (0..12).map(|i| {
+            let w = w.clone();
+            tokio::spawn(async move { w.new_conversation(&format!("rush {i}")).await })
+        });
+        let ids: Vec<ConversationId> = futures::future::join_all(arrivals)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        let mut olek = 0;
+        for c in &ids {
+            if w.operator_of(*c).await == Some(w.olek.user) {
+                olek += 1;
+            }
+        }
+        assert_eq!(olek, 3, "{b:?}: capacity 3");
+        assert_eq!(w.list(&w.ola, InboxFilter::Waiting).await.len(), 9);
+        // "To everyone": Ola answers all nine waiting ones at once; capacity 3 holds.
+        w.queue(Distribution::All, 3).await;
+        let waiting = w.list(&w.ola, InboxFilter::Waiting).await;
+        let answers = waiting.iter().map(|c| {
+            let (w, c) = (w.clone(), *c);
+            tokio::spawn(async move { w.reply(&w.ola, c, "mine!").await })
+        });
+        let results = futures::future::join_all(answers).await;
+        let ok = results.iter().filter(|r| r.as_ref().unwrap().is_ok()).count();
+        let full = results
+            .iter()
+            .filter(|r| matches!(r.as_ref().unwrap(), Err(e) if e.code() == Code::OperatorFull))
+            .count();
+        assert_eq!((ok, full), (3, 6), "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn start_new_conversation_opens_a_parallel_one_under_the_limit_and_is_unavailable_at_it() {
+    for b in backends() {
+        let w = world(&b, Some("2")).await;
+        let db = &w.app.state.db;
+        let a = w.new_conversation("My parcel is late").await;
+        w.reply(&w.olek, a, "Looking").await.unwrap();
+        let seq = w.customer_says(a, "Also: can I change my address?").await;
+        assert_eq!(
+            inbox::split_rule(db, &w.olek, a).await.unwrap(),
+            SplitRule::Parallel
+        );
+        let mut customer_feed = w.hub().subscribe(&Topic::Customer {
+            user: w.cleo.user,
+            account: w.cleo.account,
+            channel: w.channel,
+        });
+        // The welcome message is not the customer's.
+        let err = inbox::start_new(db, w.hub(), &w.olek, a, 1).await.unwrap_err();
+        assert_eq!(err.code(), Code::NotCustomerMessage, "{b:?}");
+        let n = inbox::start_new(db, w.hub(), &w.olek, a, seq).await.unwrap();
+        assert_ne!(n, a);
+        // The customer sees the new conversation live.
+        match customer_feed.recv().await.unwrap() {
+            ServerMsg::Conversation { conversation } => assert_eq!(conversation.id, n),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            w.status_of(a).await,
+            ConversationStatus::Open,
+            "the old one stays open"
+        );
+        let first = conv::messages_since(db, &Viewer::Customer(&w.cleo), n, 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].body, "Also: can I change my address?");
+        assert_eq!(first[0].author, Author::Customer);
+        assert_eq!(w.operator_of(n).await, Some(w.olek.user));
+        // Asking again for the same message gives the same conversation.
+        assert_eq!(inbox::start_new(db, w.hub(), &w.olek, a, seq).await.unwrap(), n);
+        // Two open conversations = the limit: not available, and says why.
+        let seq2 = w.customer_says(a, "And a third thing").await;
+        assert_eq!(
+            inbox::split_rule(db, &w.olek, a).await.unwrap(),
+            SplitRule::AtLimit
+        );
+        let err = inbox::start_new(db, w.hub(), &w.olek, a, seq2).await.unwrap_err();
+        assert_eq!(err.code(), Code::ConversationLimit, "{b:?}");
+        assert_eq!(
+            conv::customer_conversations(db, &w.cleo, &w.code)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+}
+
+#[tokio::test]
+async fn start_new_conversation_with_one_chat_at_a_time_closes_the_current_one() {
+    for b in backends() {
+        let w = world(&b, None).await;
+        let db = &w.app.state.db;
+        let a = w.new_conversation("First topic").await;
+        let seq = w.customer_says(a, "Second topic").await;
+        assert_eq!(
+            inbox::split_rule(db, &w.ola, a).await.unwrap(),
+            SplitRule::ClosesCurrent
+        );
+        let n = inbox::start_new(db, w.hub(), &w.ola, a, seq).await.unwrap();
+        assert_eq!(w.status_of(a).await, ConversationStatus::Closed, "{b:?}");
+        assert_eq!(w.status_of(n).await, ConversationStatus::New);
+        assert_eq!(inbox::split_rule(db, &w.ola, a).await.unwrap(), SplitRule::Closed);
+        let open: Vec<_> = conv::customer_conversations(db, &w.cleo, &w.code)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.status != ConversationStatus::Closed)
+            .collect();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].id, n);
+    }
+}
+
+#[tokio::test]
+async fn read_state_travels_both_ways_and_unread_counts_follow_it() {
+    for b in backends() {
+        let w = world(&b, Some("3")).await;
+        let db = &w.app.state.db;
+        let c = w.new_conversation("one").await;
+        let last = w.customer_says(c, "two").await;
+        let item = inbox::inbox(db, &w.olek, InboxFilter::All, None)
+            .await
+            .unwrap()
+            .items[0]
+            .clone();
+        assert_eq!((item.unread, item.preview.as_str()), (2, "two"), "{b:?}");
+        let mut feed = w.hub().subscribe(&Topic::Conversation(c));
+        let upto = inbox::mark_read(db, w.hub(), &Viewer::Operator(&w.olek), c, 999)
+            .await
+            .unwrap();
+        assert_eq!(upto, last, "read is capped at the last message");
+        assert_eq!(
+            feed.recv().await.unwrap(),
+            ServerMsg::Read {
+                conversation: c,
+                by: Author::Operator,
+                seq: last
+            }
+        );
+        let item = inbox::detail(db, &w.olek, c).await.unwrap().conversation;
+        assert_eq!((item.unread, item.operator_read_seq), (0, last));
+        let r = w.reply(&w.olek, c, "answer").await.unwrap();
+        inbox::mark_read(db, w.hub(), &Viewer::Customer(&w.cleo), c, r.seq)
+            .await
+            .unwrap();
+        let views = conv::customer_conversations(db, &w.cleo, &w.code).await.unwrap();
+        assert_eq!(views[0].customer_read_seq, r.seq);
+        assert_eq!(views[0].operator_read_seq, last);
+        // Reading an earlier point never moves the mark back.
+        inbox::mark_read(db, w.hub(), &Viewer::Customer(&w.cleo), c, 1)
+            .await
+            .unwrap();
+        let views = conv::customer_conversations(db, &w.cleo, &w.code).await.unwrap();
+        assert_eq!(views[0].customer_read_seq, r.seq);
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_pages_by_latest_activity_without_gaps_or_repeats() {
+    for b in backends() {
+        let w = world(&b, Some("20")).await;
+        let db = &w.app.state.db;
+        // 60 conversations from three customers' accounts.
+        let mut all = Vec::new();
+        for i in 0..3 {
+            let slug = format!("cust{i}");
+            accounts::create(
+                db,
+                w.cleo.user,
+                &AccountName::parse(&format!("Customer {i}")).unwrap(),
+                &Slug::parse(&slug).unwrap(),
+            )
+            .await
+            .unwrap();
+            let user = app::api::SessionUser {
+                id: w.cleo.user,
+                email: "cleo@borealis.test".into(),
+                name: "Cleo".into(),
+            };
+            let customer = conv::customer(db, &user, &slug).await.unwrap();
+            for j in 0..20 {
+                let a = conv::customer_send(
+                    db,
+                    w.hub(),
+                    &customer,
+                    &w.code,
+                    Target::New,
+                    &cid(),
+                    &body(&format!("{i}-{j}")),
+                )
+                .await
+                .unwrap();
+                all.push(a.conversation);
+            }
+        }
+        // Activity on an old one moves it to the top.
+        let bumped = all[0];
+        let w_customer = conv::customer(
+            db,
+            &app::api::SessionUser {
+                id: w.cleo.user,
+                email: String::new(),
+                name: "Cleo".into(),
+            },
+            "cust0",
+        )
+        .await
+        .unwrap();
+        conv::customer_send(
+            db,
+            w.hub(),
+            &w_customer,
+            &w.code,
+            Target::Existing(bumped),
+            &cid(),
+            &body("bump"),
+        )
+        .await
+        .unwrap();
+        let first = inbox::inbox(db, &w.olek, InboxFilter::All, None).await.unwrap();
+        assert_eq!(first.items.len(), 50, "{b:?}");
+        assert_eq!(first.items[0].id, bumped);
+        let second = inbox::inbox(db, &w.olek, InboxFilter::All, first.next.as_deref())
+            .await
+            .unwrap();
+        assert_eq!(second.items.len(), 10);
+        assert!(second.next.is_none());
+        let mut seen: Vec<ConversationId> = first.items.iter().chain(&second.items).map(|c| c.id).collect();
+        let order_ok = first
+            .items
+            .iter()
+            .chain(&second.items)
+            .collect::<Vec<_>>()
+            .windows(2)
+            .all(|p| (p[0].updated_at, p[0].id) > (p[1].updated_at, p[1].id));
+        assert!(order_ok, "{b:?}: newest activity first");
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 60);
+    }
+}
+
+#[tokio::test]
+async fn nobody_outside_the_queue_or_the_account_can_see_or_act() {
+    for b in backends() {
+        let w = world(&b, Some("3")).await;
+        let db = &w.app.state.db;
+        let hub = w.hub();
+        let c = w.new_conversation("private").await;
+        let seq = w.customer_says(c, "more").await;
+        // Ida serves another channel of the same account.
+        assert!(w.list(&w.ida, InboxFilter::All).await.is_empty(), "{b:?}");
+        let forbidden = |r: Result<(), AppError>| {
+            assert!(
+                matches!(r, Err(AppError::Forbidden | AppError::NotFound)),
+                "{r:?}"
+            );
+        };
+        forbidden(inbox::detail(db, &w.ida, c).await.map(|_| ()));
+        forbidden(inbox::finish(db, hub, &w.ida, c).await);
+        forbidden(inbox::transfer(db, hub, &w.ida, c, w.ida.user).await);
+        forbidden(inbox::start_new(db, hub, &w.ida, c, seq).await.map(|_| ()));
+        forbidden(inbox::split_rule(db, &w.ida, c).await.map(|_| ()));
+        forbidden(
+            inbox::mark_read(db, hub, &Viewer::Operator(&w.ida), c, seq)
+                .await
+                .map(|_| ()),
+        );
+        forbidden(conv::typing(db, hub, &Viewer::Operator(&w.ida), c, "Ida").await);
+        forbidden(w.reply(&w.ida, c, "x").await.map(|_| ()));
+        // The employee has no inbox.
+        assert!(matches!(
+            inbox::inbox(db, &w.emil, InboxFilter::All, None).await,
+            Err(AppError::Forbidden)
+        ));
+        // Only admins change queue settings.
+        let err = inbox::set_queue(
+            db,
+            hub,
+            &w.olek,
+            w.channel,
+            Distribution::Even,
+            Capacity::new(5).unwrap(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err, AppError::Forbidden);
+        // Another account's admin sees nothing of Acme.
+        let zed = w.app.user("zed@zeta.test", "Zed").await;
+        accounts::create(
+            db,
+            zed.id,
+            &AccountName::parse("Zeta").unwrap(),
+            &Slug::parse("zeta").unwrap(),
+        )
+        .await
+        .unwrap();
+        let zeta = accounts::actor(db, zed.id, "zeta").await.unwrap();
+        assert!(w.list(&zeta, InboxFilter::All).await.is_empty());
+        forbidden(inbox::detail(db, &zeta, c).await.map(|_| ()));
+        forbidden(inbox::finish(db, hub, &zeta, c).await);
+        forbidden(inbox::start_new(db, hub, &zeta, c, seq).await.map(|_| ()));
+        let err = inbox::set_queue(
+            db,
+            hub,
+            &zeta,
+            w.channel,
+            Distribution::Even,
+            Capacity::new(5).unwrap(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err, AppError::NotFound);
+        // Nothing changed.
+        assert_eq!(w.status_of(c).await, ConversationStatus::New);
+        assert_eq!(w.operator_of(c).await, None);
+        assert_eq!(
+            conv::customer_conversations(db, &w.cleo, &w.code)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
+
+async fn next_msg(ws: &mut Ws) -> ServerMsg {
+    loop {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s")
+            .unwrap()
+            .unwrap();
+        if let Message::Text(t) = m {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+async fn say(ws: &mut Ws, m: &ClientMsg) {
+    ws.send(Message::Text(serde_json::to_string(m).unwrap().into()))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_inbox_socket_is_live_both_ways_and_refuses_what_the_operator_may_not_see() {
+    for b in backends() {
+        let w = world(&b, Some("3")).await;
+        let app = &w.app;
+        let (olek_c, ida_c, emil_c, cleo_c) = (browser(), browser(), browser(), browser());
+        let olek = app.sign_in_cookie(&olek_c, "olek@acme.test").await;
+        let ida = app.sign_in_cookie(&ida_c, "ida@acme.test").await;
+        let emil = app.sign_in_cookie(&emil_c, "emil@acme.test").await;
+        let cleo = app.sign_in_cookie(&cleo_c, "cleo@borealis.test").await;
+        assert_eq!(
+            app.ws("/ws/inbox?account=acme", &emil, None).await.err(),
+            Some(403)
+        );
+        assert_eq!(
+            app.ws("/ws/inbox?account=zeta", &olek, None).await.err(),
+            Some(404)
+        );
+        assert_eq!(
+            app.ws("/ws/inbox?account=acme", &olek, Some("http://evil.test"))
+                .await
+                .err(),
+            Some(403)
+        );
+        let mut inbox_ws = app.ws("/ws/inbox?account=acme", &olek, None).await.unwrap();
+        let mut ida_ws = app.ws("/ws/inbox?account=acme", &ida, None).await.unwrap();
+        // A new conversation arrives live in Olek's inbox (not in Ida's).
+        let c = w.new_conversation("Hello from Cleo").await;
+        match next_msg(&mut inbox_ws).await {
+            ServerMsg::Conversation { conversation } => {
+                assert_eq!(conversation.id, c);
+                assert_eq!(conversation.customer_name, "Cleo");
+                assert_eq!(conversation.customer_account, "Borealis");
+                assert_eq!(conversation.channel_name, "Support");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Follow it: replay, then the customer's typing and read state.
+        say(
+            &mut inbox_ws,
+            &ClientMsg::Resume {
+                conversation: c,
+                since_seq: 0,
+            },
+        )
+        .await;
+        let mut seqs = Vec::new();
+        while seqs.len() < 2 {
+            if let ServerMsg::Message { message } = next_msg(&mut inbox_ws).await {
+                seqs.push(message.seq);
+            }
+        }
+        assert_eq!(seqs, vec![1, 2], "{b:?}");
+        let mut cleo_ws = app
+            .ws(
+                &format!("/ws?code={}&account=borealis", w.code.as_str()),
+                &cleo,
+                None,
+            )
+            .await
+            .unwrap();
+        say(
+            &mut cleo_ws,
+            &ClientMsg::Resume {
+                conversation: c,
+                since_seq: 2,
+            },
+        )
+        .await;
+        say(&mut cleo_ws, &ClientMsg::Typing { conversation: c }).await;
+        loop {
+            match next_msg(&mut inbox_ws).await {
+                ServerMsg::Typing {
+                    conversation,
+                    by,
+                    name,
+                } => {
+                    assert_eq!((conversation, by, name.as_str()), (c, Author::Customer, "Cleo"));
+                    break;
+                }
+                // Live copies of the messages replayed above may still be on their way.
+                ServerMsg::Conversation { .. } | ServerMsg::Message { .. } => continue,
+                other => panic!("{other:?}"),
+            }
+        }
+        // Olek types and reads; Cleo sees both.
+        say(&mut inbox_ws, &ClientMsg::Typing { conversation: c }).await;
+        say(
+            &mut inbox_ws,
+            &ClientMsg::Read {
+                conversation: c,
+                seq: 2,
+            },
+        )
+        .await;
+        let (mut typed, mut read) = (false, false);
+        while !(typed && read) {
+            match next_msg(&mut cleo_ws).await {
+                ServerMsg::Typing {
+                    by: Author::Operator, ..
+                } => typed = true,
+                ServerMsg::Read {
+                    by: Author::Operator,
+                    seq: 2,
+                    ..
+                } => read = true,
+                _ => {}
+            }
+        }
+        // Olek answers over the socket: acknowledged, and Cleo gets it live.
+        say(
+            &mut inbox_ws,
+            &ClientMsg::Send {
+                client_id: "answer-0001".into(),
+                conversation: Some(c),
+                body: "Hi Cleo".into(),
+            },
+        )
+        .await;
+        loop {
+            match next_msg(&mut inbox_ws).await {
+                ServerMsg::Ack { client_id, seq, .. } => {
+                    assert_eq!((client_id.as_str(), seq), ("answer-0001", 3));
+                    break;
+                }
+                ServerMsg::Error { error, .. } => panic!("{error:?}"),
+                _ => {}
+            }
+        }
+        loop {
+            if let ServerMsg::Message { message } = next_msg(&mut cleo_ws).await {
+                assert_eq!((message.seq, message.body.as_str()), (3, "Hi Cleo"));
+                break;
+            }
+        }
+        // Ida (another channel) gets every request about it refused, and saw nothing.
+        for m in [
+            ClientMsg::Resume {
+                conversation: c,
+                since_seq: 0,
+            },
+            ClientMsg::Typing { conversation: c },
+            ClientMsg::Read {
+                conversation: c,
+                seq: 3,
+            },
+            ClientMsg::Send {
+                client_id: "intruder-01".into(),
+                conversation: Some(c),
+                body: "x".into(),
+            },
+        ] {
+            say(&mut ida_ws, &m).await;
+            match next_msg(&mut ida_ws).await {
+                ServerMsg::Error { error, .. } => {
+                    assert!(
+                        matches!(error, AppError::Forbidden | AppError::NotFound),
+                        "{error:?}"
+                    )
+                }
+                other => panic!("Ida got {other:?}"),
+            }
+        }
+        let detail = inbox::detail(&app.state.db, &w.anna, c).await.unwrap();
+        assert_eq!(detail.conversation.last_seq, 3, "{b:?}: nothing stored by Ida");
+        assert_eq!(detail.conversation.operator_read_seq, 2);
+    }
+}
+
+#[tokio::test]
+async fn server_functions_and_the_queue_form_check_rights_and_input() {
+    for b in backends() {
+        let w = world(&b, Some("3")).await;
+        let app = &w.app;
+        let c = w.new_conversation("Hello").await.0.to_string();
+        let (olek, ida, emil, anna) = (browser(), browser(), browser(), browser());
+        app.sign_in_cookie(&olek, "olek@acme.test").await;
+        app.sign_in_cookie(&ida, "ida@acme.test").await;
+        app.sign_in_cookie(&emil, "emil@acme.test").await;
+        app.sign_in_cookie(&anna, "anna@acme.test").await;
+        let page = app
+            .server_fn(
+                &olek,
+                "load_inbox",
+                &[("slug", "acme"), ("filter", "waiting"), ("open", &c)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(page["page"]["items"].as_array().unwrap().len(), 1, "{b:?}");
+        assert_eq!(page["open"]["conversation"]["customer_name"], "Cleo");
+        assert_eq!(page["open"]["split"], "parallel");
+        // Ida: her inbox is empty, and every call about this conversation is refused.
+        let page = app
+            .server_fn(
+                &ida,
+                "load_inbox",
+                &[("slug", "acme"), ("filter", "all"), ("open", &c)],
+            )
+            .await
+            .unwrap();
+        assert!(page["page"]["items"].as_array().unwrap().is_empty());
+        assert!(page["open"].is_null());
+        for (f, args) in [
+            (
+                "inbox_conversation",
+                vec![("slug", "acme"), ("conversation", c.as_str())],
+            ),
+            (
+                "inbox_older",
+                vec![("slug", "acme"), ("conversation", &c), ("before_seq", "10")],
+            ),
+            (
+                "finish_conversation",
+                vec![("slug", "acme"), ("conversation", &c)],
+            ),
+            (
+                "transfer_conversation",
+                vec![("slug", "acme"), ("conversation", &c), ("operator", "1")],
+            ),
+            (
+                "start_new_conversation",
+                vec![("slug", "acme"), ("conversation", &c), ("seq", "2")],
+            ),
+            ("split_rule", vec![("slug", "acme"), ("conversation", &c)]),
+        ] {
+            let err = app.server_fn(&ida, f, &args).await.unwrap_err().to_string();
+            assert!(
+                err.contains("Forbidden") || err.contains("NotFound"),
+                "{f}: {err}"
+            );
+        }
+        let err = app
+            .server_fn(&emil, "load_inbox", &[("slug", "acme"), ("filter", "all")])
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("Forbidden"), "{err}");
+        let (status, html) = app.get_html(&emil, "/a/acme/inbox").await;
+        assert!(html.contains("Access denied"), "{status}");
+        // The queue form: both fields checked, errors next to them, nothing saved.
+        let path = format!("/a/acme/contact-center/channels/{}/queue", w.channel.0);
+        let r = app
+            .post_form(&anna, &path, &[("distribution", "random"), ("capacity", "0")])
+            .await;
+        let to = location(&r);
+        assert!(
+            to.contains("distribution.distribution_unknown") && to.contains("capacity.capacity_range"),
+            "{to}"
+        );
+        let (_, html) = app.get_html(&anna, &to).await;
+        assert!(html.contains("Enter a number from 1 to 500."), "{b:?}");
+        let q = inbox::queues(&app.state.db, w.hub(), &w.anna).await.unwrap();
+        let support = q.iter().find(|q| q.id == w.channel).unwrap();
+        assert_eq!((support.distribution, support.capacity), (Distribution::All, 20));
+        let r = app
+            .post_form(&olek, &path, &[("distribution", "even"), ("capacity", "5")])
+            .await;
+        assert!(location(&r).contains("error=forbidden"), "{}", location(&r));
+        let r = app
+            .post_form(&anna, &path, &[("distribution", "even"), ("capacity", "5")])
+            .await;
+        assert!(location(&r).contains("ok=queue_saved"), "{}", location(&r));
+        let q = inbox::queues(&app.state.db, w.hub(), &w.anna).await.unwrap();
+        let support = q.iter().find(|q| q.id == w.channel).unwrap();
+        assert_eq!((support.distribution, support.capacity), (Distribution::Even, 5));
+        let (_, html) = app.get_html(&olek, "/a/acme/contact-center").await;
+        assert!(html.contains("Evenly"), "operators see the queue settings");
+    }
+}
