@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
-.PHONY: run test setup build build-debug demo e2e fmt lint clean-data
+.PHONY: run test setup build build-debug demo e2e fmt lint clean-data bench-inbox
 
 ## Set up (idempotent), build (release) and serve on http://127.0.0.1:3000 with SQLite under ./data/
 run:
@@ -30,6 +30,10 @@ demo: build
 ## Only the browser tests (builds debug first)
 e2e: build-debug
 	@bash scripts/e2e.sh
+
+## Inbox paging benchmark: 100,000 conversations (SQLite; DATABASE_URL=postgres://… for PostgreSQL)
+bench-inbox: setup
+	@source scripts/env.sh && cargo run --release -p server --example inbox_bench
 
 fmt:
 	@source scripts/env.sh && cargo fmt --all

@@ -1,30 +1,5 @@
-import { test, expect, Browser, Page } from '@playwright/test';
-import { adminWithAccount, connectNewChannel, createAccount, hydrated, newContext, PASSWORD, register, uniq, watchConsole } from './helpers';
-
-/** An admin with a connected channel (welcome message set) and an operator in its queue. */
-async function setup(browser: Browser, id: string) {
-  const adminCtx = await newContext(browser);
-  const opCtx = await newContext(browser);
-  const admin = await adminCtx.newPage();
-  const op = await opCtx.newPage();
-  await register(op, `op-${id}@example.com`, `Olek ${id}`);
-  await adminWithAccount(admin, id);
-  await connectNewChannel(admin, `Help ${id}`);
-  await admin.getByLabel('Name', { exact: true }).fill(`Acme Help ${id}`);
-  await admin.getByLabel('Short description').fill('We answer within minutes');
-  await admin.getByLabel('Welcome message').fill('Dzień dobry! How can we help?');
-  await admin.getByRole('button', { name: 'Save' }).click();
-  await expect(admin.getByText('Settings saved.')).toBeVisible();
-  const link = await admin.getByLabel('Link').inputValue();
-  await admin.goto(`/a/acme-${id}`);
-  await admin.getByLabel('Email of the member').fill(`op-${id}@example.com`);
-  await admin.getByRole('button', { name: 'Add member' }).click();
-  await admin.getByRole('link', { name: 'Contact Center' }).click();
-  await admin.getByRole('group', { name: `Operators of Help ${id}` }).getByLabel(`Olek ${id}`).check();
-  await admin.getByRole('button', { name: 'Save operators' }).click();
-  await expect(admin.getByText('Operators saved.')).toBeVisible();
-  return { adminCtx, opCtx, op, path: link.replace(/^https?:\/\/[^/]+/, '') };
-}
+import { test, expect, Page } from '@playwright/test';
+import { channelWithOperator as setup, createAccount, hydrated, newContext, PASSWORD, register, uniq, watchConsole } from './helpers';
 
 /** Disconnects (or reconnects) the test's channel from the admin's side. */
 async function admin_disconnect(ctx: import('@playwright/test').BrowserContext, id: string, disconnect: boolean) {

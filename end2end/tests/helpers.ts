@@ -1,4 +1,4 @@
-import { expect, Page, BrowserContext } from '@playwright/test';
+import { expect, Browser, Page, BrowserContext } from '@playwright/test';
 
 /** A unique suffix, so specs never collide in the shared test database. */
 export function uniq(): string {
@@ -108,4 +108,41 @@ export async function connectNewChannel(page: Page, name: string) {
   await page.getByLabel('Name of the new channel').fill(name);
   await page.getByRole('button', { name: 'Connect' }).click();
   await expect(page.getByRole('heading', { name: 'Network channel settings' })).toBeVisible();
+}
+
+/** An admin with a connected channel (welcome message set) and an operator in its queue. */
+export async function channelWithOperator(browser: Browser, id: string) {
+  const adminCtx = await newContext(browser);
+  const opCtx = await newContext(browser);
+  const admin = await adminCtx.newPage();
+  const op = await opCtx.newPage();
+  await register(op, `op-${id}@example.com`, `Olek ${id}`);
+  await adminWithAccount(admin, id);
+  await connectNewChannel(admin, `Help ${id}`);
+  await admin.getByLabel('Name', { exact: true }).fill(`Acme Help ${id}`);
+  await admin.getByLabel('Short description').fill('We answer within minutes');
+  await admin.getByLabel('Welcome message').fill('Dzień dobry! How can we help?');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await expect(admin.getByText('Settings saved.')).toBeVisible();
+  const link = await admin.getByLabel('Link').inputValue();
+  await admin.goto(`/a/acme-${id}`);
+  await admin.getByLabel('Email of the member').fill(`op-${id}@example.com`);
+  await admin.getByRole('button', { name: 'Add member' }).click();
+  await admin.getByRole('link', { name: 'Contact Center' }).click();
+  await admin.getByRole('group', { name: `Operators of Help ${id}` }).getByLabel(`Olek ${id}`).check();
+  await admin.getByRole('button', { name: 'Save operators' }).click();
+  await expect(admin.getByText('Operators saved.')).toBeVisible();
+  return { adminCtx, opCtx, op, admin, path: link.replace(/^https?:\/\/[^/]+/, '') };
+}
+
+/** A customer with an account of their own, on the channel's chat page (hydrated). */
+export async function customerOnChat(browser: Browser, id: string, path: string) {
+  const ctx = await newContext(browser);
+  const page = await ctx.newPage();
+  await register(page, `cleo-${id}@example.com`, `Cleo ${id}`);
+  await createAccount(page, `Borealis ${id}`, `borealis-${id}`);
+  await page.goto(path);
+  await page.getByRole('link', { name: `Write from Borealis ${id}` }).click();
+  await hydrated(page);
+  return { ctx, page };
 }

@@ -239,6 +239,7 @@ fn Inbox(v: InboxView) -> impl IntoView {
         focus_id(&format!("conv-{}", id.0));
     };
     let on_list_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        _ if ev.alt_key() => {}
         "ArrowDown" => {
             ev.prevent_default();
             step(1);
@@ -310,8 +311,8 @@ fn Inbox(v: InboxView) -> impl IntoView {
                         .collect_view()}
                 </nav>
                 <ul class="conv-list" aria-label=tr(K::Conversations) on:keydown=on_list_key>
-                    <For each=move || s.items.get() key=|c| (c.id, c.updated_at, c.unread, c.status, c.operator) let:c>
-                        <ConvItem c=c s=s open=open />
+                    <For each=move || s.items.with(|i| i.iter().map(|c| c.id).collect::<Vec<_>>()) key=|id| *id let:id>
+                        <ConvItem id=id s=s open=open />
                     </For>
                 </ul>
                 {move || s.items.with(|i| i.is_empty()).then(|| view! { <p class="muted">{tr(K::InboxEmpty)}</p> })}
@@ -324,33 +325,39 @@ fn Inbox(v: InboxView) -> impl IntoView {
     }
 }
 
+/// One row of the list. Keyed by id and reactive inside, so a row keeps its element
+/// (and keyboard focus) while its content changes live.
 #[component]
-fn ConvItem(c: ConversationView, s: InboxSignals, open: Callback<ConversationId>) -> impl IntoView {
-    let id = c.id;
+fn ConvItem(id: ConversationId, s: InboxSignals, open: Callback<ConversationId>) -> impl IntoView {
+    let c = Memo::new(move |_| s.items.with(|items| items.iter().find(|x| x.id == id).cloned()));
+    let field = move |f: fn(&ConversationView) -> String| move || c.with(|c| c.as_ref().map(f).unwrap_or_default());
     let current = move || s.current.with(|x| x.as_ref().map(|x| x.id) == Some(id));
-    let unread = c.unread;
-    let assigned = match (&c.operator, c.status) {
-        (_, ConversationStatus::Closed) => String::new(),
-        (Some(op), _) if *op == s.me => tr(K::AssignedToYou).to_string(),
-        (Some(_), _) => format!("{} {}", tr(K::AssignedTo), c.operator_name),
-        (None, _) => tr(K::InQueue).to_string(),
+    let unread = move || c.with(|c| c.as_ref().map(|c| c.unread).unwrap_or(0));
+    let assigned = move || {
+        c.with(|c| match c {
+            Some(c) if c.status == ConversationStatus::Closed => String::new(),
+            Some(c) if c.operator == Some(s.me) => tr(K::AssignedToYou).to_string(),
+            Some(c) if c.operator.is_some() => format!("{} {}", tr(K::AssignedTo), c.operator_name),
+            _ => tr(K::InQueue).to_string(),
+        })
     };
     view! {
-        <li class="conv" class:unread={unread > 0}>
+        <li class="conv" class:unread={move || unread() > 0}>
             <a id=format!("conv-{}", id.0) href=move || href(s.filter.get(), Some(id))
                 aria-current=move || if current() { "true" } else { "false" }
                 on:click=move |ev| { ev.prevent_default(); open.run(id); }>
                 <span class="conv-top">
-                    <strong class="conv-name">{c.customer_name.clone()}</strong>
-                    <time class="muted small">{time_of(c.updated_at)}</time>
+                    <strong class="conv-name">{field(|c| c.customer_name.clone())}</strong>
+                    <time class="muted small">{field(|c| time_of(c.updated_at))}</time>
                 </span>
-                <span class="muted small">{c.customer_account.clone()} " · " {c.channel_name.clone()}</span>
-                <span class="conv-preview">{c.preview.clone()}</span>
+                <span class="muted small">{field(|c| format!("{} · {}", c.customer_account, c.channel_name))}</span>
+                <span class="conv-preview">{field(|c| c.preview.clone())}</span>
                 <span class="conv-bottom small">
-                    <span class="status">{status_text(c.status)}</span>
+                    <span class="status">{field(|c| status_text(c.status).to_string())}</span>
                     <span class="muted">{assigned}</span>
-                    {(unread > 0).then(|| view! {
-                        <span class="badge" aria-label=format!("{unread} {}", tr(K::UnreadLabel))>{unread}</span>
+                    {move || (unread() > 0).then(|| {
+                        let n = unread();
+                        view! { <span class="badge" aria-label=format!("{n} {}", tr(K::UnreadLabel))>{n}</span> }
                     })}
                 </span>
             </a>
@@ -515,6 +522,7 @@ fn Conversation(
                             .unwrap_or_default()
                     });
                     let assigned = match c.operator {
+                        _ if closed => String::new(),
                         Some(op) if op == s.me => tr(K::AssignedToYou).to_string(),
                         Some(_) => format!("{} {}", tr(K::AssignedTo), c.operator_name),
                         None => tr(K::InQueue).to_string(),
@@ -524,7 +532,8 @@ fn Conversation(
                             <h2>{c.customer_name.clone()}</h2>
                             <p class="muted small">
                                 {c.customer_account.clone()} " · " {c.channel_name.clone()} " · "
-                                <span class="status">{status_text(c.status)}</span> " · " {assigned}
+                                <span class="status">{status_text(c.status)}</span>
+                                {(!assigned.is_empty()).then(|| format!(" · {assigned}"))}
                             </p>
                             {(!closed).then(|| view! {
                                 <div class="conv-actions">

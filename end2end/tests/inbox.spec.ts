@@ -1,0 +1,196 @@
+import { test, expect, Page } from '@playwright/test';
+import { channelWithOperator, customerOnChat, hydrated, uniq, watchConsole } from './helpers';
+
+/** Opens the channel's settings from the admin's page and sets the multiple-chats switch. */
+async function setMultiChat(admin: Page, id: string, limit: string | null) {
+  await admin.goto(`/a/acme-${id}/contact-center/network`);
+  await admin.getByRole('row', { name: new RegExp(`Acme Help ${id}`) }).getByRole('link', { name: /Settings/ }).click();
+  const sw = admin.getByRole('switch', { name: 'Allow multiple simultaneous chats with the same customer' });
+  if (limit === null) {
+    await sw.uncheck();
+  } else {
+    await sw.check();
+    await admin.getByLabel('Limit').fill(limit);
+  }
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await expect(admin.getByText('Settings saved.')).toBeVisible();
+}
+
+test('an operator works the inbox live: new conversation, unread title, typing and read state both ways, keyboard, finish', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, op, path } = await channelWithOperator(browser, id);
+  const opErrors = watchConsole(op);
+  await op.goto(`/a/acme-${id}`);
+  await op.getByRole('link', { name: 'Open the inbox' }).click();
+  await expect(op.getByRole('heading', { name: 'Inbox', exact: true })).toBeVisible();
+  await hydrated(op);
+  await op.getByLabel('Sound for new conversations').check();
+  const list = op.getByRole('list', { name: 'Conversations' });
+  await expect(op.getByText('No conversations here.')).toBeVisible();
+
+  const { ctx: custCtx, page: customer } = await customerOnChat(browser, id, path);
+  const custErrors = watchConsole(customer);
+  const box = customer.getByLabel('Message', { exact: true });
+  await box.fill('Hello, I need help with an invoice');
+  await box.press('Enter');
+
+  // The new conversation appears live, with the customer's name, account, channel and preview.
+  const item = list.getByRole('link', { name: new RegExp(`Cleo ${id}`) });
+  await expect(item).toContainText(`Borealis ${id}`);
+  await expect(item).toContainText(`Help ${id}`);
+  await expect(item).toContainText('Hello, I need help with an invoice');
+  await expect(item).toContainText('In the queue');
+  await expect(item.getByLabel('1 unread')).toBeVisible();
+  await expect(op).toHaveTitle('(1) Inbox');
+  await expect(op.locator('section.inbox')).toHaveAttribute('data-chimes', '1');
+  await box.fill('Are you there?');
+  await box.press('Enter');
+  await expect(op).toHaveTitle('(2) Inbox');
+  await expect(item).toContainText('Are you there?');
+  await op.screenshot({ path: 'test-results/screens/inbox-unread.png', fullPage: true });
+
+  // Opening it shows the history, clears the unread count and tells the customer it was read.
+  await item.click();
+  const thread = op.getByRole('list', { name: 'Messages' });
+  await expect(thread).toContainText('Dzień dobry! How can we help?');
+  await expect(thread).toContainText('Hello, I need help with an invoice');
+  await expect(op).toHaveTitle('Inbox');
+  const custMsgs = customer.getByRole('list', { name: 'Messages' });
+  await expect(custMsgs.getByRole('listitem').filter({ hasText: 'Are you there?' })).toContainText('Read');
+
+  // Typing shows on the other side, both ways.
+  const reply = op.getByLabel('Reply');
+  await reply.pressSequentially('Let me check');
+  await expect(customer.getByRole('status').filter({ hasText: 'is typing…' })).toHaveText(`Olek ${id} is typing…`);
+  await reply.press('Enter');
+  await expect(custMsgs.getByRole('listitem').filter({ hasText: 'Let me check' })).toContainText(`Olek ${id}`);
+  await expect(item).toContainText('Yours');
+  await box.pressSequentially('Thanks');
+  await expect(op.getByRole('status').filter({ hasText: 'is typing…' })).toHaveText(`Cleo ${id} is typing…`);
+  // The customer's page is open, so the operator's message shows as read.
+  await expect(thread.getByRole('listitem').filter({ hasText: 'Let me check' })).toContainText('Read');
+  await box.press('Enter');
+  await expect(thread.getByRole('listitem').filter({ hasText: 'Thanks' })).toBeVisible();
+
+  // A second conversation (the switch is off: the first one closes); keyboard moves between them.
+  await box.fill('Another topic entirely');
+  await customer.getByRole('button', { name: 'Start a new conversation' }).click();
+  await expect(list.getByRole('link')).toHaveCount(2);
+  const second = list.getByRole('link').first();
+  await expect(second).toContainText('Another topic entirely');
+  const first = list.getByRole('link').nth(1);
+  await expect(first).toContainText('Closed');
+  await first.focus();
+  await op.keyboard.press('ArrowUp');
+  await expect(second).toHaveAttribute('aria-current', 'true');
+  await expect(thread).toContainText('Another topic entirely');
+  await expect(second).toBeFocused();
+  await op.keyboard.press('ArrowDown');
+  await expect(first).toHaveAttribute('aria-current', 'true');
+  await expect(thread).toContainText('Let me check');
+  await op.keyboard.press('Alt+ArrowUp');
+  await expect(second).toHaveAttribute('aria-current', 'true');
+
+  // Filters: waiting shows the unanswered one only; finishing closes it for the customer too.
+  await op.getByRole('navigation', { name: 'Filters' }).getByRole('link', { name: 'Waiting' }).click();
+  await expect(list.getByRole('link')).toHaveCount(1);
+  await op.getByRole('button', { name: 'Finish' }).click();
+  await expect(op.getByRole('region', { name: 'Conversation' })).toContainText('Closed');
+  await expect(list.getByRole('link')).toHaveCount(0);
+  await expect(customer.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /Conversation 2 · Closed/ })).toBeVisible();
+  await op.getByRole('navigation', { name: 'Filters' }).getByRole('link', { name: 'Closed' }).click();
+  await expect(list.getByRole('link')).toHaveCount(2);
+  await op.setViewportSize({ width: 1280, height: 800 });
+  await op.screenshot({ path: 'test-results/screens/inbox.png', fullPage: true });
+  expect(opErrors).toEqual([]);
+  expect(custErrors).toEqual([]);
+  await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
+});
+
+test('Start new conversation from a customer message: parallel under the limit, unavailable at it, closing with one chat at a time', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, op, admin, path } = await channelWithOperator(browser, id);
+  await setMultiChat(admin, id, '2');
+  const { ctx: custCtx, page: customer } = await customerOnChat(browser, id, path);
+  const box = customer.getByLabel('Message', { exact: true });
+  await box.fill('My parcel is late');
+  await box.press('Enter');
+  await expect(customer.getByRole('list', { name: 'Messages' })).toContainText('Sent');
+  await box.fill('Also, can I change my address?');
+  await box.press('Enter');
+  const tabs = customer.getByRole('navigation', { name: 'Conversations' });
+
+  await op.goto(`/a/acme-${id}/inbox`);
+  await hydrated(op);
+  const list = op.getByRole('list', { name: 'Conversations' });
+  await list.getByRole('link').first().click();
+  const thread = op.getByRole('list', { name: 'Messages' });
+  const msg = thread.getByRole('listitem').filter({ hasText: 'Also, can I change my address?' });
+  await expect(msg).toBeVisible();
+
+  // 1. Right-click: multiple chats allowed and under the limit → a parallel conversation.
+  await msg.click({ button: 'right' });
+  const menu = op.getByRole('menu', { name: 'Message actions' });
+  const item = menu.getByRole('menuitem', { name: 'Start new conversation' });
+  await expect(menu).toContainText('Opens a new conversation beside this one');
+  await expect(item).toBeEnabled();
+  await item.click();
+  await expect(list.getByRole('link')).toHaveCount(2);
+  await expect(op.getByRole('region', { name: 'Conversation' })).toContainText('Yours');
+  await expect(thread.getByRole('listitem')).toHaveCount(1);
+  await expect(thread).toContainText('Also, can I change my address?');
+  // The customer sees it appear; the first one stays open.
+  await expect(tabs.getByRole('link')).toHaveCount(2);
+  await expect(tabs.getByRole('link', { name: /Conversation 1 · Waiting for an operator/ })).toBeVisible();
+
+  // 2. At the limit (2 open): the keyboard-reachable "⋯" button shows the item disabled, with the reason.
+  const only = thread.getByRole('listitem').first();
+  await only.getByRole('button', { name: 'Message actions' }).focus();
+  await op.keyboard.press('Enter');
+  await expect(menu.getByRole('menuitem', { name: 'Start new conversation' })).toBeDisabled();
+  await expect(menu).toContainText("Not available: the customer has reached the channel's limit of simultaneous conversations.");
+  await op.keyboard.press('Escape');
+  await expect(menu).toHaveCount(0);
+
+  // 3. One chat at a time: long-press → the current conversation closes and a new one opens.
+  await setMultiChat(admin, id, null);
+  await box.fill('A third matter');
+  await box.press('Enter');
+  await list.getByRole('link').filter({ hasText: 'A third matter' }).click();
+  const third = thread.getByRole('listitem').filter({ hasText: 'A third matter' });
+  await expect(third).toBeVisible();
+  const b = (await third.boundingBox())!;
+  await op.mouse.move(b.x + 20, b.y + b.height / 2);
+  await op.mouse.down();
+  await expect(menu).toBeVisible();
+  await op.mouse.up();
+  await expect(menu).toContainText('This conversation will be closed and a new one opened');
+  await op.screenshot({ path: 'test-results/screens/inbox-menu.png', fullPage: true });
+  await menu.getByRole('menuitem', { name: 'Start new conversation' }).click();
+  await expect(list.getByRole('link')).toHaveCount(3);
+  await expect(thread.getByRole('listitem')).toHaveCount(1);
+  await expect(thread).toContainText('A third matter');
+  await expect(tabs.getByRole('link')).toHaveCount(3);
+  await expect(tabs.getByRole('link', { name: /Conversation 2 · Closed/ })).toBeVisible();
+  await expect(tabs.getByRole('link', { name: /Conversation 1 · Closed/ })).toBeVisible();
+  await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
+});
+
+test('an admin sets the queue: distribution and capacity, with errors next to the fields', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, admin } = await channelWithOperator(browser, id);
+  await admin.goto(`/a/acme-${id}/contact-center`);
+  const queue = admin.getByRole('group', { name: `Queue of Help ${id}` });
+  await expect(queue.getByLabel('Max simultaneous conversations per operator')).toHaveValue('20');
+  await queue.getByLabel('Distribution').selectOption({ label: 'Evenly (to the least-loaded online operator)' });
+  await queue.getByLabel('Max simultaneous conversations per operator').fill('0');
+  await admin.getByRole('button', { name: 'Save queue' }).click();
+  await expect(admin.getByRole('group', { name: `Queue of Help ${id}` }).getByText('Enter a number from 1 to 500.')).toBeVisible();
+  await admin.getByRole('group', { name: `Queue of Help ${id}` }).getByLabel('Max simultaneous conversations per operator').fill('3');
+  await admin.getByRole('group', { name: `Queue of Help ${id}` }).getByLabel('Distribution').selectOption('even');
+  await admin.getByRole('button', { name: 'Save queue' }).click();
+  await expect(admin.getByText('Queue settings saved.')).toBeVisible();
+  await expect(admin.getByRole('group', { name: `Queue of Help ${id}` }).getByLabel('Distribution')).toHaveValue('even');
+  await expect(admin.getByRole('group', { name: `Queue of Help ${id}` }).getByLabel('Max simultaneous conversations per operator')).toHaveValue('3');
+  await Promise.all([adminCtx.close(), opCtx.close()]);
+});
