@@ -39,16 +39,29 @@ async fn main() -> anyhow::Result<()> {
     let admin = mk("admin@bench.test", "Admin").await?;
     let op = mk("op@bench.test", "Operator").await?;
     let cust = mk("cust@bench.test", "Customer").await?;
-    accounts::create(&db, app::domain::UserId(admin.id), &AccountName::parse("Bench")?, &Slug::parse("bench")?)
-        .await?;
-    accounts::create(&db, app::domain::UserId(cust.id), &AccountName::parse("Cust")?, &Slug::parse("cust")?)
-        .await?;
+    accounts::create(
+        &db,
+        app::domain::UserId(admin.id),
+        &AccountName::parse("Bench")?,
+        &Slug::parse("bench")?,
+    )
+    .await?;
+    accounts::create(
+        &db,
+        app::domain::UserId(cust.id),
+        &AccountName::parse("Cust")?,
+        &Slug::parse("cust")?,
+    )
+    .await?;
     let a = accounts::actor(&db, app::domain::UserId(admin.id), "bench").await?;
     accounts::add_member(&db, &a, "op@bench.test", Role::Operator).await?;
     let ch = channels::connect(&db, &a, ConnectTarget::New(ChannelName::parse("Support")?)).await?;
     channels::set_operators(&db, &a, ch, &[app::domain::UserId(op.id)]).await?;
     let operator = accounts::actor(&db, app::domain::UserId(op.id), "bench").await?;
-    let cust_account: i64 = accounts::actor(&db, app::domain::UserId(cust.id), "cust").await?.account.0;
+    let cust_account: i64 = accounts::actor(&db, app::domain::UserId(cust.id), "cust")
+        .await?
+        .account
+        .0;
 
     // Bulk insert with one statement (a recursive series works on SQLite and PostgreSQL):
     // a mix of statuses, a third assigned to the operator.

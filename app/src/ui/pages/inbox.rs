@@ -330,7 +330,8 @@ fn Inbox(v: InboxView) -> impl IntoView {
 #[component]
 fn ConvItem(id: ConversationId, s: InboxSignals, open: Callback<ConversationId>) -> impl IntoView {
     let c = Memo::new(move |_| s.items.with(|items| items.iter().find(|x| x.id == id).cloned()));
-    let field = move |f: fn(&ConversationView) -> String| move || c.with(|c| c.as_ref().map(f).unwrap_or_default());
+    let field =
+        move |f: fn(&ConversationView) -> String| move || c.with(|c| c.as_ref().map(f).unwrap_or_default());
     let current = move || s.current.with(|x| x.as_ref().map(|x| x.id) == Some(id));
     let unread = move || c.with(|c| c.as_ref().map(|c| c.unread).unwrap_or(0));
     let assigned = move || {
