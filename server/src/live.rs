@@ -46,12 +46,9 @@ pub async fn ws(
     Query(q): Query<WsQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    if !origin_ok(&headers) {
-        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
-    }
-    let user = crate::forms::session_user(&state, &headers).await.ok().flatten();
-    let Some(user) = user else {
-        return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
+    let user = match ws_user(&state, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
     };
     let Ok(code) = ChannelCode::parse(&q.code) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -303,6 +300,17 @@ async fn send(
     }
 }
 
+/// A socket is opened by a page of this site (`Origin`) for a signed-in user.
+async fn ws_user(state: &AppState, headers: &HeaderMap) -> Result<app::api::SessionUser, Response> {
+    if !origin_ok(headers) {
+        return Err((StatusCode::FORBIDDEN, "origin not allowed").into_response());
+    }
+    match crate::forms::session_user(state, headers).await.ok().flatten() {
+        Some(u) => Ok(u),
+        None => Err((StatusCode::UNAUTHORIZED, "sign in first").into_response()),
+    }
+}
+
 fn origin_ok(headers: &HeaderMap) -> bool {
     let host = headers
         .get(header::HOST)
@@ -328,11 +336,9 @@ pub async fn inbox_ws(
     Query(q): Query<InboxQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    if !origin_ok(&headers) {
-        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
-    }
-    let Some(user) = crate::forms::session_user(&state, &headers).await.ok().flatten() else {
-        return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
+    let user = match ws_user(&state, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
     };
     let actor = match accounts::actor(&state.db, user.id, &q.account).await {
         Ok(a) => a,

@@ -8,9 +8,9 @@ mod harness;
 use app::api::SessionUser;
 use app::backend::hub::Topic;
 use app::backend::services::accounts::{self, Actor};
-use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
+use app::backend::services::channels;
 use app::backend::services::conversations::{self as conv, Customer, Target, Viewer};
-use app::domain::channel::{ChannelCode, ChannelName, RawSettings, Settings};
+use app::domain::channel::ChannelCode;
 use app::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
 use app::domain::{AccountName, Role, Slug};
 use app::error::{AppError, Code};
@@ -67,34 +67,9 @@ async fn world(b: &Backend, limit: Option<&str>) -> World {
     accounts::add_member(db, &admin, "olek@acme.test", Role::Operator)
         .await
         .unwrap();
-    let channel = channels::connect(
-        db,
-        &admin,
-        ConnectTarget::New(ChannelName::parse("Support").unwrap()),
-    )
-    .await
-    .unwrap();
-    channels::set_operators(db, &admin, channel, &[olek.id])
-        .await
-        .unwrap();
-    let settings = Settings::parse(&RawSettings {
-        name: "Acme Support".into(),
-        welcome_message: "Hello!".into(),
-        multi_chat: limit.is_some(),
-        chat_limit: limit.unwrap_or("").into(),
-        ..Default::default()
-    })
-    .unwrap();
-    channels::save_settings(db, &admin, channel, &settings, AvatarChange::Keep)
-        .await
-        .unwrap();
-    let code = ChannelCode::parse(
-        &channels::settings(db, &admin, channel, "http://x")
-            .await
-            .unwrap()
-            .code,
-    )
-    .unwrap();
+    let (channel, code) = network_channel(db, &admin, "Support", &[olek.id], limit).await;
+    let _ = channel;
+
     let operator = accounts::actor(db, olek.id, "acme").await.unwrap();
     let cleo = conv::customer(db, &cleo, "borealis").await.unwrap();
     World {

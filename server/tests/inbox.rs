@@ -9,10 +9,10 @@ mod harness;
 use app::api::{InboxFilter, SplitRule};
 use app::backend::hub::Topic;
 use app::backend::services::accounts::{self, Actor};
-use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
+use app::backend::services::channels;
 use app::backend::services::conversations::{self as conv, Customer, Target, Viewer};
 use app::backend::services::inbox;
-use app::domain::channel::{Capacity, ChannelCode, ChannelName, Distribution, RawSettings, Settings};
+use app::domain::channel::{Capacity, ChannelCode, ChannelName, Distribution};
 use app::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
 use app::domain::{AccountName, ChannelId, ConversationId, Role, Slug, UserId};
 use app::error::{AppError, Code};
@@ -90,40 +90,14 @@ async fn world(b: &Backend, limit: Option<&str>) -> World {
         actors.push(accounts::actor(db, id, "acme").await.unwrap());
     }
     let [olek, ola, ida, emil]: [Actor; 4] = actors.try_into().unwrap();
-    let channel = channels::connect(
-        db,
-        &admin,
-        ConnectTarget::New(ChannelName::parse("Support").unwrap()),
-    )
-    .await
-    .unwrap();
-    channels::set_operators(db, &admin, channel, &[olek.user, ola.user])
-        .await
-        .unwrap();
+    let (channel, code) = network_channel(db, &admin, "Support", &[olek.user, ola.user], limit).await;
     let sales = channels::create_channel(db, &admin, &ChannelName::parse("Sales").unwrap())
         .await
         .unwrap();
     channels::set_operators(db, &admin, ChannelId(sales.id), &[ida.user])
         .await
         .unwrap();
-    let settings = Settings::parse(&RawSettings {
-        name: "Acme Support".into(),
-        welcome_message: "Hello!".into(),
-        multi_chat: limit.is_some(),
-        chat_limit: limit.unwrap_or("").into(),
-        ..Default::default()
-    })
-    .unwrap();
-    channels::save_settings(db, &admin, channel, &settings, AvatarChange::Keep)
-        .await
-        .unwrap();
-    let code = ChannelCode::parse(
-        &channels::settings(db, &admin, channel, "http://x")
-            .await
-            .unwrap()
-            .code,
-    )
-    .unwrap();
+
     let cleo = conv::customer(db, &cleo, "borealis").await.unwrap();
     World {
         app,

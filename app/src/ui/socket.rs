@@ -5,7 +5,11 @@
 
 #![cfg(feature = "hydrate")]
 
+use crate::domain::conversation::Author;
+use crate::domain::ConversationId;
+use crate::error::Code;
 use crate::protocol::{ClientMsg, ServerMsg};
+use crate::ui::pages::chat::{sort, Delivery, UiMsg};
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -194,5 +198,123 @@ impl Flash {
             },
             std::time::Duration::from_millis(ms),
         );
+    }
+}
+
+/// Wires a page's client to its socket — `opened` on every (re)connect, `handle` for each
+/// message — through weak references, and connects.
+pub fn attach<C: 'static>(socket: &Rc<Socket>, client: &Rc<C>, opened: fn(&C), handle: fn(&C, ServerMsg)) {
+    let w = Rc::downgrade(client);
+    socket.on_open(move || {
+        if let Some(c) = w.upgrade() {
+            opened(&c);
+        }
+    });
+    let w = Rc::downgrade(client);
+    socket.on_message(move |m| {
+        if let Some(c) = w.upgrade() {
+            handle(&c, m);
+        }
+    });
+    socket.start();
+}
+
+/// Messages the user sent that the server has not acknowledged yet (client id,
+/// conversation, body): shown as pending, resent after a reconnect (stored once).
+#[derive(Default)]
+pub struct Outbox(std::cell::RefCell<Vec<(String, Option<ConversationId>, String)>>);
+
+impl Outbox {
+    /// Shows `body` as pending in `messages` and returns what to send.
+    pub fn add(
+        &self,
+        messages: RwSignal<Vec<UiMsg>>,
+        author: Author,
+        conversation: Option<ConversationId>,
+        body: String,
+    ) -> ClientMsg {
+        let client_id = new_client_id();
+        messages.update(|ms| {
+            ms.push(UiMsg {
+                seq: None,
+                client_id: Some(client_id.clone()),
+                author,
+                author_name: String::new(),
+                body: body.clone(),
+                at: js_sys::Date::now() as i64,
+                state: Delivery::Pending,
+            })
+        });
+        self.0
+            .borrow_mut()
+            .push((client_id.clone(), conversation, body.clone()));
+        ClientMsg::Send {
+            client_id,
+            conversation,
+            body,
+        }
+    }
+
+    /// Marks a failed message pending again; returns what to send if it is still unsent.
+    pub fn retry(
+        &self,
+        messages: RwSignal<Vec<UiMsg>>,
+        client_id: &str,
+        conversation: Option<ConversationId>,
+    ) -> Option<ClientMsg> {
+        let body = messages.with_untracked(|ms| {
+            ms.iter()
+                .find(|m| m.client_id.as_deref() == Some(client_id) && m.seq.is_none())
+                .map(|m| m.body.clone())
+        })?;
+        messages.update(|ms| {
+            if let Some(m) = ms.iter_mut().find(|m| m.client_id.as_deref() == Some(client_id)) {
+                m.state = Delivery::Pending;
+            }
+        });
+        let mut all = self.0.borrow_mut();
+        all.retain(|(c, _, _)| c != client_id);
+        all.push((client_id.to_string(), conversation, body.clone()));
+        Some(ClientMsg::Send {
+            client_id: client_id.to_string(),
+            conversation,
+            body,
+        })
+    }
+
+    /// Everything still unacknowledged, to send again after a reconnect.
+    pub fn unsent(&self) -> Vec<ClientMsg> {
+        self.0
+            .borrow()
+            .iter()
+            .map(|(client_id, conversation, body)| ClientMsg::Send {
+                client_id: client_id.clone(),
+                conversation: *conversation,
+                body: body.clone(),
+            })
+            .collect()
+    }
+
+    /// The server stored it: the pending copy becomes the stored message.
+    pub fn acked(&self, messages: RwSignal<Vec<UiMsg>>, client_id: &str, seq: i64, at: i64) {
+        self.0.borrow_mut().retain(|(c, _, _)| c != client_id);
+        messages.update(|ms| {
+            if let Some(x) = ms.iter_mut().find(|x| x.client_id.as_deref() == Some(client_id)) {
+                x.seq = Some(seq);
+                x.at = at;
+                x.state = Delivery::Stored;
+            }
+            sort(ms);
+        });
+    }
+
+    /// The server refused it: shown as not sent, with the reason.
+    pub fn failed(&self, messages: RwSignal<Vec<UiMsg>>, client_id: &str, code: Code) {
+        self.0.borrow_mut().retain(|(c, _, _)| c != client_id);
+        messages.update(|ms| {
+            if let Some(x) = ms.iter_mut().find(|x| x.client_id.as_deref() == Some(client_id)) {
+                x.state = Delivery::Failed(code);
+            }
+        });
     }
 }

@@ -360,3 +360,39 @@ pub fn strip_markers(html: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// Connects a new open channel `name` of the admin's account to the Network with the
+/// given operators, welcome message and customer limit (`None`: one chat at a time);
+/// returns the channel and its code.
+pub async fn network_channel(
+    db: &sea_orm::DatabaseConnection,
+    admin: &app::backend::services::accounts::Actor,
+    name: &str,
+    operators: &[app::domain::UserId],
+    limit: Option<&str>,
+) -> (app::domain::ChannelId, app::domain::channel::ChannelCode) {
+    use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
+    use app::domain::channel::{ChannelCode, ChannelName, RawSettings, Settings};
+    let channel = channels::connect(db, admin, ConnectTarget::New(ChannelName::parse(name).unwrap()))
+        .await
+        .unwrap();
+    channels::set_operators(db, admin, channel, operators)
+        .await
+        .unwrap();
+    let settings = Settings::parse(&RawSettings {
+        name: format!("Acme {name}"),
+        welcome_message: "Hello!".into(),
+        multi_chat: limit.is_some(),
+        chat_limit: limit.unwrap_or("").into(),
+        ..Default::default()
+    })
+    .unwrap();
+    channels::save_settings(db, admin, channel, &settings, AvatarChange::Keep)
+        .await
+        .unwrap();
+    let code = channels::settings(db, admin, channel, "http://x")
+        .await
+        .unwrap()
+        .code;
+    (channel, ChannelCode::parse(&code).unwrap())
+}

@@ -248,6 +248,35 @@ async fn customer_conversations_in(
         .map_err(internal)
 }
 
+/// The per-customer rule for opening one more conversation, given the customer's open
+/// ones: at the channel's limit it is refused (`conversation_limit`); with one chat at a
+/// time the open ones are closed (and returned).
+pub(crate) async fn make_room(
+    txn: &DatabaseTransaction,
+    limit: Option<i64>,
+    open: Vec<conversation::Model>,
+    now: i64,
+) -> Result<Vec<conversation::Model>, AppError> {
+    match limit {
+        Some(limit) if open.len() as i64 >= limit => Err(AppError::Limit {
+            code: Code::ConversationLimit,
+            retry_after_secs: 0,
+        }),
+        Some(_) => Ok(Vec::new()),
+        None => {
+            let mut closed = Vec::new();
+            for c in open {
+                let mut am: conversation::ActiveModel = c.into();
+                am.status = Set(ConversationStatus::Closed.as_str().to_string());
+                am.closed_at = Set(Some(now));
+                am.updated_at = Set(now);
+                closed.push(am.update(txn).await.map_err(internal)?);
+            }
+            Ok(closed)
+        }
+    }
+}
+
 /// Sends a customer's message to the channel behind `code`, opening a conversation when
 /// asked to (and closing the current one when the channel allows only one).
 pub async fn customer_send(
@@ -326,34 +355,18 @@ pub async fn customer_send(
             c
         }
         Target::New => {
-            let open: Vec<&conversation::Model> = mine
+            let open: Vec<conversation::Model> = mine
                 .iter()
                 .filter(|c| status(c) != ConversationStatus::Closed)
+                .cloned()
                 .collect();
-            match info.limit {
-                Some(limit) if open.len() as i64 >= limit => {
-                    return Err(AppError::Limit {
-                        code: Code::ConversationLimit,
-                        retry_after_secs: 0,
-                    });
-                }
-                Some(_) => {}
-                None => {
-                    // One conversation at a time: starting a new one closes the current one.
-                    for c in open {
-                        let mut am: conversation::ActiveModel = c.clone().into();
-                        am.status = Set(ConversationStatus::Closed.as_str().to_string());
-                        am.closed_at = Set(Some(now));
-                        am.updated_at = Set(now);
-                        let closed = am.update(&txn).await.map_err(internal)?;
-                        events.push((
-                            conv_topics(closed.id),
-                            ServerMsg::Conversation {
-                                conversation: conversation_view(&txn, &closed).await?,
-                            },
-                        ));
-                    }
-                }
+            for closed in make_room(&txn, info.limit, open, now).await? {
+                events.push((
+                    conv_topics(closed.id),
+                    ServerMsg::Conversation {
+                        conversation: conversation_view(&txn, &closed).await?,
+                    },
+                ));
             }
             let mut c = conversation::ActiveModel {
                 channel_id: Set(info.channel.0),

@@ -7,7 +7,7 @@
 
 use super::accounts::Actor;
 use super::conversations::{
-    append, conversation_view, conversation_views, hub_publish, message_view, names_of,
+    append, conversation_view, conversation_views, hub_publish, make_room, message_view, names_of,
     operator_conversation, status, Viewer,
 };
 use crate::api::{ConversationDetail, InboxFilter, InboxPage, OperatorView, QueueView, SplitRule};
@@ -406,25 +406,7 @@ pub async fn start_new(
         return Err(closed_error());
     }
     let now = now_ms();
-    let mut closed = Vec::new();
-    match customer_limit(&txn, c.channel_id).await? {
-        Some(limit) if open.len() as i64 >= limit => {
-            return Err(AppError::Limit {
-                code: Code::ConversationLimit,
-                retry_after_secs: 0,
-            })
-        }
-        Some(_) => {}
-        None => {
-            for o in open {
-                let mut am: conversation::ActiveModel = o.into();
-                am.status = Set(ConversationStatus::Closed.as_str().to_string());
-                am.closed_at = Set(Some(now));
-                am.updated_at = Set(now);
-                closed.push(am.update(&txn).await.map_err(internal)?);
-            }
-        }
-    }
+    let closed = make_room(&txn, customer_limit(&txn, c.channel_id).await?, open, now).await?;
     // The operator who started it keeps it, unless they are full: then it waits.
     let mine = load_of(&txn, ChannelId(c.channel_id), actor.user).await? < queue.capacity as i64;
     let mut n = conversation::ActiveModel {

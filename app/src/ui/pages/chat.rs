@@ -474,15 +474,14 @@ pub mod live {
     mod client {
         use super::*;
         use crate::protocol::{ClientMsg, ServerMsg};
-        use crate::ui::socket::{new_client_id, page_visible, Flash, Socket};
-        use std::cell::{Cell, RefCell};
+        use crate::ui::socket::{attach, page_visible, Flash, Outbox, Socket};
+        use std::cell::Cell;
         use std::rc::Rc;
 
         /// The browser side of the customer's live channel.
         pub struct Client {
             pub socket: Rc<Socket>,
-            /// Sent but not acknowledged: (client id, conversation, body); resent on reconnect.
-            unacked: RefCell<Vec<(String, Option<ConversationId>, String)>>,
+            outbox: Outbox,
             sig: Signals,
             last_typing: Cell<f64>,
             typing_flash: Flash,
@@ -493,24 +492,12 @@ pub mod live {
                 let socket = Socket::new(&format!("/ws?code={code}&account={slug}"), sig.offline);
                 let c = Rc::new(Client {
                     socket: socket.clone(),
-                    unacked: RefCell::new(Vec::new()),
+                    outbox: Outbox::default(),
                     sig,
                     last_typing: Cell::new(0.0),
                     typing_flash: Flash::default(),
                 });
-                let w = Rc::downgrade(&c);
-                socket.on_open(move || {
-                    if let Some(c) = w.upgrade() {
-                        c.opened();
-                    }
-                });
-                let w = Rc::downgrade(&c);
-                socket.on_message(move |m| {
-                    if let Some(c) = w.upgrade() {
-                        c.handle(m);
-                    }
-                });
-                socket.start();
+                attach(&socket, &c, Self::opened, Self::handle);
                 c
             }
 
@@ -524,13 +511,8 @@ pub mod live {
                     self.mark_read();
                 }
                 // Resend what was never acknowledged: the server stores each once.
-                let unacked = self.unacked.borrow().clone();
-                for (client_id, conversation, body) in unacked {
-                    self.socket.send(&ClientMsg::Send {
-                        client_id,
-                        conversation,
-                        body,
-                    });
+                for m in self.outbox.unsent() {
+                    self.socket.send(&m);
                 }
             }
 
@@ -560,51 +542,18 @@ pub mod live {
             }
 
             pub fn send(&self, body: String, conversation: Option<ConversationId>) {
-                let client_id = new_client_id();
-                self.sig.messages.update(|ms| {
-                    ms.push(UiMsg {
-                        seq: None,
-                        client_id: Some(client_id.clone()),
-                        author: Author::Customer,
-                        author_name: String::new(),
-                        body: body.clone(),
-                        at: js_sys::Date::now() as i64,
-                        state: Delivery::Pending,
-                    })
-                });
-                self.unacked
-                    .borrow_mut()
-                    .push((client_id.clone(), conversation, body.clone()));
                 self.last_typing.set(0.0);
-                self.socket.send(&ClientMsg::Send {
-                    client_id,
-                    conversation,
-                    body,
-                });
+                let m = self
+                    .outbox
+                    .add(self.sig.messages, Author::Customer, conversation, body);
+                self.socket.send(&m);
             }
 
             pub fn retry(&self, client_id: &str) {
-                let found = self.sig.messages.with_untracked(|ms| {
-                    ms.iter()
-                        .find(|m| m.client_id.as_deref() == Some(client_id) && m.seq.is_none())
-                        .map(|m| m.body.clone())
-                });
-                let Some(body) = found else { return };
-                self.sig.messages.update(|ms| {
-                    if let Some(m) = ms.iter_mut().find(|m| m.client_id.as_deref() == Some(client_id)) {
-                        m.state = Delivery::Pending;
-                    }
-                });
                 let conversation = self.sig.selected.get_untracked();
-                let mut unacked = self.unacked.borrow_mut();
-                unacked.retain(|(c, _, _)| c != client_id);
-                unacked.push((client_id.to_string(), conversation, body.clone()));
-                drop(unacked);
-                self.socket.send(&ClientMsg::Send {
-                    client_id: client_id.to_string(),
-                    conversation,
-                    body,
-                });
+                if let Some(m) = self.outbox.retry(self.sig.messages, client_id, conversation) {
+                    self.socket.send(&m);
+                }
             }
 
             fn handle(&self, m: ServerMsg) {
@@ -616,30 +565,18 @@ pub mod live {
                         seq,
                         at,
                     } => {
-                        self.unacked.borrow_mut().retain(|(c, _, _)| *c != client_id);
                         let first_of_new = sig.selected.get_untracked().is_none();
-                        if first_of_new || sig.selected.get_untracked() == Some(conversation) {
-                            if first_of_new {
-                                // A new conversation: show only it, from its start.
-                                sig.messages
-                                    .update(|ms| ms.retain(|x| x.client_id.as_deref() == Some(&client_id)));
-                                sig.selected.set(Some(conversation));
-                                self.socket.send(&ClientMsg::Resume {
-                                    conversation,
-                                    since_seq: 0,
-                                });
-                            }
-                            sig.messages.update(|ms| {
-                                if let Some(x) =
-                                    ms.iter_mut().find(|x| x.client_id.as_deref() == Some(&client_id))
-                                {
-                                    x.seq = Some(seq);
-                                    x.at = at;
-                                    x.state = Delivery::Stored;
-                                }
-                                sort(ms);
+                        if first_of_new {
+                            // A new conversation: show only it, from its start.
+                            sig.messages
+                                .update(|ms| ms.retain(|x| x.client_id.as_deref() == Some(&client_id)));
+                            sig.selected.set(Some(conversation));
+                            self.socket.send(&ClientMsg::Resume {
+                                conversation,
+                                since_seq: 0,
                             });
                         }
+                        self.outbox.acked(sig.messages, &client_id, seq, at);
                     }
                     ServerMsg::Message { message } => {
                         if sig.selected.get_untracked() == Some(message.conversation) {
@@ -683,13 +620,7 @@ pub mod live {
                     }
                     ServerMsg::Error { client_id, error } => {
                         if let Some(cid) = client_id {
-                            self.unacked.borrow_mut().retain(|(c, _, _)| *c != cid);
-                            sig.messages.update(|ms| {
-                                if let Some(x) = ms.iter_mut().find(|x| x.client_id.as_deref() == Some(&cid))
-                                {
-                                    x.state = Delivery::Failed(error.code());
-                                }
-                            });
+                            self.outbox.failed(sig.messages, &cid, error.code());
                         }
                     }
                 }

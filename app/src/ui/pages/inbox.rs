@@ -739,14 +739,13 @@ pub mod live {
         use crate::domain::conversation::preview_of;
         use crate::protocol::{ClientMsg, ServerMsg};
         use crate::ui::pages::chat::last_seq;
-        use crate::ui::socket::{new_client_id, page_visible, Flash, Socket};
-        use std::cell::{Cell, RefCell};
+        use crate::ui::socket::{attach, page_visible, Flash, Outbox, Socket};
+        use std::cell::Cell;
         use std::rc::Rc;
 
         pub struct Client {
             socket: Rc<Socket>,
-            /// Sent but not acknowledged: (client id, conversation, body).
-            unacked: RefCell<Vec<(String, ConversationId, String)>>,
+            outbox: Outbox,
             s: InboxSignals,
             last_typing: Cell<f64>,
             typing_flash: Flash,
@@ -773,24 +772,12 @@ pub mod live {
                 let socket = Socket::new(&format!("/ws/inbox?account={slug}"), s.offline);
                 let c = Rc::new(Client {
                     socket: socket.clone(),
-                    unacked: RefCell::new(Vec::new()),
+                    outbox: Outbox::default(),
                     s,
                     last_typing: Cell::new(0.0),
                     typing_flash: Flash::default(),
                 });
-                let w = Rc::downgrade(&c);
-                socket.on_open(move || {
-                    if let Some(c) = w.upgrade() {
-                        c.opened();
-                    }
-                });
-                let w = Rc::downgrade(&c);
-                socket.on_message(move |m| {
-                    if let Some(c) = w.upgrade() {
-                        c.handle(m);
-                    }
-                });
-                socket.start();
+                attach(&socket, &c, Self::opened, Self::handle);
                 c
             }
 
@@ -798,12 +785,8 @@ pub mod live {
                 if let Some(id) = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id)) {
                     self.follow(id);
                 }
-                for (client_id, conversation, body) in self.unacked.borrow().clone() {
-                    self.socket.send(&ClientMsg::Send {
-                        client_id,
-                        conversation: Some(conversation),
-                        body,
-                    });
+                for m in self.outbox.unsent() {
+                    self.socket.send(&m);
                 }
             }
 
@@ -841,53 +824,18 @@ pub mod live {
             }
 
             pub fn send(&self, conversation: ConversationId, body: String) {
-                let client_id = new_client_id();
-                self.s.messages.update(|ms| {
-                    ms.push(UiMsg {
-                        seq: None,
-                        client_id: Some(client_id.clone()),
-                        author: Author::Operator,
-                        author_name: String::new(),
-                        body: body.clone(),
-                        at: js_sys::Date::now() as i64,
-                        state: Delivery::Pending,
-                    })
-                });
-                self.unacked
-                    .borrow_mut()
-                    .push((client_id.clone(), conversation, body.clone()));
                 self.last_typing.set(0.0);
-                self.socket.send(&ClientMsg::Send {
-                    client_id,
-                    conversation: Some(conversation),
-                    body,
-                });
+                let m = self
+                    .outbox
+                    .add(self.s.messages, Author::Operator, Some(conversation), body);
+                self.socket.send(&m);
             }
 
             pub fn retry(&self, client_id: &str) {
-                let Some(conversation) = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id)) else {
-                    return;
-                };
-                let found = self.s.messages.with_untracked(|ms| {
-                    ms.iter()
-                        .find(|m| m.client_id.as_deref() == Some(client_id) && m.seq.is_none())
-                        .map(|m| m.body.clone())
-                });
-                let Some(body) = found else { return };
-                self.s.messages.update(|ms| {
-                    if let Some(m) = ms.iter_mut().find(|m| m.client_id.as_deref() == Some(client_id)) {
-                        m.state = Delivery::Pending;
-                    }
-                });
-                let mut unacked = self.unacked.borrow_mut();
-                unacked.retain(|(c, _, _)| c != client_id);
-                unacked.push((client_id.to_string(), conversation, body.clone()));
-                drop(unacked);
-                self.socket.send(&ClientMsg::Send {
-                    client_id: client_id.to_string(),
-                    conversation: Some(conversation),
-                    body,
-                });
+                let conversation = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id));
+                if let Some(m) = self.outbox.retry(self.s.messages, client_id, conversation) {
+                    self.socket.send(&m);
+                }
             }
 
             fn is_current(&self, id: ConversationId) -> bool {
@@ -899,19 +847,7 @@ pub mod live {
                 match m {
                     ServerMsg::Ack {
                         client_id, seq, at, ..
-                    } => {
-                        self.unacked.borrow_mut().retain(|(c, _, _)| *c != client_id);
-                        s.messages.update(|ms| {
-                            if let Some(x) =
-                                ms.iter_mut().find(|x| x.client_id.as_deref() == Some(&client_id))
-                            {
-                                x.seq = Some(seq);
-                                x.at = at;
-                                x.state = Delivery::Stored;
-                            }
-                            crate::ui::pages::chat::sort(ms);
-                        });
-                    }
+                    } => self.outbox.acked(s.messages, &client_id, seq, at),
                     ServerMsg::Message { message } => {
                         let id = message.conversation;
                         let viewing = self.is_current(id) && page_visible();
@@ -984,15 +920,7 @@ pub mod live {
                         }
                     }
                     ServerMsg::Error { client_id, error } => match client_id {
-                        Some(cid) => {
-                            self.unacked.borrow_mut().retain(|(c, _, _)| *c != cid);
-                            s.messages.update(|ms| {
-                                if let Some(x) = ms.iter_mut().find(|x| x.client_id.as_deref() == Some(&cid))
-                                {
-                                    x.state = Delivery::Failed(error.code());
-                                }
-                            });
-                        }
+                        Some(cid) => self.outbox.failed(s.messages, &cid, error.code()),
                         None => s.notice.set(Some(error.code())),
                     },
                 }
