@@ -34,10 +34,12 @@ pub enum Field {
     Capacity,
     Operator,
     Message,
+    Scopes,
+    Title,
 }
 
 impl Field {
-    pub const ALL: [Field; 23] = [
+    pub const ALL: [Field; 25] = [
         Field::Email,
         Field::Password,
         Field::Name,
@@ -61,6 +63,8 @@ impl Field {
         Field::Capacity,
         Field::Operator,
         Field::Message,
+        Field::Scopes,
+        Field::Title,
     ];
 }
 
@@ -90,6 +94,8 @@ impl Field {
             Field::Capacity => "capacity",
             Field::Operator => "operator",
             Field::Message => "message",
+            Field::Scopes => "scopes",
+            Field::Title => "title",
         }
     }
 
@@ -139,10 +145,12 @@ pub enum Code {
     ConversationTaken,
     NotInQueue,
     NotCustomerMessage,
+    ScopeUnknown,
+    MessageLimit,
 }
 
 impl Code {
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 39] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -180,6 +188,8 @@ impl Code {
         Code::ConversationTaken,
         Code::NotInQueue,
         Code::NotCustomerMessage,
+        Code::ScopeUnknown,
+        Code::MessageLimit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -221,6 +231,8 @@ impl Code {
             Code::ConversationTaken => "conversation_taken",
             Code::NotInQueue => "not_in_queue",
             Code::NotCustomerMessage => "not_customer_message",
+            Code::ScopeUnknown => "scope_unknown",
+            Code::MessageLimit => "message_limit",
         }
     }
 

@@ -307,6 +307,34 @@ messages! {
     SplitParallel => "Opens a new conversation beside this one, starting with this message.", "Otwiera nową rozmowę obok tej, zaczynając od tej wiadomości.";
     SplitCloses => "This conversation will be closed and a new one opened, starting with this message.", "Ta rozmowa zostanie zamknięta i otwarta nowa, zaczynając od tej wiadomości.";
     ErrConversationLimitOperator => "Not available: the customer has reached the channel's limit of simultaneous conversations.", "Niedostępne: klient osiągnął limit jednoczesnych rozmów z kanałem.";
+    ErrScopeUnknown => "Choose imopenlines and/or im.", "Wybierz imopenlines i/lub im.";
+    ErrMessageLimit => "This user has already received the most messages allowed from this channel for now.", "Ten użytkownik otrzymał już maksymalną dozwoloną na razie liczbę wiadomości z tego kanału.";
+    NavProfile => "Profile", "Profil";
+    ProfileTitle => "Profile", "Profil";
+    RestApiTitle => "REST API", "REST API";
+    RestApiIntro => "Webhooks and access tokens let your tools call Netlines' Bitrix24-compatible REST methods as you, in one account.", "Webhooki i tokeny dostępu pozwalają Twoim narzędziom wywoływać zgodne z Bitrix24 metody REST Netlines w Twoim imieniu, w jednym koncie.";
+    NoAccountsForRest => "You work in no account yet.", "Nie pracujesz jeszcze w żadnym koncie.";
+    NewWebhook => "New inbound webhook", "Nowy webhook przychodzący";
+    NewToken => "Access token (one hour)", "Token dostępu (jedna godzina)";
+    LabelAccount => "Account", "Konto";
+    LabelScopes => "Scopes", "Zakresy";
+    LabelTitle => "Title", "Nazwa";
+    CreateWebhook => "Create webhook", "Utwórz webhook";
+    IssueToken => "Issue access token", "Wydaj token dostępu";
+    WebhookCreated => "Webhook created.", "Utworzono webhook.";
+    TokenIssued => "Access token issued.", "Wydano token dostępu.";
+    CredentialRevoked => "Revoked.", "Unieważniono.";
+    FreshWebhook => "Your new webhook URL", "Adres nowego webhooka";
+    FreshToken => "Your new access token", "Nowy token dostępu";
+    ShownOnce => "Copy it now: it is shown only once.", "Skopiuj go teraz: jest pokazywany tylko raz.";
+    YourCredentials => "Your webhooks and tokens", "Twoje webhooki i tokeny";
+    NoCredentials => "None yet.", "Jeszcze brak.";
+    ColKind => "Kind", "Rodzaj";
+    ColSecret => "Secret", "Sekret";
+    ColCreated => "Created", "Utworzono";
+    Revoke => "Revoke", "Unieważnij";
+    KindToken => "access token", "token dostępu";
+    KindWebhook => "webhook", "webhook";
     QueueSaved => "Queue settings saved.", "Zapisano ustawienia kolejki.";
     QueueOf => "Queue of", "Kolejka kanału";
     DistributionLabel => "Distribution", "Rozdzielanie";
@@ -395,6 +423,8 @@ pub fn error_key(code: Code) -> K {
         Code::ConversationTaken => K::ErrConversationTaken,
         Code::NotInQueue => K::ErrNotInQueue,
         Code::NotCustomerMessage => K::ErrNotCustomerMessage,
+        Code::ScopeUnknown => K::ErrScopeUnknown,
+        Code::MessageLimit => K::ErrMessageLimit,
     }
 }
 

@@ -111,6 +111,7 @@ pub fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/network") view=pages::network::NetworkPage ssr=SsrMode::Async />
                     <Route path=path!("/accounts/new") view=pages::accounts::NewAccountPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug") view=pages::accounts::AccountHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/profile") view=pages::profile::ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/inbox") view=pages::inbox::InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center") view=pages::contact_center::ContactCenterPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center/network") view=pages::contact_center::NetworkChannelsPage ssr=SsrMode::Async />

@@ -41,6 +41,11 @@ enum Command {
         #[command(subcommand)]
         command: MemberCommand,
     },
+    /// Manage REST webhooks.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
     /// Seed two demo accounts with an admin, two operators and an employee each, and
     /// print their credentials. Safe to run again.
     Demo,
@@ -70,6 +75,24 @@ enum AccountCommand {
         /// Email of the existing user who becomes the admin.
         #[arg(long)]
         admin: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum WebhookCommand {
+    /// Create an inbound webhook for a member and print its URL.
+    Create {
+        /// The account's slug.
+        #[arg(long)]
+        account: String,
+        /// The member's email.
+        #[arg(long)]
+        email: String,
+        /// Comma-separated: imopenlines, im.
+        #[arg(long, default_value = "imopenlines,im")]
+        scopes: String,
+        #[arg(long, default_value = "")]
+        title: String,
     },
 }
 
@@ -173,6 +196,40 @@ async fn execute(cmd: Command) -> Result<(), String> {
             let db = database().await?;
             add_member(&db, &account, &email, &role).await?;
             println!("added {email} to {account} as {role}");
+            Ok(())
+        }
+        Command::Webhook {
+            command:
+                WebhookCommand::Create {
+                    account,
+                    email,
+                    scopes,
+                    title,
+                },
+        } => {
+            let (_, config) = config()?;
+            let db = database().await?;
+            let email = Email::parse(&email).map_err(|e| format!("--email: {}", describe(&e)))?;
+            let user = users::find_by_email(&db, &email)
+                .await
+                .map_err(|e| describe(&e))?
+                .ok_or_else(|| format!("no user with email {}", email.as_str()))?;
+            let (_, code) = app::backend::services::rest::create_webhook(
+                &db,
+                app::domain::UserId(user.id),
+                &account,
+                &title,
+                &[scopes],
+            )
+            .await
+            .map_err(|e| match e {
+                AppError::NotFound => format!("{} is not a member of {account}", email.as_str()),
+                e => describe(&e),
+            })?;
+            println!(
+                "{}",
+                crate::profile::webhook_url(&config.public_url, user.id, &code)
+            );
             Ok(())
         }
         Command::Demo => demo().await,

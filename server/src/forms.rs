@@ -234,7 +234,11 @@ pub async fn set_lang(State(state): State<AppState>, Form(f): Form<LangForm>) ->
 }
 
 /// Signed-in user or a redirect to the sign-in page that comes back to `back_to`.
-async fn require_user(state: &AppState, headers: &HeaderMap, back_to: &str) -> Result<SessionUser, Response> {
+pub(crate) async fn require_user(
+    state: &AppState,
+    headers: &HeaderMap,
+    back_to: &str,
+) -> Result<SessionUser, Response> {
     match session_user(state, headers).await {
         Ok(Some(u)) => Ok(u),
         Ok(None) => Err(see_other(&with_query("/login", &[("next", back_to)]), None)),

@@ -20,6 +20,8 @@ pub mod cli;
 pub mod contact_center;
 pub mod forms;
 pub mod live;
+pub mod profile;
+pub mod rest;
 
 use app::backend::{db::connect_and_migrate, AppState, Config};
 use app::{shell, App};
@@ -186,6 +188,10 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(live::ws))
         .route("/ws/inbox", get(live::inbox_ws))
         .route("/chat/{code}/{slug}/send", post(chat::send))
+        .route("/profile/webhooks", post(profile::create_webhook))
+        .route("/profile/tokens", post(profile::issue_token))
+        .route("/profile/credentials/{id}/revoke", post(profile::revoke))
+        .merge(rest::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), attach_user))
@@ -237,7 +243,10 @@ async fn attach_user(State(state): State<AppState>, mut req: Request, next: Next
 /// depth on top of `SameSite=Lax` cookies). Requests without `Origin` (non-browser
 /// clients) pass.
 async fn same_origin_posts(req: Request, next: Next) -> Response {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
+    // REST calls carry their own credential (never the session cookie), so a foreign
+    // page cannot forge one.
+    let rest = req.uri().path().starts_with("/rest/");
+    if !rest && req.method() != Method::GET && req.method() != Method::HEAD {
         if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
             let host = req
                 .headers()

@@ -273,3 +273,98 @@ async fn demo_prints_credentials_that_sign_in_and_can_run_twice() {
         .unwrap();
     assert!(harness::strip_markers(&html).contains("Acme Support"));
 }
+
+#[tokio::test]
+async fn cli_creates_a_webhook_whose_url_authenticates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/cli-hook.db?mode=rwc", dir.path().display());
+    let run = |args: &[&str]| netlines(&db, args);
+    for args in [
+        &[
+            "user",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--name",
+            "Ada",
+            "--password",
+            "long enough",
+        ][..],
+        &[
+            "user",
+            "create",
+            "--email",
+            "bob@example.com",
+            "--name",
+            "Bob",
+            "--password",
+            "long enough",
+        ][..],
+        &[
+            "account",
+            "create",
+            "--name",
+            "Acme",
+            "--slug",
+            "acme",
+            "--admin",
+            "ada@example.com",
+        ][..],
+    ] {
+        let o = run(args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+    }
+    let o = run(&[
+        "webhook",
+        "create",
+        "--account",
+        "acme",
+        "--email",
+        "ada@example.com",
+        "--scopes",
+        "imopenlines,im",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let url = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    // …/rest/{user id}/{code}/
+    let parts: Vec<&str> = url.trim_end_matches('/').rsplitn(3, '/').collect();
+    assert!(url.contains("/rest/") && url.ends_with('/'), "{url}");
+    let (code, user_id) = (parts[0], parts[1].parse::<i64>().unwrap());
+    let conn = app::backend::db::connect_and_migrate(&db).await.unwrap();
+    let caller = app::backend::services::rest::by_webhook(&conn, user_id, code)
+        .await
+        .unwrap();
+    assert_eq!(caller.actor.slug.as_str(), "acme");
+    assert_eq!(caller.scopes, vec!["im".to_string(), "imopenlines".to_string()]);
+    // Refusals: not a member, unknown scope.
+    let o = run(&[
+        "webhook",
+        "create",
+        "--account",
+        "acme",
+        "--email",
+        "bob@example.com",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is not a member of acme"),
+        "{}",
+        text(&o)
+    );
+    let o = run(&[
+        "webhook",
+        "create",
+        "--account",
+        "acme",
+        "--email",
+        "ada@example.com",
+        "--scopes",
+        "crm",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("scopes: Choose imopenlines and/or im."),
+        "{}",
+        text(&o)
+    );
+}

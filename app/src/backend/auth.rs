@@ -60,7 +60,7 @@ pub async fn dummy_verify(password: &str) {
     let _ = verify_password(password, &hash).await;
 }
 
-fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -25,6 +25,30 @@ impl Default for LoginLimits {
     }
 }
 
+/// Limits of the REST API.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RestLimits {
+    /// Leaky bucket per caller: requests drained per second…
+    pub rate_per_sec: f64,
+    /// …and how many may queue up (more: HTTP 503 `QUERY_LIMIT_EXCEEDED`).
+    pub burst: u32,
+    /// `imopenlines.network.message.add`: messages per user and channel…
+    pub network_messages: u32,
+    /// …per this many seconds (Bitrix24: one per week).
+    pub network_window_secs: u64,
+}
+
+impl Default for RestLimits {
+    fn default() -> Self {
+        Self {
+            rate_per_sec: 2.0,
+            burst: 50,
+            network_messages: 1,
+            network_window_secs: 7 * 24 * 3600,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// `sqlite://path?mode=rwc` or `postgres://user@host/db`.
@@ -33,11 +57,14 @@ pub struct Config {
     /// trailing slash.
     pub public_url: String,
     pub login_limits: LoginLimits,
+    pub rest: RestLimits,
 }
 
 impl Config {
     /// Reads `DATABASE_URL`, `NETLINES_PUBLIC_URL` (default `http://{site_addr}`),
-    /// `NETLINES_LOGIN_MAX_FAILURES_PER_EMAIL`, `NETLINES_LOGIN_MAX_FAILURES_PER_IP`.
+    /// `NETLINES_LOGIN_MAX_FAILURES_PER_EMAIL`, `NETLINES_LOGIN_MAX_FAILURES_PER_IP`,
+    /// `NETLINES_REST_RATE`, `NETLINES_REST_BURST`, `NETLINES_NETWORK_MESSAGE_LIMIT`,
+    /// `NETLINES_NETWORK_MESSAGE_WINDOW_SECS`.
     pub fn from_env(site_addr: std::net::SocketAddr) -> Result<Self, String> {
         let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
         let public_url = match std::env::var("NETLINES_PUBLIC_URL") {
@@ -51,7 +78,20 @@ impl Config {
         if let Some(n) = env_u32("NETLINES_LOGIN_MAX_FAILURES_PER_IP")? {
             login_limits.per_ip = n;
         }
-        Self::new(database_url, public_url, login_limits)
+        let mut c = Self::new(database_url, public_url, login_limits)?;
+        if let Some(n) = env_u32("NETLINES_REST_RATE")? {
+            c.rest.rate_per_sec = n.max(1) as f64;
+        }
+        if let Some(n) = env_u32("NETLINES_REST_BURST")? {
+            c.rest.burst = n.max(1);
+        }
+        if let Some(n) = env_u32("NETLINES_NETWORK_MESSAGE_LIMIT")? {
+            c.rest.network_messages = n;
+        }
+        if let Some(n) = env_u32("NETLINES_NETWORK_MESSAGE_WINDOW_SECS")? {
+            c.rest.network_window_secs = n as u64;
+        }
+        Ok(c)
     }
 
     pub fn new(database_url: String, public_url: String, login_limits: LoginLimits) -> Result<Self, String> {
@@ -64,6 +104,7 @@ impl Config {
             database_url,
             public_url: public_url.trim().trim_end_matches('/').to_string(),
             login_limits,
+            rest: RestLimits::default(),
         })
     }
 

@@ -7,6 +7,7 @@ mod m0001_identity;
 mod m0002_channels;
 mod m0003_conversations;
 mod m0004_inbox;
+mod m0005_rest;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_channels::Migration),
             Box::new(m0003_conversations::Migration),
             Box::new(m0004_inbox::Migration),
+            Box::new(m0005_rest::Migration),
         ]
     }
 }

@@ -73,9 +73,69 @@ impl FailureLimiter {
     }
 }
 
+/// REST request limiter: a leaky bucket per caller. Each request adds one unit; the
+/// bucket drains `rate` units per second; a request that would overflow `burst` is
+/// refused (Bitrix24: 2/s, burst 50). In memory per node, like the sign-in limiter.
+#[derive(Debug)]
+pub struct LeakyBuckets {
+    rate: f64,
+    burst: f64,
+    levels: Mutex<HashMap<i64, (f64, Instant)>>,
+}
+
+impl LeakyBuckets {
+    pub fn new(rate: f64, burst: u32) -> Self {
+        Self {
+            rate,
+            burst: burst as f64,
+            levels: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one request for `key` at `now`: `Ok(level after)`, or `Err(seconds until
+    /// one more fits)`.
+    pub fn take_at(&self, key: i64, now: Instant) -> Result<f64, f64> {
+        let mut levels = self.levels.lock().unwrap_or_else(|e| e.into_inner());
+        let (level, at) = levels.entry(key).or_insert((0.0, now));
+        let drained = (*level - now.saturating_duration_since(*at).as_secs_f64() * self.rate).max(0.0);
+        *at = now;
+        if drained + 1.0 > self.burst {
+            *level = drained;
+            return Err((drained + 1.0 - self.burst) / self.rate);
+        }
+        *level = drained + 1.0;
+        Ok(*level)
+    }
+
+    pub fn take(&self, key: i64) -> Result<f64, f64> {
+        self.take_at(key, Instant::now())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_leaky_bucket_allows_a_burst_then_the_drain_rate() {
+        let b = LeakyBuckets::new(2.0, 50);
+        let t0 = Instant::now();
+        for _ in 0..50 {
+            assert!(b.take_at(1, t0).is_ok());
+        }
+        let wait = b.take_at(1, t0).unwrap_err();
+        assert!((wait - 0.5).abs() < 1e-9, "{wait}");
+        // Another caller has a bucket of their own.
+        assert!(b.take_at(2, t0).is_ok());
+        // Half a second drains one request.
+        assert!(b.take_at(1, t0 + Duration::from_millis(500)).is_ok());
+        assert!(b.take_at(1, t0 + Duration::from_millis(500)).is_err());
+        // Ten seconds drain twenty.
+        for _ in 0..20 {
+            assert!(b.take_at(1, t0 + Duration::from_millis(10_500)).is_ok());
+        }
+        assert!(b.take_at(1, t0 + Duration::from_millis(10_500)).is_err());
+    }
 
     #[test]
     fn blocks_after_max_failures_until_the_window_passes() {

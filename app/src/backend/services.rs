@@ -5,4 +5,5 @@ pub mod accounts;
 pub mod channels;
 pub mod conversations;
 pub mod inbox;
+pub mod rest;
 pub mod users;

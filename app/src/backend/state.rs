@@ -3,7 +3,7 @@
 
 use super::config::Config;
 use super::hub::{Hub, LocalHub};
-use super::ratelimit::FailureLimiter;
+use super::ratelimit::{FailureLimiter, LeakyBuckets};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
@@ -17,12 +17,16 @@ pub struct AppState {
     pub login_failures: Arc<FailureLimiter>,
     /// Live fan-out of committed events.
     pub hub: Arc<dyn Hub>,
+    /// REST calls per caller.
+    pub rest_buckets: Arc<LeakyBuckets>,
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: DatabaseConnection, config: Config) -> Self {
         let window = config.login_limits.window;
+        let rest = config.rest;
         Self {
+            rest_buckets: Arc::new(LeakyBuckets::new(rest.rate_per_sec, rest.burst)),
             leptos_options,
             db,
             config: Arc::new(config),

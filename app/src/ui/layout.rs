@@ -33,6 +33,7 @@ pub fn Header() -> impl IntoView {
                     Some(u) => view! {
                         <a href="/network">{tr(K::NavNetwork)}</a>
                         <a href="/accounts/new">{tr(K::NavNewAccount)}</a>
+                        <a href="/profile">{tr(K::NavProfile)}</a>
                         <span class="who">{tr(K::SignedInAs)} " " <strong>{u.name}</strong></span>
                         <form method="post" action="/auth/logout" class="inline">
                             <button type="submit" class="link">{tr(K::NavSignOut)}</button>

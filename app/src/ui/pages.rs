@@ -8,6 +8,7 @@ pub mod home;
 pub mod inbox;
 pub mod link;
 pub mod network;
+pub mod profile;
 
 use crate::i18n::K;
 use crate::ui::{set_status, tr};

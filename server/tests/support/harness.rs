@@ -44,6 +44,7 @@ pub struct TestApp {
 pub struct Options {
     pub public_url: Option<String>,
     pub login_limits: LoginLimits,
+    pub rest: Option<app::backend::config::RestLimits>,
 }
 
 /// One multi-threaded runtime for every server of the test process. Leptos spawns its
@@ -129,7 +130,10 @@ pub async fn spawn_with(backend: &Backend, opts: Options) -> TestApp {
         .site_addr("127.0.0.1:0".parse::<SocketAddr>().unwrap())
         .build();
     let public_url = opts.public_url.unwrap_or_else(|| "http://127.0.0.1".into());
-    let config = Config::new(database_url, public_url, opts.login_limits).unwrap();
+    let mut config = Config::new(database_url, public_url, opts.login_limits).unwrap();
+    if let Some(r) = opts.rest {
+        config.rest = r;
+    }
     let (port, state, tx) = start(leptos_options, config).await;
     let base = format!("http://127.0.0.1:{port}");
     TestApp {

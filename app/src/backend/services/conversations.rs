@@ -458,6 +458,122 @@ pub async fn customer_send(
     })
 }
 
+/// A message from the channel itself to a customer (REST
+/// `imopenlines.network.message.add`): it continues the customer's newest open
+/// conversation with the channel, or opens one. At most `max` such messages reach one
+/// customer per `window_ms` (`message_limit`), counted in the same transaction.
+pub async fn channel_send(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    customer: &Customer,
+    code: &ChannelCode,
+    body: &MessageBody,
+    (max, window_ms): (u32, i64),
+) -> Result<Ack, AppError> {
+    let txn = begin_write(db).await.map_err(internal)?;
+    let info = channel_info(&txn, code).await?;
+    if info.account == customer.account {
+        return Err(AppError::Invalid {
+            field: Field::Account,
+            code: Code::OwnAccount,
+        });
+    }
+    if !info.available {
+        return Err(AppError::Invalid {
+            field: Field::Channel,
+            code: Code::ChannelUnavailable,
+        });
+    }
+    open_channel::Entity::find_by_id(info.channel.0)
+        .lock_exclusive()
+        .one(&txn)
+        .await
+        .map_err(internal)?;
+    let counted = super::rest::count_network_message(
+        &txn,
+        info.channel.0,
+        customer.user.0,
+        customer.account.0,
+        max,
+        window_ms,
+    )
+    .await?;
+    if !counted {
+        return Err(AppError::Limit {
+            code: Code::MessageLimit,
+            retry_after_secs: 0,
+        });
+    }
+    let now = now_ms();
+    let open = customer_conversations_in(&txn, customer, info.channel)
+        .await?
+        .into_iter()
+        .find(|c| status(c) != ConversationStatus::Closed);
+    let created = open.is_none();
+    let mut conv = match open {
+        Some(c) => c,
+        None => conversation::ActiveModel {
+            channel_id: Set(info.channel.0),
+            account_id: Set(info.account.0),
+            customer_user_id: Set(customer.user.0),
+            customer_account_id: Set(customer.account.0),
+            status: Set(ConversationStatus::New.as_str().to_string()),
+            last_seq: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+            closed_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(internal)?,
+    };
+    let client_id = format!("rest-{}", crate::backend::random_token(12));
+    let m = append(
+        &txn,
+        &mut conv,
+        Author::Channel,
+        None,
+        &client_id,
+        body.as_str(),
+        now,
+    )
+    .await?;
+    let view = if created {
+        Some(conversation_view(&txn, &conv).await?)
+    } else {
+        None
+    };
+    txn.commit().await.map_err(internal)?;
+    let topics = [
+        Topic::Conversation(ConversationId(conv.id)),
+        Topic::Channel(info.channel),
+        Topic::Customer {
+            user: customer.user,
+            account: customer.account,
+            channel: info.channel,
+        },
+    ];
+    if let Some(view) = view {
+        hub_publish(hub, &topics, ServerMsg::Conversation { conversation: view });
+    }
+    hub_publish(
+        hub,
+        &topics[..2],
+        ServerMsg::Message {
+            message: message_view(&m, &info.name),
+        },
+    );
+    if created {
+        super::inbox::dispatch(db, hub, info.channel).await?;
+    }
+    Ok(Ack {
+        conversation: ConversationId(conv.id),
+        seq: m.seq,
+        at: m.created_at,
+    })
+}
+
 pub(crate) fn hub_publish(hub: &dyn Hub, topics: &[Topic], msg: ServerMsg) {
     for t in topics {
         hub.publish(t, msg.clone());
@@ -748,4 +864,108 @@ pub async fn customer_conversations(
     let info = channel_info(db, code).await?;
     let cs = customer_conversations_in(db, customer, info.channel).await?;
     conversation_views(db, &cs).await
+}
+
+/// How a REST caller (a membership) relates to a conversation.
+pub enum Side {
+    /// An operator (or admin) of the conversation's channel.
+    Operator,
+    /// The conversation's customer.
+    Customer(Customer),
+}
+
+/// The caller's side of conversation `id`, checked exactly as the pages check it;
+/// `NotFound` when they are on neither.
+pub async fn side_of(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user_name: &str,
+    id: ConversationId,
+) -> Result<Side, AppError> {
+    match operator_conversation(db, actor, id).await {
+        Ok(_) => return Ok(Side::Operator),
+        Err(AppError::NotFound | AppError::Forbidden) => {}
+        Err(e) => return Err(e),
+    }
+    let customer = Customer {
+        user: actor.user,
+        user_name: user_name.to_string(),
+        account: actor.account,
+        account_name: actor.account_name.clone(),
+        account_slug: actor.slug.to_string(),
+    };
+    viewable(db, &Viewer::Customer(&customer), id).await?;
+    Ok(Side::Customer(customer))
+}
+
+/// Messages by their global id (the REST API's `MESSAGE_ID`): before `last_id`, after
+/// `first_id`, or the newest; at most `limit`, newest first. Each with its id.
+pub async fn messages_by_id(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer<'_>,
+    id: ConversationId,
+    last_id: Option<i64>,
+    first_id: Option<i64>,
+    limit: u64,
+) -> Result<Vec<(i64, MessageView)>, AppError> {
+    let conv = viewable(db, viewer, id).await?;
+    let mut q = message::Entity::find().filter(message::Column::ConversationId.eq(conv.id));
+    q = match (last_id, first_id) {
+        (Some(l), _) => q
+            .filter(message::Column::Id.lt(l))
+            .order_by_desc(message::Column::Id),
+        (None, Some(f)) => q
+            .filter(message::Column::Id.gt(f))
+            .order_by_asc(message::Column::Id),
+        (None, None) => q.order_by_desc(message::Column::Id),
+    };
+    let mut ms = q.limit(limit).all(db).await.map_err(internal)?;
+    ms.sort_by_key(|m| std::cmp::Reverse(m.id));
+    let ids: Vec<i64> = ms.iter().map(|m| m.id).collect();
+    let vs = views(db, &conv, ms).await?;
+    Ok(ids.into_iter().zip(vs).collect())
+}
+
+/// The seq of message `message_id` in conversation `id`, and back.
+pub async fn message_seq(
+    db: &impl ConnectionTrait,
+    id: ConversationId,
+    message_id: i64,
+) -> Result<Option<i64>, AppError> {
+    Ok(message::Entity::find_by_id(message_id)
+        .filter(message::Column::ConversationId.eq(id.0))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .map(|m| m.seq))
+}
+
+pub async fn message_id_of(
+    db: &impl ConnectionTrait,
+    id: ConversationId,
+    seq: i64,
+) -> Result<Option<i64>, AppError> {
+    Ok(message::Entity::find()
+        .filter(message::Column::ConversationId.eq(id.0))
+        .filter(message::Column::Seq.eq(seq))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .map(|m| m.id))
+}
+
+/// The code of the channel a conversation belongs to.
+pub async fn code_of(db: &impl ConnectionTrait, id: ConversationId) -> Result<ChannelCode, AppError> {
+    let c = conversation::Entity::find_by_id(id.0)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let n = network_connector::Entity::find()
+        .filter(network_connector::Column::ChannelId.eq(c.channel_id))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    ChannelCode::parse(&n.code).map_err(|_| AppError::Internal)
 }

@@ -1,0 +1,293 @@
+//! The Bitrix24-compatible REST API (see `shared/docs/bitrix24-rest.md`).
+//!
+//! - `/rest/{USER_ID}/{WEBHOOK_CODE}/{method}[.json]` — an inbound webhook;
+//! - `/rest/{method}[.json]?auth=TOKEN` (or `auth` in the body) — an access token;
+//! - parameters from the query string, a form (PHP-style brackets), multipart, or JSON;
+//! - answers in Bitrix24's envelope: `result` + `time`, or `error` + `error_description`;
+//! - a leaky bucket per credential (2/s, burst 50 by default) → 503 `QUERY_LIMIT_EXCEEDED`.
+//!
+//! Never authenticated by a browser session: REST calls carry their credential.
+
+mod methods;
+mod openapi;
+pub mod params;
+
+use app::backend::services::rest::{self, AuthFailure, RestCaller};
+use app::backend::AppState;
+use app::error::{AppError, Code};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use params::Params;
+use serde_json::{json, Value};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+pub use openapi::openapi;
+
+/// A REST error: HTTP status, Bitrix24 error code, description.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RestError {
+    pub status: StatusCode,
+    pub error: String,
+    pub description: String,
+}
+
+impl RestError {
+    pub fn new(status: StatusCode, error: &str, description: impl Into<String>) -> Self {
+        Self {
+            status,
+            error: error.to_string(),
+            description: description.into(),
+        }
+    }
+
+    pub fn bad(error: &str, description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, error, description)
+    }
+
+    fn body(&self) -> Value {
+        json!({ "error": self.error, "error_description": self.description })
+    }
+}
+
+/// The English sentence for an error code (REST descriptions are in English).
+fn sentence(code: Code) -> &'static str {
+    app::i18n::t(app::i18n::Lang::En, app::i18n::error_key(code))
+}
+
+impl From<AppError> for RestError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Unauthorized => RestError::new(
+                StatusCode::UNAUTHORIZED,
+                "NO_AUTH_FOUND",
+                "Authorization is required",
+            ),
+            AppError::Forbidden => RestError::new(StatusCode::FORBIDDEN, "ACCESS_DENIED", "Access denied"),
+            AppError::NotFound => RestError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found"),
+            AppError::Internal | AppError::Transport(_) => RestError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "Internal server error",
+            ),
+            AppError::Invalid { field, code } | AppError::Conflict { field, code } => RestError::bad(
+                &code.as_str().to_ascii_uppercase(),
+                format!("{}: {}", field.as_str().to_ascii_uppercase(), sentence(code)),
+            ),
+            AppError::Limit { code, .. } => {
+                RestError::bad(&code.as_str().to_ascii_uppercase(), sentence(code))
+            }
+        }
+    }
+}
+
+/// A method's result, with the paging fields of list methods.
+pub struct Output {
+    pub result: Value,
+    pub total: Option<i64>,
+    pub next: Option<i64>,
+}
+
+impl From<Value> for Output {
+    fn from(result: Value) -> Self {
+        Output {
+            result,
+            total: None,
+            next: None,
+        }
+    }
+}
+
+fn unix_f64(t: SystemTime) -> f64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    chrono::DateTime::<chrono::Utc>::from_timestamp(d.as_secs() as i64, d.subsec_nanos())
+        .map(|dt| dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+        .unwrap_or_default()
+}
+
+/// Bitrix24's `time` block.
+fn time_block(start: SystemTime, started: Instant) -> Value {
+    let finish = SystemTime::now();
+    let duration = started.elapsed().as_secs_f64();
+    json!({
+        "start": unix_f64(start),
+        "finish": unix_f64(finish),
+        "duration": duration,
+        "processing": duration,
+        "date_start": rfc3339(start),
+        "date_finish": rfc3339(finish),
+        "operating_reset_at": unix_f64(start) as i64 + 600,
+        "operating": 0,
+    })
+}
+
+fn respond(result: Result<Output, RestError>, start: SystemTime, started: Instant) -> Response {
+    match result {
+        Ok(o) => {
+            let mut body = json!({ "result": o.result });
+            if let Some(t) = o.total {
+                body["total"] = json!(t);
+            }
+            if let Some(n) = o.next {
+                body["next"] = json!(n);
+            }
+            body["time"] = time_block(start, started);
+            (StatusCode::OK, axum::Json(body)).into_response()
+        }
+        Err(e) => (e.status, axum::Json(e.body())).into_response(),
+    }
+}
+
+/// Reads every parameter source of the request.
+async fn read_params(req: Request) -> Result<Params, RestError> {
+    let mut p = Params::from_query(req.uri().query().unwrap_or(""));
+    let ctype = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let bad_body =
+        |what: &str| RestError::bad("WRONG_REQUEST", format!("The request body is not valid {what}"));
+    if ctype.starts_with("multipart/form-data") {
+        let mut mp = Multipart::from_request(req, &())
+            .await
+            .map_err(|_| bad_body("multipart"))?;
+        let mut pairs = Vec::new();
+        while let Some(field) = mp.next_field().await.map_err(|_| bad_body("multipart"))? {
+            let name = field.name().unwrap_or("").to_string();
+            let text = field.text().await.map_err(|_| bad_body("multipart"))?;
+            pairs.push((name, text));
+        }
+        p.merge(Params::from_pairs(pairs));
+        return Ok(p);
+    }
+    let bytes = axum::body::to_bytes(req.into_body(), 2 * 1024 * 1024)
+        .await
+        .map_err(|_| RestError::bad("WRONG_REQUEST", "The request body is too large"))?;
+    if bytes.is_empty() {
+        return Ok(p);
+    }
+    if ctype.starts_with("application/json") {
+        let v: Value = serde_json::from_slice(&bytes).map_err(|_| bad_body("JSON"))?;
+        p.merge(Params::from_json(v).ok_or_else(|| bad_body("JSON object"))?);
+    } else {
+        p.merge(Params::from_pairs(
+            url::form_urlencoded::parse(&bytes).map(|(k, v)| (k.into_owned(), v.into_owned())),
+        ));
+    }
+    Ok(p)
+}
+
+/// `imopenlines.network.join.json` → `imopenlines.network.join`; `.xml` is refused.
+fn method_name(raw: &str) -> Result<String, RestError> {
+    let m = raw.to_ascii_lowercase();
+    if m.ends_with(".xml") {
+        return Err(RestError::bad(
+            "WRONG_REQUEST",
+            "Only JSON responses are supported",
+        ));
+    }
+    Ok(m.strip_suffix(".json").unwrap_or(&m).to_string())
+}
+
+async fn run(
+    state: &AppState,
+    caller: Result<RestCaller, RestError>,
+    method: &str,
+    p: Params,
+) -> Result<Output, RestError> {
+    let caller = caller?;
+    if state.rest_buckets.take(caller.credential).is_err() {
+        return Err(RestError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "QUERY_LIMIT_EXCEEDED",
+            "Too many requests",
+        ));
+    }
+    if method == "batch" {
+        return methods::batch(state, &caller, &p).await;
+    }
+    methods::call(state, &caller, method, &p).await
+}
+
+fn auth_error(f: AuthFailure) -> RestError {
+    match f {
+        AuthFailure::Invalid => RestError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "Unable to authorize the request",
+        ),
+        AuthFailure::Expired => RestError::new(
+            StatusCode::UNAUTHORIZED,
+            "expired_token",
+            "The access token provided has expired",
+        ),
+    }
+}
+
+/// `/rest/{user_id}/{code}/{method}`: an inbound webhook.
+pub async fn with_webhook(
+    State(state): State<AppState>,
+    Path((user_id, code, method)): Path<(String, String, String)>,
+    req: Request,
+) -> Response {
+    let (start, started) = (SystemTime::now(), Instant::now());
+    let result = async {
+        let method = method_name(&method)?;
+        let p = read_params(req).await?;
+        let caller = match user_id.parse::<i64>() {
+            Ok(uid) => rest::by_webhook(&state.db, uid, &code).await.map_err(auth_error),
+            Err(_) => Err(auth_error(AuthFailure::Invalid)),
+        };
+        run(&state, caller, &method, p).await
+    }
+    .await;
+    respond(result, start, started)
+}
+
+/// `/rest/{method}?auth=TOKEN`: an access token (query or body).
+pub async fn with_token(State(state): State<AppState>, Path(method): Path<String>, req: Request) -> Response {
+    let (start, started) = (SystemTime::now(), Instant::now());
+    let has_session = req
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.contains(app::backend::auth::SESSION_COOKIE));
+    let result = async {
+        let method = method_name(&method)?;
+        let p = read_params(req).await?;
+        let caller = match p.text("auth") {
+            Some(token) => rest::by_token(&state.db, &token).await.map_err(auth_error),
+            // A browser session is not a REST credential.
+            None if has_session && method == "imopenlines.network.message.add" => Err(RestError::new(
+                StatusCode::FORBIDDEN,
+                "WRONG_AUTH_TYPE",
+                "This method cannot be called with a browser session",
+            )),
+            None => Err(RestError::new(
+                StatusCode::UNAUTHORIZED,
+                "NO_AUTH_FOUND",
+                "Wrong authorization data",
+            )),
+        };
+        run(&state, caller, &method, p).await
+    }
+    .await;
+    respond(result, start, started)
+}
+
+/// Every REST route.
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::any;
+    axum::Router::new()
+        .route("/rest/openapi.json", axum::routing::get(openapi))
+        .route("/rest/{method}", any(with_token))
+        .route("/rest/{user_id}/{code}/{method}", any(with_webhook))
+}

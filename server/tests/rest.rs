@@ -1,0 +1,911 @@
+//! The Bitrix24-compatible REST API over HTTP (SQLite and PostgreSQL): both auth styles,
+//! the four parameter encodings, the envelope, every method and its documented errors,
+//! batch, the rate limit, the OpenAPI document, and isolation between accounts.
+
+#[path = "support/harness.rs"]
+mod harness;
+
+use app::backend::config::RestLimits;
+use app::backend::hub::Topic;
+use app::backend::services::accounts::{self, Actor};
+use app::backend::services::conversations::{self as conv, Customer, Target};
+use app::backend::services::{channels, rest};
+use app::domain::channel::ChannelCode;
+use app::domain::conversation::{ClientMsgId, MessageBody};
+use app::domain::{AccountName, ChannelId, ConversationId, Role, Slug, UserId};
+use app::protocol::ServerMsg;
+use harness::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// Acme (Anna admin, Olek operator of Support, Emil employee) owns the channel; Borealis
+/// (Cleo admin, Bob employee) is a customer account; Zeta (Zed) is elsewhere.
+struct World {
+    app: TestApp,
+    http: reqwest::Client,
+    anna: Actor,
+    olek: Actor,
+    cleo: Actor,
+    bob: UserId,
+    channel: ChannelId,
+    code: ChannelCode,
+    /// Webhook base URLs (`…/rest/{id}/{code}/`).
+    anna_hook: String,
+    olek_hook: String,
+    cleo_hook: String,
+    emil_hook: String,
+    zed_hook: String,
+}
+
+async fn hook(app: &TestApp, who: UserId, slug: &str, scopes: &str) -> String {
+    let (_, code) = rest::create_webhook(&app.state.db, who, slug, "test", &[scopes.to_string()])
+        .await
+        .unwrap();
+    format!("{}/rest/{}/{}/", app.base, who.0, code)
+}
+
+async fn world_with(b: &Backend, limits: Option<RestLimits>) -> World {
+    let app = spawn_with(
+        b,
+        Options {
+            rest: limits,
+            ..Default::default()
+        },
+    )
+    .await;
+    let db = &app.state.db;
+    let mut ids = Vec::new();
+    for (email, name) in [
+        ("anna@acme.test", "Anna"),
+        ("olek@acme.test", "Olek"),
+        ("emil@acme.test", "Emil"),
+        ("cleo@borealis.test", "Cleo"),
+        ("bob@borealis.test", "Bob"),
+        ("zed@zeta.test", "Zed"),
+    ] {
+        ids.push(app.user(email, name).await.id);
+    }
+    let [anna, olek, emil, cleo, bob, zed]: [UserId; 6] = ids.try_into().unwrap();
+    for (who, name, slug) in [
+        (anna, "Acme", "acme"),
+        (cleo, "Borealis", "borealis"),
+        (zed, "Zeta", "zeta"),
+    ] {
+        accounts::create(
+            db,
+            who,
+            &AccountName::parse(name).unwrap(),
+            &Slug::parse(slug).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    let anna_a = accounts::actor(db, anna, "acme").await.unwrap();
+    let cleo_a = accounts::actor(db, cleo, "borealis").await.unwrap();
+    accounts::add_member(db, &anna_a, "olek@acme.test", Role::Operator)
+        .await
+        .unwrap();
+    accounts::add_member(db, &anna_a, "emil@acme.test", Role::Employee)
+        .await
+        .unwrap();
+    accounts::add_member(db, &cleo_a, "bob@borealis.test", Role::Employee)
+        .await
+        .unwrap();
+    let (channel, code) = network_channel(db, &anna_a, "Support", &[olek], Some("2")).await;
+    // A second Acme channel Olek does not serve.
+    channels::create_channel(
+        db,
+        &anna_a,
+        &app::domain::channel::ChannelName::parse("Sales").unwrap(),
+    )
+    .await
+    .unwrap();
+    let olek_a = accounts::actor(db, olek, "acme").await.unwrap();
+    World {
+        anna_hook: hook(&app, anna, "acme", "imopenlines,im").await,
+        olek_hook: hook(&app, olek, "acme", "imopenlines,im").await,
+        cleo_hook: hook(&app, cleo, "borealis", "imopenlines,im").await,
+        emil_hook: hook(&app, emil, "acme", "imopenlines,im").await,
+        zed_hook: hook(&app, zed, "zeta", "imopenlines,im").await,
+        http: reqwest::Client::new(),
+        app,
+        anna: anna_a,
+        olek: olek_a,
+        cleo: cleo_a,
+        bob,
+        channel,
+        code,
+    }
+}
+
+async fn world(b: &Backend) -> World {
+    world_with(b, None).await
+}
+
+/// (status, body) of a JSON POST.
+async fn call(w: &World, base: &str, method: &str, body: Value) -> (StatusCode, Value) {
+    let r = w
+        .http
+        .post(format!("{base}{method}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+fn err(v: &(StatusCode, Value)) -> (u16, &str) {
+    (v.0.as_u16(), v.1["error"].as_str().unwrap_or("<none>"))
+}
+
+impl World {
+    /// Cleo writes to Acme's channel from Borealis; returns the conversation.
+    async fn cleo_conversation(&self) -> ConversationId {
+        let customer = conv::customer(
+            &self.app.state.db,
+            &app::api::SessionUser {
+                id: self.cleo.user,
+                email: String::new(),
+                name: "Cleo".into(),
+            },
+            "borealis",
+        )
+        .await
+        .unwrap();
+        conv::customer_send(
+            &self.app.state.db,
+            self.app.state.hub.as_ref(),
+            &customer,
+            &self.code,
+            Target::New,
+            &ClientMsgId::parse(&format!("rest-test-{}", app::backend::random_token(4))).unwrap(),
+            &MessageBody::parse("I need an invoice copy").unwrap(),
+        )
+        .await
+        .unwrap()
+        .conversation
+    }
+
+    fn bob_customer(&self) -> Customer {
+        Customer {
+            user: self.bob,
+            user_name: "Bob".into(),
+            account: self.cleo.account,
+            account_name: "Borealis".into(),
+            account_slug: "borealis".into(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn webhooks_and_tokens_authenticate_and_answer_in_the_bitrix24_envelope() {
+    for b in backends() {
+        let w = world(&b).await;
+        // Webhook, GET with the `.json` suffix.
+        let r = w
+            .http
+            .get(format!("{}imopenlines.config.list.get.json", w.anna_hook))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{b:?}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["total"], 2);
+        assert_eq!(v["result"].as_array().unwrap().len(), 2);
+        for k in [
+            "start",
+            "finish",
+            "duration",
+            "processing",
+            "date_start",
+            "date_finish",
+            "operating_reset_at",
+            "operating",
+        ] {
+            assert!(!v["time"][k].is_null(), "time.{k} in {v}");
+        }
+        assert!(v["time"]["date_start"].as_str().unwrap().ends_with("+00:00"));
+        // Wrong code, someone else's user id, no credential, unknown method, XML.
+        let wrong = format!("{}/rest/{}/{}/", w.app.base, w.anna.user.0, "0".repeat(32));
+        assert_eq!(
+            err(&call(&w, &wrong, "imopenlines.config.list.get", json!({})).await),
+            (401, "invalid_token")
+        );
+        let other_user = w.anna_hook.replacen(
+            &format!("/rest/{}/", w.anna.user.0),
+            &format!("/rest/{}/", w.olek.user.0),
+            1,
+        );
+        assert_eq!(
+            err(&call(&w, &other_user, "imopenlines.config.list.get", json!({})).await),
+            (401, "invalid_token")
+        );
+        let bare = format!("{}/rest/", w.app.base);
+        assert_eq!(
+            err(&call(&w, &bare, "imopenlines.config.list.get", json!({})).await),
+            (401, "NO_AUTH_FOUND")
+        );
+        assert_eq!(
+            err(&call(&w, &w.anna_hook, "crm.deal.list", json!({})).await),
+            (404, "ERROR_METHOD_NOT_FOUND")
+        );
+        assert_eq!(
+            err(&call(&w, &w.anna_hook, "imopenlines.config.list.get.xml", json!({})).await),
+            (400, "WRONG_REQUEST")
+        );
+        // Access token: in the query, in a form body, in a JSON body.
+        let (_, token) = rest::issue_token(&w.app.state.db, w.anna.user, "acme", &["imopenlines".into()])
+            .await
+            .unwrap();
+        let r = w
+            .http
+            .get(format!("{bare}imopenlines.config.list.get?auth={token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = w
+            .http
+            .post(format!("{bare}imopenlines.config.list.get"))
+            .form(&[("auth", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            call(&w, &bare, "imopenlines.config.list.get", json!({"auth": token}))
+                .await
+                .0,
+            200
+        );
+        // The token's scope is imopenlines only.
+        assert_eq!(
+            err(&call(
+                &w,
+                &bare,
+                "im.dialog.messages.get",
+                json!({"auth": token, "DIALOG_ID": "chat1"})
+            )
+            .await),
+            (403, "insufficient_scope")
+        );
+        // An expired token.
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let rows = app::backend::entities::rest_credential::Entity::find()
+            .all(&w.app.state.db)
+            .await
+            .unwrap();
+        let t = rows.into_iter().find(|r| r.kind == "token").unwrap();
+        let mut am: app::backend::entities::rest_credential::ActiveModel = t.into();
+        am.expires_at = Set(1);
+        am.update(&w.app.state.db).await.unwrap();
+        assert_eq!(
+            err(&call(&w, &bare, "imopenlines.config.list.get", json!({"auth": token})).await),
+            (401, "expired_token")
+        );
+        // A revoked webhook, and a removed member's webhook, stop working.
+        let creds = rest::list(&w.app.state.db, w.anna.user).await.unwrap();
+        let hook_id = creds.iter().find(|c| c.kind == "webhook").unwrap().id;
+        rest::revoke(&w.app.state.db, w.anna.user, hook_id).await.unwrap();
+        assert_eq!(
+            err(&call(&w, &w.anna_hook, "imopenlines.config.list.get", json!({})).await),
+            (401, "invalid_token")
+        );
+        accounts::remove_member(&w.app.state.db, &w.anna, w.olek.user)
+            .await
+            .unwrap();
+        assert_eq!(
+            err(&call(&w, &w.olek_hook, "imopenlines.config.list.get", json!({})).await),
+            (401, "invalid_token")
+        );
+    }
+}
+
+#[tokio::test]
+async fn network_join_reads_parameters_from_all_four_encodings_and_is_idempotent() {
+    for b in backends() {
+        let w = world(&b).await;
+        let code = w.code.as_str().to_string();
+        let url = format!("{}imopenlines.network.join", w.cleo_hook);
+        // Query string (lower-case name), form, multipart, JSON: the same id every time.
+        let q = w.http.post(format!("{url}?code={code}")).send().await.unwrap();
+        assert_eq!(q.status(), 200, "{b:?}");
+        let id = q.json::<Value>().await.unwrap()["result"].as_i64().unwrap();
+        let f: Value = w
+            .http
+            .post(&url)
+            .form(&[("CODE", code.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let form = reqwest::multipart::Form::new().text("Code", code.clone());
+        let m: Value = w
+            .http
+            .post(&url)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let j = call(
+            &w,
+            &w.cleo_hook,
+            "imopenlines.network.join",
+            json!({"CODE": code}),
+        )
+        .await;
+        assert_eq!(
+            (f["result"].as_i64(), m["result"].as_i64(), j.1["result"].as_i64()),
+            (Some(id), Some(id), Some(id))
+        );
+        // Documented errors.
+        assert_eq!(
+            err(&call(&w, &w.cleo_hook, "imopenlines.network.join", json!({})).await),
+            (400, "CODE")
+        );
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.cleo_hook,
+                "imopenlines.network.join",
+                json!({"CODE": "abc"})
+            )
+            .await),
+            (400, "CODE")
+        );
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.cleo_hook,
+                "imopenlines.network.join",
+                json!({"CODE": "f".repeat(32)})
+            )
+            .await),
+            (404, "NOT_FOUND")
+        );
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.anna_hook,
+                "imopenlines.network.join",
+                json!({"CODE": code})
+            )
+            .await),
+            (400, "WRONG_REQUEST")
+        );
+        // Only admins join; a disconnected channel is INACTIVE.
+        let bob_hook = hook(&w.app, w.bob, "borealis", "imopenlines").await;
+        assert_eq!(
+            err(&call(&w, &bob_hook, "imopenlines.network.join", json!({"CODE": code})).await),
+            (403, "ACCESS_DENIED")
+        );
+        channels::disconnect(&w.app.state.db, &w.anna, w.channel)
+            .await
+            .unwrap();
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.cleo_hook,
+                "imopenlines.network.join",
+                json!({"CODE": code})
+            )
+            .await),
+            (400, "INACTIVE")
+        );
+    }
+}
+
+#[tokio::test]
+async fn network_message_add_delivers_live_through_the_core_with_every_documented_error() {
+    for b in backends() {
+        let w = world(&b).await;
+        let code = w.code.as_str().to_string();
+        let add = |body: Value| call(&w, &w.cleo_hook, "imopenlines.network.message.add", body);
+        let bob = w.bob.0;
+        // Not joined yet.
+        assert_eq!(
+            err(&add(json!({"CODE": code, "USER_ID": bob, "MESSAGE": "Hi"})).await),
+            (400, "WRONG_REQUEST")
+        );
+        call(
+            &w,
+            &w.cleo_hook,
+            "imopenlines.network.join",
+            json!({"CODE": code}),
+        )
+        .await;
+        assert_eq!(
+            err(&add(json!({"CODE": code, "MESSAGE": "Hi"})).await),
+            (400, "USER_ID_EMPTY"),
+            "{b:?}"
+        );
+        assert_eq!(
+            err(&add(json!({"CODE": code, "USER_ID": bob, "MESSAGE": " "})).await),
+            (400, "MESSAGE_EMPTY")
+        );
+        assert_eq!(
+            err(&add(json!({"USER_ID": bob, "MESSAGE": "Hi"})).await),
+            (400, "CODE")
+        );
+        let big = "x".repeat(31 * 1024);
+        assert_eq!(
+            err(
+                &add(json!({"CODE": code, "USER_ID": bob, "MESSAGE": "Hi", "ATTACH": [{"MESSAGE": big}]}))
+                    .await
+            ),
+            (400, "ATTACH_OVERSIZE")
+        );
+        assert_eq!(
+            err(&add(json!({"CODE": code, "USER_ID": bob, "MESSAGE": "Hi", "ATTACH": "text"})).await),
+            (400, "ATTACH_ERROR")
+        );
+        assert_eq!(
+            err(&add(json!({"CODE": code, "USER_ID": bob, "MESSAGE": "Hi", "KEYBOARD": [{"TEXT": "Go", "LINK": "javascript:alert(1)"}]})).await),
+            (400, "KEYBOARD_ERROR")
+        );
+        assert_eq!(
+            err(&add(json!({"CODE": code, "USER_ID": bob, "MESSAGE": "Hi", "URL_PREVIEW": "maybe"})).await),
+            (400, "WRONG_REQUEST")
+        );
+        // A user of another account is not a recipient.
+        assert_eq!(
+            err(&add(json!({"CODE": code, "USER_ID": w.anna.user.0, "MESSAGE": "Hi"})).await),
+            (400, "WRONG_REQUEST")
+        );
+        assert!(
+            conv::customer_conversations(&w.app.state.db, &w.bob_customer(), &w.code)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Delivered (form encoding with PHP brackets for the keyboard), live to Bob.
+        let mut feed = w.app.state.hub.subscribe(&Topic::Customer {
+            user: w.bob,
+            account: w.cleo.account,
+            channel: w.channel,
+        });
+        let r = w
+            .http
+            .post(format!("{}imopenlines.network.message.add", w.cleo_hook))
+            .form(&[
+                ("CODE", code.as_str()),
+                ("USER_ID", &bob.to_string()),
+                ("MESSAGE", "Your invoice is ready"),
+                ("KEYBOARD[0][TEXT]", "Open"),
+                ("KEYBOARD[0][LINK]", "https://acme.test/invoice/7"),
+                ("ATTACH[0][MESSAGE]", "Invoice 7/2026"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.json::<Value>().await.unwrap()["result"], true);
+        match feed.recv().await.unwrap() {
+            ServerMsg::Conversation { conversation } => assert_eq!(conversation.customer_name, "Bob"),
+            other => panic!("{other:?}"),
+        }
+        let convs = conv::customer_conversations(&w.app.state.db, &w.bob_customer(), &w.code)
+            .await
+            .unwrap();
+        let ms = conv::messages_since(
+            &w.app.state.db,
+            &conv::Viewer::Customer(&w.bob_customer()),
+            convs[0].id,
+            0,
+            10,
+        )
+        .await
+        .unwrap();
+        let last = &ms.last().unwrap().body;
+        assert!(last.starts_with("Your invoice is ready"), "{last}");
+        assert!(
+            last.contains("Invoice 7/2026") && last.contains("Open: https://acme.test/invoice/7"),
+            "{last}"
+        );
+        // One per user per week by default.
+        assert_eq!(
+            err(&add(json!({"CODE": code, "USER_ID": bob, "MESSAGE": "Again"})).await),
+            (400, "USER_MESSAGE_LIMIT")
+        );
+        // A browser session is not a REST credential for this method.
+        let browser_c = browser();
+        w.app.sign_in_cookie(&browser_c, "cleo@borealis.test").await;
+        let r = browser_c
+            .post(w.app.url("/rest/imopenlines.network.message.add"))
+            .json(&json!({"CODE": code, "USER_ID": bob, "MESSAGE": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "WRONG_AUTH_TYPE");
+    }
+}
+
+#[tokio::test]
+async fn operator_methods_check_rights_like_the_inbox() {
+    for b in backends() {
+        let w = world(&b).await;
+        let c = w.cleo_conversation().await;
+        let chat = format!("chat{}", c.0);
+        // config.get / list.get: admins all, operators theirs, employees none.
+        let (_, v) = call(&w, &w.olek_hook, "imopenlines.config.list.get", json!({})).await;
+        assert_eq!(v["total"], 1, "{b:?}: Olek serves one channel");
+        assert_eq!(v["result"][0]["QUEUE_TYPE"], "all");
+        assert_eq!(v["result"][0]["NETWORK"]["CODE"], w.code.as_str());
+        let (s, v) = call(
+            &w,
+            &w.anna_hook,
+            "imopenlines.config.get",
+            json!({"CONFIG_ID": w.channel.0}),
+        )
+        .await;
+        assert_eq!(
+            (s.as_u16(), v["result"]["LINE_NAME"].as_str()),
+            (200, Some("Support"))
+        );
+        assert_eq!(
+            err(&call(&w, &w.anna_hook, "imopenlines.config.get", json!({})).await),
+            (400, "CONFIG_ID_EMPTY")
+        );
+        assert_eq!(
+            err(&call(&w, &w.emil_hook, "imopenlines.config.list.get", json!({})).await),
+            (403, "ACCESS_DENIED")
+        );
+        // dialog.get and messages.get, by CHAT_ID and DIALOG_ID.
+        let (_, d) = call(
+            &w,
+            &w.olek_hook,
+            "imopenlines.dialog.get",
+            json!({"CHAT_ID": c.0}),
+        )
+        .await;
+        assert_eq!(
+            (d["result"]["status"].as_str(), d["result"]["name"].as_str()),
+            (Some("new"), Some("Cleo"))
+        );
+        assert_eq!(
+            err(&call(&w, &w.olek_hook, "imopenlines.dialog.get", json!({})).await),
+            (400, "CHAT_ID_EMPTY")
+        );
+        // im.message.add as the operator, then as the customer.
+        let (s, m1) = call(
+            &w,
+            &w.olek_hook,
+            "im.message.add",
+            json!({"DIALOG_ID": chat, "MESSAGE": "Sending it now"}),
+        )
+        .await;
+        assert_eq!(s, 200);
+        let (s, _) = call(
+            &w,
+            &w.cleo_hook,
+            "im.message.add",
+            json!({"DIALOG_ID": chat, "MESSAGE": "Thanks!"}),
+        )
+        .await;
+        assert_eq!(s, 200);
+        let (_, d) = call(
+            &w,
+            &w.cleo_hook,
+            "imopenlines.dialog.get",
+            json!({"DIALOG_ID": chat}),
+        )
+        .await;
+        assert_eq!(
+            (
+                d["result"]["status"].as_str(),
+                d["result"]["operator_id"].as_i64()
+            ),
+            (Some("answered"), Some(w.olek.user.0))
+        );
+        let (_, all) = call(
+            &w,
+            &w.olek_hook,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": chat}),
+        )
+        .await;
+        let ids: Vec<i64> = all["result"]["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 4, "welcome, question, answer, thanks: {all}");
+        assert!(ids.windows(2).all(|p| p[0] > p[1]), "newest first");
+        assert_eq!(ids[1], m1["result"].as_i64().unwrap());
+        let (_, older) = call(
+            &w,
+            &w.olek_hook,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": chat, "LAST_ID": ids[1], "LIMIT": 500}),
+        )
+        .await;
+        assert_eq!(older["result"]["messages"].as_array().unwrap().len(), 2);
+        let (_, newer) = call(
+            &w,
+            &w.olek_hook,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": chat, "FIRST_ID": ids[2], "LIMIT": 1}),
+        )
+        .await;
+        assert_eq!(newer["result"]["messages"][0]["id"].as_i64(), Some(ids[1]));
+        // Start a new conversation from the customer's message (limit 2: one more allowed).
+        let question = ids[2];
+        let (s, v) = call(
+            &w,
+            &w.olek_hook,
+            "imopenlines.message.session.start",
+            json!({"CHAT_ID": c.0, "MESSAGE_ID": question}),
+        )
+        .await;
+        assert_eq!((s.as_u16(), &v["result"]), (200, &json!(true)), "{v}");
+        let (_, v) = call(
+            &w,
+            &w.olek_hook,
+            "imopenlines.message.session.start",
+            json!({"CHAT_ID": c.0, "MESSAGE_ID": ids[0]}),
+        )
+        .await;
+        assert_eq!(v["error"], "CONVERSATION_LIMIT", "the limit of 2 is reached: {v}");
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.olek_hook,
+                "imopenlines.message.session.start",
+                json!({"CHAT_ID": c.0})
+            )
+            .await),
+            (400, "MESSAGE_ID_EMPTY")
+        );
+        // Finish.
+        let (s, _) = call(
+            &w,
+            &w.olek_hook,
+            "imopenlines.operator.finish",
+            json!({"CHAT_ID": c.0}),
+        )
+        .await;
+        assert_eq!(s, 200);
+        let (_, d) = call(
+            &w,
+            &w.olek_hook,
+            "imopenlines.dialog.get",
+            json!({"CHAT_ID": c.0}),
+        )
+        .await;
+        assert_eq!(d["result"]["status"], "closed");
+        // The employee of Acme and Bob of Borealis see nothing of it.
+        let bob_hook = hook(&w.app, w.bob, "borealis", "imopenlines,im").await;
+        for hook in [&w.emil_hook, &bob_hook] {
+            assert_eq!(
+                err(&call(&w, hook, "imopenlines.dialog.get", json!({"CHAT_ID": c.0})).await).1,
+                "NOT_FOUND"
+            );
+            assert_eq!(
+                err(&call(&w, hook, "im.dialog.messages.get", json!({"DIALOG_ID": chat})).await).1,
+                "NOT_FOUND"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_webhook_of_one_account_cannot_read_or_write_anything_of_another() {
+    for b in backends() {
+        let w = world(&b).await;
+        let c = w.cleo_conversation().await;
+        let chat = format!("chat{}", c.0);
+        let db = &w.app.state.db;
+        let before = conv::messages_since(db, &conv::Viewer::Operator(&w.anna), c, 0, 100)
+            .await
+            .unwrap()
+            .len();
+        let (_, list) = call(&w, &w.zed_hook, "imopenlines.config.list.get", json!({})).await;
+        assert_eq!(list["total"], 0, "{b:?}");
+        let attempts = [
+            ("imopenlines.config.get", json!({"CONFIG_ID": w.channel.0})),
+            ("imopenlines.dialog.get", json!({"CHAT_ID": c.0})),
+            ("im.dialog.messages.get", json!({"DIALOG_ID": chat})),
+            (
+                "im.message.add",
+                json!({"DIALOG_ID": chat, "MESSAGE": "intrusion"}),
+            ),
+            ("imopenlines.operator.finish", json!({"CHAT_ID": c.0})),
+            (
+                "imopenlines.message.session.start",
+                json!({"CHAT_ID": c.0, "MESSAGE_ID": 1}),
+            ),
+        ];
+        for (method, body) in attempts {
+            let r = call(&w, &w.zed_hook, method, body).await;
+            assert!(
+                matches!(err(&r), (404, "NOT_FOUND") | (403, "ACCESS_DENIED")),
+                "{method}: {:?}",
+                r.1
+            );
+        }
+        // A webhook with the other account's user id in the path does not authenticate.
+        let forged = w.zed_hook.replacen("/rest/", "/rest/1", 1);
+        assert_eq!(
+            call(&w, &forged, "imopenlines.config.list.get", json!({}))
+                .await
+                .0,
+            401
+        );
+        // Nothing changed.
+        let after = conv::messages_since(db, &conv::Viewer::Operator(&w.anna), c, 0, 100)
+            .await
+            .unwrap();
+        assert_eq!(after.len(), before);
+        let (_, d) = call(
+            &w,
+            &w.anna_hook,
+            "imopenlines.dialog.get",
+            json!({"CHAT_ID": c.0}),
+        )
+        .await;
+        assert_eq!(d["result"]["status"], "new");
+        assert_eq!(
+            conv::customer_conversations(
+                db,
+                &conv::customer(
+                    db,
+                    &app::api::SessionUser {
+                        id: w.cleo.user,
+                        email: String::new(),
+                        name: "Cleo".into()
+                    },
+                    "borealis"
+                )
+                .await
+                .unwrap(),
+                &w.code
+            )
+            .await
+            .unwrap()
+            .len(),
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn batch_runs_up_to_fifty_commands_keyed_like_bitrix24_and_halts_on_request() {
+    for b in backends() {
+        let w = world(&b).await;
+        let code = w.code.as_str();
+        let r = w
+            .http
+            .post(format!("{}batch", w.cleo_hook))
+            .form(&[
+                ("halt", "0"),
+                ("cmd[join]", &format!("imopenlines.network.join?CODE={code}")),
+                ("cmd[lines]", "imopenlines.config.list.get"),
+                ("cmd[bad]", "imopenlines.network.join?CODE=short"),
+                ("cmd[again]", &format!("imopenlines.network.join?CODE={code}")),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{b:?}");
+        let v: Value = r.json().await.unwrap();
+        let res = &v["result"];
+        assert!(res["result"]["join"].is_i64(), "{v}");
+        assert_eq!(res["result"]["join"], res["result"]["again"]);
+        assert_eq!(
+            res["result_total"]["lines"], 0,
+            "Borealis has no channels of its own"
+        );
+        assert_eq!(res["result_error"]["bad"]["error"], "CODE");
+        assert!(res["result_time"]["join"]["duration"].is_number());
+        // halt=1 stops at the first error; a list of commands answers with lists.
+        let (_, v) = call(
+            &w,
+            &w.cleo_hook,
+            "batch",
+            json!({"halt": 1, "cmd": ["imopenlines.network.join?CODE=short", "imopenlines.config.list.get"]}),
+        )
+        .await;
+        assert_eq!(v["result"]["result_error"][0]["error"], "CODE");
+        assert_eq!(
+            v["result"]["result"],
+            json!({}),
+            "nothing ran after the error: {v}"
+        );
+        // Nested batch and more than 50 commands are refused.
+        let (_, v) = call(
+            &w,
+            &w.cleo_hook,
+            "batch",
+            json!({"cmd": {"x": "batch?cmd[y]=imopenlines.config.list.get"}}),
+        )
+        .await;
+        assert_eq!(
+            v["result"]["result_error"]["x"]["error"],
+            "ERROR_BATCH_METHOD_NOT_ALLOWED"
+        );
+        let many: serde_json::Map<String, Value> = (0..51)
+            .map(|i| (format!("c{i}"), json!("imopenlines.config.list.get")))
+            .collect();
+        assert_eq!(
+            err(&call(&w, &w.cleo_hook, "batch", json!({"cmd": many})).await),
+            (400, "ERROR_BATCH_LENGTH_EXCEEDED")
+        );
+        assert_eq!(
+            err(&call(&w, &w.cleo_hook, "batch", json!({})).await),
+            (400, "ERROR_BATCH_EMPTY")
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_leaky_bucket_refuses_a_burst_with_query_limit_exceeded_per_caller() {
+    for b in backends() {
+        let w = world_with(
+            &b,
+            Some(RestLimits {
+                rate_per_sec: 0.5,
+                burst: 3,
+                ..Default::default()
+            }),
+        )
+        .await;
+        for i in 0..3 {
+            let r = call(&w, &w.anna_hook, "imopenlines.config.list.get", json!({})).await;
+            assert_eq!(r.0, 200, "{b:?}: call {i}");
+        }
+        assert_eq!(
+            err(&call(&w, &w.anna_hook, "imopenlines.config.list.get", json!({})).await),
+            (503, "QUERY_LIMIT_EXCEEDED")
+        );
+        // Another caller has a bucket of their own; a batch counts as one request.
+        let (s, v) = call(&w, &w.olek_hook, "batch", json!({"cmd": {"a": "imopenlines.config.list.get", "b": "imopenlines.config.list.get", "c": "imopenlines.config.list.get", "d": "imopenlines.config.list.get"}})).await;
+        assert_eq!(s, 200);
+        assert_eq!(v["result"]["result_total"]["d"], 1);
+        // Drained at 0.5/s: one more fits after two seconds.
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        assert_eq!(
+            call(&w, &w.anna_hook, "imopenlines.config.list.get", json!({}))
+                .await
+                .0,
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_method() {
+    let app = spawn(&Backend::Sqlite).await;
+    let v: Value = reqwest::get(app.url("/rest/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["openapi"], "3.0.3");
+    for m in [
+        "imopenlines.network.join",
+        "imopenlines.network.message.add",
+        "imopenlines.config.get",
+        "imopenlines.config.list.get",
+        "imopenlines.dialog.get",
+        "imopenlines.operator.finish",
+        "imopenlines.message.session.start",
+        "im.dialog.messages.get",
+        "im.message.add",
+        "batch",
+    ] {
+        let path = format!("/rest/{{user_id}}/{{webhook_code}}/{m}");
+        assert!(v["paths"][&path]["post"]["responses"]["200"].is_object(), "{m}");
+    }
+    let add = &v["paths"]["/rest/{user_id}/{webhook_code}/imopenlines.network.message.add"]["post"];
+    let required = &add["requestBody"]["content"]["application/json"]["schema"]["required"];
+    assert_eq!(required, &json!(["CODE", "USER_ID", "MESSAGE"]));
+}
