@@ -909,3 +909,45 @@ async fn the_openapi_document_lists_every_method() {
     let required = &add["requestBody"]["content"]["application/json"]["schema"]["required"];
     assert_eq!(required, &json!(["CODE", "USER_ID", "MESSAGE"]));
 }
+
+#[tokio::test]
+async fn a_method_past_its_operating_time_answers_operation_time_limit() {
+    for b in backends() {
+        let w = world_with(
+            &b,
+            Some(RestLimits {
+                operating_limit_secs: 0.0,
+                ..Default::default()
+            }),
+        )
+        .await;
+        // The first call spends a little time; the envelope reports it.
+        let (s, v) = call(&w, &w.anna_hook, "imopenlines.config.list.get", json!({})).await;
+        assert_eq!(s, 200, "{b:?}");
+        assert!(v["time"]["operating"].as_f64().unwrap() > 0.0, "{v}");
+        let reset = v["time"]["operating_reset_at"].as_f64().unwrap() - v["time"]["start"].as_f64().unwrap();
+        assert!((590.0..=601.0).contains(&reset), "{reset}");
+        // Over budget now, for this method and this caller only.
+        assert_eq!(
+            err(&call(&w, &w.anna_hook, "imopenlines.config.list.get", json!({})).await),
+            (429, "OPERATION_TIME_LIMIT")
+        );
+        assert_eq!(
+            call(
+                &w,
+                &w.anna_hook,
+                "imopenlines.config.get",
+                json!({"CONFIG_ID": w.channel.0})
+            )
+            .await
+            .0,
+            200
+        );
+        assert_eq!(
+            call(&w, &w.olek_hook, "imopenlines.config.list.get", json!({}))
+                .await
+                .0,
+            200
+        );
+    }
+}

@@ -36,6 +36,9 @@ pub struct RestLimits {
     pub network_messages: u32,
     /// …per this many seconds (Bitrix24: one per week).
     pub network_window_secs: u64,
+    /// Seconds one credential's calls of one method may take per ten minutes
+    /// (Bitrix24: 480) → HTTP 429 `OPERATION_TIME_LIMIT`.
+    pub operating_limit_secs: f64,
 }
 
 impl Default for RestLimits {
@@ -45,6 +48,7 @@ impl Default for RestLimits {
             burst: 50,
             network_messages: 1,
             network_window_secs: 7 * 24 * 3600,
+            operating_limit_secs: 480.0,
         }
     }
 }
@@ -64,7 +68,7 @@ impl Config {
     /// Reads `DATABASE_URL`, `NETLINES_PUBLIC_URL` (default `http://{site_addr}`),
     /// `NETLINES_LOGIN_MAX_FAILURES_PER_EMAIL`, `NETLINES_LOGIN_MAX_FAILURES_PER_IP`,
     /// `NETLINES_REST_RATE`, `NETLINES_REST_BURST`, `NETLINES_NETWORK_MESSAGE_LIMIT`,
-    /// `NETLINES_NETWORK_MESSAGE_WINDOW_SECS`.
+    /// `NETLINES_NETWORK_MESSAGE_WINDOW_SECS`, `NETLINES_REST_OPERATING_LIMIT_SECS`.
     pub fn from_env(site_addr: std::net::SocketAddr) -> Result<Self, String> {
         let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
         let public_url = match std::env::var("NETLINES_PUBLIC_URL") {
@@ -90,6 +94,9 @@ impl Config {
         }
         if let Some(n) = env_u32("NETLINES_NETWORK_MESSAGE_WINDOW_SECS")? {
             c.rest.network_window_secs = n as u64;
+        }
+        if let Some(n) = env_u32("NETLINES_REST_OPERATING_LIMIT_SECS")? {
+            c.rest.operating_limit_secs = n as f64;
         }
         Ok(c)
     }

@@ -112,9 +112,71 @@ impl LeakyBuckets {
     }
 }
 
+/// Bitrix24's "operating" budget: the seconds a caller's calls of one method may take in
+/// ten minutes; past it, that method answers HTTP 429 `OPERATION_TIME_LIMIT` until the
+/// window resets.
+#[derive(Debug)]
+pub struct OperatingBudget {
+    limit_secs: f64,
+    window: Duration,
+    used: Mutex<HashMap<(i64, String), (Instant, f64)>>,
+}
+
+impl OperatingBudget {
+    pub fn new(limit_secs: f64, window: Duration) -> Self {
+        Self {
+            limit_secs,
+            window,
+            used: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Seconds used in the current window and the seconds until it resets; `Err` with
+    /// the same when the budget is spent.
+    pub fn check(&self, key: i64, method: &str, now: Instant) -> Result<(f64, u64), (f64, u64)> {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        let e = used.entry((key, method.to_string())).or_insert((now, 0.0));
+        if now.saturating_duration_since(e.0) >= self.window {
+            *e = (now, 0.0);
+        }
+        let reset = self
+            .window
+            .saturating_sub(now.saturating_duration_since(e.0))
+            .as_secs();
+        if e.1 > self.limit_secs {
+            Err((e.1, reset))
+        } else {
+            Ok((e.1, reset))
+        }
+    }
+
+    /// Adds a call's processing time.
+    pub fn spend(&self, key: i64, method: &str, secs: f64) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = used.get_mut(&(key, method.to_string())) {
+            e.1 += secs;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_operating_budget_closes_a_method_until_its_window_resets() {
+        let b = OperatingBudget::new(1.0, Duration::from_secs(600));
+        let t0 = Instant::now();
+        assert_eq!(b.check(1, "m", t0), Ok((0.0, 600)));
+        b.spend(1, "m", 0.7);
+        assert!(b.check(1, "m", t0).is_ok());
+        b.spend(1, "m", 0.7);
+        assert_eq!(b.check(1, "m", t0 + Duration::from_secs(100)), Err((1.4, 500)));
+        // Other methods and callers are not affected; the window resets.
+        assert!(b.check(1, "other", t0).is_ok());
+        assert!(b.check(2, "m", t0).is_ok());
+        assert_eq!(b.check(1, "m", t0 + Duration::from_secs(600)), Ok((0.0, 600)));
+    }
 
     #[test]
     fn a_leaky_bucket_allows_a_burst_then_the_drain_rate() {

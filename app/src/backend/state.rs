@@ -3,7 +3,7 @@
 
 use super::config::Config;
 use super::hub::{Hub, LocalHub};
-use super::ratelimit::{FailureLimiter, LeakyBuckets};
+use super::ratelimit::{FailureLimiter, LeakyBuckets, OperatingBudget};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
@@ -19,6 +19,8 @@ pub struct AppState {
     pub hub: Arc<dyn Hub>,
     /// REST calls per caller.
     pub rest_buckets: Arc<LeakyBuckets>,
+    /// REST processing time per caller and method.
+    pub rest_operating: Arc<OperatingBudget>,
 }
 
 impl AppState {
@@ -27,6 +29,10 @@ impl AppState {
         let rest = config.rest;
         Self {
             rest_buckets: Arc::new(LeakyBuckets::new(rest.rate_per_sec, rest.burst)),
+            rest_operating: Arc::new(OperatingBudget::new(
+                rest.operating_limit_secs,
+                std::time::Duration::from_secs(600),
+            )),
             leptos_options,
             db,
             config: Arc::new(config),

@@ -88,6 +88,9 @@ pub struct Output {
     pub next: Option<i64>,
 }
 
+/// The caller's operating time on the method: (seconds used, seconds until reset).
+type Operating = (f64, u64);
+
 impl From<Value> for Output {
     fn from(result: Value) -> Self {
         Output {
@@ -113,6 +116,10 @@ fn rfc3339(t: SystemTime) -> String {
 
 /// Bitrix24's `time` block.
 fn time_block(start: SystemTime, started: Instant) -> Value {
+    time_block_with(start, started, (0.0, 600))
+}
+
+fn time_block_with(start: SystemTime, started: Instant, (operating, reset_in): Operating) -> Value {
     let finish = SystemTime::now();
     let duration = started.elapsed().as_secs_f64();
     json!({
@@ -122,14 +129,14 @@ fn time_block(start: SystemTime, started: Instant) -> Value {
         "processing": duration,
         "date_start": rfc3339(start),
         "date_finish": rfc3339(finish),
-        "operating_reset_at": unix_f64(start) as i64 + 600,
-        "operating": 0,
+        "operating_reset_at": unix_f64(start) as i64 + reset_in as i64,
+        "operating": operating,
     })
 }
 
-fn respond(result: Result<Output, RestError>, start: SystemTime, started: Instant) -> Response {
+fn respond(result: Result<(Output, Operating), RestError>, start: SystemTime, started: Instant) -> Response {
     match result {
-        Ok(o) => {
+        Ok((o, operating)) => {
             let mut body = json!({ "result": o.result });
             if let Some(t) = o.total {
                 body["total"] = json!(t);
@@ -137,7 +144,7 @@ fn respond(result: Result<Output, RestError>, start: SystemTime, started: Instan
             if let Some(n) = o.next {
                 body["next"] = json!(n);
             }
-            body["time"] = time_block(start, started);
+            body["time"] = time_block_with(start, started, operating);
             (StatusCode::OK, axum::Json(body)).into_response()
         }
         Err(e) => (e.status, axum::Json(e.body())).into_response(),
@@ -202,7 +209,7 @@ async fn run(
     caller: Result<RestCaller, RestError>,
     method: &str,
     p: Params,
-) -> Result<Output, RestError> {
+) -> Result<(Output, Operating), RestError> {
     let caller = caller?;
     if state.rest_buckets.take(caller.credential).is_err() {
         return Err(RestError::new(
@@ -211,10 +218,26 @@ async fn run(
             "Too many requests",
         ));
     }
-    if method == "batch" {
-        return methods::batch(state, &caller, &p).await;
-    }
-    methods::call(state, &caller, method, &p).await
+    let budget = &state.rest_operating;
+    let (used, reset_in) =
+        budget
+            .check(caller.credential, method, Instant::now())
+            .map_err(|(_, reset)| {
+                RestError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "OPERATION_TIME_LIMIT",
+                    format!("Method is blocked due to operation time limit; try again in {reset} s"),
+                )
+            })?;
+    let started = Instant::now();
+    let out = if method == "batch" {
+        methods::batch(state, &caller, &p).await
+    } else {
+        methods::call(state, &caller, method, &p).await
+    };
+    let spent = started.elapsed().as_secs_f64();
+    budget.spend(caller.credential, method, spent);
+    out.map(|o| (o, (used + spent, reset_in)))
 }
 
 fn auth_error(f: AuthFailure) -> RestError {

@@ -109,6 +109,7 @@ pub fn document() -> Value {
                 "401": error_response("NO_AUTH_FOUND, invalid_token or expired_token"),
                 "403": error_response("insufficient_scope, ACCESS_DENIED or WRONG_AUTH_TYPE"),
                 "404": error_response("ERROR_METHOD_NOT_FOUND or NOT_FOUND"),
+                "429": error_response("OPERATION_TIME_LIMIT"),
                 "503": error_response("QUERY_LIMIT_EXCEEDED"),
             }
         });
