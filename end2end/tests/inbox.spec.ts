@@ -194,3 +194,39 @@ test('an admin sets the queue: distribution and capacity, with errors next to th
   await expect(admin.getByRole('group', { name: `Queue of Help ${id}` }).getByLabel('Max simultaneous conversations per operator')).toHaveValue('3');
   await Promise.all([adminCtx.close(), opCtx.close()]);
 });
+
+test('an operator transfers a conversation to another operator of the channel, who sees it as theirs', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, op, admin, path } = await channelWithOperator(browser, id);
+  // The admin joins the queue too.
+  await admin.goto(`/a/acme-${id}/contact-center`);
+  await admin.getByRole('group', { name: `Operators of Help ${id}` }).getByLabel(`Admin ${id}`).check();
+  await admin.getByRole('button', { name: 'Save operators' }).click();
+  await expect(admin.getByText('Operators saved.')).toBeVisible();
+  const { ctx: custCtx, page: customer } = await customerOnChat(browser, id, path);
+  const box = customer.getByLabel('Message', { exact: true });
+  await box.fill('Please pass me to your manager');
+  await box.press('Enter');
+
+  await op.goto(`/a/acme-${id}/inbox`);
+  await hydrated(op);
+  await op.getByRole('list', { name: 'Conversations' }).getByRole('link').first().click();
+  await op.getByLabel('Reply').fill('One moment, transferring you.');
+  await op.getByLabel('Reply').press('Enter');
+  const pane = op.getByRole('region', { name: 'Conversation' });
+  await expect(pane).toContainText('Yours');
+  await op.getByLabel('Transfer to').selectOption({ label: `Admin ${id}` });
+  await op.getByRole('button', { name: 'Transfer', exact: true }).click();
+  await expect(pane).toContainText(`Assigned to Admin ${id}`);
+
+  await admin.goto(`/a/acme-${id}/inbox?f=mine`);
+  await hydrated(admin);
+  const mine = admin.getByRole('list', { name: 'Conversations' }).getByRole('link');
+  await expect(mine).toHaveCount(1);
+  await expect(mine.first()).toContainText('Yours');
+  await mine.first().click();
+  await admin.getByLabel('Reply').fill('Manager here.');
+  await admin.getByLabel('Reply').press('Enter');
+  await expect(customer.getByRole('list', { name: 'Messages' })).toContainText('Manager here.');
+  await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
+});
