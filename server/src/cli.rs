@@ -395,6 +395,48 @@ async fn demo() -> Result<(), String> {
     demo_channel(&db, &config).await
 }
 
+/// Cleo (from Borealis) has written to Acme Support once, so the inbox has something in
+/// it. Stored once: the message has a fixed client id.
+async fn demo_conversation(db: &DatabaseConnection, code: &str) -> Result<(), String> {
+    use app::backend::services::conversations::{self as conv, Target};
+    use app::domain::channel::ChannelCode;
+    use app::domain::conversation::{ClientMsgId, MessageBody};
+    let email = Email::parse("cleo.customer@borealis.test").map_err(|e| describe(&e))?;
+    let Some(u) = users::find_by_email(db, &email).await.map_err(|e| describe(&e))? else {
+        return Ok(());
+    };
+    let user = app::api::SessionUser {
+        id: app::domain::UserId(u.id),
+        email: u.email,
+        name: u.name,
+    };
+    let customer = conv::customer(db, &user, "borealis")
+        .await
+        .map_err(|e| describe(&e))?;
+    let code = ChannelCode::parse(code).map_err(|e| describe(&e))?;
+    if !conv::customer_conversations(db, &customer, &code)
+        .await
+        .map_err(|e| describe(&e))?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let hub = app::backend::hub::LocalHub::default();
+    conv::customer_send(
+        db,
+        &hub,
+        &customer,
+        &code,
+        Target::New,
+        &ClientMsgId::parse("demo-first-message").map_err(|e| describe(&e))?,
+        &MessageBody::parse("Dzień dobry! My parcel AC-1042 has not arrived yet. Can you check where it is?")
+            .map_err(|e| describe(&e))?,
+    )
+    .await
+    .map_err(|e| describe(&e))?;
+    Ok(())
+}
+
 /// Acme's open channel "Acme Support" (Olek and Ola in its queue), connected to the
 /// Network with its settings filled in.
 async fn demo_channel(db: &DatabaseConnection, config: &Config) -> Result<(), String> {
@@ -459,6 +501,7 @@ async fn demo_channel(db: &DatabaseConnection, config: &Config) -> Result<(), St
     let view = channels::settings(db, &acme, channel, &config.public_url)
         .await
         .map_err(|e| describe(&e))?;
+    demo_conversation(db, &view.code).await?;
     println!();
     println!(
         "Open channel \"{}\" of Acme Logistics is connected to the Network:",

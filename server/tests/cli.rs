@@ -233,7 +233,16 @@ async fn demo_prints_credentials_that_sign_in_and_can_run_twice() {
         .build();
     let config =
         app::backend::Config::new(db.clone(), "http://127.0.0.1".into(), Default::default()).unwrap();
-    let (port, _state, _stop) = harness::start(leptos_options, config).await;
+    let (port, state, _stop) = harness::start(leptos_options, config).await;
+    // One demo conversation waits in Acme's inbox, however often the demo runs.
+    let anna = app::backend::services::accounts::system_actor(&state.db, "acme")
+        .await
+        .unwrap();
+    let page = app::backend::services::inbox::inbox(&state.db, &anna, app::api::InboxFilter::Waiting, None)
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].customer_name, "Cleo Customer");
     let base = format!("http://127.0.0.1:{port}");
     let c = harness::browser();
     let r = c

@@ -627,10 +627,20 @@ pub async fn operator_send(
     body: &MessageBody,
 ) -> Result<Ack, AppError> {
     let txn = begin_write(db).await.map_err(internal)?;
+    let first = operator_conversation(&txn, actor, id).await?;
+    // Taking an unassigned conversation checks the operator's load: then one writer per
+    // channel (locks in the order channel → conversation, as everywhere).
+    let queue = match first.operator_user_id {
+        None => Some(super::inbox::lock_queue(&txn, ChannelId(first.channel_id)).await?),
+        Some(_) => None,
+    };
+    // One writer per conversation: sequence numbers.
+    conversation::Entity::find_by_id(id.0)
+        .lock_exclusive()
+        .one(&txn)
+        .await
+        .map_err(internal)?;
     let mut conv = operator_conversation(&txn, actor, id).await?;
-    // Taking a conversation checks the operator's load: one writer per channel.
-    let queue = super::inbox::lock_queue(&txn, ChannelId(conv.channel_id)).await?;
-    conv = operator_conversation(&txn, actor, id).await?;
     if let Some(m) = message::Entity::find()
         .filter(message::Column::ConversationId.eq(conv.id))
         .filter(message::Column::ClientId.eq(client_id.as_str()))
@@ -663,6 +673,10 @@ pub async fn operator_send(
         }
         None => {
             // The first to answer takes it, within their capacity.
+            let queue = match queue {
+                Some(q) => q,
+                None => super::inbox::lock_queue(&txn, ChannelId(conv.channel_id)).await?,
+            };
             let load = super::inbox::load_of(&txn, ChannelId(conv.channel_id), actor.user).await?;
             if load >= queue.capacity as i64 {
                 return Err(AppError::Limit {
