@@ -354,6 +354,30 @@ async fn capacity_holds_under_concurrent_arrivals_and_concurrent_answers() {
 }
 
 #[tokio::test]
+async fn concurrent_replies_of_the_assigned_operator_all_store_with_consecutive_seqs() {
+    for b in backends() {
+        let w = std::sync::Arc::new(world(&b, Some("3")).await);
+        let c = w.new_conversation("Hello").await;
+        w.reply(&w.olek, c, "first").await.unwrap();
+        let replies = (0..10).map(|i| {
+            let w = w.clone();
+            tokio::spawn(async move { w.reply(&w.olek, c, &format!("reply {i}")).await })
+        });
+        let mut seqs: Vec<i64> = futures::future::join_all(replies)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().unwrap().seq)
+            .collect();
+        seqs.sort();
+        assert_eq!(
+            seqs,
+            (4..14).collect::<Vec<i64>>(),
+            "{b:?}: welcome 1, hello 2, first 3"
+        );
+    }
+}
+
+#[tokio::test]
 async fn start_new_conversation_opens_a_parallel_one_under_the_limit_and_is_unavailable_at_it() {
     for b in backends() {
         let w = world(&b, Some("2")).await;
