@@ -230,3 +230,33 @@ test('an operator transfers a conversation to another operator of the channel, w
   await expect(customer.getByRole('list', { name: 'Messages' })).toContainText('Manager here.');
   await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
 });
+
+test('the inbox pages a long history: older messages load on request', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, op, path } = await channelWithOperator(browser, id);
+  const { ctx: custCtx, page: customer } = await customerOnChat(browser, id, path);
+  const box = customer.getByLabel('Message', { exact: true });
+  await box.fill('Message number zero');
+  await box.press('Enter');
+  await expect(customer.getByRole('list', { name: 'Messages' })).toContainText('Sent');
+  const href = await customer.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first().getAttribute('href');
+  const conv = href!.replace('?c=', '');
+  for (let i = 1; i <= 60; i++) {
+    const r = await opCtx.request.post('/api/operator_reply', {
+      form: { slug: `acme-${id}`, conversation: conv, client_id: `page-${id}-${i}`, body: `Answer ${i}` },
+    });
+    expect(r.ok()).toBeTruthy();
+  }
+  await op.goto(`/a/acme-${id}/inbox?c=${conv}`);
+  await hydrated(op);
+  const thread = op.getByRole('list', { name: 'Messages' });
+  await expect(thread.getByRole('listitem')).toHaveCount(50);
+  await expect(thread).toContainText('Answer 60');
+  await expect(thread).not.toContainText('Message number zero');
+  await op.getByRole('button', { name: 'Load older messages' }).click();
+  await expect(thread.getByRole('listitem')).toHaveCount(62);
+  await expect(thread.getByRole('listitem').first()).toContainText('Dzień dobry! How can we help?');
+  await expect(thread).toContainText('Message number zero');
+  await expect(op.getByRole('button', { name: 'Load older messages' })).toHaveCount(0);
+  await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
+});
