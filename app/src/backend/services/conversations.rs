@@ -101,6 +101,69 @@ pub async fn channel_info(db: &impl ConnectionTrait, code: &ChannelCode) -> Resu
     })
 }
 
+/// The channel behind `code` for a customer to write to: not their own account's, and
+/// available. Locks its row until the transaction ends (one writer per channel on
+/// PostgreSQL; SQLite: the write transaction).
+async fn writable_channel(
+    txn: &DatabaseTransaction,
+    customer: &Customer,
+    code: &ChannelCode,
+) -> Result<ChannelInfo, AppError> {
+    let info = channel_info(txn, code).await?;
+    if info.account == customer.account {
+        return Err(AppError::Invalid {
+            field: Field::Account,
+            code: Code::OwnAccount,
+        });
+    }
+    if !info.available {
+        return Err(AppError::Invalid {
+            field: Field::Channel,
+            code: Code::ChannelUnavailable,
+        });
+    }
+    open_channel::Entity::find_by_id(info.channel.0)
+        .lock_exclusive()
+        .one(txn)
+        .await
+        .map_err(internal)?;
+    Ok(info)
+}
+
+/// Stores a new, empty conversation (status `new`) of a customer (user + account) with
+/// channel `channel` of account `account`, assigned to `operator` or waiting in the queue.
+pub(crate) async fn new_conversation(
+    txn: &DatabaseTransaction,
+    channel: ChannelId,
+    account: AccountId,
+    customer_user: UserId,
+    customer_account: AccountId,
+    operator: Option<UserId>,
+    now: i64,
+) -> Result<conversation::Model, AppError> {
+    conversation::ActiveModel {
+        channel_id: Set(channel.0),
+        account_id: Set(account.0),
+        customer_user_id: Set(customer_user.0),
+        customer_account_id: Set(customer_account.0),
+        status: Set(ConversationStatus::New.as_str().to_string()),
+        last_seq: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        closed_at: Set(None),
+        operator_user_id: Set(operator.map(|o| o.0)),
+        assigned_at: Set(operator.map(|_| now)),
+        operator_read_seq: Set(0),
+        customer_read_seq: Set(0),
+        operator_unread: Set(0),
+        preview: Set(String::new()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(internal)
+}
+
 /// Where a customer's message goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -289,25 +352,7 @@ pub async fn customer_send(
     body: &MessageBody,
 ) -> Result<Ack, AppError> {
     let txn = begin_write(db).await.map_err(internal)?;
-    let info = channel_info(&txn, code).await?;
-    if info.account == customer.account {
-        return Err(AppError::Invalid {
-            field: Field::Account,
-            code: Code::OwnAccount,
-        });
-    }
-    if !info.available {
-        return Err(AppError::Invalid {
-            field: Field::Channel,
-            code: Code::ChannelUnavailable,
-        });
-    }
-    // One writer per channel at a time on PostgreSQL (SQLite: the write transaction).
-    open_channel::Entity::find_by_id(info.channel.0)
-        .lock_exclusive()
-        .one(&txn)
-        .await
-        .map_err(internal)?;
+    let info = writable_channel(&txn, customer, code).await?;
     let mine = customer_conversations_in(&txn, customer, info.channel).await?;
     // A resend: answer with what was stored the first time.
     let ids: Vec<i64> = mine.iter().map(|c| c.id).collect();
@@ -368,21 +413,16 @@ pub async fn customer_send(
                     },
                 ));
             }
-            let mut c = conversation::ActiveModel {
-                channel_id: Set(info.channel.0),
-                account_id: Set(info.account.0),
-                customer_user_id: Set(customer.user.0),
-                customer_account_id: Set(customer.account.0),
-                status: Set(ConversationStatus::New.as_str().to_string()),
-                last_seq: Set(0),
-                created_at: Set(now),
-                updated_at: Set(now),
-                closed_at: Set(None),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .map_err(internal)?;
+            let mut c = new_conversation(
+                &txn,
+                info.channel,
+                info.account,
+                customer.user,
+                customer.account,
+                None,
+                now,
+            )
+            .await?;
             if !info.welcome.trim().is_empty() {
                 let welcome_id = format!("welcome-{}", c.id);
                 let w = append(
@@ -471,24 +511,7 @@ pub async fn channel_send(
     (max, window_ms): (u32, i64),
 ) -> Result<Ack, AppError> {
     let txn = begin_write(db).await.map_err(internal)?;
-    let info = channel_info(&txn, code).await?;
-    if info.account == customer.account {
-        return Err(AppError::Invalid {
-            field: Field::Account,
-            code: Code::OwnAccount,
-        });
-    }
-    if !info.available {
-        return Err(AppError::Invalid {
-            field: Field::Channel,
-            code: Code::ChannelUnavailable,
-        });
-    }
-    open_channel::Entity::find_by_id(info.channel.0)
-        .lock_exclusive()
-        .one(&txn)
-        .await
-        .map_err(internal)?;
+    let info = writable_channel(&txn, customer, code).await?;
     let counted = super::rest::count_network_message(
         &txn,
         info.channel.0,
@@ -512,21 +535,18 @@ pub async fn channel_send(
     let created = open.is_none();
     let mut conv = match open {
         Some(c) => c,
-        None => conversation::ActiveModel {
-            channel_id: Set(info.channel.0),
-            account_id: Set(info.account.0),
-            customer_user_id: Set(customer.user.0),
-            customer_account_id: Set(customer.account.0),
-            status: Set(ConversationStatus::New.as_str().to_string()),
-            last_seq: Set(0),
-            created_at: Set(now),
-            updated_at: Set(now),
-            closed_at: Set(None),
-            ..Default::default()
+        None => {
+            new_conversation(
+                &txn,
+                info.channel,
+                info.account,
+                customer.user,
+                customer.account,
+                None,
+                now,
+            )
+            .await?
         }
-        .insert(&txn)
-        .await
-        .map_err(internal)?,
     };
     let client_id = format!("rest-{}", crate::backend::random_token(12));
     let m = append(

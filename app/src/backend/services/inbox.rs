@@ -409,27 +409,16 @@ pub async fn start_new(
     let closed = make_room(&txn, customer_limit(&txn, c.channel_id).await?, open, now).await?;
     // The operator who started it keeps it, unless they are full: then it waits.
     let mine = load_of(&txn, ChannelId(c.channel_id), actor.user).await? < queue.capacity as i64;
-    let mut n = conversation::ActiveModel {
-        channel_id: Set(c.channel_id),
-        account_id: Set(c.account_id),
-        customer_user_id: Set(c.customer_user_id),
-        customer_account_id: Set(c.customer_account_id),
-        status: Set(ConversationStatus::New.as_str().to_string()),
-        last_seq: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        closed_at: Set(None),
-        operator_user_id: Set(mine.then_some(actor.user.0)),
-        assigned_at: Set(mine.then_some(now)),
-        operator_read_seq: Set(0),
-        customer_read_seq: Set(0),
-        operator_unread: Set(0),
-        preview: Set(String::new()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(internal)?;
+    let mut n = super::conversations::new_conversation(
+        &txn,
+        ChannelId(c.channel_id),
+        AccountId(c.account_id),
+        UserId(c.customer_user_id),
+        AccountId(c.customer_account_id),
+        mine.then_some(actor.user),
+        now,
+    )
+    .await?;
     let first = append(
         &txn,
         &mut n,
