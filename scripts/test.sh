@@ -25,6 +25,10 @@ if [ -z "${TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null 2>&1 \
    && pg_isready -q -h 127.0.0.1 -p 5432; then
   export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/test"
 fi
+if [ -n "${CI:-}" ] && [ -z "${TEST_DATABASE_URL:-}" ]; then
+  echo "CI requires PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_URL); it does not answer" >&2
+  exit 1
+fi
 step "unit and API tests (SQLite${TEST_DATABASE_URL:+ and PostgreSQL})"
 cargo test -p app -p server --features app/ssr
 

@@ -9,9 +9,11 @@ pub mod http_util;
 pub mod hub;
 pub mod images;
 pub mod migration;
+pub mod policy;
 pub mod ratelimit;
 pub mod services;
 pub mod state;
+pub mod web;
 
 pub use config::Config;
 pub use state::AppState;

@@ -147,10 +147,13 @@ pub enum Code {
     NotCustomerMessage,
     ScopeUnknown,
     MessageLimit,
+    RateLimited,
+    FollowLimit,
+    NotOperator,
 }
 
 impl Code {
-    pub const ALL: [Code; 39] = [
+    pub const ALL: [Code; 42] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -190,6 +193,9 @@ impl Code {
         Code::NotCustomerMessage,
         Code::ScopeUnknown,
         Code::MessageLimit,
+        Code::RateLimited,
+        Code::FollowLimit,
+        Code::NotOperator,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -233,6 +239,9 @@ impl Code {
             Code::NotCustomerMessage => "not_customer_message",
             Code::ScopeUnknown => "scope_unknown",
             Code::MessageLimit => "message_limit",
+            Code::RateLimited => "rate_limited",
+            Code::FollowLimit => "follow_limit",
+            Code::NotOperator => "not_operator",
         }
     }
 

@@ -102,6 +102,9 @@ messages! {
     NavSignIn => "Sign in", "Zaloguj się";
     NavRegister => "Register", "Zarejestruj się";
     NavSignOut => "Sign out", "Wyloguj się";
+    SessionsTitle => "Signed-in devices", "Zalogowane urządzenia";
+    SessionsIntro => "Lost a phone or signed in on a shared computer? End every session of your identity, this one included.", "Zgubiony telefon albo logowanie na wspólnym komputerze? Zakończ wszystkie sesje swojej tożsamości, również tę.";
+    SignOutEverywhere => "Sign out everywhere", "Wyloguj się wszędzie";
     SignedInAs => "Signed in as", "Zalogowano jako";
     Language => "Language", "Język";
     MainNav => "Main", "Główna nawigacja";
@@ -348,6 +351,9 @@ messages! {
     ErrConversationTaken => "Another operator has taken this conversation.", "Tę rozmowę przejął już inny operator.";
     ErrNotInQueue => "This person is not an operator of the channel.", "Ta osoba nie jest operatorem tego kanału.";
     ErrNotCustomerMessage => "Choose a message written by the customer.", "Wybierz wiadomość napisaną przez klienta.";
+    ErrRateLimited => "Too many requests at once. Wait a moment and try again.", "Zbyt wiele żądań naraz. Odczekaj chwilę i spróbuj ponownie.";
+    ErrFollowLimit => "Too many conversations are open in this window. Close some and try again.", "W tym oknie otwarto zbyt wiele rozmów. Zamknij część i spróbuj ponownie.";
+    ErrNotOperator => "Only operators and admins can be in a channel's queue; change this person's role first.", "W kolejce kanału mogą być tylko operatorzy i administratorzy; najpierw zmień rolę tej osoby.";
     ErrRequired => "This field is required.", "To pole jest wymagane.";
     ErrTooLong => "This value is too long.", "Ta wartość jest za długa.";
     ErrControlChars => "This value contains characters that are not allowed.", "Ta wartość zawiera niedozwolone znaki.";
@@ -425,6 +431,9 @@ pub fn error_key(code: Code) -> K {
         Code::NotCustomerMessage => K::ErrNotCustomerMessage,
         Code::ScopeUnknown => K::ErrScopeUnknown,
         Code::MessageLimit => K::ErrMessageLimit,
+        Code::RateLimited => K::ErrRateLimited,
+        Code::FollowLimit => K::ErrFollowLimit,
+        Code::NotOperator => K::ErrNotOperator,
     }
 }
 

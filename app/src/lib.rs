@@ -16,11 +16,18 @@ pub mod util;
 #[cfg(feature = "ssr")]
 pub mod backend;
 
+#[cfg(all(test, feature = "ssr"))]
+mod props;
+
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // A fresh nonce per page: the only inline scripts that run are Leptos' own
+    // (hydration and streamed data), which carry it (see `backend::web`).
+    #[cfg(feature = "ssr")]
+    backend::web::provide_page_csp();
     let lang = ui::detect_lang();
     let user = ui::session_user().and_then(|u| serde_json::to_string(&u).ok());
     view! {

@@ -3,7 +3,7 @@
 //! a client that reconnects asks for exactly what it missed ("since seq N").
 
 use crate::domain::conversation::{Author, ConversationStatus};
-use crate::domain::{ChannelId, ConversationId, UserId};
+use crate::domain::{AccountId, ChannelId, ConversationId, UserId};
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
@@ -105,6 +105,9 @@ pub enum ServerMsg {
         by: Author,
         seq: i64,
     },
+    /// Rights changed in `account` (server-internal: live sockets re-check what they
+    /// may see; never sent to browsers).
+    Access { account: AccountId },
     /// A request failed; nothing was stored.
     Error {
         client_id: Option<String>,

@@ -26,8 +26,36 @@ pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
     }
 }
 
+/// Escapes text for an HTML element's content or a quoted attribute: `&`, `<`, `>`, `"`
+/// and `'` become character references. Used where text must be written as markup —
+/// the content of a `<textarea>` (Leptos 0.8's server renderer writes textarea
+/// children raw; see `ui::form::textarea_html`).
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn escape_html_leaves_no_markup() {
+        assert_eq!(
+            super::escape_html(r#"</textarea><img src=x onerror="a('&amp;')">"#),
+            "&lt;/textarea&gt;&lt;img src=x onerror=&quot;a(&#39;&amp;amp;&#39;)&quot;&gt;"
+        );
+        assert_eq!(super::escape_html("zażółć"), "zażółć");
+    }
+
     use super::*;
 
     #[test]

@@ -56,7 +56,14 @@ async fn main() -> anyhow::Result<()> {
     let a = accounts::actor(&db, app::domain::UserId(admin.id), "bench").await?;
     accounts::add_member(&db, &a, "op@bench.test", Role::Operator).await?;
     let ch = channels::connect(&db, &a, ConnectTarget::New(ChannelName::parse("Support")?)).await?;
-    channels::set_operators(&db, &a, ch, &[app::domain::UserId(op.id)]).await?;
+    channels::set_operators(
+        &db,
+        &app::backend::hub::LocalHub::default(),
+        &a,
+        ch,
+        &[app::domain::UserId(op.id)],
+    )
+    .await?;
     let operator = accounts::actor(&db, app::domain::UserId(op.id), "bench").await?;
     let cust_account: i64 = accounts::actor(&db, app::domain::UserId(cust.id), "cust")
         .await?

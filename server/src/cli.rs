@@ -472,9 +472,15 @@ async fn demo_channel(db: &DatabaseConnection, config: &Config) -> Result<(), St
         .filter(|m| m.role == Role::Operator)
         .map(|m| m.user_id)
         .collect();
-    channels::set_operators(db, &acme, channel, &operators)
-        .await
-        .map_err(|e| describe(&e))?;
+    channels::set_operators(
+        db,
+        &app::backend::hub::LocalHub::default(),
+        &acme,
+        channel,
+        &operators,
+    )
+    .await
+    .map_err(|e| describe(&e))?;
     let connected = channels::contact_center(db, &acme)
         .await
         .map_err(|e| describe(&e))?

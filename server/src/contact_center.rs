@@ -130,7 +130,7 @@ pub async fn set_operators(
             }
         }
     }
-    match channels::set_operators(&state.db, &actor, ChannelId(id), &users).await {
+    match channels::set_operators(&state.db, state.hub.as_ref(), &actor, ChannelId(id), &users).await {
         Ok(()) => see_other(&with_query(&home, &[("ok", "operators_saved")]), None),
         Err(e) => back_with_error(&home, &e, &[]),
     }
@@ -334,7 +334,11 @@ pub async fn save_settings(
     } else if let Some(bytes) = up.avatar {
         // Decoding is CPU work: keep it off the async workers.
         let crop = up.crop;
-        match tokio::task::spawn_blocking(move || images::process(&bytes, crop)).await {
+        // At most one decode per CPU at a time (each may hold a 4096×4096 picture).
+        let permit = decode_permits().acquire().await;
+        let decoded = tokio::task::spawn_blocking(move || images::process(&bytes, crop)).await;
+        drop(permit);
+        match decoded {
             Ok(Ok(a)) => Some(a),
             Ok(Err(e)) => {
                 errors.push(e);
@@ -406,4 +410,12 @@ pub async fn avatar(State(state): State<AppState>, Path((key, file)): Path<(Stri
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// Image decoding is bounded: one per CPU at a time.
+fn decode_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+    })
 }

@@ -97,10 +97,14 @@ pub struct LoginForm {
     next: String,
 }
 
-/// `POST /auth/login`. Failed attempts are limited per email and per client IP.
+/// `POST /auth/login`. Attempts are limited per email and per client IP: each is
+/// counted before the password is checked (atomically with the limit), and a success
+/// takes its attempt back. The session id is new at every sign-in; the session the
+/// browser had before is ended on the server.
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(Some(&f.next));
@@ -108,11 +112,10 @@ pub async fn login(
     let limits = &state.config.login_limits;
     let email_key = format!("email:{}", f.email.trim().to_lowercase());
     let ip_key = format!("ip:{}", addr.ip());
-    let blocked = state
+    let counted = state
         .login_failures
-        .blocked_for(&email_key, limits.per_email)
-        .or_else(|| state.login_failures.blocked_for(&ip_key, limits.per_ip));
-    if let Some(secs) = blocked {
+        .try_attempt(&[(&email_key, limits.per_email), (&ip_key, limits.per_ip)]);
+    if let Err(secs) = counted {
         tracing::warn!(ip = %addr.ip(), retry_after = secs, "sign-in rate limited");
         return back(&AppError::Limit {
             code: Code::TooManyAttempts,
@@ -122,6 +125,8 @@ pub async fn login(
     match users::authenticate(&state.db, &f.email, &f.password).await {
         Ok(user) => {
             state.login_failures.reset(&email_key);
+            state.login_failures.forgive(&ip_key);
+            end_current_session(&state, &headers).await;
             match create_session(&state.db, UserId(user.id)).await {
                 Ok(token) => {
                     tracing::info!(user_id = user.id, "signed in");
@@ -132,11 +137,22 @@ pub async fn login(
         }
         Err(e) => {
             if matches!(e, AppError::Invalid { .. }) {
-                state.login_failures.record_failure(&email_key);
-                state.login_failures.record_failure(&ip_key);
                 tracing::info!(ip = %addr.ip(), "failed sign-in");
+            } else {
+                // Not a wrong password (e.g. the database failed): no attempt is used up.
+                state.login_failures.forgive(&email_key);
+                state.login_failures.forgive(&ip_key);
             }
             back(&e)
+        }
+    }
+}
+
+/// Ends the session of the browser's cookie, if any (before a new one is made).
+async fn end_current_session(state: &AppState, headers: &HeaderMap) {
+    if let Some(token) = cookie(headers, SESSION_COOKIE) {
+        if let Err(e) = delete_session(&state.db, &token).await {
+            tracing::error!(error = %e, "ending the previous session failed");
         }
     }
 }
@@ -153,8 +169,14 @@ pub struct RegisterForm {
     next: String,
 }
 
-/// `POST /auth/register`: creates the identity and signs it in.
-pub async fn register(State(state): State<AppState>, Form(f): Form<RegisterForm>) -> Response {
+/// `POST /auth/register`: creates the identity and signs it in. Limited per client IP
+/// (`NETLINES_REGISTRATIONS_PER_IP_HOUR`).
+pub async fn register(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<RegisterForm>,
+) -> Response {
     let next = safe_next(Some(&f.next));
     let keep = [
         ("email", f.email.trim()),
@@ -173,8 +195,19 @@ pub async fn register(State(state): State<AppState>, Form(f): Form<RegisterForm>
             return back_with_errors("/register", &errs, &keep);
         }
     };
+    let ip_key = format!("ip:{}", addr.ip());
+    let max = state.config.abuse.registrations_per_ip_hour;
+    if let Err(secs) = state.registrations.try_attempt(&[(&ip_key, max)]) {
+        tracing::warn!(ip = %addr.ip(), retry_after = secs, "registration rate limited");
+        let e = AppError::Limit {
+            code: Code::TooManyAttempts,
+            retry_after_secs: secs,
+        };
+        return back_with_error("/register", &e, &keep);
+    }
     let result = async {
         let user = users::register(&state.db, &email, &name, &password).await?;
+        end_current_session(&state, &headers).await;
         create_session(&state.db, UserId(user.id)).await
     }
     .await;
@@ -182,6 +215,27 @@ pub async fn register(State(state): State<AppState>, Form(f): Form<RegisterForm>
         Ok(token) => see_other(&next, Some(session_cookie(&state, &token))),
         Err(e) => back_with_error("/register", &e, &keep),
     }
+}
+
+/// `POST /auth/logout-everywhere`: ends every session of the signed-in user (on every
+/// device) and clears the cookie.
+pub async fn logout_everywhere(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Ok(Some(user)) = session_user(&state, &headers).await {
+        match app::backend::auth::delete_sessions_of(&state.db, user.id).await {
+            Ok(n) => tracing::info!(user_id = user.id.0, sessions = n, "signed out everywhere"),
+            Err(e) => tracing::error!(error = %e, "sign-out everywhere failed"),
+        }
+    }
+    see_other(
+        "/login",
+        Some(set_cookie(
+            SESSION_COOKIE,
+            "",
+            0,
+            true,
+            state.config.secure_cookies(),
+        )),
+    )
 }
 
 /// `POST /auth/logout`: ends the session and clears the cookie.
@@ -355,7 +409,7 @@ pub async fn change_role(
     let home = format!("/a/{}", actor.slug);
     let result = async {
         let role = Role::parse(&f.role)?;
-        accounts::change_role(&state.db, &actor, UserId(user_id), role).await
+        accounts::change_role(&state.db, state.hub.as_ref(), &actor, UserId(user_id), role).await
     }
     .await;
     match result {
@@ -372,7 +426,7 @@ pub async fn remove_member(
 ) -> Response {
     let actor = actor_or_return!(state, headers, slug);
     let home = format!("/a/{}", actor.slug);
-    match accounts::remove_member(&state.db, &actor, UserId(user_id)).await {
+    match accounts::remove_member(&state.db, state.hub.as_ref(), &actor, UserId(user_id)).await {
         Ok(()) => see_other(&with_query(&home, &[("ok", "member_removed")]), None),
         Err(e) => back_with_error(&home, &e, &[]),
     }

@@ -79,6 +79,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", leptos_options.site_addr))?;
         let port = listener.local_addr()?.port();
         let state = AppState::new(leptos_options, db, config);
+        spawn_session_purge(state.db.clone());
         let router = router(state.clone());
         Ok(Self {
             listener,
@@ -108,6 +109,21 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await
     }
+}
+
+/// Deletes expired sessions once an hour (and once at start).
+fn spawn_session_purge(db: sea_orm::DatabaseConnection) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match app::backend::auth::purge_expired_sessions(&db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
+                Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+            }
+        }
+    });
 }
 
 /// Hides the password part of a database URL for log lines.
@@ -147,6 +163,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(forms::login))
         .route("/auth/register", post(forms::register))
         .route("/auth/logout", post(forms::logout))
+        .route("/auth/logout-everywhere", post(forms::logout_everywhere))
         .route("/lang", post(forms::set_lang))
         .route("/accounts", post(forms::create_account))
         .route("/a/{slug}/members", post(forms::add_member))
@@ -195,7 +212,11 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), attach_user))
-        .layer(axum::middleware::from_fn(same_origin_posts))
+        .layer(axum::middleware::from_fn(hardening))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            same_origin_posts,
+        ))
         // No request may hang forever: a stalled response becomes a 503 the client can
         // retry. (Leptos 0.8 has had rare races where a server-rendered page never
         // finishes; see the README's known issues.)
@@ -222,6 +243,13 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Security headers on every response (`app::backend::web`).
+async fn hardening(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    app::backend::web::hardening_headers(res.headers_mut());
+    res
+}
+
 /// Resolves the session user of page requests before Leptos renders them, so the page
 /// frame can show it without a `<Suspense>` (see `app::ui::RequestUser`).
 async fn attach_user(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -239,26 +267,53 @@ async fn attach_user(State(state): State<AppState>, mut req: Request, next: Next
     next.run(req).await
 }
 
+/// Is the request's `Origin` this site? This site is the origin of
+/// `NETLINES_PUBLIC_URL` (what users open, also behind a proxy that rewrites `Host`), or
+/// the `Host` the request was sent to. A missing `Origin` is not allowed here.
+pub fn origin_allowed(public_url: &str, headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    if origin == "null" {
+        return false;
+    }
+    let public_origin = url::Url::parse(public_url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    if origin.eq_ignore_ascii_case(&public_origin) {
+        return true;
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    !host.is_empty()
+        && origin
+            .split("://")
+            .nth(1)
+            .is_some_and(|h| h.eq_ignore_ascii_case(host))
+}
+
 /// Refuses state-changing requests whose `Origin` is another site (CSRF defence in
 /// depth on top of `SameSite=Lax` cookies). Requests without `Origin` (non-browser
 /// clients) pass.
-async fn same_origin_posts(req: Request, next: Next) -> Response {
+async fn same_origin_posts(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // REST calls carry their own credential (never the session cookie), so a foreign
     // page cannot forge one.
     let rest = req.uri().path().starts_with("/rest/");
-    if !rest && req.method() != Method::GET && req.method() != Method::HEAD {
-        if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-            let host = req
-                .headers()
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            let origin_host = origin.split("://").nth(1).unwrap_or("");
-            if origin == "null" || origin_host != host {
-                tracing::warn!(%origin, %host, "cross-origin request refused");
-                return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
-            }
-        }
+    if !rest
+        && req.method() != Method::GET
+        && req.method() != Method::HEAD
+        && req.headers().contains_key(header::ORIGIN)
+        && !origin_allowed(&state.config.public_url, req.headers())
+    {
+        let origin = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        tracing::warn!(%origin, "cross-origin request refused");
+        return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
     }
     next.run(req).await
 }

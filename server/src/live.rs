@@ -1,34 +1,53 @@
-//! The live channel: one WebSocket endpoint speaking [`app::protocol`] as JSON.
+//! The live channel: two WebSocket endpoints speaking [`app::protocol`] as JSON.
 //!
 //! A customer's socket (`/ws?code=CODE&account=SLUG`) follows the customer's
 //! conversations with one channel. An operator's inbox socket
 //! (`/ws/inbox?account=SLUG`) follows every channel the operator serves (admins: all
-//! of their account's) and marks the operator online for the queue. The session logic ([`customer_session`]) is generic
-//! over a `Sink`/`Stream` pair, so tests drive it with plain channels.
+//! of their account's) and marks the operator online for the queue. Both run the same
+//! [`Session`] engine, generic over a `Sink`/`Stream` pair.
+//!
+//! Rights ([`app::backend::policy`]): a topic is subscribed to only **after** the right
+//! to it is confirmed; every frame re-checks the actor (membership and role) before it
+//! acts; a change of rights in the account ([`Topic::Access`]) makes the session
+//! re-check everything it follows and drop what it may no longer see (or close, when the
+//! account is no longer theirs).
+//!
+//! Abuse: frames over [`LiveLimits::max_frame_bytes`] close the socket; a token bucket
+//! per socket answers `rate_limited` past its burst; at most
+//! [`LiveLimits::max_followed`] conversations are followed; history is replayed a page
+//! at a time; hub topics are freed when their last subscriber leaves.
 //!
 //! Delivery: for `Resume { since_seq }` the session subscribes to the conversation
 //! first, then replays the store after `since_seq`, then forwards live events, dropping
 //! any whose seq it already sent — so nothing is missed and nothing is repeated. A
 //! subscriber that lags behind the broadcast buffer is caught up from the store.
 
-use app::backend::hub::Topic;
+use app::api::SessionUser;
+use app::backend::config::LiveLimits;
+use app::backend::hub::{Subscription, Topic};
+use app::backend::policy::{self, ConversationRight};
 use app::backend::services::accounts::{self, Actor};
 use app::backend::services::conversations::{self as conv, Customer, Target, Viewer};
 use app::backend::services::inbox;
 use app::backend::AppState;
 use app::domain::channel::ChannelCode;
 use app::domain::conversation::{Author, ClientMsgId, MessageBody};
-use app::domain::ConversationId;
-use app::error::AppError;
+use app::domain::{ChannelId, ConversationId};
+use app::error::{AppError, Code, Field};
 use app::protocol::{ClientMsg, ServerMsg};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::time::Instant;
 use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+
+/// Messages replayed per page on `Resume` and on catching up.
+const REPLAY_PAGE: u64 = 200;
 
 #[derive(Deserialize)]
 pub struct WsQuery {
@@ -39,7 +58,7 @@ pub struct WsQuery {
 }
 
 /// `GET /ws?code=…&account=…`: authenticated by the session cookie; the `Origin` must be
-/// this site.
+/// this site; the user must be a member of the account they write from.
 pub async fn ws(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -53,23 +72,28 @@ pub async fn ws(
     let Ok(code) = ChannelCode::parse(&q.code) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let customer = match conv::customer(&state.db, &user, &q.account).await {
+    let customer = match policy::customer(&state.db, &user, &q.account).await {
         Ok(c) => c,
         Err(_) => return StatusCode::NOT_FOUND.into_response(),
     };
-    upgrade.on_upgrade(move |socket| serve_socket(state, customer, code, socket))
+    let limits = state.config.live;
+    limited(upgrade, &limits).on_upgrade(move |socket| async move {
+        let (sink, stream) = json_halves(socket);
+        customer_session(state, customer, code, sink, stream).await;
+    })
 }
 
-async fn serve_socket(state: AppState, customer: Customer, code: ChannelCode, socket: WebSocket) {
-    let (sink, stream) = json_halves(socket);
-    customer_session(state, customer, code, sink, stream).await;
+fn limited(upgrade: WebSocketUpgrade, limits: &LiveLimits) -> WebSocketUpgrade {
+    upgrade
+        .max_message_size(limits.max_frame_bytes)
+        .max_frame_size(limits.max_frame_bytes)
 }
 
 type JsonSink = std::pin::Pin<Box<dyn Sink<ServerMsg, Error = axum::Error> + Send>>;
 type JsonStream = std::pin::Pin<Box<dyn Stream<Item = Result<ClientMsg, ()>> + Send>>;
 
 /// The socket as typed halves: JSON text frames in and out; unreadable frames are
-/// `Err(())`, a close ends the stream.
+/// `Err(())`; a close, a transport error or an oversized frame ends the stream.
 fn json_halves(socket: WebSocket) -> (JsonSink, JsonStream) {
     let (sink, stream) = socket.split();
     let sink = sink.with(|m: ServerMsg| async move {
@@ -77,13 +101,15 @@ fn json_halves(socket: WebSocket) -> (JsonSink, JsonStream) {
             serde_json::to_string(&m).unwrap_or_default().into(),
         ))
     });
-    let stream = stream.filter_map(|m| async move {
-        match m {
-            Ok(Message::Text(t)) => Some(serde_json::from_str::<ClientMsg>(&t).map_err(|_| ())),
-            Ok(Message::Close(_)) | Err(_) => None,
-            _ => Some(Err(())),
-        }
-    });
+    let stream = stream
+        .take_while(|m| std::future::ready(!matches!(m, Ok(Message::Close(_)) | Err(_))))
+        .filter_map(|m| async move {
+            match m {
+                Ok(Message::Text(t)) => Some(serde_json::from_str::<ClientMsg>(&t).map_err(|_| ())),
+                Ok(Message::Ping(_) | Message::Pong(_)) => None,
+                _ => Some(Err(())),
+            }
+        });
     (Box::pin(sink), Box::pin(stream))
 }
 
@@ -94,13 +120,13 @@ enum Internal {
 }
 
 fn forward(
-    mut rx: broadcast::Receiver<ServerMsg>,
+    mut sub: Subscription,
     tx: mpsc::Sender<Internal>,
     conversation: Option<ConversationId>,
-) -> tokio::task::JoinHandle<()> {
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match rx.recv().await {
+            match sub.recv().await {
                 Ok(m) => {
                     if tx.send(Internal::Event(m)).await.is_err() {
                         break;
@@ -119,208 +145,476 @@ fn forward(
     })
 }
 
-/// One customer's live session. Ends when the client's stream ends or the sink fails.
-/// `Err(())` items on the stream are unreadable frames, answered with an error.
-pub async fn customer_session<S, R>(
+/// A token bucket: `rate` tokens a second, at most `burst` saved up.
+struct Bucket {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn new(rate: f64, burst: u32) -> Self {
+        Self {
+            tokens: burst as f64,
+            rate,
+            burst: burst as f64,
+            at: Instant::now(),
+        }
+    }
+
+    /// Takes one token, or says in how many seconds one will be there.
+    fn take(&mut self) -> Result<(), u64> {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - self.tokens) / self.rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// Who the socket acts for.
+enum Side {
+    Customer { customer: Customer, code: ChannelCode },
+    Operator { actor: Actor, name: String },
+}
+
+/// The socket must close: the client is gone or has lost the account.
+struct Closed;
+
+struct Session<S> {
     state: AppState,
-    customer: Customer,
-    code: ChannelCode,
-    mut tx: S,
-    mut rx: R,
-) where
+    side: Side,
+    tx: S,
+    ev_tx: mpsc::Sender<Internal>,
+    /// Feeds other than conversations: the customer's topic, the inbox's channels, the
+    /// account's access changes.
+    feeds: HashMap<Topic, JoinHandle<()>>,
+    /// Conversations followed with `Resume`.
+    followed: HashMap<ConversationId, JoinHandle<()>>,
+    /// The highest seq sent per conversation.
+    sent: HashMap<ConversationId, i64>,
+    bucket: Bucket,
+    limits: LiveLimits,
+}
+
+impl<S> Drop for Session<S> {
+    fn drop(&mut self) {
+        for (_, t) in self.feeds.drain() {
+            t.abort();
+        }
+        for (_, t) in self.followed.drain() {
+            t.abort();
+        }
+    }
+}
+
+/// One customer's live session. Ends when the client's stream ends, the sink fails, or
+/// the customer is no longer a member of the account they write from.
+pub async fn customer_session<S, R>(state: AppState, customer: Customer, code: ChannelCode, tx: S, rx: R)
+where
     S: Sink<ServerMsg> + Unpin,
     R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
 {
-    let (ev_tx, mut ev_rx) = mpsc::channel::<Internal>(1024);
-    let mut tasks = Vec::new();
-    if let Ok(info) = conv::channel_info(&state.db, &code).await {
-        let topic = Topic::Customer {
-            user: customer.user,
-            account: customer.account,
-            channel: info.channel,
+    let (ev_tx, ev_rx) = mpsc::channel::<Internal>(1024);
+    let mut s = Session::new(state, Side::Customer { customer, code }, tx, ev_tx);
+    let account = s.account();
+    s.feed(Topic::Access(account));
+    if let Side::Customer { customer, code } = &s.side {
+        if let Ok(info) = conv::channel_info(&s.state.db, code).await {
+            let topic = Topic::Customer {
+                user: customer.user,
+                account: customer.account,
+                channel: info.channel,
+            };
+            s.feed(topic);
+        }
+    }
+    s.run(rx, ev_rx).await;
+}
+
+/// One operator's live inbox session: every channel they serve, plus typing and read
+/// state of the conversations they open (`Resume`). Marks them online while it lasts.
+pub async fn operator_session<S, R>(state: AppState, actor: Actor, name: String, tx: S, rx: R)
+where
+    S: Sink<ServerMsg> + Unpin,
+    R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
+{
+    let (ev_tx, ev_rx) = mpsc::channel::<Internal>(4096);
+    let user = actor.user;
+    let mut s = Session::new(state.clone(), Side::Operator { actor, name }, tx, ev_tx);
+    s.feed(Topic::Access(s.account()));
+    if s.sync_channels().await.is_ok() {
+        state.hub.presence(user, true);
+        if let Side::Operator { actor, .. } = &s.side {
+            if let Err(e) = inbox::came_online(&state.db, state.hub.as_ref(), actor).await {
+                tracing::warn!(error = ?e, "dispatch on coming online failed");
+            }
+        }
+        s.run(rx, ev_rx).await;
+        state.hub.presence(user, false);
+    }
+}
+
+impl<S: Sink<ServerMsg> + Unpin> Session<S> {
+    fn new(state: AppState, side: Side, tx: S, ev_tx: mpsc::Sender<Internal>) -> Self {
+        let limits = state.config.live;
+        Self {
+            state,
+            side,
+            tx,
+            ev_tx,
+            feeds: HashMap::new(),
+            followed: HashMap::new(),
+            sent: HashMap::new(),
+            bucket: Bucket::new(limits.frames_per_sec, limits.frames_burst),
+            limits,
+        }
+    }
+
+    fn account(&self) -> app::domain::AccountId {
+        match &self.side {
+            Side::Customer { customer, .. } => customer.account,
+            Side::Operator { actor, .. } => actor.account,
+        }
+    }
+
+    /// Subscribes to a feed the caller has already checked the right to.
+    fn feed(&mut self, topic: Topic) {
+        if !self.feeds.contains_key(&topic) {
+            let sub = self.state.hub.subscribe(&topic);
+            self.feeds.insert(topic, forward(sub, self.ev_tx.clone(), None));
+        }
+    }
+
+    fn unfollow(&mut self, c: ConversationId) {
+        if let Some(t) = self.followed.remove(&c) {
+            t.abort();
+        }
+        if matches!(self.side, Side::Customer { .. }) {
+            self.sent.remove(&c);
+        }
+    }
+
+    async fn run<R>(&mut self, mut rx: R, mut ev_rx: mpsc::Receiver<Internal>)
+    where
+        R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
+    {
+        loop {
+            let step = tokio::select! {
+                incoming = rx.next() => match incoming {
+                    None => Err(Closed),
+                    Some(m) => self.incoming(m).await,
+                },
+                Some(ev) = ev_rx.recv() => self.event(ev).await,
+            };
+            if step.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// The actor as stored now: still a member (customers) / still a member with a role
+    /// (operators). `Err` closes the socket.
+    async fn refresh(&mut self) -> Result<(), AppError> {
+        match &mut self.side {
+            Side::Customer { customer, .. } => policy::customer_still_valid(&self.state.db, customer).await,
+            Side::Operator { actor, .. } => {
+                let now = accounts::actor(&self.state.db, actor.user, actor.slug.as_str()).await?;
+                *actor = now;
+                Ok(())
+            }
+        }
+    }
+
+    /// The inbox's channel feeds, made to match the channels the operator may see now.
+    async fn sync_channels(&mut self) -> Result<(), AppError> {
+        let Side::Operator { actor, .. } = &self.side else {
+            return Ok(());
         };
-        tasks.push(forward(state.hub.subscribe(&topic), ev_tx.clone(), None));
-    }
-    let mut sent: HashMap<ConversationId, i64> = HashMap::new();
-    loop {
-        tokio::select! {
-            incoming = rx.next() => {
-                let Some(incoming) = incoming else { break };
-                let reply = match incoming {
-                    Err(()) => vec![ServerMsg::Error { client_id: None, error: AppError::Transport("unreadable message".into()) }],
-                    Ok(ClientMsg::Resume { conversation, since_seq }) => {
-                        let first = !sent.contains_key(&conversation);
-                        if first {
-                            // Subscribe before replaying, so nothing falls in between.
-                            let sub = state.hub.subscribe(&Topic::Conversation(conversation));
-                            match catch_up(&state, &customer, conversation, since_seq).await {
-                                Ok(ms) => {
-                                    tasks.push(forward(sub, ev_tx.clone(), Some(conversation)));
-                                    sent.insert(conversation, since_seq);
-                                    ms
-                                }
-                                Err(e) => vec![ServerMsg::Error { client_id: None, error: e }],
-                            }
-                        } else {
-                            // Asked again from an earlier point: replay from there.
-                            if let Some(last) = sent.get_mut(&conversation) {
-                                *last = (*last).min(since_seq);
-                            }
-                            catch_up(&state, &customer, conversation, since_seq).await.unwrap_or_default()
-                        }
-                    }
-                    Ok(ClientMsg::Send { client_id, conversation, body }) => {
-                        vec![send(&state, &customer, &code, client_id, conversation, body).await]
-                    }
-                    Ok(ClientMsg::Typing { conversation }) => {
-                        let viewer = Viewer::Customer(&customer);
-                        let name = customer.user_name.clone();
-                        match conv::typing(&state.db, state.hub.as_ref(), &viewer, conversation, &name).await {
-                            Ok(()) => vec![],
-                            Err(error) => vec![ServerMsg::Error { client_id: None, error }],
-                        }
-                    }
-                    Ok(ClientMsg::Read { conversation, seq }) => {
-                        let viewer = Viewer::Customer(&customer);
-                        match inbox::mark_read(&state.db, state.hub.as_ref(), &viewer, conversation, seq).await {
-                            Ok(_) => vec![],
-                            Err(error) => vec![ServerMsg::Error { client_id: None, error }],
-                        }
-                    }
-                };
-                for m in reply {
-                    if !track(&mut sent, &m) {
-                        continue;
-                    }
-                    if tx.send(m).await.is_err() {
-                        return stop(tasks);
-                    }
-                }
-            }
-            Some(ev) = ev_rx.recv() => {
-                let out = match ev {
-                    // Their own typing is not echoed back.
-                    Internal::Event(ServerMsg::Typing { by: Author::Customer, .. }) => vec![],
-                    Internal::Event(m) => vec![m],
-                    Internal::Lagged(c) => {
-                        let since = sent.get(&c).copied().unwrap_or(0);
-                        catch_up(&state, &customer, c, since).await.unwrap_or_default()
-                    }
-                };
-                for m in out {
-                    if !track(&mut sent, &m) {
-                        continue;
-                    }
-                    if tx.send(m).await.is_err() {
-                        return stop(tasks);
-                    }
-                }
+        let visible: Vec<ChannelId> = policy::inbox_channels(&self.state.db, actor)
+            .await?
+            .into_iter()
+            .map(|c| ChannelId(c.id))
+            .collect();
+        let stale: Vec<Topic> = self
+            .feeds
+            .keys()
+            .filter(|t| matches!(t, Topic::Channel(c) if !visible.contains(c)))
+            .cloned()
+            .collect();
+        for t in stale {
+            if let Some(h) = self.feeds.remove(&t) {
+                h.abort();
             }
         }
+        for c in visible {
+            self.feed(Topic::Channel(c));
+        }
+        Ok(())
     }
-    stop(tasks)
-}
 
-fn stop(tasks: Vec<tokio::task::JoinHandle<()>>) {
-    for t in tasks {
-        t.abort();
+    /// After a change of rights: re-check the actor, the channels and every followed
+    /// conversation; drop what is no longer theirs.
+    async fn recheck(&mut self) -> Result<(), Closed> {
+        if self.refresh().await.is_err() {
+            return Err(Closed);
+        }
+        if self.sync_channels().await.is_err() {
+            return Err(Closed);
+        }
+        let followed: Vec<ConversationId> = self.followed.keys().copied().collect();
+        for c in followed {
+            let allowed = policy::conversation(
+                &self.state.db,
+                &viewer_of(&self.side),
+                ConversationRight::Follow,
+                c,
+            )
+            .await;
+            if allowed.is_err() {
+                self.unfollow(c);
+            }
+        }
+        Ok(())
     }
-}
 
-/// Records what is sent; `false` for a message the client already has.
-///
-/// Messages of conversations the client has not resumed are not sent: it receives each
-/// conversation's messages from its `Resume` on, each seq exactly once.
-fn track(sent: &mut HashMap<ConversationId, i64>, m: &ServerMsg) -> bool {
-    if let ServerMsg::Message { message } = m {
-        match sent.get_mut(&message.conversation) {
-            Some(last) if message.seq > *last => *last = message.seq,
-            _ => return false,
+    async fn incoming(&mut self, m: Result<ClientMsg, ()>) -> Result<(), Closed> {
+        let m = match m {
+            Ok(m) => m,
+            Err(()) => {
+                return self
+                    .reply(vec![error(
+                        None,
+                        AppError::Transport("unreadable message".into()),
+                    )])
+                    .await
+            }
+        };
+        let client_id = match &m {
+            ClientMsg::Send { client_id, .. } => Some(client_id.clone()),
+            _ => None,
+        };
+        if let Err(secs) = self.bucket.take() {
+            let e = AppError::Limit {
+                code: Code::RateLimited,
+                retry_after_secs: secs,
+            };
+            return self.reply(vec![error(client_id, e)]).await;
+        }
+        // Rights are re-checked before every frame acts.
+        if let Err(e) = self.refresh().await {
+            let _ = self.reply(vec![error(client_id, e)]).await;
+            return Err(Closed);
+        }
+        match m {
+            ClientMsg::Resume {
+                conversation,
+                since_seq,
+            } => self.resume(conversation, since_seq).await,
+            ClientMsg::Send {
+                client_id,
+                conversation,
+                body,
+            } => {
+                let ack = send(&self.state, &self.side, &client_id, conversation, &body).await;
+                let reply = match ack {
+                    Ok(ack) => ServerMsg::Ack {
+                        client_id,
+                        conversation: ack.conversation,
+                        seq: ack.seq,
+                        at: ack.at,
+                    },
+                    Err(e) => error(Some(client_id), e),
+                };
+                self.reply(vec![reply]).await
+            }
+            ClientMsg::Typing { conversation } => {
+                let name = match &self.side {
+                    Side::Customer { customer, .. } => customer.user_name.clone(),
+                    Side::Operator { name, .. } => name.clone(),
+                };
+                let r = conv::typing(
+                    &self.state.db,
+                    self.state.hub.as_ref(),
+                    &viewer_of(&self.side),
+                    conversation,
+                    &name,
+                )
+                .await;
+                match r {
+                    Ok(()) => Ok(()),
+                    Err(e) => self.reply(vec![error(None, e)]).await,
+                }
+            }
+            ClientMsg::Read { conversation, seq } => {
+                let r = inbox::mark_read(
+                    &self.state.db,
+                    self.state.hub.as_ref(),
+                    &viewer_of(&self.side),
+                    conversation,
+                    seq,
+                )
+                .await;
+                match r {
+                    Ok(_) => Ok(()),
+                    Err(e) => self.reply(vec![error(None, e)]).await,
+                }
+            }
         }
     }
-    true
-}
 
-async fn catch_up(
-    state: &AppState,
-    customer: &Customer,
-    c: ConversationId,
-    since: i64,
-) -> Result<Vec<ServerMsg>, AppError> {
-    catch_up_as(state, &Viewer::Customer(customer), c, since).await
-}
+    /// Follows a conversation the viewer may follow, then replays what they missed.
+    async fn resume(&mut self, c: ConversationId, since: i64) -> Result<(), Closed> {
+        if !self.followed.contains_key(&c) {
+            if self.followed.len() >= self.limits.max_followed {
+                let e = AppError::Limit {
+                    code: Code::FollowLimit,
+                    retry_after_secs: 0,
+                };
+                return self.reply(vec![error(None, e)]).await;
+            }
+            // The right first; only then a subscription.
+            let allowed = policy::conversation(
+                &self.state.db,
+                &viewer_of(&self.side),
+                ConversationRight::Follow,
+                c,
+            )
+            .await;
+            if let Err(e) = allowed {
+                return self.reply(vec![error(None, e)]).await;
+            }
+            // Subscribe before replaying, so nothing falls in between.
+            let sub = self.state.hub.subscribe(&Topic::Conversation(c));
+            self.followed.insert(c, forward(sub, self.ev_tx.clone(), Some(c)));
+            self.sent.insert(c, since);
+        } else if let Some(last) = self.sent.get_mut(&c) {
+            // Asked again from an earlier point: replay from there.
+            *last = (*last).min(since);
+        }
+        self.replay(c, since).await
+    }
 
-async fn catch_up_as(
-    state: &AppState,
-    viewer: &Viewer<'_>,
-    c: ConversationId,
-    since: i64,
-) -> Result<Vec<ServerMsg>, AppError> {
-    let mut out = Vec::new();
-    let mut from = since;
-    loop {
-        let page = conv::messages_since(&state.db, viewer, c, from, 200).await?;
-        let n = page.len();
-        if let Some(last) = page.last() {
-            from = last.seq;
+    /// Sends the stored messages of `c` after `since`, a page at a time.
+    async fn replay(&mut self, c: ConversationId, since: i64) -> Result<(), Closed> {
+        let mut from = since;
+        loop {
+            let page =
+                conv::messages_since(&self.state.db, &viewer_of(&self.side), c, from, REPLAY_PAGE).await;
+            let page = match page {
+                Ok(p) => p,
+                Err(e) => return self.reply(vec![error(None, e)]).await,
+            };
+            let n = page.len() as u64;
+            if let Some(last) = page.last() {
+                from = last.seq;
+            }
+            self.reply(
+                page.into_iter()
+                    .map(|message| ServerMsg::Message { message })
+                    .collect(),
+            )
+            .await?;
+            if n < REPLAY_PAGE {
+                return Ok(());
+            }
         }
-        out.extend(page.into_iter().map(|message| ServerMsg::Message { message }));
-        if n < 200 {
-            return Ok(out);
+    }
+
+    async fn event(&mut self, ev: Internal) -> Result<(), Closed> {
+        let own = match self.side {
+            Side::Customer { .. } => Author::Customer,
+            Side::Operator { .. } => Author::Operator,
+        };
+        match ev {
+            Internal::Event(ServerMsg::Access { .. }) => self.recheck().await,
+            // Their own typing is not echoed back.
+            Internal::Event(ServerMsg::Typing { by, .. }) if by == own => Ok(()),
+            Internal::Event(m) => self.reply(vec![m]).await,
+            Internal::Lagged(c) => {
+                let since = self.sent.get(&c).copied().unwrap_or(0);
+                self.replay(c, since).await
+            }
         }
+    }
+
+    /// Sends messages, each conversation's seq at most once. A customer receives the
+    /// messages of the conversations they resumed only; an inbox also receives the live
+    /// messages of its channels (for previews).
+    async fn reply(&mut self, out: Vec<ServerMsg>) -> Result<(), Closed> {
+        let strict = matches!(self.side, Side::Customer { .. });
+        for m in out {
+            if let ServerMsg::Message { message } = &m {
+                let last = match self.sent.get_mut(&message.conversation) {
+                    Some(last) => last,
+                    None if strict => continue,
+                    None => self.sent.entry(message.conversation).or_insert(message.seq - 1),
+                };
+                if message.seq <= *last {
+                    continue;
+                }
+                *last = message.seq;
+            }
+            if self.tx.send(m).await.is_err() {
+                return Err(Closed);
+            }
+        }
+        Ok(())
     }
 }
 
+/// The viewer a side reads as.
+fn viewer_of(side: &Side) -> Viewer<'_> {
+    match side {
+        Side::Customer { customer, .. } => Viewer::Customer(customer),
+        Side::Operator { actor, .. } => Viewer::Operator(actor),
+    }
+}
+
+/// Stores a message from the socket's side.
 async fn send(
     state: &AppState,
-    customer: &Customer,
-    code: &ChannelCode,
-    client_id: String,
+    side: &Side,
+    client_id: &str,
     conversation: Option<ConversationId>,
-    body: String,
-) -> ServerMsg {
-    let result = async {
-        let cid = ClientMsgId::parse(&client_id)?;
-        let body = MessageBody::parse(&body)?;
-        let target = conversation.map(Target::Existing).unwrap_or(Target::New);
-        conv::customer_send(&state.db, state.hub.as_ref(), customer, code, target, &cid, &body).await
+    body: &str,
+) -> Result<conv::Ack, AppError> {
+    let cid = ClientMsgId::parse(client_id)?;
+    let body = MessageBody::parse(body)?;
+    let (db, hub) = (&state.db, state.hub.as_ref());
+    match side {
+        Side::Customer { customer, code } => {
+            let target = conversation.map(Target::Existing).unwrap_or(Target::New);
+            conv::customer_send(db, hub, customer, code, target, &cid, &body).await
+        }
+        Side::Operator { actor, name } => {
+            let id = conversation.ok_or(AppError::Invalid {
+                field: Field::Conversation,
+                code: Code::Required,
+            })?;
+            conv::operator_send(db, hub, actor, name, id, &cid, &body).await
+        }
     }
-    .await;
-    match result {
-        Ok(ack) => ServerMsg::Ack {
-            client_id,
-            conversation: ack.conversation,
-            seq: ack.seq,
-            at: ack.at,
-        },
-        Err(error) => ServerMsg::Error {
-            client_id: Some(client_id),
-            error,
-        },
-    }
+}
+
+fn error(client_id: Option<String>, error: AppError) -> ServerMsg {
+    ServerMsg::Error { client_id, error }
 }
 
 /// A socket is opened by a page of this site (`Origin`) for a signed-in user.
-async fn ws_user(state: &AppState, headers: &HeaderMap) -> Result<app::api::SessionUser, Response> {
-    if !origin_ok(headers) {
+async fn ws_user(state: &AppState, headers: &HeaderMap) -> Result<SessionUser, Response> {
+    if !crate::origin_allowed(&state.config.public_url, headers) {
         return Err((StatusCode::FORBIDDEN, "origin not allowed").into_response());
     }
     match crate::forms::session_user(state, headers).await.ok().flatten() {
         Some(u) => Ok(u),
         None => Err((StatusCode::UNAUTHORIZED, "sign in first").into_response()),
     }
-}
-
-fn origin_ok(headers: &HeaderMap) -> bool {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(|o| o.split("://").nth(1) == Some(host))
-        .unwrap_or(false)
 }
 
 #[derive(Deserialize)]
@@ -344,128 +638,28 @@ pub async fn inbox_ws(
         Ok(a) => a,
         Err(_) => return StatusCode::NOT_FOUND.into_response(),
     };
-    if inbox::visible_channels(&state.db, &actor).await.is_err() {
+    if policy::inbox_channels(&state.db, &actor).await.is_err() {
         return StatusCode::FORBIDDEN.into_response();
     }
-    upgrade.on_upgrade(move |socket| async move {
+    let limits = state.config.live;
+    limited(upgrade, &limits).on_upgrade(move |socket| async move {
         let (sink, stream) = json_halves(socket);
         operator_session(state, actor, user.name, sink, stream).await;
     })
 }
 
-/// One operator's live inbox session: every channel they serve, plus typing and read
-/// state of the conversations they open (`Resume`). Marks them online while it lasts.
-pub async fn operator_session<S, R>(state: AppState, actor: Actor, name: String, mut tx: S, mut rx: R)
-where
-    S: Sink<ServerMsg> + Unpin,
-    R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
-{
-    let (ev_tx, mut ev_rx) = mpsc::channel::<Internal>(4096);
-    let mut tasks = Vec::new();
-    for c in inbox::visible_channels(&state.db, &actor)
-        .await
-        .unwrap_or_default()
-    {
-        let topic = Topic::Channel(app::domain::ChannelId(c.id));
-        tasks.push(forward(state.hub.subscribe(&topic), ev_tx.clone(), None));
-    }
-    state.hub.presence(actor.user, true);
-    if let Err(e) = inbox::came_online(&state.db, state.hub.as_ref(), &actor).await {
-        tracing::warn!(error = ?e, "dispatch on coming online failed");
-    }
-    // The highest seq sent per conversation; conversations opened with `Resume` get
-    // every message from there on exactly once, others get live ones for previews.
-    let mut sent: HashMap<ConversationId, i64> = HashMap::new();
-    let mut followed: std::collections::HashSet<ConversationId> = Default::default();
-    let viewer = Viewer::Operator(&actor);
-    loop {
-        tokio::select! {
-            incoming = rx.next() => {
-                let Some(incoming) = incoming else { break };
-                let reply = match incoming {
-                    Err(()) => vec![ServerMsg::Error { client_id: None, error: AppError::Transport("unreadable message".into()) }],
-                    Ok(ClientMsg::Resume { conversation, since_seq }) => {
-                        if followed.insert(conversation) {
-                            let sub = state.hub.subscribe(&Topic::Conversation(conversation));
-                            tasks.push(forward(sub, ev_tx.clone(), Some(conversation)));
-                        }
-                        match catch_up_as(&state, &viewer, conversation, since_seq).await {
-                            Ok(ms) => {
-                                sent.insert(conversation, since_seq);
-                                ms
-                            }
-                            Err(e) => vec![ServerMsg::Error { client_id: None, error: e }],
-                        }
-                    }
-                    Ok(ClientMsg::Send { client_id, conversation, body }) => {
-                        let result = async {
-                            let id = conversation.ok_or(AppError::Invalid {
-                                field: app::error::Field::Conversation,
-                                code: app::error::Code::Required,
-                            })?;
-                            let cid = ClientMsgId::parse(&client_id)?;
-                            let body = MessageBody::parse(&body)?;
-                            conv::operator_send(&state.db, state.hub.as_ref(), &actor, &name, id, &cid, &body).await
-                        }
-                        .await;
-                        vec![match result {
-                            Ok(ack) => ServerMsg::Ack { client_id, conversation: ack.conversation, seq: ack.seq, at: ack.at },
-                            Err(error) => ServerMsg::Error { client_id: Some(client_id), error },
-                        }]
-                    }
-                    Ok(ClientMsg::Typing { conversation }) => {
-                        match conv::typing(&state.db, state.hub.as_ref(), &viewer, conversation, &name).await {
-                            Ok(()) => vec![],
-                            Err(error) => vec![ServerMsg::Error { client_id: None, error }],
-                        }
-                    }
-                    Ok(ClientMsg::Read { conversation, seq }) => {
-                        match inbox::mark_read(&state.db, state.hub.as_ref(), &viewer, conversation, seq).await {
-                            Ok(_) => vec![],
-                            Err(error) => vec![ServerMsg::Error { client_id: None, error }],
-                        }
-                    }
-                };
-                if !send_all(&mut tx, &mut sent, reply).await {
-                    break;
-                }
-            }
-            Some(ev) = ev_rx.recv() => {
-                let out = match ev {
-                    Internal::Event(ServerMsg::Typing { by: Author::Operator, .. }) => vec![],
-                    Internal::Event(m) => vec![m],
-                    Internal::Lagged(c) => {
-                        let since = sent.get(&c).copied().unwrap_or(0);
-                        catch_up_as(&state, &viewer, c, since).await.unwrap_or_default()
-                    }
-                };
-                if !send_all(&mut tx, &mut sent, out).await {
-                    break;
-                }
-            }
-        }
-    }
-    state.hub.presence(actor.user, false);
-    stop(tasks)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Sends messages, each conversation's seq at most once; `false` when the client is gone.
-async fn send_all<S: Sink<ServerMsg> + Unpin>(
-    tx: &mut S,
-    sent: &mut HashMap<ConversationId, i64>,
-    out: Vec<ServerMsg>,
-) -> bool {
-    for m in out {
-        if let ServerMsg::Message { message } = &m {
-            let last = sent.entry(message.conversation).or_insert(message.seq - 1);
-            if message.seq <= *last {
-                continue;
-            }
-            *last = message.seq;
-        }
-        if tx.send(m).await.is_err() {
-            return false;
-        }
+    #[test]
+    fn the_bucket_allows_a_burst_then_the_rate() {
+        let mut b = Bucket::new(10.0, 3);
+        assert!(b.take().is_ok());
+        assert!(b.take().is_ok());
+        assert!(b.take().is_ok());
+        assert_eq!(b.take(), Err(1));
+        b.at -= std::time::Duration::from_millis(150);
+        assert!(b.take().is_ok());
     }
-    true
 }

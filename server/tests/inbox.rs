@@ -94,9 +94,15 @@ async fn world(b: &Backend, limit: Option<&str>) -> World {
     let sales = channels::create_channel(db, &admin, &ChannelName::parse("Sales").unwrap())
         .await
         .unwrap();
-    channels::set_operators(db, &admin, ChannelId(sales.id), &[ida.user])
-        .await
-        .unwrap();
+    channels::set_operators(
+        db,
+        app.state.hub.as_ref(),
+        &admin,
+        ChannelId(sales.id),
+        &[ida.user],
+    )
+    .await
+    .unwrap();
 
     let cleo = conv::customer(db, &cleo, "borealis").await.unwrap();
     World {

@@ -292,7 +292,7 @@ async fn webhooks_and_tokens_authenticate_and_answer_in_the_bitrix24_envelope() 
             err(&call(&w, &w.anna_hook, "imopenlines.config.list.get", json!({})).await),
             (401, "invalid_token")
         );
-        accounts::remove_member(&w.app.state.db, &w.anna, w.olek.user)
+        accounts::remove_member(&w.app.state.db, w.app.state.hub.as_ref(), &w.anna, w.olek.user)
             .await
             .unwrap();
         assert_eq!(

@@ -17,9 +17,19 @@ pub const SESSION_COOKIE: &str = "netlines_session";
 /// How long a session lasts: 30 days.
 pub const SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
 
+/// Password hashing is deliberately slow and memory-hungry (19 MiB each): at most one
+/// per CPU runs at a time; the others wait their turn instead of exhausting the machine.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+    })
+}
+
 /// Hashes a password with argon2id on a blocking thread (it is deliberately slow).
 pub async fn hash_password(password: &Password) -> Result<String, AppError> {
     let pw = password.expose().to_string();
+    let _permit = hashing_permits().acquire().await.map_err(internal)?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -35,6 +45,7 @@ pub async fn hash_password(password: &Password) -> Result<String, AppError> {
 pub async fn verify_password(password: &str, hash: &str) -> Result<bool, AppError> {
     let pw = password.to_string();
     let hash = hash.to_string();
+    let _permit = hashing_permits().acquire().await.map_err(internal)?;
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash).map_err(internal)?;
         Ok(Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok())
@@ -122,6 +133,26 @@ pub async fn delete_session(db: &impl ConnectionTrait, token: &str) -> Result<()
         .await
         .map_err(internal)?;
     Ok(())
+}
+
+/// Ends every session of `user` ("Sign out everywhere"). Returns how many there were.
+pub async fn delete_sessions_of(db: &impl ConnectionTrait, user: UserId) -> Result<u64, AppError> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user.0))
+        .exec(db)
+        .await
+        .map_err(internal)?
+        .rows_affected)
+}
+
+/// Deletes expired sessions (run periodically). Returns how many.
+pub async fn purge_expired_sessions(db: &impl ConnectionTrait) -> Result<u64, AppError> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lt(now_ms()))
+        .exec(db)
+        .await
+        .map_err(internal)?
+        .rows_affected)
 }
 
 /// The user whose session cookie is among `headers`, if the session is valid.

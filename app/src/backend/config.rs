@@ -53,6 +53,54 @@ impl Default for RestLimits {
     }
 }
 
+/// Limits of the live WebSockets (per socket) and of anonymous abuse.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LiveLimits {
+    /// Largest frame or message a socket accepts; larger ones close the socket.
+    pub max_frame_bytes: usize,
+    /// Token bucket per socket for `send` / `typing` / `read` / `resume`: frames per
+    /// second refilled…
+    pub frames_per_sec: f64,
+    /// …and how many may come at once. Past it: an `Error` with code `rate_limited`,
+    /// nothing stored.
+    pub frames_burst: u32,
+    /// Conversations one socket may follow at once (`resume`); past it: `follow_limit`.
+    pub max_followed: usize,
+}
+
+impl Default for LiveLimits {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: 64 * 1024,
+            frames_per_sec: 20.0,
+            frames_burst: 60,
+            max_followed: 200,
+        }
+    }
+}
+
+/// Limits against anonymous abuse.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AbuseLimits {
+    /// Registrations per client IP per hour.
+    pub registrations_per_ip_hour: u32,
+    /// REST requests with a wrong or missing credential per client IP: a leaky bucket
+    /// draining this many per second…
+    pub bad_auth_per_sec: f64,
+    /// …with this burst (more: HTTP 503 `QUERY_LIMIT_EXCEEDED`).
+    pub bad_auth_burst: u32,
+}
+
+impl Default for AbuseLimits {
+    fn default() -> Self {
+        Self {
+            registrations_per_ip_hour: 20,
+            bad_auth_per_sec: 1.0,
+            bad_auth_burst: 30,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// `sqlite://path?mode=rwc` or `postgres://user@host/db`.
@@ -62,13 +110,17 @@ pub struct Config {
     pub public_url: String,
     pub login_limits: LoginLimits,
     pub rest: RestLimits,
+    pub live: LiveLimits,
+    pub abuse: AbuseLimits,
 }
 
 impl Config {
     /// Reads `DATABASE_URL`, `NETLINES_PUBLIC_URL` (default `http://{site_addr}`),
     /// `NETLINES_LOGIN_MAX_FAILURES_PER_EMAIL`, `NETLINES_LOGIN_MAX_FAILURES_PER_IP`,
     /// `NETLINES_REST_RATE`, `NETLINES_REST_BURST`, `NETLINES_NETWORK_MESSAGE_LIMIT`,
-    /// `NETLINES_NETWORK_MESSAGE_WINDOW_SECS`, `NETLINES_REST_OPERATING_LIMIT_SECS`.
+    /// `NETLINES_NETWORK_MESSAGE_WINDOW_SECS`, `NETLINES_REST_OPERATING_LIMIT_SECS`,
+    /// `NETLINES_WS_FRAMES_PER_SEC`, `NETLINES_WS_FRAMES_BURST`, `NETLINES_WS_MAX_FOLLOWED`,
+    /// `NETLINES_REGISTRATIONS_PER_IP_HOUR`.
     pub fn from_env(site_addr: std::net::SocketAddr) -> Result<Self, String> {
         let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
         let public_url = match std::env::var("NETLINES_PUBLIC_URL") {
@@ -98,6 +150,18 @@ impl Config {
         if let Some(n) = env_u32("NETLINES_REST_OPERATING_LIMIT_SECS")? {
             c.rest.operating_limit_secs = n as f64;
         }
+        if let Some(n) = env_u32("NETLINES_WS_FRAMES_PER_SEC")? {
+            c.live.frames_per_sec = n.max(1) as f64;
+        }
+        if let Some(n) = env_u32("NETLINES_WS_FRAMES_BURST")? {
+            c.live.frames_burst = n.max(1);
+        }
+        if let Some(n) = env_u32("NETLINES_WS_MAX_FOLLOWED")? {
+            c.live.max_followed = n.max(1) as usize;
+        }
+        if let Some(n) = env_u32("NETLINES_REGISTRATIONS_PER_IP_HOUR")? {
+            c.abuse.registrations_per_ip_hour = n;
+        }
         Ok(c)
     }
 
@@ -112,6 +176,8 @@ impl Config {
             public_url: public_url.trim().trim_end_matches('/').to_string(),
             login_limits,
             rest: RestLimits::default(),
+            live: LiveLimits::default(),
+            abuse: AbuseLimits::default(),
         })
     }
 

@@ -8,7 +8,7 @@
 use crate::domain::{AccountId, ChannelId, ConversationId, UserId};
 use crate::protocol::ServerMsg;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 /// What a subscriber follows.
@@ -24,23 +24,71 @@ pub enum Topic {
         account: AccountId,
         channel: ChannelId,
     },
+    /// Rights changed in one account (a role, a membership, a queue): every live socket
+    /// acting in that account re-checks what it may still see. Never sent to browsers.
+    Access(AccountId),
+}
+
+/// A live subscription to one topic. Dropping it unsubscribes; the hub forgets a topic
+/// (and frees its buffer) when its last subscription is dropped.
+pub struct Subscription {
+    rx: Option<broadcast::Receiver<ServerMsg>>,
+    release: Option<Box<dyn FnOnce() + Send + Sync>>,
+}
+
+impl Subscription {
+    pub fn new(rx: broadcast::Receiver<ServerMsg>, release: Option<Box<dyn FnOnce() + Send + Sync>>) -> Self {
+        Self {
+            rx: Some(rx),
+            release,
+        }
+    }
+
+    pub async fn recv(&mut self) -> Result<ServerMsg, broadcast::error::RecvError> {
+        match self.rx.as_mut() {
+            Some(rx) => rx.recv().await,
+            None => Err(broadcast::error::RecvError::Closed),
+        }
+    }
+
+    pub fn try_recv(&mut self) -> Result<ServerMsg, broadcast::error::TryRecvError> {
+        match self.rx.as_mut() {
+            Some(rx) => rx.try_recv(),
+            None => Err(broadcast::error::TryRecvError::Closed),
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        // The receiver goes first, so the release sees the true subscriber count.
+        drop(self.rx.take());
+        if let Some(release) = self.release.take() {
+            release();
+        }
+    }
 }
 
 /// Fan-out of events, and operators' presence (who has an inbox open), which the
 /// queue's "evenly" distribution needs; several nodes will share both through the broker.
 pub trait Hub: Send + Sync + 'static {
     fn publish(&self, topic: &Topic, msg: ServerMsg);
-    fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<ServerMsg>;
+    /// Subscribes to `topic`. Callers check the right to follow it first.
+    fn subscribe(&self, topic: &Topic) -> Subscription;
     /// An inbox of `user` connected (`true`) or disconnected (`false`). Returns whether
     /// the user is online now.
     fn presence(&self, user: UserId, connected: bool) -> bool;
     fn is_online(&self, user: UserId) -> bool;
+    /// Topics this node holds buffers for (metrics and tests).
+    fn topic_count(&self) -> usize {
+        0
+    }
 }
 
 /// In-process hub: one broadcast channel per topic with subscribers.
 pub struct LocalHub {
     capacity: usize,
-    topics: Mutex<HashMap<Topic, broadcast::Sender<ServerMsg>>>,
+    topics: Arc<Mutex<HashMap<Topic, broadcast::Sender<ServerMsg>>>>,
     /// Open inbox connections per user.
     online: Mutex<HashMap<UserId, usize>>,
 }
@@ -49,14 +97,9 @@ impl LocalHub {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            topics: Mutex::new(HashMap::new()),
+            topics: Arc::new(Mutex::new(HashMap::new())),
             online: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// Topics that currently have a sender (for tests and metrics).
-    pub fn topic_count(&self) -> usize {
-        self.topics.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 }
 
@@ -77,12 +120,23 @@ impl Hub for LocalHub {
         }
     }
 
-    fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<ServerMsg> {
+    fn subscribe(&self, topic: &Topic) -> Subscription {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
-        topics
+        let rx = topics
             .entry(topic.clone())
             .or_insert_with(|| broadcast::channel(self.capacity).0)
-            .subscribe()
+            .subscribe();
+        let all = Arc::clone(&self.topics);
+        let topic = topic.clone();
+        Subscription::new(
+            rx,
+            Some(Box::new(move || {
+                let mut topics = all.lock().unwrap_or_else(|e| e.into_inner());
+                if topics.get(&topic).is_some_and(|tx| tx.receiver_count() == 0) {
+                    topics.remove(&topic);
+                }
+            })),
+        )
     }
 
     fn presence(&self, user: UserId, connected: bool) -> bool {
@@ -98,6 +152,10 @@ impl Hub for LocalHub {
             online.remove(&user);
         }
         now
+    }
+
+    fn topic_count(&self) -> usize {
+        self.topics.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     fn is_online(&self, user: UserId) -> bool {
@@ -149,11 +207,33 @@ mod tests {
     }
 
     #[test]
+    fn a_topic_is_freed_when_its_last_subscription_is_dropped() {
+        let hub = LocalHub::default();
+        let t = Topic::Conversation(ConversationId(5));
+        let a = hub.subscribe(&t);
+        let b = hub.subscribe(&t);
+        assert_eq!(hub.topic_count(), 1);
+        drop(a);
+        assert_eq!(hub.topic_count(), 1, "one subscriber is left");
+        drop(b);
+        assert_eq!(hub.topic_count(), 0);
+        // Many short-lived subscriptions leave nothing behind.
+        for i in 0..10_000 {
+            drop(hub.subscribe(&Topic::Conversation(ConversationId(i))));
+        }
+        assert_eq!(hub.topic_count(), 0);
+    }
+
+    #[test]
     fn topics_without_subscribers_are_forgotten() {
         let hub = LocalHub::default();
         let t = Topic::Channel(ChannelId(9));
-        drop(hub.subscribe(&t));
+        let sub = hub.subscribe(&t);
         assert_eq!(hub.topic_count(), 1);
+        // A receiver that outlived its release (never the case through `Subscription`)
+        // is cleaned up on the next publish.
+        hub.topics.lock().unwrap().get(&t).unwrap().subscribe();
+        drop(sub);
         hub.publish(&t, ack(1));
         assert_eq!(hub.topic_count(), 0);
         // Publishing where nobody ever subscribed creates nothing.

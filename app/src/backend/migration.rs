@@ -8,6 +8,7 @@ mod m0002_channels;
 mod m0003_conversations;
 mod m0004_inbox;
 mod m0005_rest;
+mod m0006_message_keys;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_conversations::Migration),
             Box::new(m0004_inbox::Migration),
             Box::new(m0005_rest::Migration),
+            Box::new(m0006_message_keys::Migration),
         ]
     }
 }

@@ -67,6 +67,53 @@ impl FailureLimiter {
         w.failures += 1;
     }
 
+    /// Counts one attempt for each key **before** the password is checked, atomically
+    /// with the check of the limit: `Err(seconds to wait)` when any key already has its
+    /// maximum in the window (then nothing is counted). Parallel guesses cannot pass
+    /// the limit: each takes its place under the lock. A successful sign-in takes its
+    /// attempt back with [`FailureLimiter::reset`].
+    pub fn try_attempt(&self, keys: &[(&str, u32)]) -> Result<(), u64> {
+        self.try_attempt_at(keys, Instant::now())
+    }
+
+    fn try_attempt_at(&self, keys: &[(&str, u32)], now: Instant) -> Result<(), u64> {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() > 100_000 {
+            let window = self.window;
+            entries.retain(|_, w| now.saturating_duration_since(w.started) < window);
+        }
+        for (key, max) in keys {
+            if let Some(w) = entries.get(*key) {
+                let elapsed = now.saturating_duration_since(w.started);
+                if elapsed < self.window && w.failures >= *max {
+                    return Err((self.window - elapsed).as_secs().max(1));
+                }
+            }
+        }
+        for (key, _) in keys {
+            let w = entries.entry(key.to_string()).or_insert(Window {
+                started: now,
+                failures: 0,
+            });
+            if now.saturating_duration_since(w.started) >= self.window {
+                *w = Window {
+                    started: now,
+                    failures: 0,
+                };
+            }
+            w.failures += 1;
+        }
+        Ok(())
+    }
+
+    /// Takes one counted attempt of `key` back (a sign-in that succeeded is no failure).
+    pub fn forgive(&self, key: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = entries.get_mut(key) {
+            w.failures = w.failures.saturating_sub(1);
+        }
+    }
+
     /// Forgets `key` (after a successful sign-in).
     pub fn reset(&self, key: &str) {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
@@ -77,13 +124,13 @@ impl FailureLimiter {
 /// bucket drains `rate` units per second; a request that would overflow `burst` is
 /// refused (Bitrix24: 2/s, burst 50). In memory per node, like the sign-in limiter.
 #[derive(Debug)]
-pub struct LeakyBuckets {
+pub struct LeakyBuckets<K = i64> {
     rate: f64,
     burst: f64,
-    levels: Mutex<HashMap<i64, (f64, Instant)>>,
+    levels: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl LeakyBuckets {
+impl<K: std::hash::Hash + Eq + Clone> LeakyBuckets<K> {
     pub fn new(rate: f64, burst: u32) -> Self {
         Self {
             rate,
@@ -94,8 +141,15 @@ impl LeakyBuckets {
 
     /// Takes one request for `key` at `now`: `Ok(level after)`, or `Err(seconds until
     /// one more fits)`.
-    pub fn take_at(&self, key: i64, now: Instant) -> Result<f64, f64> {
+    pub fn take_at(&self, key: K, now: Instant) -> Result<f64, f64> {
         let mut levels = self.levels.lock().unwrap_or_else(|e| e.into_inner());
+        if levels.len() > 100_000 {
+            // Bounded memory: forget the buckets that have drained empty.
+            let rate = self.rate;
+            levels.retain(|_, (level, at)| {
+                *level - now.saturating_duration_since(*at).as_secs_f64() * rate > 0.0
+            });
+        }
         let (level, at) = levels.entry(key).or_insert((0.0, now));
         let drained = (*level - now.saturating_duration_since(*at).as_secs_f64() * self.rate).max(0.0);
         *at = now;
@@ -107,7 +161,7 @@ impl LeakyBuckets {
         Ok(*level)
     }
 
-    pub fn take(&self, key: i64) -> Result<f64, f64> {
+    pub fn take(&self, key: K) -> Result<f64, f64> {
         self.take_at(key, Instant::now())
     }
 }
@@ -212,6 +266,26 @@ mod tests {
         assert_eq!(l.blocked_for_at("k", 3, t0 + Duration::from_secs(61)), None);
         l.record_failure_at("k", t0 + Duration::from_secs(61));
         assert_eq!(l.blocked_for_at("k", 3, t0 + Duration::from_secs(62)), None);
+    }
+
+    #[test]
+    fn attempts_are_counted_before_the_check_so_parallel_guesses_cannot_pass() {
+        let l = std::sync::Arc::new(FailureLimiter::new(Duration::from_secs(60)));
+        let passed = std::sync::atomic::AtomicU32::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..50 {
+                        if l.try_attempt(&[("email:x", 5), ("ip:1", 100)]).is_ok() {
+                            passed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(passed.into_inner(), 5);
+        // A blocked attempt counts nothing for the other key.
+        assert!(l.try_attempt(&[("ip:1", 100)]).is_ok());
     }
 
     #[test]

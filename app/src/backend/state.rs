@@ -15,6 +15,10 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub login_failures: Arc<FailureLimiter>,
+    /// Registrations per client IP (one hour).
+    pub registrations: Arc<FailureLimiter>,
+    /// REST requests with a bad or missing credential, per client IP.
+    pub rest_bad_auth: Arc<LeakyBuckets<std::net::IpAddr>>,
     /// Live fan-out of committed events.
     pub hub: Arc<dyn Hub>,
     /// REST calls per caller.
@@ -27,6 +31,7 @@ impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: DatabaseConnection, config: Config) -> Self {
         let window = config.login_limits.window;
         let rest = config.rest;
+        let abuse = config.abuse;
         Self {
             rest_buckets: Arc::new(LeakyBuckets::new(rest.rate_per_sec, rest.burst)),
             rest_operating: Arc::new(OperatingBudget::new(
@@ -37,6 +42,8 @@ impl AppState {
             db,
             config: Arc::new(config),
             login_failures: Arc::new(FailureLimiter::new(window)),
+            registrations: Arc::new(FailureLimiter::new(std::time::Duration::from_secs(3600))),
+            rest_bad_auth: Arc::new(LeakyBuckets::new(abuse.bad_auth_per_sec, abuse.bad_auth_burst)),
             hub: Arc::new(LocalHub::default()),
         }
     }

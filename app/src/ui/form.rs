@@ -150,11 +150,18 @@ pub fn TextArea(
                 maxlength=maxlength.map(|m| m.to_string())
                 aria-invalid=if error.is_some() { "true" } else { "false" }
                 aria-describedby=(!described.is_empty()).then_some(described)
-            >
-                {value}
-            </textarea>
+                inner_html=textarea_html(&value)
+            ></textarea>
             {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
             {error.map(|e| view! { <p class="error" id=error_id>{e}</p> })}
         </div>
     }
+}
+
+/// The markup for a `<textarea>`'s initial value. Never pass user text as a textarea's
+/// child: Leptos 0.8's server renderer writes textarea children raw (unescaped), so
+/// `</textarea><script>…` would run. The value is escaped here and set as inner HTML,
+/// which the browser decodes back to exactly the same text.
+pub fn textarea_html(value: &str) -> String {
+    crate::util::escape_html(value)
 }

@@ -64,6 +64,11 @@ pub const METHODS: [(&str, &str, &str); 9] = [
 ];
 
 /// Calls one method (not `batch`).
+/// Is `method` one of ours (`batch` aside)?
+pub fn is_known(method: &str) -> bool {
+    METHODS.iter().any(|(m, _, _)| *m == method)
+}
+
 pub async fn call(
     state: &AppState,
     caller: &RestCaller,
@@ -522,7 +527,10 @@ pub async fn batch(state: &AppState, caller: &RestCaller, p: &Params) -> Result<
                 "batch cannot be nested",
             ))
         } else {
-            call(state, caller, &method, &Params::from_query(query)).await
+            match Params::from_query(query) {
+                Ok(p) => call(state, caller, &method, &p).await,
+                Err(e) => Err(RestError::bad("INVALID_REQUEST", e.describe())),
+            }
         };
         times.insert(key.clone(), super::time_block(start, started));
         match r {

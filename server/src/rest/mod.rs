@@ -15,11 +15,12 @@ pub mod params;
 use app::backend::services::rest::{self, AuthFailure, RestCaller};
 use app::backend::AppState;
 use app::error::{AppError, Code};
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use params::Params;
 use serde_json::{json, Value};
+use std::net::SocketAddr;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 pub use openapi::openapi;
@@ -153,7 +154,8 @@ fn respond(result: Result<(Output, Operating), RestError>, start: SystemTime, st
 
 /// Reads every parameter source of the request.
 async fn read_params(req: Request) -> Result<Params, RestError> {
-    let mut p = Params::from_query(req.uri().query().unwrap_or(""));
+    let refused = |e: params::ParamError| RestError::bad("INVALID_REQUEST", e.describe());
+    let mut p = Params::from_query(req.uri().query().unwrap_or("")).map_err(refused)?;
     let ctype = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -168,11 +170,14 @@ async fn read_params(req: Request) -> Result<Params, RestError> {
             .map_err(|_| bad_body("multipart"))?;
         let mut pairs = Vec::new();
         while let Some(field) = mp.next_field().await.map_err(|_| bad_body("multipart"))? {
+            if pairs.len() >= params::MAX_PARAMS {
+                return Err(refused(params::ParamError::TooMany));
+            }
             let name = field.name().unwrap_or("").to_string();
             let text = field.text().await.map_err(|_| bad_body("multipart"))?;
             pairs.push((name, text));
         }
-        p.merge(Params::from_pairs(pairs));
+        p.merge(Params::from_pairs(pairs).map_err(refused)?);
         return Ok(p);
     }
     let bytes = axum::body::to_bytes(req.into_body(), 2 * 1024 * 1024)
@@ -183,11 +188,18 @@ async fn read_params(req: Request) -> Result<Params, RestError> {
     }
     if ctype.starts_with("application/json") {
         let v: Value = serde_json::from_slice(&bytes).map_err(|_| bad_body("JSON"))?;
-        p.merge(Params::from_json(v).ok_or_else(|| bad_body("JSON object"))?);
+        p.merge(
+            Params::from_json(v)
+                .map_err(refused)?
+                .ok_or_else(|| bad_body("JSON object"))?,
+        );
     } else {
-        p.merge(Params::from_pairs(
-            url::form_urlencoded::parse(&bytes).map(|(k, v)| (k.into_owned(), v.into_owned())),
-        ));
+        p.merge(
+            Params::from_pairs(
+                url::form_urlencoded::parse(&bytes).map(|(k, v)| (k.into_owned(), v.into_owned())),
+            )
+            .map_err(refused)?,
+        );
     }
     Ok(p)
 }
@@ -206,11 +218,35 @@ fn method_name(raw: &str) -> Result<String, RestError> {
 
 async fn run(
     state: &AppState,
+    ip: std::net::IpAddr,
     caller: Result<RestCaller, RestError>,
     method: &str,
     p: Params,
 ) -> Result<(Output, Operating), RestError> {
-    let caller = caller?;
+    let caller = match caller {
+        Ok(c) => c,
+        Err(e) => {
+            // Guessing credentials is limited per client IP.
+            if state.rest_bad_auth.take(ip).is_err() {
+                tracing::warn!(%ip, "REST requests with bad credentials limited");
+                return Err(RestError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "QUERY_LIMIT_EXCEEDED",
+                    "Too many requests",
+                ));
+            }
+            return Err(e);
+        }
+    };
+    // The operating budget is kept only for methods that exist (a made-up name must
+    // not make the server remember it).
+    if method != "batch" && !methods::is_known(method) {
+        return Err(RestError::new(
+            StatusCode::NOT_FOUND,
+            "ERROR_METHOD_NOT_FOUND",
+            format!("Method not found: {method}"),
+        ));
+    }
     if state.rest_buckets.take(caller.credential).is_err() {
         return Err(RestError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -258,6 +294,7 @@ fn auth_error(f: AuthFailure) -> RestError {
 /// `/rest/{user_id}/{code}/{method}`: an inbound webhook.
 pub async fn with_webhook(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path((user_id, code, method)): Path<(String, String, String)>,
     req: Request,
 ) -> Response {
@@ -269,14 +306,19 @@ pub async fn with_webhook(
             Ok(uid) => rest::by_webhook(&state.db, uid, &code).await.map_err(auth_error),
             Err(_) => Err(auth_error(AuthFailure::Invalid)),
         };
-        run(&state, caller, &method, p).await
+        run(&state, addr.ip(), caller, &method, p).await
     }
     .await;
     respond(result, start, started)
 }
 
 /// `/rest/{method}?auth=TOKEN`: an access token (query or body).
-pub async fn with_token(State(state): State<AppState>, Path(method): Path<String>, req: Request) -> Response {
+pub async fn with_token(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(method): Path<String>,
+    req: Request,
+) -> Response {
     let (start, started) = (SystemTime::now(), Instant::now());
     let has_session = req
         .headers()
@@ -300,7 +342,7 @@ pub async fn with_token(State(state): State<AppState>, Path(method): Path<String
                 "Wrong authorization data",
             )),
         };
-        run(&state, caller, &method, p).await
+        run(&state, addr.ip(), caller, &method, p).await
     }
     .await;
     respond(result, start, started)

@@ -3,6 +3,7 @@
 use crate::api::{AccountSummary, MemberView};
 use crate::backend::db::{begin_write, lock_account};
 use crate::backend::entities::{account, membership, user};
+use crate::backend::hub::Hub;
 use crate::backend::{internal, now_ms};
 use crate::domain::{AccountId, AccountName, Email, Role, Slug, UserId};
 use crate::error::{AppError, Code, Field};
@@ -25,11 +26,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+        crate::backend::policy::require_admin(self)
     }
 }
 
@@ -250,8 +247,13 @@ async fn admin_count(db: &impl ConnectionTrait, account: AccountId) -> Result<u6
 
 /// Changes a member's role. Admins only; the last admin cannot be demoted. Checked and
 /// written in one transaction so two admins demoting each other cannot leave none.
+///
+/// A member who may no longer serve (now an employee) leaves every queue of the account;
+/// their open conversations go back to the queue and are dispatched again; their open
+/// sockets re-check their rights ([`crate::backend::hub::Topic::Access`]).
 pub async fn change_role(
     db: &(impl ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction>),
+    hub: &dyn Hub,
     actor: &Actor,
     target: UserId,
     role: Role,
@@ -269,12 +271,24 @@ pub async fn change_role(
     let mut am: membership::ActiveModel = m.into();
     am.role = Set(role.as_str().to_string());
     am.update(&txn).await.map_err(internal)?;
-    txn.commit().await.map_err(internal)
+    let released = if crate::backend::policy::may_serve(role) {
+        Vec::new()
+    } else {
+        super::channels::remove_from_queues(&txn, actor.account.0, target).await?;
+        super::inbox::release_operator(&txn, actor.account, target, None).await?
+    };
+    txn.commit().await.map_err(internal)?;
+    super::inbox::after_access_change(db, hub, actor.account, released).await;
+    Ok(())
 }
 
 /// Removes a member. Admins only; the last admin cannot be removed.
+///
+/// They leave every queue of the account, their open conversations go back to the queue
+/// and are dispatched again, and their open sockets lose the account at once.
 pub async fn remove_member(
     db: &(impl ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction>),
+    hub: &dyn Hub,
     actor: &Actor,
     target: UserId,
 ) -> Result<(), AppError> {
@@ -293,7 +307,10 @@ pub async fn remove_member(
         .await
         .map_err(internal)?;
     super::channels::remove_from_queues(&txn, actor.account.0, target).await?;
-    txn.commit().await.map_err(internal)
+    let released = super::inbox::release_operator(&txn, actor.account, target, None).await?;
+    txn.commit().await.map_err(internal)?;
+    super::inbox::after_access_change(db, hub, actor.account, released).await;
+    Ok(())
 }
 
 /// The account as the server's operator sees it from the admin CLI: admin rights

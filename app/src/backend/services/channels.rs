@@ -170,9 +170,13 @@ pub async fn set_channel_active(
     Ok(())
 }
 
-/// Replaces the channel's operator queue. Every operator must be a member of the account.
+/// Replaces the channel's operator queue. Every operator must be a member of the account
+/// who may serve (an operator or an admin; never an employee). Someone taken out of the
+/// queue gives their open conversations of this channel back to the queue, and the
+/// account's live sockets re-check their rights.
 pub async fn set_operators(
     db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn crate::backend::hub::Hub,
     actor: &Actor,
     id: ChannelId,
     users: &[UserId],
@@ -182,27 +186,35 @@ pub async fn set_operators(
     lock_account(&txn, actor.account.0).await.map_err(internal)?;
     let c = channel_of(&txn, actor, id).await?;
     let wanted: HashSet<i64> = users.iter().map(|u| u.0).collect();
-    let members: HashSet<i64> = membership::Entity::find()
+    let members: Vec<membership::Model> = membership::Entity::find()
         .filter(membership::Column::AccountId.eq(actor.account.0))
         .filter(membership::Column::UserId.is_in(wanted.iter().copied().collect::<Vec<_>>()))
         .all(&txn)
         .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|m| m.user_id)
-        .collect();
+        .map_err(internal)?;
     if members.len() != wanted.len() {
         return Err(AppError::Invalid {
             field: Field::Operators,
             code: Code::UserUnknown,
         });
     }
+    for m in &members {
+        crate::backend::policy::require_may_serve(Role::parse(&m.role).unwrap_or(Role::Employee))?;
+    }
+    let before: Vec<i64> = channel_operator::Entity::find()
+        .filter(channel_operator::Column::ChannelId.eq(c.id))
+        .all(&txn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|o| o.user_id)
+        .collect();
     channel_operator::Entity::delete_many()
         .filter(channel_operator::Column::ChannelId.eq(c.id))
         .exec(&txn)
         .await
         .map_err(internal)?;
-    let mut sorted: Vec<i64> = wanted.into_iter().collect();
+    let mut sorted: Vec<i64> = wanted.iter().copied().collect();
     sorted.sort();
     for user_id in sorted {
         channel_operator::ActiveModel {
@@ -214,7 +226,13 @@ pub async fn set_operators(
         .await
         .map_err(internal)?;
     }
-    txn.commit().await.map_err(internal)
+    let mut released = Vec::new();
+    for gone in before.into_iter().filter(|u| !wanted.contains(u)) {
+        released.extend(super::inbox::release_operator(&txn, actor.account, UserId(gone), Some(c.id)).await?);
+    }
+    txn.commit().await.map_err(internal)?;
+    super::inbox::after_access_change(db, hub, actor.account, released).await;
+    Ok(())
 }
 
 /// Which channel to connect: an existing one, or a new one created on the spot.
@@ -393,9 +411,26 @@ pub async fn save_settings(
     am.welcome_message = Set(s.welcome_message.clone());
     am.multi_chat = Set(s.chat_limit.is_some());
     am.chat_limit = Set(s.chat_limit.map(|l| l.get() as i32).unwrap_or(n.chat_limit));
-    am.avatar_key = Set(avatar_key);
+    am.avatar_key = Set(avatar_key.clone());
     am.updated_at = Set(now);
     am.update(&txn).await.map_err(internal)?;
+    // A rendition no channel uses any more is deleted (the same picture may be shared
+    // by several channels: its key is its content hash).
+    if let Some(old) = n.avatar_key.filter(|k| Some(k) != avatar_key.as_ref()) {
+        let still_used = network_connector::Entity::find()
+            .filter(network_connector::Column::AvatarKey.eq(&old))
+            .one(&txn)
+            .await
+            .map_err(internal)?
+            .is_some();
+        if !still_used {
+            avatar_image::Entity::delete_many()
+                .filter(avatar_image::Column::Key.eq(&old))
+                .exec(&txn)
+                .await
+                .map_err(internal)?;
+        }
+    }
     txn.commit().await.map_err(internal)
 }
 

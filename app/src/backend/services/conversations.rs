@@ -13,16 +13,16 @@
 use super::accounts::Actor;
 use crate::api::SessionUser;
 use crate::backend::db::begin_write;
-use crate::backend::entities::{
-    account, channel_operator, conversation, membership, message, network_connector, open_channel, user,
-};
+use crate::backend::entities::{account, conversation, message, network_connector, open_channel, user};
 use crate::backend::hub::{Hub, Topic};
+use crate::backend::policy::{self, ConversationRight};
 use crate::backend::{internal, now_ms};
 use crate::domain::channel::ChannelCode;
 use crate::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
-use crate::domain::{AccountId, ChannelId, ConversationId, Role, Slug, UserId};
+use crate::domain::{AccountId, ChannelId, ConversationId, UserId};
 use crate::error::{AppError, Code, Field};
 use crate::protocol::{ConversationView, MessageView, ServerMsg};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -39,33 +39,14 @@ pub struct Customer {
     pub account_slug: String,
 }
 
-/// The customer `user` writing from account `slug`; they must work in it.
+/// The customer `user` writing from account `slug`; they must work in it
+/// ([`policy::customer`]).
 pub async fn customer(
     db: &impl ConnectionTrait,
     user: &SessionUser,
     slug: &str,
 ) -> Result<Customer, AppError> {
-    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
-    let acc = account::Entity::find()
-        .filter(account::Column::Slug.eq(slug.as_str()))
-        .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
-    membership::Entity::find()
-        .filter(membership::Column::AccountId.eq(acc.id))
-        .filter(membership::Column::UserId.eq(user.id.0))
-        .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
-    Ok(Customer {
-        user: user.id,
-        user_name: user.name.clone(),
-        account: AccountId(acc.id),
-        account_name: acc.name,
-        account_slug: acc.slug,
-    })
+    policy::customer(db, user, slug).await
 }
 
 /// What the rules need to know about the channel behind a code.
@@ -270,15 +251,23 @@ pub(crate) async fn append(
     conv.last_seq = seq;
     conv.updated_at = now;
     conv.preview = crate::domain::conversation::preview_of(body);
+    // Counters change atomically (`x = x + 1`), so a concurrent read receipt on another
+    // connection can never lose an increment.
+    let mut upd = conversation::Entity::update_many()
+        .col_expr(conversation::Column::LastSeq, Expr::value(seq))
+        .col_expr(conversation::Column::UpdatedAt, Expr::value(now))
+        .col_expr(conversation::Column::Preview, Expr::value(conv.preview.clone()));
     if author == Author::Customer {
         conv.operator_unread += 1;
+        upd = upd.col_expr(
+            conversation::Column::OperatorUnread,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(conversation::Column::OperatorUnread), 1),
+        );
     }
-    let mut am: conversation::ActiveModel = conv.clone().into();
-    am.last_seq = Set(seq);
-    am.updated_at = Set(now);
-    am.preview = Set(conv.preview.clone());
-    am.operator_unread = Set(conv.operator_unread);
-    am.update(txn).await.map_err(internal)?;
+    upd.filter(conversation::Column::Id.eq(conv.id))
+        .exec(txn)
+        .await
+        .map_err(internal)?;
     Ok(m)
 }
 
@@ -358,6 +347,7 @@ pub async fn customer_send(
     let ids: Vec<i64> = mine.iter().map(|c| c.id).collect();
     if let Some(m) = message::Entity::find()
         .filter(message::Column::ConversationId.is_in(ids))
+        .filter(message::Column::Author.eq(Author::Customer.as_str()))
         .filter(message::Column::ClientId.eq(client_id.as_str()))
         .one(&txn)
         .await
@@ -424,7 +414,8 @@ pub async fn customer_send(
             )
             .await?;
             if !info.welcome.trim().is_empty() {
-                let welcome_id = format!("welcome-{}", c.id);
+                // Server-made ids contain `:`, which client ids may not: never forgeable.
+                let welcome_id = format!("sys:welcome:{}", c.id);
                 let w = append(
                     &txn,
                     &mut c,
@@ -488,8 +479,11 @@ pub async fn customer_send(
         },
     );
     if target == Target::New || closed_any {
-        // A new conversation waits for an operator; a closed one freed one up.
-        super::inbox::dispatch(db, hub, info.channel).await?;
+        // A new conversation waits for an operator; a closed one freed one up. The
+        // message is stored: a failure here is logged, never reported as "not sent".
+        if let Err(e) = super::inbox::dispatch(db, hub, info.channel).await {
+            tracing::error!(error = ?e, channel = info.channel.0, "dispatch after a customer message failed");
+        }
     }
     Ok(Ack {
         conversation: ConversationId(conv.id),
@@ -548,7 +542,7 @@ pub async fn channel_send(
             .await?
         }
     };
-    let client_id = format!("rest-{}", crate::backend::random_token(12));
+    let client_id = format!("sys:rest:{}", crate::backend::random_token(12));
     let m = append(
         &txn,
         &mut conv,
@@ -585,7 +579,9 @@ pub async fn channel_send(
         },
     );
     if created {
-        super::inbox::dispatch(db, hub, info.channel).await?;
+        if let Err(e) = super::inbox::dispatch(db, hub, info.channel).await {
+            tracing::error!(error = ?e, channel = info.channel.0, "dispatch after a channel message failed");
+        }
     }
     Ok(Ack {
         conversation: ConversationId(conv.id),
@@ -600,40 +596,13 @@ pub(crate) fn hub_publish(hub: &dyn Hub, topics: &[Topic], msg: ServerMsg) {
     }
 }
 
-/// May this operator (or admin) work on conversations of `channel`?
-pub(crate) async fn serves_channel(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    channel: i64,
-) -> Result<bool, AppError> {
-    if actor.role == Role::Admin {
-        return Ok(true);
-    }
-    Ok(channel_operator::Entity::find()
-        .filter(channel_operator::Column::ChannelId.eq(channel))
-        .filter(channel_operator::Column::UserId.eq(actor.user.0))
-        .one(db)
-        .await
-        .map_err(internal)?
-        .is_some())
-}
-
-/// The conversation if the operator may see it: their account's, and a channel they serve.
+/// The conversation if the operator may see it ([`policy::operator_conversation`]).
 pub(crate) async fn operator_conversation(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: ConversationId,
 ) -> Result<conversation::Model, AppError> {
-    let c = conversation::Entity::find_by_id(id.0)
-        .filter(conversation::Column::AccountId.eq(actor.account.0))
-        .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
-    if !serves_channel(db, actor, c.channel_id).await? {
-        return Err(AppError::Forbidden);
-    }
-    Ok(c)
+    policy::operator_conversation(db, actor, id).await
 }
 
 /// An operator's reply. The first reply marks the conversation answered (`open`).
@@ -648,13 +617,10 @@ pub async fn operator_send(
 ) -> Result<Ack, AppError> {
     let txn = begin_write(db).await.map_err(internal)?;
     let first = operator_conversation(&txn, actor, id).await?;
-    // Taking an unassigned conversation checks the operator's load: then one writer per
-    // channel (locks in the order channel → conversation, as everywhere).
-    let queue = match first.operator_user_id {
-        None => Some(super::inbox::lock_queue(&txn, ChannelId(first.channel_id)).await?),
-        Some(_) => None,
-    };
-    // One writer per conversation: sequence numbers.
+    // One lock order everywhere: the channel, then the conversation. Every writer of a
+    // conversation (the customer, the channel, operators) holds the channel's lock, so
+    // sequence numbers and the operator's capacity are decided by one writer at a time.
+    let queue = super::inbox::lock_queue(&txn, ChannelId(first.channel_id)).await?;
     conversation::Entity::find_by_id(id.0)
         .lock_exclusive()
         .one(&txn)
@@ -663,6 +629,8 @@ pub async fn operator_send(
     let mut conv = operator_conversation(&txn, actor, id).await?;
     if let Some(m) = message::Entity::find()
         .filter(message::Column::ConversationId.eq(conv.id))
+        .filter(message::Column::Author.eq(Author::Operator.as_str()))
+        .filter(message::Column::AuthorUserId.eq(actor.user.0))
         .filter(message::Column::ClientId.eq(client_id.as_str()))
         .one(&txn)
         .await
@@ -693,10 +661,6 @@ pub async fn operator_send(
         }
         None => {
             // The first to answer takes it, within their capacity.
-            let queue = match queue {
-                Some(q) => q,
-                None => super::inbox::lock_queue(&txn, ChannelId(conv.channel_id)).await?,
-            };
             let load = super::inbox::load_of(&txn, ChannelId(conv.channel_id), actor.user).await?;
             if load >= queue.capacity as i64 {
                 return Err(AppError::Limit {
@@ -739,8 +703,13 @@ pub async fn operator_send(
         },
     ];
     if answered || taken {
-        let view = conversation_view(db, &conv).await?;
-        hub_publish(hub, &topics, ServerMsg::Conversation { conversation: view });
+        // Stored already: a failure to describe it is logged, the ack still goes out.
+        match conversation_view(db, &conv).await {
+            Ok(view) => hub_publish(hub, &topics, ServerMsg::Conversation { conversation: view }),
+            Err(e) => {
+                tracing::error!(error = ?e, conversation = id.0, "conversation view after a reply failed")
+            }
+        }
     }
     hub_publish(
         hub,
@@ -776,21 +745,13 @@ pub enum Viewer<'a> {
     Operator(&'a Actor),
 }
 
+/// The conversation if the viewer may read it ([`policy::conversation`]).
 pub(crate) async fn viewable(
     db: &impl ConnectionTrait,
     viewer: &Viewer<'_>,
     id: ConversationId,
 ) -> Result<conversation::Model, AppError> {
-    match viewer {
-        Viewer::Operator(actor) => operator_conversation(db, actor, id).await,
-        Viewer::Customer(c) => conversation::Entity::find_by_id(id.0)
-            .filter(conversation::Column::CustomerUserId.eq(c.user.0))
-            .filter(conversation::Column::CustomerAccountId.eq(c.account.0))
-            .one(db)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound),
-    }
+    policy::conversation(db, viewer, ConversationRight::Read, id).await
 }
 
 /// Tells the other side of conversation `id` that the viewer is typing. Nothing is

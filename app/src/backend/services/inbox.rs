@@ -131,7 +131,7 @@ pub async fn dispatch(
         }
         let waiting = conversation::Entity::find()
             .filter(conversation::Column::ChannelId.eq(channel.0))
-            .filter(conversation::Column::Status.eq(ConversationStatus::New.as_str()))
+            .filter(active())
             .filter(conversation::Column::OperatorUserId.is_null())
             .order_by_asc(conversation::Column::Id)
             .limit(BATCH)
@@ -174,7 +174,7 @@ pub async fn dispatch(
             oam.update(&txn).await.map_err(internal)?;
         }
         txn.commit().await.map_err(internal)?;
-        publish_views(db, hub, &assigned).await?;
+        publish_committed(db, hub, &assigned).await;
         made.extend(assigned.iter().map(|c| {
             (
                 ConversationId(c.id),
@@ -184,6 +184,76 @@ pub async fn dispatch(
         if assigned.len() < waiting.len() || (waiting.len() as u64) < BATCH {
             return Ok(made);
         }
+    }
+}
+
+/// Takes `user`'s open conversations of `account` (of one channel, or all) away from
+/// them: they go back to the queue. Returns them as they are now. Runs inside the
+/// caller's write transaction (a role change, a removal, a queue change).
+pub(crate) async fn release_operator(
+    txn: &DatabaseTransaction,
+    account: AccountId,
+    user: UserId,
+    channel: Option<i64>,
+) -> Result<Vec<conversation::Model>, AppError> {
+    let mut q = conversation::Entity::find()
+        .filter(conversation::Column::AccountId.eq(account.0))
+        .filter(conversation::Column::OperatorUserId.eq(user.0))
+        .filter(active());
+    if let Some(ch) = channel {
+        q = q.filter(conversation::Column::ChannelId.eq(ch));
+    }
+    let mine = q.all(txn).await.map_err(internal)?;
+    let mut out = Vec::with_capacity(mine.len());
+    for c in mine {
+        let mut am: conversation::ActiveModel = c.into();
+        am.operator_user_id = Set(None);
+        am.assigned_at = Set(None);
+        out.push(am.update(txn).await.map_err(internal)?);
+    }
+    Ok(out)
+}
+
+/// After a committed change of rights in `account`: inboxes see the conversations that
+/// went back to the queue, their channels dispatch again, and every live socket of the
+/// account re-checks what it may see. Errors are logged: the change itself is stored.
+pub(crate) async fn after_access_change(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    account: AccountId,
+    released: Vec<conversation::Model>,
+) {
+    hub.publish(&Topic::Access(account), ServerMsg::Access { account });
+    if let Err(e) = publish_views(db, hub, &released).await {
+        tracing::warn!(error = ?e, "publishing released conversations failed");
+    }
+    let mut channels: Vec<i64> = released.iter().map(|c| c.channel_id).collect();
+    channels.sort_unstable();
+    channels.dedup();
+    for ch in channels {
+        if let Err(e) = dispatch(db, hub, ChannelId(ch)).await {
+            tracing::warn!(error = ?e, channel = ch, "re-dispatch after a change of rights failed");
+        }
+    }
+}
+
+/// Publishes committed conversations; a failure is logged (clients catch up on
+/// reconnect, and the change itself is stored).
+async fn publish_committed(db: &impl ConnectionTrait, hub: &dyn Hub, cs: &[conversation::Model]) {
+    if let Err(e) = publish_views(db, hub, cs).await {
+        tracing::error!(error = ?e, "publishing committed conversations failed");
+    }
+}
+
+/// Dispatches after a committed change; a failure is logged (what was committed stays,
+/// and the next arrival, finish or operator coming online dispatches again).
+async fn redispatch(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    channel: ChannelId,
+) {
+    if let Err(e) = dispatch(db, hub, channel).await {
+        tracing::error!(error = ?e, channel = channel.0, "dispatch failed");
     }
 }
 
@@ -252,8 +322,8 @@ pub async fn finish(
     am.updated_at = Set(now);
     let c = am.update(&txn).await.map_err(internal)?;
     txn.commit().await.map_err(internal)?;
-    publish_views(db, hub, std::slice::from_ref(&c)).await?;
-    dispatch(db, hub, ChannelId(c.channel_id)).await?;
+    publish_committed(db, hub, std::slice::from_ref(&c)).await;
+    redispatch(db, hub, ChannelId(c.channel_id)).await;
     Ok(())
 }
 
@@ -298,8 +368,8 @@ pub async fn transfer(
     am.assigned_at = Set(Some(now));
     let c = am.update(&txn).await.map_err(internal)?;
     txn.commit().await.map_err(internal)?;
-    publish_views(db, hub, std::slice::from_ref(&c)).await?;
-    dispatch(db, hub, ChannelId(c.channel_id)).await?;
+    publish_committed(db, hub, std::slice::from_ref(&c)).await;
+    redispatch(db, hub, ChannelId(c.channel_id)).await;
     Ok(())
 }
 
@@ -379,7 +449,10 @@ pub async fn start_new(
             code: Code::NotCustomerMessage,
         });
     }
-    let client_id = format!("split-{}-{}", c.id, seq);
+    // Server-made ids contain `:`, which client ids may not; `split-…` is the form
+    // stored before, still recognised so asking again gives the same answer.
+    let client_id = format!("sys:split:{}:{}", c.id, seq);
+    let legacy_id = format!("split-{}-{}", c.id, seq);
     let open = customer_open(&txn, &c).await?;
     // Already done for this message: the same answer again.
     let all_ids: Vec<i64> = conversation::Entity::find()
@@ -394,7 +467,8 @@ pub async fn start_new(
         .collect();
     if let Some(done) = message::Entity::find()
         .filter(message::Column::ConversationId.is_in(all_ids))
-        .filter(message::Column::ClientId.eq(client_id.as_str()))
+        .filter(message::Column::Author.eq(Author::Customer.as_str()))
+        .filter(message::Column::ClientId.is_in([client_id.as_str(), legacy_id.as_str()]))
         .one(&txn)
         .await
         .map_err(internal)?
@@ -434,8 +508,8 @@ pub async fn start_new(
         .remove(&c.customer_user_id)
         .unwrap_or_default();
     txn.commit().await.map_err(internal)?;
-    publish_views(db, hub, &closed).await?;
-    publish_views(db, hub, std::slice::from_ref(&n)).await?;
+    publish_committed(db, hub, &closed).await;
+    publish_committed(db, hub, std::slice::from_ref(&n)).await;
     hub_publish(
         hub,
         &topics_of(&n)[..2],
@@ -443,7 +517,7 @@ pub async fn start_new(
             message: message_view(&first, &customer_name),
         },
     );
-    dispatch(db, hub, ChannelId(c.channel_id)).await?;
+    redispatch(db, hub, ChannelId(c.channel_id)).await;
     Ok(ConversationId(n.id))
 }
 
@@ -457,7 +531,15 @@ pub async fn mark_read(
     seq: i64,
 ) -> Result<i64, AppError> {
     let txn = begin_write(db).await.map_err(internal)?;
-    let c = super::conversations::viewable(&txn, viewer, id).await?;
+    super::conversations::viewable(&txn, viewer, id).await?;
+    // The row is locked before counting, so a message committed meanwhile is counted
+    // (its `operator_unread + 1` and this count never overwrite each other).
+    let c = conversation::Entity::find_by_id(id.0)
+        .lock_exclusive()
+        .one(&txn)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
     let upto = seq.min(c.last_seq);
     let (by, before) = match viewer {
         Viewer::Operator(_) => (Author::Operator, c.operator_read_seq),
@@ -495,39 +577,17 @@ pub async fn mark_read(
     );
     if by == Author::Operator {
         // Other inboxes update the unread count.
-        publish_views(db, hub, std::slice::from_ref(&c)).await?;
+        publish_committed(db, hub, std::slice::from_ref(&c)).await;
     }
     Ok(upto)
 }
 
-/// The channels the actor's inbox covers: admins all of the account's, operators the
-/// ones they are in. Employees have no inbox.
+/// The channels the actor's inbox covers ([`crate::backend::policy::inbox_channels`]).
 pub async fn visible_channels(
     db: &impl ConnectionTrait,
     actor: &Actor,
 ) -> Result<Vec<open_channel::Model>, AppError> {
-    let all = open_channel::Entity::find()
-        .filter(open_channel::Column::AccountId.eq(actor.account.0))
-        .order_by_asc(open_channel::Column::Name)
-        .order_by_asc(open_channel::Column::Id)
-        .all(db)
-        .await
-        .map_err(internal)?;
-    match actor.role {
-        Role::Admin => Ok(all),
-        Role::Employee => Err(AppError::Forbidden),
-        Role::Operator => {
-            let mine: Vec<i64> = channel_operator::Entity::find()
-                .filter(channel_operator::Column::UserId.eq(actor.user.0))
-                .all(db)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .map(|o| o.channel_id)
-                .collect();
-            Ok(all.into_iter().filter(|c| mine.contains(&c.id)).collect())
-        }
-    }
+    crate::backend::policy::inbox_channels(db, actor).await
 }
 
 /// The queues of the actor's channels, with each operator's load and presence.
@@ -590,7 +650,7 @@ pub async fn set_queue(
     am.max_per_operator = Set(capacity.get() as i32);
     am.update(db).await.map_err(internal)?;
     // More room (or a new mode) may let waiting conversations go.
-    dispatch(db, hub, channel).await?;
+    redispatch(db, hub, channel).await;
     Ok(())
 }
 

@@ -384,7 +384,8 @@ fn Chat(v: ChatView) -> impl IntoView {
                         prop:value=move || draft.get()
                         on:input=move |ev| { draft.set(event_target_value(&ev)); typing_live.typing(); }
                         on:keydown=on_key
-                    >{draft.get_untracked()}</textarea>
+                        inner_html=crate::ui::form::textarea_html(&draft.get_untracked())
+                    ></textarea>
                     <p class="hint" id="body-hint">{tr(K::MessageHint)}</p>
                     <p class="error" id="body-error" role="alert">{move || composer_error.get().map(|c| tr(error_key(c)))}</p>
                 </div>
@@ -623,6 +624,8 @@ pub mod live {
                             self.outbox.failed(sig.messages, &cid, error.code());
                         }
                     }
+                    // Server-internal; never sent to browsers.
+                    ServerMsg::Access { .. } => {}
                 }
             }
         }

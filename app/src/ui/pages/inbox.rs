@@ -923,6 +923,8 @@ pub mod live {
                         Some(cid) => self.outbox.failed(s.messages, &cid, error.code()),
                         None => s.notice.set(Some(error.code())),
                     },
+                    // Server-internal; never sent to browsers.
+                    ServerMsg::Access { .. } => {}
                 }
             }
         }

@@ -144,6 +144,11 @@ fn Profile(v: ProfileView) -> impl IntoView {
                     </tbody>
                 </table>
             })}
+            <h2>{tr(K::SessionsTitle)}</h2>
+            <p class="muted">{tr(K::SessionsIntro)}</p>
+            <form method="post" action="/auth/logout-everywhere">
+                <button type="submit" class="secondary-btn">{tr(K::SignOutEverywhere)}</button>
+            </form>
         </section>
     }
 }

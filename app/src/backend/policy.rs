@@ -1,0 +1,233 @@
+//! Rights, in one place: every "may this actor do this to that" question of Netlines is
+//! answered here, and every entry point (pages, server functions, form endpoints, both
+//! WebSockets, REST methods and `batch`, avatar routes) asks through these functions.
+//!
+//! The rules:
+//! - an **account's** pages and data are for its members only; outsiders get `NotFound`
+//!   (they may not learn that it exists);
+//! - **admins** manage members, channels, queues and settings of their account and act on
+//!   every conversation of it;
+//! - **operators** act on conversations of the channels whose queue they are in (and
+//!   may change only those assigned to them or waiting);
+//! - **employees** have no inbox and can never be in a queue;
+//! - a **customer** is a user writing from an account they are a member of; they see
+//!   their own conversations (that user, that account) and nothing else;
+//! - live sockets subscribe to a topic only after the right to it is confirmed, and
+//!   re-check it on every frame and whenever the account's rights change
+//!   ([`crate::backend::hub::Topic::Access`]).
+
+use super::entities::{account, channel_operator, conversation, membership, open_channel};
+use super::internal;
+use super::services::accounts::Actor;
+use super::services::conversations::{Customer, Viewer};
+use crate::api::SessionUser;
+use crate::domain::{AccountId, ConversationId, Role, Slug};
+use crate::error::{AppError, Code, Field};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// What someone wants to do with a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConversationRight {
+    /// Read its history (pages, REST).
+    Read,
+    /// Follow it live (`Resume` on a socket).
+    Follow,
+    /// Write a message.
+    Write,
+    /// Say "typing…".
+    Typing,
+    /// Move one's read position.
+    MarkRead,
+    /// Finish, transfer, "Start new conversation": the operators' side only.
+    Operate,
+}
+
+/// Roles that may be in a channel's queue and have an inbox.
+pub fn may_serve(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Operator)
+}
+
+/// Account administration (members, channels, queues, channel settings).
+pub fn require_admin(actor: &Actor) -> Result<(), AppError> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A queue may hold only members who may serve.
+pub fn require_may_serve(role: Role) -> Result<(), AppError> {
+    if may_serve(role) {
+        Ok(())
+    } else {
+        Err(AppError::Invalid {
+            field: Field::Operators,
+            code: Code::NotOperator,
+        })
+    }
+}
+
+/// The customer `user` writing from account `slug`; they must be a member of it.
+pub async fn customer(
+    db: &impl ConnectionTrait,
+    user: &SessionUser,
+    slug: &str,
+) -> Result<Customer, AppError> {
+    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
+    let acc = account::Entity::find()
+        .filter(account::Column::Slug.eq(slug.as_str()))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    require_member(db, AccountId(acc.id), user.id.0).await?;
+    Ok(Customer {
+        user: user.id,
+        user_name: user.name.clone(),
+        account: AccountId(acc.id),
+        account_name: acc.name,
+        account_slug: acc.slug,
+    })
+}
+
+/// Is the customer still a member of the account they write from?
+pub async fn customer_still_valid(db: &impl ConnectionTrait, c: &Customer) -> Result<(), AppError> {
+    require_member(db, c.account, c.user.0).await
+}
+
+async fn require_member(db: &impl ConnectionTrait, account: AccountId, user: i64) -> Result<(), AppError> {
+    membership::Entity::find()
+        .filter(membership::Column::AccountId.eq(account.0))
+        .filter(membership::Column::UserId.eq(user))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .map(|_| ())
+        .ok_or(AppError::NotFound)
+}
+
+/// May this operator (or admin) work on conversations of `channel`? Admins: every
+/// channel of their account; operators: the channels whose queue they are in;
+/// employees: none, even if a stale queue row names them.
+pub async fn serves_channel(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    channel: i64,
+) -> Result<bool, AppError> {
+    match actor.role {
+        Role::Admin => Ok(open_channel::Entity::find_by_id(channel)
+            .filter(open_channel::Column::AccountId.eq(actor.account.0))
+            .one(db)
+            .await
+            .map_err(internal)?
+            .is_some()),
+        Role::Employee => Ok(false),
+        Role::Operator => Ok(channel_operator::Entity::find()
+            .filter(channel_operator::Column::ChannelId.eq(channel))
+            .filter(channel_operator::Column::UserId.eq(actor.user.0))
+            .one(db)
+            .await
+            .map_err(internal)?
+            .is_some()),
+    }
+}
+
+/// The conversation if the operator may see it: their account's, and a channel they
+/// serve. Another account's conversation is `NotFound`; one of a channel of their own
+/// account that they do not serve is `Forbidden`.
+pub async fn operator_conversation(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: ConversationId,
+) -> Result<conversation::Model, AppError> {
+    let c = conversation::Entity::find_by_id(id.0)
+        .filter(conversation::Column::AccountId.eq(actor.account.0))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    if !serves_channel(db, actor, c.channel_id).await? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(c)
+}
+
+/// The conversation if it is this customer's (that user writing from that account).
+pub async fn customer_conversation(
+    db: &impl ConnectionTrait,
+    customer: &Customer,
+    id: ConversationId,
+) -> Result<conversation::Model, AppError> {
+    conversation::Entity::find_by_id(id.0)
+        .filter(conversation::Column::CustomerUserId.eq(customer.user.0))
+        .filter(conversation::Column::CustomerAccountId.eq(customer.account.0))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)
+}
+
+/// The one check for doing `right` to conversation `id` as `viewer`. Returns the
+/// conversation when allowed; `NotFound` / `Forbidden` otherwise.
+pub async fn conversation(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer<'_>,
+    right: ConversationRight,
+    id: ConversationId,
+) -> Result<conversation::Model, AppError> {
+    match viewer {
+        Viewer::Operator(actor) => operator_conversation(db, actor, id).await,
+        Viewer::Customer(_) if right == ConversationRight::Operate => Err(AppError::Forbidden),
+        Viewer::Customer(c) => customer_conversation(db, c, id).await,
+    }
+}
+
+/// The channels an inbox covers: admins all of the account's, operators the ones whose
+/// queue they are in. Employees have no inbox (`Forbidden`).
+pub async fn inbox_channels(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<open_channel::Model>, AppError> {
+    let all = open_channel::Entity::find()
+        .filter(open_channel::Column::AccountId.eq(actor.account.0))
+        .order_by_asc(open_channel::Column::Name)
+        .order_by_asc(open_channel::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    match actor.role {
+        Role::Admin => Ok(all),
+        Role::Employee => Err(AppError::Forbidden),
+        Role::Operator => {
+            let mine: Vec<i64> = channel_operator::Entity::find()
+                .filter(channel_operator::Column::UserId.eq(actor.user.0))
+                .all(db)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|o| o.channel_id)
+                .collect();
+            Ok(all.into_iter().filter(|c| mine.contains(&c.id)).collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admins_and_operators_may_serve() {
+        assert!(may_serve(Role::Admin));
+        assert!(may_serve(Role::Operator));
+        assert!(!may_serve(Role::Employee));
+        assert_eq!(
+            require_may_serve(Role::Employee),
+            Err(AppError::Invalid {
+                field: Field::Operators,
+                code: Code::NotOperator
+            })
+        );
+    }
+}
