@@ -55,6 +55,7 @@ test('hostile text in names, settings, messages and echoed parameters stays text
   await admin.reload();
   await expect(admin.getByLabel('Welcome message')).toHaveValue(LONG);
   await checkAdmin('the channel settings saved twice');
+  await admin.screenshot({ path: 'test-results/screens/settings-hostile-text.png', fullPage: true });
   const link = (await admin.getByLabel('Link').inputValue()).replace(/^https?:\/\/[^/]+/, '');
 
   // A customer with a hostile display name writes hostile text.
@@ -69,8 +70,8 @@ test('hostile text in names, settings, messages and echoed parameters stays text
   await checkCust('the link card');
   await cust.getByRole('link', { name: `Write from Borealis ${id}` }).click();
   await hydrated(cust);
-  await cust.getByLabel('Message').fill(LONG);
-  await cust.getByLabel('Message').press('Enter');
+  await cust.getByLabel('Message', { exact: true }).fill(LONG);
+  await cust.getByLabel('Message', { exact: true }).press('Enter');
   await expect(cust.locator('.msg-body', { hasText: 'zażółć' }).last()).toHaveText(LONG);
   await checkCust('the chat');
   await cust.reload();
@@ -81,10 +82,10 @@ test('hostile text in names, settings, messages and echoed parameters stays text
   // The composer refilled from `?body=` after a refused send.
   const chatPath = new URL(cust.url()).pathname;
   await cust.goto(`${chatPath}?error=too_long&field=body&body=${encodeURIComponent(LONG)}`);
-  await expect(cust.getByLabel('Message')).toHaveValue(LONG);
+  await expect(cust.getByLabel('Message', { exact: true })).toHaveValue(LONG);
   await checkCust('the refilled composer');
   await hydrated(cust);
-  await expect(cust.getByLabel('Message')).toHaveValue(LONG);
+  await expect(cust.getByLabel('Message', { exact: true })).toHaveValue(LONG);
   await checkCust('the refilled composer after hydration');
 
   // The admin's inbox shows the customer's name and message as text.
@@ -103,7 +104,7 @@ test('hostile text in names, settings, messages and echoed parameters stays text
 
 test('"Sign out everywhere" ends the sessions of every device', async ({ browser }) => {
   const id = uniq();
-  const phone = await (await newContext(browser)).newPage();
+  const phone = await (await newContext(browser, { viewport: { width: 390, height: 844 } })).newPage();
   const laptop = await (await newContext(browser)).newPage();
   await register(phone, `eve-${id}@example.com`, `Eve ${id}`);
   await signIn(laptop, `eve-${id}@example.com`);
@@ -111,6 +112,9 @@ test('"Sign out everywhere" ends the sessions of every device', async ({ browser
   await expect(laptop.getByRole('heading', { name: 'Profile' })).toBeVisible();
 
   await phone.goto('/profile');
+  await phone.getByRole('button', { name: 'Sign out everywhere' }).scrollIntoViewIfNeeded();
+  await phone.screenshot({ path: 'test-results/screens/profile-sign-out-everywhere-phone.png', fullPage: true });
+  await laptop.screenshot({ path: 'test-results/screens/profile-desktop.png', fullPage: true });
   await phone.getByRole('button', { name: 'Sign out everywhere' }).click();
   await expect(phone.getByRole('heading', { name: 'Sign in' })).toBeVisible();
 

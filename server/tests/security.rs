@@ -1136,3 +1136,31 @@ async fn a_customer_and_the_assigned_operator_writing_at_once_both_succeed() {
         assert!(ClientMsgId::parse("sys:welcome:1").is_err());
     }
 }
+
+#[tokio::test]
+async fn the_origin_check_trusts_the_public_url_and_this_host_only() {
+    let b = Backend::Sqlite;
+    let w = world_with(&b, Options::default()).await;
+    let app = &w.app;
+    let (client, cookie) = w.client(Who::Customer).await;
+    let path = format!("/ws?code={}&account=borealis", w.code.as_str());
+    // Behind a proxy that rewrites `Host`, the page's origin is NETLINES_PUBLIC_URL's.
+    assert!(app.ws(&path, &cookie, Some("http://127.0.0.1")).await.is_ok());
+    assert!(app.ws(&path, &cookie, None).await.is_ok(), "this host");
+    assert_eq!(
+        app.ws(&path, &cookie, Some("http://evil.example")).await.err(),
+        Some(403)
+    );
+    assert_eq!(app.ws(&path, &cookie, Some("null")).await.err(), Some(403));
+    let r = client
+        .post(app.url("/auth/logout-everywhere"))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        app.count("sessions").await > 0,
+        "a foreign page cannot sign anyone out"
+    );
+}

@@ -160,7 +160,7 @@ pub fn TextArea(
 
 /// The markup for a `<textarea>`'s initial value. Never pass user text as a textarea's
 /// child: Leptos 0.8's server renderer writes textarea children raw (unescaped), so
-/// `</textarea><script>…` would run. The value is escaped here and set as inner HTML,
+/// a closing textarea tag followed by a script element would run. The value is escaped here and set as inner HTML,
 /// which the browser decodes back to exactly the same text.
 pub fn textarea_html(value: &str) -> String {
     crate::util::escape_html(value)

@@ -313,7 +313,10 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        // `PROPTEST_CASES=… cargo test -p server --features app/ssr params` for longer runs.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)
+        ))]
         /// Any query string at all decodes or is refused; never a panic.
         #[test]
         fn any_query_string_decodes_or_is_refused(q in "[a-zA-Z0-9\\[\\]=&%_.-]{0,400}") {
