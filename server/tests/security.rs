@@ -1164,3 +1164,56 @@ async fn the_origin_check_trusts_the_public_url_and_this_host_only() {
         "a foreign page cannot sign anyone out"
     );
 }
+
+#[tokio::test]
+async fn replaced_avatars_are_deleted_and_expired_sessions_purged() {
+    use app::backend::services::channels::AvatarChange;
+    use app::domain::channel::{RawSettings, Settings};
+    for b in backends() {
+        let w = world_with(&b, Options::default()).await;
+        let app = &w.app;
+        let db = &app.state.db;
+        let png = |r: u8| {
+            let img = image::RgbImage::from_fn(64, 64, |x, _| image::Rgb([r, x as u8, 10]));
+            let mut out = std::io::Cursor::new(Vec::new());
+            img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+            out.into_inner()
+        };
+        let settings = Settings::parse(&RawSettings {
+            name: "Acme Support".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let first = app::backend::images::process(&png(1), true).unwrap();
+        let first_key = first.key.clone();
+        channels::save_settings(db, &w.anna, w.channel, &settings, AvatarChange::Replace(first))
+            .await
+            .unwrap();
+        let rows = |k: String| async move { app.count(&format!("avatar_images WHERE key = '{k}'")).await };
+        assert!(rows(first_key.clone()).await > 0, "{b:?}");
+        let second = app::backend::images::process(&png(200), true).unwrap();
+        let second_key = second.key.clone();
+        channels::save_settings(db, &w.anna, w.channel, &settings, AvatarChange::Replace(second))
+            .await
+            .unwrap();
+        assert_eq!(rows(first_key).await, 0, "{b:?}: the unused rendition is gone");
+        assert!(rows(second_key.clone()).await > 0);
+        channels::save_settings(db, &w.anna, w.channel, &settings, AvatarChange::Remove)
+            .await
+            .unwrap();
+        assert_eq!(rows(second_key).await, 0, "{b:?}: a removed avatar is deleted");
+
+        // Expired sessions are purged; live ones stay.
+        let (_, _) = w.client(Who::Admin).await;
+        db.execute_unprepared(&format!(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ('expired', {}, 0, 1)",
+            w.id(Who::Admin).0
+        ))
+        .await
+        .unwrap();
+        let before = app.count("sessions").await;
+        let n = app::backend::auth::purge_expired_sessions(db).await.unwrap();
+        assert_eq!(n, 1, "{b:?}");
+        assert_eq!(app.count("sessions").await, before - 1);
+    }
+}
