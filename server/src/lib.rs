@@ -102,8 +102,16 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        use axum::serve::ListenerExt;
+        // Small frames (acks, live events) go out at once instead of waiting for the
+        // peer's delayed ACK (Nagle): every "Sent" would otherwise wait 20–40 ms.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!(error = %e, "TCP_NODELAY could not be set");
+            }
+        });
         axum::serve(
-            self.listener,
+            listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
