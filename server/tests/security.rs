@@ -603,6 +603,16 @@ async fn open_sockets_lose_what_their_owner_may_no_longer_see() {
         .await
         .unwrap_err();
         assert_eq!(err.code(), app::error::Code::NotOperator, "{b:?}");
+        // …and the queue form does not offer them.
+        let cc = channels::contact_center(&app.state.db, &w.anna).await.unwrap();
+        assert!(
+            !cc.members.iter().any(|m| m.user_id == w.id(Who::Operator)),
+            "{b:?}"
+        );
+        assert!(
+            cc.members.iter().any(|m| m.user_id == w.id(Who::OtherOperator)),
+            "{b:?}"
+        );
 
         // Ida leaves Sales' queue through the form: her socket stops getting Sales.
         let sales_id = {

@@ -109,8 +109,13 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
         })
         .filter(|v| is_admin || v.operators.contains(&actor.user))
         .collect();
+    // The people a queue may hold: operators and admins (never employees).
     let members = if is_admin {
-        super::accounts::members(db, actor).await?
+        super::accounts::members(db, actor)
+            .await?
+            .into_iter()
+            .filter(|m| crate::backend::policy::may_serve(m.role))
+            .collect()
     } else {
         Vec::new()
     };
