@@ -49,22 +49,8 @@ impl FailureLimiter {
     }
 
     fn record_failure_at(&self, key: &str, now: Instant) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() > 100_000 {
-            let window = self.window;
-            entries.retain(|_, w| now.saturating_duration_since(w.started) < window);
-        }
-        let w = entries.entry(key.to_string()).or_insert(Window {
-            started: now,
-            failures: 0,
-        });
-        if now.saturating_duration_since(w.started) >= self.window {
-            *w = Window {
-                started: now,
-                failures: 0,
-            };
-        }
-        w.failures += 1;
+        // No limit to hit: the attempt is always counted.
+        let _ = self.try_attempt_at(&[(key, u32::MAX)], now);
     }
 
     /// Counts one attempt for each key **before** the password is checked, atomically
