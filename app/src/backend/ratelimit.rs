@@ -1,4 +1,4 @@
-//! Failed sign-in limiter: a fixed window per key ("email:…" and "ip:…").
+//! Attempt limiters (sign-ins per email and IP, registrations per IP): a fixed window per key.
 //!
 //! In memory on purpose: it protects one node against password guessing; a shared
 //! store is only needed once several nodes serve sign-ins (planned with NATS/PostgreSQL).
@@ -26,31 +26,6 @@ impl FailureLimiter {
             window,
             entries: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// `Some(seconds to wait)` when `key` already has `max` failures in the window.
-    pub fn blocked_for(&self, key: &str, max: u32) -> Option<u64> {
-        self.blocked_for_at(key, max, Instant::now())
-    }
-
-    fn blocked_for_at(&self, key: &str, max: u32, now: Instant) -> Option<u64> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let w = entries.get(key)?;
-        let elapsed = now.saturating_duration_since(w.started);
-        if elapsed >= self.window || w.failures < max {
-            return None;
-        }
-        Some((self.window - elapsed).as_secs().max(1))
-    }
-
-    /// Records one failure for `key`.
-    pub fn record_failure(&self, key: &str) {
-        self.record_failure_at(key, Instant::now());
-    }
-
-    fn record_failure_at(&self, key: &str, now: Instant) {
-        // No limit to hit: the attempt is always counted.
-        let _ = self.try_attempt_at(&[(key, u32::MAX)], now);
     }
 
     /// Counts one attempt for each key **before** the password is checked, atomically
@@ -240,18 +215,25 @@ mod tests {
     }
 
     #[test]
-    fn blocks_after_max_failures_until_the_window_passes() {
+    fn blocks_after_max_attempts_until_the_window_passes() {
         let l = FailureLimiter::new(Duration::from_secs(60));
         let t0 = Instant::now();
         for _ in 0..3 {
-            assert_eq!(l.blocked_for_at("k", 3, t0), None);
-            l.record_failure_at("k", t0);
+            assert_eq!(l.try_attempt_at(&[("k", 3)], t0), Ok(()));
         }
-        assert_eq!(l.blocked_for_at("k", 3, t0 + Duration::from_secs(10)), Some(50));
-        assert_eq!(l.blocked_for_at("other", 3, t0), None);
-        assert_eq!(l.blocked_for_at("k", 3, t0 + Duration::from_secs(61)), None);
-        l.record_failure_at("k", t0 + Duration::from_secs(61));
-        assert_eq!(l.blocked_for_at("k", 3, t0 + Duration::from_secs(62)), None);
+        assert_eq!(
+            l.try_attempt_at(&[("k", 3)], t0 + Duration::from_secs(10)),
+            Err(50)
+        );
+        assert_eq!(l.try_attempt_at(&[("other", 3)], t0), Ok(()));
+        assert_eq!(
+            l.try_attempt_at(&[("k", 3)], t0 + Duration::from_secs(61)),
+            Ok(())
+        );
+        assert_eq!(
+            l.try_attempt_at(&[("k", 3)], t0 + Duration::from_secs(62)),
+            Ok(())
+        );
     }
 
     #[test]
@@ -275,13 +257,16 @@ mod tests {
     }
 
     #[test]
-    fn reset_clears_the_count() {
+    fn reset_clears_the_count_and_forgive_takes_one_back() {
         let l = FailureLimiter::new(Duration::from_secs(60));
         for _ in 0..5 {
-            l.record_failure("k");
+            assert!(l.try_attempt(&[("k", 5)]).is_ok());
         }
-        assert!(l.blocked_for("k", 5).is_some());
+        assert!(l.try_attempt(&[("k", 5)]).is_err());
+        l.forgive("k");
+        assert!(l.try_attempt(&[("k", 5)]).is_ok());
+        assert!(l.try_attempt(&[("k", 5)]).is_err());
         l.reset("k");
-        assert!(l.blocked_for("k", 5).is_none());
+        assert!(l.try_attempt(&[("k", 5)]).is_ok());
     }
 }

@@ -108,10 +108,11 @@ pub async fn list_for_user(db: &impl ConnectionTrait, user: UserId) -> Result<Ve
         .collect())
 }
 
-/// The acting identity of `user` in the account `slug`. A missing account and an
-/// account the user does not belong to give the same `NotFound`, so outsiders cannot
-/// probe which accounts exist.
-pub async fn actor(db: &impl ConnectionTrait, user: UserId, slug: &str) -> Result<Actor, AppError> {
+/// The account behind `slug`; a malformed or unknown slug is `NotFound`.
+pub(crate) async fn account_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<(Slug, account::Model), AppError> {
     let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
     let acc = account::Entity::find()
         .filter(account::Column::Slug.eq(slug.as_str()))
@@ -119,6 +120,14 @@ pub async fn actor(db: &impl ConnectionTrait, user: UserId, slug: &str) -> Resul
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
+    Ok((slug, acc))
+}
+
+/// The acting identity of `user` in the account `slug`. A missing account and an
+/// account the user does not belong to give the same `NotFound`, so outsiders cannot
+/// probe which accounts exist.
+pub async fn actor(db: &impl ConnectionTrait, user: UserId, slug: &str) -> Result<Actor, AppError> {
+    let (slug, acc) = account_by_slug(db, slug).await?;
     let m = membership::Entity::find()
         .filter(membership::Column::AccountId.eq(acc.id))
         .filter(membership::Column::UserId.eq(user.0))
