@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
-.PHONY: run test setup build build-debug demo e2e fmt lint clean-data bench-inbox
+.PHONY: run test setup build build-debug demo e2e fmt lint clean-data bench bench-inbox
 
 ## Set up (idempotent), build (release) and serve on http://127.0.0.1:3000 with SQLite under ./data/
 run:
@@ -17,7 +17,8 @@ setup:
 
 ## Release build (server + wasm) with cargo-leptos
 build: setup
-	@source scripts/env.sh && cargo leptos build --release "$${LEPTOS_LIB_ARGS[@]}"
+	@source scripts/env.sh && cargo leptos build --release "$${LEPTOS_LIB_ARGS[@]}" \
+	  && "$$CARGO_TARGET_DIR/release/netlines" precompress target/site/pkg
 
 ## Debug build, used by the browser tests
 build-debug: setup
@@ -30,6 +31,10 @@ demo: build
 ## Only the browser tests (builds debug first)
 e2e: build-debug
 	@bash scripts/e2e.sh
+
+## Load generator: throughput, latency, chaos and idle sockets (release build; docs/benchmarks.md)
+bench:
+	@bash scripts/bench.sh
 
 ## Inbox paging benchmark: 100,000 conversations (SQLite; DATABASE_URL=postgres://… for PostgreSQL)
 bench-inbox: setup

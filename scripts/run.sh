@@ -6,6 +6,8 @@ cd "$ROOT"
 bash scripts/setup.sh
 source scripts/env.sh
 cargo leptos build --release "${LEPTOS_LIB_ARGS[@]}"
+# Brotli and gzip copies of the wasm, JS and CSS, served instead of compressing per request.
+"$CARGO_TARGET_DIR/release/netlines" precompress target/site/pkg
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/netlines.db?mode=rwc}"

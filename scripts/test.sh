@@ -32,6 +32,19 @@ fi
 step "unit and API tests (SQLite${TEST_DATABASE_URL:+ and PostgreSQL})"
 cargo test -p app -p server --features app/ssr
 
+# A smoke run of the load generator, never timed: the server is SIGKILLed every 2 s and
+# clients are forced off 100 times; every acknowledged message must be stored once, in
+# order, and seen once by both sides. Then a short run at a fixed rate on PostgreSQL.
+step "load generator smoke (kills, reconnect storm; nothing lost or repeated)"
+cargo build -p server --features app/ssr --bin netlines --bin loadgen
+"$CARGO_TARGET_DIR/debug/loadgen" --label smoke-chaos --pairs 10 --warmup 1 --duration 6 \
+  --kill-every 2 --storm 100 --min-acked 100
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  "$CARGO_TARGET_DIR/debug/loadgen" --label smoke-postgres --pairs 5 --warmup 1 --duration 3 \
+    --rate 100 --database-url "$TEST_DATABASE_URL" --min-acked 100
+fi
+"$CARGO_TARGET_DIR/debug/loadgen" --label smoke-idle --idle 200
+
 step "browser tests (Playwright, Chromium)"
 cargo leptos build "${LEPTOS_LIB_ARGS[@]}"
 bash scripts/e2e.sh

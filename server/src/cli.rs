@@ -46,6 +46,12 @@ enum Command {
         #[command(subcommand)]
         command: WebhookCommand,
     },
+    /// Write brotli and gzip copies of the site's static assets (the release build runs
+    /// it), so they are served compressed at no cost per request.
+    Precompress {
+        /// The folder (default: `$LEPTOS_SITE_ROOT/pkg`, i.e. `target/site/pkg`).
+        dir: Option<std::path::PathBuf>,
+    },
     /// Seed two demo accounts with an admin, two operators and an employee each, and
     /// print their credentials. Safe to run again.
     Demo,
@@ -166,6 +172,23 @@ async fn database() -> Result<DatabaseConnection, String> {
 async fn execute(cmd: Command) -> Result<(), String> {
     match cmd {
         Command::Serve => serve().await,
+        Command::Precompress { dir } => {
+            let dir = dir.unwrap_or_else(|| {
+                let root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+                std::path::Path::new(&root).join("pkg")
+            });
+            let files = crate::assets::precompress(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            for f in files {
+                println!(
+                    "{}: {} bytes, brotli {}, gzip {}",
+                    f.path.display(),
+                    f.bytes,
+                    f.brotli,
+                    f.gzip
+                );
+            }
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Create {

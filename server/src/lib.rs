@@ -15,6 +15,7 @@ macro_rules! actor_or_return {
     };
 }
 
+pub mod assets;
 pub mod chat;
 pub mod cli;
 pub mod contact_center;
@@ -78,6 +79,9 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", leptos_options.site_addr))?;
         let port = listener.local_addr()?.port();
+        assets::drop_stale(
+            &std::path::Path::new(&*leptos_options.site_root).join(&*leptos_options.site_pkg_dir),
+        );
         let state = AppState::new(leptos_options, db, config);
         spawn_session_purge(state.db.clone());
         let router = router(state.clone());
@@ -217,6 +221,16 @@ pub fn router(state: AppState) -> Router {
         .route("/profile/tokens", post(profile::issue_token))
         .route("/profile/credentials/{id}/revoke", post(profile::revoke))
         .merge(rest::routes())
+        // The wasm, JS and CSS: pre-compressed copies when the build made them.
+        .nest_service(
+            &format!("/{}", state.leptos_options.site_pkg_dir),
+            tower_http::services::ServeDir::new(format!(
+                "{}/{}",
+                state.leptos_options.site_root, state.leptos_options.site_pkg_dir
+            ))
+            .precompressed_br()
+            .precompressed_gzip(),
+        )
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), attach_user))
@@ -232,6 +246,12 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             std::time::Duration::from_secs(30),
         ))
+        // Everything else is compressed on the fly (quickly: pages are small), unless it
+        // already is (pre-compressed assets, images).
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Precise(4)),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

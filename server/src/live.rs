@@ -27,8 +27,9 @@ use app::backend::config::LiveLimits;
 use app::backend::hub::{Subscription, Topic};
 use app::backend::policy::{self, ConversationRight};
 use app::backend::services::accounts::{self, Actor};
-use app::backend::services::conversations::{self as conv, Customer, Target, Viewer};
-use app::backend::services::inbox;
+use app::backend::services::conversations::{self as conv, Customer, Viewer};
+use app::backend::services::messages;
+use app::backend::services::{queue, reads};
 use app::backend::AppState;
 use app::domain::channel::ChannelCode;
 use app::domain::conversation::{Author, ClientMsgId, MessageBody};
@@ -46,8 +47,14 @@ use std::time::Instant;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 
+/// The most waiting events sent in one write.
+const EVENTS_PER_WRITE: usize = 64;
+
 /// Messages replayed per page on `Resume` and on catching up.
 const REPLAY_PAGE: u64 = 200;
+
+/// The longest a socket acts on rights read from the store without reading them again.
+const RIGHTS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[derive(Deserialize)]
 pub struct WsQuery {
@@ -83,11 +90,18 @@ pub async fn ws(
     })
 }
 
+/// Frame limits, and small buffers: a quiet socket should cost little memory (the
+/// WebSocket library's default read buffer alone is 128 KiB per connection).
 fn limited(upgrade: WebSocketUpgrade, limits: &LiveLimits) -> WebSocketUpgrade {
     upgrade
         .max_message_size(limits.max_frame_bytes)
         .max_frame_size(limits.max_frame_bytes)
+        .read_buffer_size(READ_BUFFER)
 }
+
+/// Bytes read from a socket at a time (a chat frame is far smaller; larger frames are
+/// read in several steps).
+const READ_BUFFER: usize = 4 * 1024;
 
 type JsonSink = std::pin::Pin<Box<dyn Sink<ServerMsg, Error = axum::Error> + Send>>;
 type JsonStream = std::pin::Pin<Box<dyn Stream<Item = Result<ClientMsg, ()>> + Send>>;
@@ -177,7 +191,40 @@ impl Bucket {
     }
 }
 
+/// The messages of one conversation a socket has sent: exactly the seqs in
+/// `(low, high]`. Live events extend it upwards; a replay from an earlier point extends
+/// it downwards once it has finished. Nothing inside it is ever sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Window {
+    low: i64,
+    high: i64,
+}
+
+impl Window {
+    fn at(seq: i64) -> Self {
+        Self { low: seq, high: seq }
+    }
+
+    /// Whether message `seq` goes out (and is then counted as sent). After a jump (an
+    /// inbox's channel feed shows only what happens while it is open) what lies below
+    /// is no longer claimed; a lagging follower is caught up from the store before the
+    /// live events that follow the lag, so it never jumps.
+    fn admit(&mut self, seq: i64) -> bool {
+        if seq > self.low && seq <= self.high {
+            return false;
+        }
+        if seq > self.high {
+            if seq > self.high + 1 {
+                self.low = seq - 1;
+            }
+            self.high = seq;
+        }
+        true
+    }
+}
+
 /// Who the socket acts for.
+#[derive(Clone)]
 enum Side {
     Customer { customer: Customer, code: ChannelCode },
     Operator { actor: Actor, name: String },
@@ -196,10 +243,14 @@ struct Session<S> {
     feeds: HashMap<Topic, JoinHandle<()>>,
     /// Conversations followed with `Resume`.
     followed: HashMap<ConversationId, JoinHandle<()>>,
-    /// The highest seq sent per conversation.
-    sent: HashMap<ConversationId, i64>,
+    /// The seqs sent per conversation.
+    sent: HashMap<ConversationId, Window>,
     bucket: Bucket,
     limits: LiveLimits,
+    /// When, and at which access epoch, the actor's rights were last read.
+    checked: Option<(Instant, u64)>,
+    /// Read receipts waiting for [`receipts`] (started on the first one).
+    reads: Option<mpsc::Sender<(Side, ConversationId, i64)>>,
 }
 
 impl<S> Drop for Session<S> {
@@ -251,7 +302,7 @@ where
     if s.sync_channels().await.is_ok() {
         state.hub.presence(user, true);
         if let Side::Operator { actor, .. } = &s.side {
-            if let Err(e) = inbox::came_online(&state.db, state.hub.as_ref(), actor).await {
+            if let Err(e) = queue::came_online(&state.db, state.hub.as_ref(), actor).await {
                 tracing::warn!(error = ?e, "dispatch on coming online failed");
             }
         }
@@ -273,6 +324,8 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
             sent: HashMap::new(),
             bucket: Bucket::new(limits.frames_per_sec, limits.frames_burst),
             limits,
+            checked: None,
+            reads: None,
         }
     }
 
@@ -310,12 +363,28 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
                     None => Err(Closed),
                     Some(m) => self.incoming(m).await,
                 },
-                Some(ev) = ev_rx.recv() => self.event(ev).await,
+                Some(ev) = ev_rx.recv() => self.events(ev, &mut ev_rx).await,
             };
             if step.is_err() {
                 return;
             }
         }
+    }
+
+    /// The actor's rights before a frame acts: read again from the store when a change
+    /// of rights was published since the last reading ([`Hub::access_epoch`]), or when
+    /// that reading is older than [`RIGHTS_MAX_AGE`] (changes made by another process,
+    /// such as the command line). `Err` closes the socket.
+    async fn rights(&mut self) -> Result<(), AppError> {
+        let epoch = self.state.hub.access_epoch();
+        if let Some((at, seen)) = self.checked {
+            if seen == epoch && at.elapsed() < RIGHTS_MAX_AGE {
+                return Ok(());
+            }
+        }
+        self.refresh().await?;
+        self.checked = Some((Instant::now(), epoch));
+        Ok(())
     }
 
     /// The actor as stored now: still a member (customers) / still a member with a role
@@ -361,9 +430,11 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
     /// After a change of rights: re-check the actor, the channels and every followed
     /// conversation; drop what is no longer theirs.
     async fn recheck(&mut self) -> Result<(), Closed> {
+        let epoch = self.state.hub.access_epoch();
         if self.refresh().await.is_err() {
             return Err(Closed);
         }
+        self.checked = Some((Instant::now(), epoch));
         if self.sync_channels().await.is_err() {
             return Err(Closed);
         }
@@ -406,8 +477,8 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
             };
             return self.reply(vec![error(client_id, e)]).await;
         }
-        // Rights are re-checked before every frame acts.
-        if let Err(e) = self.refresh().await {
+        // Rights are confirmed before every frame acts.
+        if let Err(e) = self.rights().await {
             let _ = self.reply(vec![error(client_id, e)]).await;
             return Err(Closed);
         }
@@ -451,21 +522,26 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
                     Err(e) => self.reply(vec![error(None, e)]).await,
                 }
             }
-            ClientMsg::Read { conversation, seq } => {
-                let r = inbox::mark_read(
-                    &self.state.db,
-                    self.state.hub.as_ref(),
-                    &viewer_of(&self.side),
-                    conversation,
-                    seq,
-                )
-                .await;
-                match r {
-                    Ok(_) => Ok(()),
-                    Err(e) => self.reply(vec![error(None, e)]).await,
-                }
-            }
+            ClientMsg::Read { conversation, seq } => match self.read_later(conversation, seq) {
+                Ok(()) => Ok(()),
+                Err(e) => self.reply(vec![error(None, e)]).await,
+            },
         }
+    }
+
+    /// Hands a read receipt to this socket's receipt task, so live events never wait
+    /// behind its write transaction. A full queue answers `rate_limited`.
+    fn read_later(&mut self, c: ConversationId, seq: i64) -> Result<(), AppError> {
+        let tx = self.reads.get_or_insert_with(|| {
+            let (tx, rx) = mpsc::channel(READ_QUEUE);
+            tokio::spawn(receipts(self.state.clone(), self.ev_tx.clone(), rx));
+            tx
+        });
+        tx.try_send((self.side.clone(), c, seq))
+            .map_err(|_| AppError::Limit {
+                code: Code::RateLimited,
+                retry_after_secs: 1,
+            })
     }
 
     /// Follows a conversation the viewer may follow, then replays what they missed.
@@ -492,12 +568,15 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
             // Subscribe before replaying, so nothing falls in between.
             let sub = self.state.hub.subscribe(&Topic::Conversation(c));
             self.followed.insert(c, forward(sub, self.ev_tx.clone(), Some(c)));
-            self.sent.insert(c, since);
-        } else if let Some(last) = self.sent.get_mut(&c) {
-            // Asked again from an earlier point: replay from there.
-            *last = (*last).min(since);
         }
-        self.replay(c, since).await
+        // An inbox may have sent some of these already (its channel feed): the window
+        // skips them during the replay.
+        self.sent.entry(c).or_insert(Window::at(since));
+        self.replay(c, since).await?;
+        if let Some(w) = self.sent.get_mut(&c) {
+            w.low = w.low.min(since);
+        }
+        Ok(())
     }
 
     /// Sends the stored messages of `c` after `since`, a page at a time.
@@ -526,21 +605,35 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
         }
     }
 
-    async fn event(&mut self, ev: Internal) -> Result<(), Closed> {
+    /// Handles `first` and whatever else is already waiting (up to a limit), so events
+    /// that arrive together leave in one write.
+    async fn events(&mut self, first: Internal, queue: &mut mpsc::Receiver<Internal>) -> Result<(), Closed> {
         let own = match self.side {
             Side::Customer { .. } => Author::Customer,
             Side::Operator { .. } => Author::Operator,
         };
-        match ev {
-            Internal::Event(ServerMsg::Access { .. }) => self.recheck().await,
-            // Their own typing is not echoed back.
-            Internal::Event(ServerMsg::Typing { by, .. }) if by == own => Ok(()),
-            Internal::Event(m) => self.reply(vec![m]).await,
-            Internal::Lagged(c) => {
-                let since = self.sent.get(&c).copied().unwrap_or(0);
-                self.replay(c, since).await
+        let mut out = Vec::new();
+        let mut next = Some(first);
+        while let Some(ev) = next.take() {
+            match ev {
+                Internal::Event(ServerMsg::Access { .. }) => {
+                    self.reply(std::mem::take(&mut out)).await?;
+                    self.recheck().await?;
+                }
+                // Their own typing is not echoed back.
+                Internal::Event(ServerMsg::Typing { by, .. }) if by == own => {}
+                Internal::Event(m) => out.push(m),
+                Internal::Lagged(c) => {
+                    self.reply(std::mem::take(&mut out)).await?;
+                    let since = self.sent.get(&c).map(|w| w.high).unwrap_or(0);
+                    self.replay(c, since).await?;
+                }
+            }
+            if out.len() < EVENTS_PER_WRITE {
+                next = queue.try_recv().ok();
             }
         }
+        self.reply(out).await
     }
 
     /// Sends messages, each conversation's seq at most once. A customer receives the
@@ -550,21 +643,59 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
         let strict = matches!(self.side, Side::Customer { .. });
         for m in out {
             if let ServerMsg::Message { message } = &m {
-                let last = match self.sent.get_mut(&message.conversation) {
-                    Some(last) => last,
+                let c = message.conversation;
+                let w = match self.sent.get_mut(&c) {
+                    Some(w) => w,
                     None if strict => continue,
-                    None => self.sent.entry(message.conversation).or_insert(message.seq - 1),
+                    None => self.sent.entry(c).or_insert(Window::at(message.seq - 1)),
                 };
-                if message.seq <= *last {
+                if !w.admit(message.seq) {
                     continue;
                 }
-                *last = message.seq;
             }
-            if self.tx.send(m).await.is_err() {
+            if self.tx.feed(m).await.is_err() {
                 return Err(Closed);
             }
         }
+        // One write for everything that was ready.
+        if self.tx.flush().await.is_err() {
+            return Err(Closed);
+        }
         Ok(())
+    }
+}
+
+/// Read receipts waiting per socket.
+const READ_QUEUE: usize = 64;
+
+/// A socket's read receipts, stored one after another outside its loop; of several
+/// receipts waiting for one conversation only the highest seq is stored. Errors go back
+/// to the socket. Ends with the socket (its sender is dropped).
+async fn receipts(
+    state: AppState,
+    ev_tx: mpsc::Sender<Internal>,
+    mut rx: mpsc::Receiver<(Side, ConversationId, i64)>,
+) {
+    let mut batch = Vec::with_capacity(READ_QUEUE);
+    while rx.recv_many(&mut batch, READ_QUEUE).await > 0 {
+        let mut latest: Vec<(Side, ConversationId, i64)> = Vec::new();
+        for (side, c, seq) in batch.drain(..) {
+            match latest.iter_mut().find(|(_, x, _)| *x == c) {
+                Some(l) => {
+                    l.0 = side;
+                    l.2 = l.2.max(seq);
+                }
+                None => latest.push((side, c, seq)),
+            }
+        }
+        for (side, c, seq) in latest {
+            let r = reads::mark_read(&state.db, state.hub.as_ref(), &viewer_of(&side), c, seq).await;
+            if let Err(e) = r {
+                if ev_tx.send(Internal::Event(error(None, e))).await.is_err() {
+                    return;
+                }
+            }
+        }
     }
 }
 
@@ -584,22 +715,35 @@ async fn send(
     conversation: Option<ConversationId>,
     body: &str,
 ) -> Result<conv::Ack, AppError> {
-    let cid = ClientMsgId::parse(client_id)?;
+    let client_id = ClientMsgId::parse(client_id)?;
     let body = MessageBody::parse(body)?;
-    let (db, hub) = (&state.db, state.hub.as_ref());
-    match side {
-        Side::Customer { customer, code } => {
-            let target = conversation.map(Target::Existing).unwrap_or(Target::New);
-            conv::customer_send(db, hub, customer, code, target, &cid, &body).await
-        }
+    let sender = match side {
+        Side::Customer { customer, code } => messages::Sender::Customer {
+            customer: customer.clone(),
+            code: code.clone(),
+        },
         Side::Operator { actor, name } => {
-            let id = conversation.ok_or(AppError::Invalid {
-                field: Field::Conversation,
-                code: Code::Required,
-            })?;
-            conv::operator_send(db, hub, actor, name, id, &cid, &body).await
+            if conversation.is_none() {
+                return Err(AppError::Invalid {
+                    field: Field::Conversation,
+                    code: Code::Required,
+                });
+            }
+            messages::Sender::Operator {
+                actor: actor.clone(),
+                name: name.clone(),
+            }
         }
-    }
+    };
+    state
+        .messages
+        .append(messages::Append {
+            sender,
+            conversation,
+            client_id,
+            body,
+        })
+        .await
 }
 
 fn error(client_id: Option<String>, error: AppError) -> ServerMsg {
@@ -651,6 +795,30 @@ pub async fn inbox_ws(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_sends_each_seq_once() {
+        // An inbox saw 10 live, then resumes from 7: 8 and 9 go out, 10 does not.
+        let mut w = Window::at(9);
+        assert!(w.admit(10));
+        assert_eq!(w, Window { low: 9, high: 10 });
+        // The replay from 7 (the resume then lowers the floor to 7).
+        assert!(w.admit(8));
+        assert!(w.admit(9));
+        assert!(!w.admit(10));
+        w.low = 7;
+        assert!(!w.admit(8));
+        assert!(!w.admit(10));
+        assert!(w.admit(11));
+        assert_eq!(w, Window { low: 7, high: 11 });
+        // A feed that jumps no longer claims what lies below.
+        let mut f = Window::at(0);
+        assert!(f.admit(1));
+        assert!(f.admit(5));
+        assert_eq!(f, Window { low: 4, high: 5 });
+        assert!(f.admit(3));
+        assert!(!f.admit(5));
+    }
 
     #[test]
     fn the_bucket_allows_a_burst_then_the_rate() {

@@ -11,7 +11,7 @@ use app::backend::hub::Topic;
 use app::backend::services::accounts::{self, Actor};
 use app::backend::services::channels;
 use app::backend::services::conversations::{self as conv, Customer, Target, Viewer};
-use app::backend::services::inbox;
+use app::backend::services::{inbox, queue, reads};
 use app::domain::channel::{Capacity, ChannelCode, ChannelName, Distribution};
 use app::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
 use app::domain::{AccountName, ChannelId, ConversationId, Role, Slug, UserId};
@@ -239,12 +239,12 @@ async fn evenly_goes_to_the_least_loaded_online_operator_and_waits_when_everyone
         assert_eq!(w.operator_of(first).await, None, "{b:?}");
         // Olek comes online: the waiting one is dispatched to him at once.
         w.online(&w.olek, true);
-        inbox::came_online(&w.app.state.db, w.hub(), &w.olek)
+        queue::came_online(&w.app.state.db, w.hub(), &w.olek)
             .await
             .unwrap();
         assert_eq!(w.operator_of(first).await, Some(w.olek.user));
         w.online(&w.ola, true);
-        inbox::came_online(&w.app.state.db, w.hub(), &w.ola)
+        queue::came_online(&w.app.state.db, w.hub(), &w.ola)
             .await
             .unwrap();
         // Least loaded first: Ola (0), then round-robin between equals.
@@ -482,7 +482,7 @@ async fn read_state_travels_both_ways_and_unread_counts_follow_it() {
             .clone();
         assert_eq!((item.unread, item.preview.as_str()), (2, "two"), "{b:?}");
         let mut feed = w.hub().subscribe(&Topic::Conversation(c));
-        let upto = inbox::mark_read(db, w.hub(), &Viewer::Operator(&w.olek), c, 999)
+        let upto = reads::mark_read(db, w.hub(), &Viewer::Operator(&w.olek), c, 999)
             .await
             .unwrap();
         assert_eq!(upto, last, "read is capped at the last message");
@@ -497,14 +497,14 @@ async fn read_state_travels_both_ways_and_unread_counts_follow_it() {
         let item = inbox::detail(db, &w.olek, c).await.unwrap().conversation;
         assert_eq!((item.unread, item.operator_read_seq), (0, last));
         let r = w.reply(&w.olek, c, "answer").await.unwrap();
-        inbox::mark_read(db, w.hub(), &Viewer::Customer(&w.cleo), c, r.seq)
+        reads::mark_read(db, w.hub(), &Viewer::Customer(&w.cleo), c, r.seq)
             .await
             .unwrap();
         let views = conv::customer_conversations(db, &w.cleo, &w.code).await.unwrap();
         assert_eq!(views[0].customer_read_seq, r.seq);
         assert_eq!(views[0].operator_read_seq, last);
         // Reading an earlier point never moves the mark back.
-        inbox::mark_read(db, w.hub(), &Viewer::Customer(&w.cleo), c, 1)
+        reads::mark_read(db, w.hub(), &Viewer::Customer(&w.cleo), c, 1)
             .await
             .unwrap();
         let views = conv::customer_conversations(db, &w.cleo, &w.code).await.unwrap();
@@ -619,7 +619,7 @@ async fn nobody_outside_the_queue_or_the_account_can_see_or_act() {
         forbidden(inbox::start_new(db, hub, &w.ida, c, seq).await.map(|_| ()));
         forbidden(inbox::split_rule(db, &w.ida, c).await.map(|_| ()));
         forbidden(
-            inbox::mark_read(db, hub, &Viewer::Operator(&w.ida), c, seq)
+            reads::mark_read(db, hub, &Viewer::Operator(&w.ida), c, seq)
                 .await
                 .map(|_| ()),
         );

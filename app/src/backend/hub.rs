@@ -32,12 +32,15 @@ pub enum Topic {
 /// A live subscription to one topic. Dropping it unsubscribes; the hub forgets a topic
 /// (and frees its buffer) when its last subscription is dropped.
 pub struct Subscription {
-    rx: Option<broadcast::Receiver<ServerMsg>>,
+    rx: Option<broadcast::Receiver<Arc<ServerMsg>>>,
     release: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
 impl Subscription {
-    pub fn new(rx: broadcast::Receiver<ServerMsg>, release: Option<Box<dyn FnOnce() + Send + Sync>>) -> Self {
+    pub fn new(
+        rx: broadcast::Receiver<Arc<ServerMsg>>,
+        release: Option<Box<dyn FnOnce() + Send + Sync>>,
+    ) -> Self {
         Self {
             rx: Some(rx),
             release,
@@ -46,14 +49,14 @@ impl Subscription {
 
     pub async fn recv(&mut self) -> Result<ServerMsg, broadcast::error::RecvError> {
         match self.rx.as_mut() {
-            Some(rx) => rx.recv().await,
+            Some(rx) => rx.recv().await.map(|m| ServerMsg::clone(&m)),
             None => Err(broadcast::error::RecvError::Closed),
         }
     }
 
     pub fn try_recv(&mut self) -> Result<ServerMsg, broadcast::error::TryRecvError> {
         match self.rx.as_mut() {
-            Some(rx) => rx.try_recv(),
+            Some(rx) => rx.try_recv().map(|m| ServerMsg::clone(&m)),
             None => Err(broadcast::error::TryRecvError::Closed),
         }
     }
@@ -83,14 +86,23 @@ pub trait Hub: Send + Sync + 'static {
     fn topic_count(&self) -> usize {
         0
     }
+    /// Grows by one at every published change of rights ([`Topic::Access`], any
+    /// account): a live socket compares it with the value it last checked rights at,
+    /// and reads them again from the store only when it moved (or the check is old).
+    fn access_epoch(&self) -> u64 {
+        0
+    }
 }
 
 /// In-process hub: one broadcast channel per topic with subscribers.
 pub struct LocalHub {
     capacity: usize,
-    topics: Arc<Mutex<HashMap<Topic, broadcast::Sender<ServerMsg>>>>,
+    /// One broadcast buffer per followed topic. Its slots hold `Arc`s, so an event is
+    /// stored once however many slots and subscribers see it.
+    topics: Arc<Mutex<HashMap<Topic, broadcast::Sender<Arc<ServerMsg>>>>>,
     /// Open inbox connections per user.
     online: Mutex<HashMap<UserId, usize>>,
+    access_epoch: std::sync::atomic::AtomicU64,
 }
 
 impl LocalHub {
@@ -99,6 +111,7 @@ impl LocalHub {
             capacity,
             topics: Arc::new(Mutex::new(HashMap::new())),
             online: Mutex::new(HashMap::new()),
+            access_epoch: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
@@ -109,11 +122,28 @@ impl Default for LocalHub {
     }
 }
 
+/// Events a topic's buffer holds for a slow subscriber before it lags (and then
+/// catches up from the store). Buffers are allocated whole, so topics that carry few
+/// events — one customer's conversations, an account's rights — get small ones.
+fn buffer_for(topic: &Topic, capacity: usize) -> usize {
+    match topic {
+        Topic::Channel(_) => capacity,
+        Topic::Conversation(_) => capacity.min(256),
+        Topic::Customer { .. } => capacity.min(32),
+        Topic::Access(_) => capacity.min(8),
+    }
+}
+
 impl Hub for LocalHub {
     fn publish(&self, topic: &Topic, msg: ServerMsg) {
+        if matches!(topic, Topic::Access(_)) {
+            // Before the event goes out, so no socket can see the event and an old epoch.
+            self.access_epoch
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = topics.get(topic) {
-            if tx.send(msg).is_err() {
+            if tx.send(Arc::new(msg)).is_err() {
                 // Nobody listens any more: forget the topic.
                 topics.remove(topic);
             }
@@ -124,7 +154,7 @@ impl Hub for LocalHub {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
         let rx = topics
             .entry(topic.clone())
-            .or_insert_with(|| broadcast::channel(self.capacity).0)
+            .or_insert_with(|| broadcast::channel(buffer_for(topic, self.capacity)).0)
             .subscribe();
         let all = Arc::clone(&self.topics);
         let topic = topic.clone();
@@ -152,6 +182,10 @@ impl Hub for LocalHub {
             online.remove(&user);
         }
         now
+    }
+
+    fn access_epoch(&self) -> u64 {
+        self.access_epoch.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn topic_count(&self) -> usize {

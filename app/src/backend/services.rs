@@ -5,5 +5,8 @@ pub mod accounts;
 pub mod channels;
 pub mod conversations;
 pub mod inbox;
+pub mod messages;
+pub mod queue;
+pub mod reads;
 pub mod rest;
 pub mod users;

@@ -21,6 +21,8 @@ pub struct AppState {
     pub rest_bad_auth: Arc<LeakyBuckets<std::net::IpAddr>>,
     /// Live fan-out of committed events.
     pub hub: Arc<dyn Hub>,
+    /// The message writer (group commit of the common appends).
+    pub messages: Arc<crate::backend::services::messages::Writer>,
     /// REST calls per caller.
     pub rest_buckets: Arc<LeakyBuckets>,
     /// REST processing time per caller and method.
@@ -32,6 +34,12 @@ impl AppState {
         let window = config.login_limits.window;
         let rest = config.rest;
         let abuse = config.abuse;
+        let hub: Arc<dyn Hub> = Arc::new(LocalHub::default());
+        let messages = Arc::new(crate::backend::services::messages::Writer::new(
+            db.clone(),
+            hub.clone(),
+            &config.database_url,
+        ));
         Self {
             rest_buckets: Arc::new(LeakyBuckets::new(rest.rate_per_sec, rest.burst)),
             rest_operating: Arc::new(OperatingBudget::new(
@@ -44,7 +52,8 @@ impl AppState {
             login_failures: Arc::new(FailureLimiter::new(window)),
             registrations: Arc::new(FailureLimiter::new(std::time::Duration::from_secs(3600))),
             rest_bad_auth: Arc::new(LeakyBuckets::new(abuse.bad_auth_per_sec, abuse.bad_auth_burst)),
-            hub: Arc::new(LocalHub::default()),
+            messages,
+            hub,
         }
     }
 }

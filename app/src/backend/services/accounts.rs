@@ -284,10 +284,10 @@ pub async fn change_role(
         Vec::new()
     } else {
         super::channels::remove_from_queues(&txn, actor.account.0, target).await?;
-        super::inbox::release_operator(&txn, actor.account, target, None).await?
+        super::queue::release_operator(&txn, actor.account, target, None).await?
     };
     txn.commit().await.map_err(internal)?;
-    super::inbox::after_access_change(db, hub, actor.account, released).await;
+    super::queue::after_access_change(db, hub, actor.account, released).await;
     Ok(())
 }
 
@@ -316,9 +316,9 @@ pub async fn remove_member(
         .await
         .map_err(internal)?;
     super::channels::remove_from_queues(&txn, actor.account.0, target).await?;
-    let released = super::inbox::release_operator(&txn, actor.account, target, None).await?;
+    let released = super::queue::release_operator(&txn, actor.account, target, None).await?;
     txn.commit().await.map_err(internal)?;
-    super::inbox::after_access_change(db, hub, actor.account, released).await;
+    super::queue::after_access_change(db, hub, actor.account, released).await;
     Ok(())
 }
 

@@ -233,10 +233,10 @@ pub async fn set_operators(
     }
     let mut released = Vec::new();
     for gone in before.into_iter().filter(|u| !wanted.contains(u)) {
-        released.extend(super::inbox::release_operator(&txn, actor.account, UserId(gone), Some(c.id)).await?);
+        released.extend(super::queue::release_operator(&txn, actor.account, UserId(gone), Some(c.id)).await?);
     }
     txn.commit().await.map_err(internal)?;
-    super::inbox::after_access_change(db, hub, actor.account, released).await;
+    super::queue::after_access_change(db, hub, actor.account, released).await;
     Ok(())
 }
 

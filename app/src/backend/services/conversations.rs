@@ -481,7 +481,7 @@ pub async fn customer_send(
     if target == Target::New || closed_any {
         // A new conversation waits for an operator; a closed one freed one up. The
         // message is stored: a failure here is logged, never reported as "not sent".
-        if let Err(e) = super::inbox::dispatch(db, hub, info.channel).await {
+        if let Err(e) = super::queue::dispatch(db, hub, info.channel).await {
             tracing::error!(error = ?e, channel = info.channel.0, "dispatch after a customer message failed");
         }
     }
@@ -579,7 +579,7 @@ pub async fn channel_send(
         },
     );
     if created {
-        if let Err(e) = super::inbox::dispatch(db, hub, info.channel).await {
+        if let Err(e) = super::queue::dispatch(db, hub, info.channel).await {
             tracing::error!(error = ?e, channel = info.channel.0, "dispatch after a channel message failed");
         }
     }
@@ -620,7 +620,7 @@ pub async fn operator_send(
     // One lock order everywhere: the channel, then the conversation. Every writer of a
     // conversation (the customer, the channel, operators) holds the channel's lock, so
     // sequence numbers and the operator's capacity are decided by one writer at a time.
-    let queue = super::inbox::lock_queue(&txn, ChannelId(first.channel_id)).await?;
+    let queue = super::queue::lock_queue(&txn, ChannelId(first.channel_id)).await?;
     conversation::Entity::find_by_id(id.0)
         .lock_exclusive()
         .one(&txn)
@@ -661,7 +661,7 @@ pub async fn operator_send(
         }
         None => {
             // The first to answer takes it, within their capacity.
-            let load = super::inbox::load_of(&txn, ChannelId(conv.channel_id), actor.user).await?;
+            let load = super::queue::load_of(&txn, ChannelId(conv.channel_id), actor.user).await?;
             if load >= queue.capacity as i64 {
                 return Err(AppError::Limit {
                     code: Code::OperatorFull,

@@ -1,5 +1,6 @@
-//! The operators' side of conversations: the queue (distribution and capacity),
-//! finishing, transferring, "Start new conversation", read state and the inbox list.
+//! The operators' side of conversations: finishing, transferring, "Start new
+//! conversation", the queue settings and the inbox list. The queue itself is in
+//! [`super::queue`], read state in [`super::reads`].
 //!
 //! Every rule that counts conversations (an operator's capacity, the customer's limit)
 //! runs in one write transaction holding the channel's row lock on PostgreSQL and the
@@ -10,10 +11,13 @@ use super::conversations::{
     append, conversation_view, conversation_views, hub_publish, make_room, message_view, names_of,
     operator_conversation, status, Viewer,
 };
+use super::queue::{
+    active, load_of, loads, lock_queue, publish_committed, queue_of, redispatch, topics_of, Queue,
+};
 use crate::api::{ConversationDetail, InboxFilter, InboxPage, OperatorView, QueueView, SplitRule};
 use crate::backend::db::begin_write;
 use crate::backend::entities::{channel_operator, conversation, message, network_connector, open_channel};
-use crate::backend::hub::{Hub, Topic};
+use crate::backend::hub::Hub;
 use crate::backend::{internal, now_ms};
 use crate::domain::channel::{Capacity, Distribution};
 use crate::domain::conversation::{Author, ConversationStatus};
@@ -21,258 +25,9 @@ use crate::domain::{AccountId, ChannelId, ConversationId, Role, UserId};
 use crate::error::{AppError, Code, Field};
 use crate::protocol::ServerMsg;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use std::collections::HashMap;
-
-/// A channel's queue settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Queue {
-    pub distribution: Distribution,
-    pub capacity: u16,
-}
-
-fn queue_of(c: &open_channel::Model) -> Queue {
-    Queue {
-        distribution: Distribution::from_stored(&c.distribution),
-        capacity: c.max_per_operator.clamp(1, u16::MAX as i32) as u16,
-    }
-}
-
-/// Reads the channel's queue settings and locks its row until the transaction ends.
-pub(crate) async fn lock_queue(txn: &DatabaseTransaction, channel: ChannelId) -> Result<Queue, AppError> {
-    let c = open_channel::Entity::find_by_id(channel.0)
-        .lock_exclusive()
-        .one(txn)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
-    Ok(queue_of(&c))
-}
-
-fn active() -> Condition {
-    Condition::all().add(conversation::Column::Status.ne(ConversationStatus::Closed.as_str()))
-}
-
-/// Conversations of `channel` assigned to `user` and not finished.
-pub(crate) async fn load_of(
-    db: &impl ConnectionTrait,
-    channel: ChannelId,
-    user: UserId,
-) -> Result<i64, AppError> {
-    Ok(conversation::Entity::find()
-        .filter(conversation::Column::ChannelId.eq(channel.0))
-        .filter(conversation::Column::OperatorUserId.eq(user.0))
-        .filter(active())
-        .count(db)
-        .await
-        .map_err(internal)? as i64)
-}
-
-/// Load of every operator with at least one conversation in `channel`.
-async fn loads(db: &impl ConnectionTrait, channel: ChannelId) -> Result<HashMap<i64, i64>, AppError> {
-    let rows: Vec<(Option<i64>, i64)> = conversation::Entity::find()
-        .select_only()
-        .column(conversation::Column::OperatorUserId)
-        .column_as(conversation::Column::Id.count(), "n")
-        .filter(conversation::Column::ChannelId.eq(channel.0))
-        .filter(conversation::Column::OperatorUserId.is_not_null())
-        .filter(active())
-        .group_by(conversation::Column::OperatorUserId)
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(internal)?;
-    Ok(rows.into_iter().filter_map(|(u, n)| u.map(|u| (u, n))).collect())
-}
-
-fn topics_of(c: &conversation::Model) -> Vec<Topic> {
-    vec![
-        Topic::Conversation(ConversationId(c.id)),
-        Topic::Channel(ChannelId(c.channel_id)),
-        Topic::Customer {
-            user: UserId(c.customer_user_id),
-            account: AccountId(c.customer_account_id),
-            channel: ChannelId(c.channel_id),
-        },
-    ]
-}
-
-async fn publish_views(
-    db: &impl ConnectionTrait,
-    hub: &dyn Hub,
-    cs: &[conversation::Model],
-) -> Result<(), AppError> {
-    let views = conversation_views(db, cs).await?;
-    for (c, v) in cs.iter().zip(views) {
-        hub_publish(hub, &topics_of(c), ServerMsg::Conversation { conversation: v });
-    }
-    Ok(())
-}
-
-/// Hands waiting conversations of an "evenly" channel to online operators: each goes to
-/// the least-loaded operator under capacity (the one who waited longest on a tie).
-/// Called when a conversation arrives or frees up and when an operator comes online.
-/// Returns the assignments made.
-pub async fn dispatch(
-    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
-    hub: &dyn Hub,
-    channel: ChannelId,
-) -> Result<Vec<(ConversationId, UserId)>, AppError> {
-    const BATCH: u64 = 50;
-    let mut made = Vec::new();
-    loop {
-        let txn = begin_write(db).await.map_err(internal)?;
-        let queue = lock_queue(&txn, channel).await?;
-        if queue.distribution != Distribution::Even {
-            txn.commit().await.map_err(internal)?;
-            return Ok(made);
-        }
-        let waiting = conversation::Entity::find()
-            .filter(conversation::Column::ChannelId.eq(channel.0))
-            .filter(active())
-            .filter(conversation::Column::OperatorUserId.is_null())
-            .order_by_asc(conversation::Column::Id)
-            .limit(BATCH)
-            .all(&txn)
-            .await
-            .map_err(internal)?;
-        let mut ops: Vec<channel_operator::Model> = channel_operator::Entity::find()
-            .filter(channel_operator::Column::ChannelId.eq(channel.0))
-            .all(&txn)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .filter(|o| hub.is_online(UserId(o.user_id)))
-            .collect();
-        let mut load = loads(&txn, channel).await?;
-        let now = now_ms();
-        let mut assigned = Vec::new();
-        for w in &waiting {
-            ops.sort_by_key(|o| {
-                (
-                    load.get(&o.user_id).copied().unwrap_or(0),
-                    o.last_assigned_at,
-                    o.user_id,
-                )
-            });
-            let Some(op) = ops
-                .iter_mut()
-                .find(|o| load.get(&o.user_id).copied().unwrap_or(0) < queue.capacity as i64)
-            else {
-                break;
-            };
-            let mut am: conversation::ActiveModel = w.clone().into();
-            am.operator_user_id = Set(Some(op.user_id));
-            am.assigned_at = Set(Some(now));
-            assigned.push(am.update(&txn).await.map_err(internal)?);
-            *load.entry(op.user_id).or_insert(0) += 1;
-            op.last_assigned_at = now.max(op.last_assigned_at + 1);
-            let mut oam: channel_operator::ActiveModel = op.clone().into();
-            oam.last_assigned_at = Set(op.last_assigned_at);
-            oam.update(&txn).await.map_err(internal)?;
-        }
-        txn.commit().await.map_err(internal)?;
-        publish_committed(db, hub, &assigned).await;
-        made.extend(assigned.iter().map(|c| {
-            (
-                ConversationId(c.id),
-                UserId(c.operator_user_id.unwrap_or_default()),
-            )
-        }));
-        if assigned.len() < waiting.len() || (waiting.len() as u64) < BATCH {
-            return Ok(made);
-        }
-    }
-}
-
-/// Takes `user`'s open conversations of `account` (of one channel, or all) away from
-/// them: they go back to the queue. Returns them as they are now. Runs inside the
-/// caller's write transaction (a role change, a removal, a queue change).
-pub(crate) async fn release_operator(
-    txn: &DatabaseTransaction,
-    account: AccountId,
-    user: UserId,
-    channel: Option<i64>,
-) -> Result<Vec<conversation::Model>, AppError> {
-    let mut q = conversation::Entity::find()
-        .filter(conversation::Column::AccountId.eq(account.0))
-        .filter(conversation::Column::OperatorUserId.eq(user.0))
-        .filter(active());
-    if let Some(ch) = channel {
-        q = q.filter(conversation::Column::ChannelId.eq(ch));
-    }
-    let mine = q.all(txn).await.map_err(internal)?;
-    let mut out = Vec::with_capacity(mine.len());
-    for c in mine {
-        let mut am: conversation::ActiveModel = c.into();
-        am.operator_user_id = Set(None);
-        am.assigned_at = Set(None);
-        out.push(am.update(txn).await.map_err(internal)?);
-    }
-    Ok(out)
-}
-
-/// After a committed change of rights in `account`: inboxes see the conversations that
-/// went back to the queue, their channels dispatch again, and every live socket of the
-/// account re-checks what it may see. Errors are logged: the change itself is stored.
-pub(crate) async fn after_access_change(
-    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
-    hub: &dyn Hub,
-    account: AccountId,
-    released: Vec<conversation::Model>,
-) {
-    hub.publish(&Topic::Access(account), ServerMsg::Access { account });
-    if let Err(e) = publish_views(db, hub, &released).await {
-        tracing::warn!(error = ?e, "publishing released conversations failed");
-    }
-    let mut channels: Vec<i64> = released.iter().map(|c| c.channel_id).collect();
-    channels.sort_unstable();
-    channels.dedup();
-    for ch in channels {
-        if let Err(e) = dispatch(db, hub, ChannelId(ch)).await {
-            tracing::warn!(error = ?e, channel = ch, "re-dispatch after a change of rights failed");
-        }
-    }
-}
-
-/// Publishes committed conversations; a failure is logged (clients catch up on
-/// reconnect, and the change itself is stored).
-async fn publish_committed(db: &impl ConnectionTrait, hub: &dyn Hub, cs: &[conversation::Model]) {
-    if let Err(e) = publish_views(db, hub, cs).await {
-        tracing::error!(error = ?e, "publishing committed conversations failed");
-    }
-}
-
-/// Dispatches after a committed change; a failure is logged (what was committed stays,
-/// and the next arrival, finish or operator coming online dispatches again).
-async fn redispatch(
-    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
-    hub: &dyn Hub,
-    channel: ChannelId,
-) {
-    if let Err(e) = dispatch(db, hub, channel).await {
-        tracing::error!(error = ?e, channel = channel.0, "dispatch failed");
-    }
-}
-
-/// An operator's inbox connected: they may take waiting conversations of their channels.
-pub async fn came_online(
-    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
-    hub: &dyn Hub,
-    actor: &Actor,
-) -> Result<(), AppError> {
-    let mine = channel_operator::Entity::find()
-        .filter(channel_operator::Column::UserId.eq(actor.user.0))
-        .all(db)
-        .await
-        .map_err(internal)?;
-    for o in mine {
-        dispatch(db, hub, ChannelId(o.channel_id)).await?;
-    }
-    Ok(())
-}
 
 /// The conversation, locked for a change by `actor`: their account's, a channel they
 /// serve, and not assigned to someone else (admins may act on any).
@@ -519,67 +274,6 @@ pub async fn start_new(
     );
     redispatch(db, hub, ChannelId(c.channel_id)).await;
     Ok(ConversationId(n.id))
-}
-
-/// Records that the viewer has read `id` up to `seq` and tells the other side.
-/// Returns the read position now stored.
-pub async fn mark_read(
-    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
-    hub: &dyn Hub,
-    viewer: &Viewer<'_>,
-    id: ConversationId,
-    seq: i64,
-) -> Result<i64, AppError> {
-    let txn = begin_write(db).await.map_err(internal)?;
-    super::conversations::viewable(&txn, viewer, id).await?;
-    // The row is locked before counting, so a message committed meanwhile is counted
-    // (its `operator_unread + 1` and this count never overwrite each other).
-    let c = conversation::Entity::find_by_id(id.0)
-        .lock_exclusive()
-        .one(&txn)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
-    let upto = seq.min(c.last_seq);
-    let (by, before) = match viewer {
-        Viewer::Operator(_) => (Author::Operator, c.operator_read_seq),
-        Viewer::Customer(_) => (Author::Customer, c.customer_read_seq),
-    };
-    if upto <= before {
-        txn.rollback().await.map_err(internal)?;
-        return Ok(before);
-    }
-    let mut am: conversation::ActiveModel = c.clone().into();
-    match by {
-        Author::Operator => {
-            let unread = message::Entity::find()
-                .filter(message::Column::ConversationId.eq(c.id))
-                .filter(message::Column::Author.eq(Author::Customer.as_str()))
-                .filter(message::Column::Seq.gt(upto))
-                .count(&txn)
-                .await
-                .map_err(internal)? as i64;
-            am.operator_read_seq = Set(upto);
-            am.operator_unread = Set(unread);
-        }
-        _ => am.customer_read_seq = Set(upto),
-    }
-    let c = am.update(&txn).await.map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
-    hub_publish(
-        hub,
-        &topics_of(&c)[..2],
-        ServerMsg::Read {
-            conversation: id,
-            by,
-            seq: upto,
-        },
-    );
-    if by == Author::Operator {
-        // Other inboxes update the unread count.
-        publish_committed(db, hub, std::slice::from_ref(&c)).await;
-    }
-    Ok(upto)
 }
 
 /// The channels the actor's inbox covers ([`crate::backend::policy::inbox_channels`]).
