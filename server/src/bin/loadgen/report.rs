@@ -21,6 +21,8 @@ pub struct Check {
     pub customer_duplicated: u64,
     pub operator_missing: u64,
     pub operator_duplicated: u64,
+    pub customer_redelivered: u64,
+    pub operator_redelivered: u64,
     pub ack_conflicts: u64,
     pub errors: u64,
     pub first_error: Option<String>,
@@ -61,6 +63,8 @@ impl Check {
                 _ => self.operator_duplicated += 1,
             }
         }
+        self.customer_redelivered += s.customer_redelivered;
+        self.operator_redelivered += s.operator_redelivered;
         self.ack_conflicts += s.ack_conflicts;
         self.errors += s.errors;
         if self.first_error.is_none() {
@@ -172,9 +176,27 @@ pub fn traffic(
             "seq not as acknowledged / gaps",
         ),
         ("customer_missing", json!(check.customer_missing), ""),
-        ("customer_duplicated", json!(check.customer_duplicated), ""),
+        (
+            "customer_duplicated",
+            json!(check.customer_duplicated),
+            "twice on one connection",
+        ),
         ("operator_missing", json!(check.operator_missing), ""),
-        ("operator_duplicated", json!(check.operator_duplicated), ""),
+        (
+            "operator_duplicated",
+            json!(check.operator_duplicated),
+            "twice on one connection",
+        ),
+        (
+            "customer_redelivered",
+            json!(check.customer_redelivered),
+            "again after a reconnect (dropped by the client)",
+        ),
+        (
+            "operator_redelivered",
+            json!(check.operator_redelivered),
+            "again after a reconnect (dropped by the client)",
+        ),
         ("ack_conflicts", json!(check.ack_conflicts), ""),
         ("errors", json!(check.errors), "refused sends"),
         (

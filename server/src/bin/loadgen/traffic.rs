@@ -8,7 +8,7 @@ use crate::setup::Pair;
 use app::domain::ConversationId;
 use app::protocol::{ClientMsg, ServerMsg};
 use futures::{SinkExt, StreamExt};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -58,6 +58,11 @@ pub struct PairState {
     /// Times each seq arrived on the customer's / the operator's socket.
     pub customer_seen: BTreeMap<i64, u32>,
     pub operator_seen: BTreeMap<i64, u32>,
+    /// Seqs that came again on a later connection than the one that first brought them
+    /// (the resume point is the last seq up to which the client had everything; the
+    /// client drops what it holds already). Not counted in `*_seen`.
+    pub customer_redelivered: u64,
+    pub operator_redelivered: u64,
     pub acks_measured: u64,
     pub delivered_measured: u64,
     pub ack_latency_us: Vec<u32>,
@@ -78,6 +83,19 @@ impl PairState {
             }
         }
         n
+    }
+}
+
+/// Counts a seq arriving on a connection: twice on one connection is a duplicate
+/// (`seen` > 1); again on a later connection, a re-delivery the client drops.
+fn see(seen: &mut BTreeMap<i64, u32>, redelivered: &mut u64, this_connection: &mut HashSet<i64>, seq: i64) {
+    let fresh_here = this_connection.insert(seq);
+    match seen.get_mut(&seq) {
+        None => {
+            seen.insert(seq, 1);
+        }
+        Some(_) if fresh_here => *redelivered += 1,
+        Some(n) => *n += 1,
     }
 }
 
@@ -137,6 +155,7 @@ pub async fn customer(ctx: Arc<Ctx>, pair: Pair, st: Arc<Mutex<PairState>>, kick
         }
         first_connect = false;
         let (mut w, mut r) = ws.split();
+        let mut this_connection: HashSet<i64> = HashSet::new();
         let conv = st.lock().unwrap().conversation;
         let mut out: Vec<ClientMsg> = Vec::new();
         if let Some(c) = conv {
@@ -186,7 +205,7 @@ pub async fn customer(ctx: Arc<Ctx>, pair: Pair, st: Arc<Mutex<PairState>>, kick
                         match f {
                             Some(Ok(m)) => {
                                 if let Some(m) = decode(m) {
-                                    handle_customer(&ctx, &st, &mut inflight, m, &mut w).await;
+                                    handle_customer(&ctx, &st, &mut inflight, &mut this_connection, m, &mut w).await;
                                 }
                                 false
                             }
@@ -229,6 +248,7 @@ async fn handle_customer<W>(
     ctx: &Ctx,
     st: &Mutex<PairState>,
     inflight: &mut VecDeque<(String, String)>,
+    this_connection: &mut HashSet<i64>,
     m: ServerMsg,
     w: &mut W,
 ) where
@@ -274,9 +294,15 @@ async fn handle_customer<W>(
             }
         }
         ServerMsg::Message { message } => {
-            let mut s = st.lock().unwrap();
+            let mut guard = st.lock().unwrap();
+            let s = &mut *guard;
             if s.conversation == Some(message.conversation.0) {
-                *s.customer_seen.entry(message.seq).or_default() += 1;
+                see(
+                    &mut s.customer_seen,
+                    &mut s.customer_redelivered,
+                    this_connection,
+                    message.seq,
+                );
             }
         }
         ServerMsg::Error { client_id, error } => {
@@ -316,6 +342,7 @@ pub async fn operator(ctx: Arc<Ctx>, pair: Pair, st: Arc<Mutex<PairState>>, kick
         }
         first_connect = false;
         let (mut w, mut r) = ws.split();
+        let mut this_connection: HashSet<i64> = HashSet::new();
         let mut following = None;
         let resume = {
             let s = st.lock().unwrap();
@@ -345,7 +372,8 @@ pub async fn operator(ctx: Arc<Ctx>, pair: Pair, st: Arc<Mutex<PairState>>, kick
                             if s.conversation.is_some() && s.conversation != Some(c) {
                                 continue;
                             }
-                            *s.operator_seen.entry(message.seq).or_default() += 1;
+                            let s = &mut *s;
+                            see(&mut s.operator_seen, &mut s.operator_redelivered, &mut this_connection, message.seq);
                             if let Some(cid) = &message.client_id {
                                 if let Some((at, measured)) = s.sent_at.remove(cid) {
                                     if measured {
