@@ -128,7 +128,9 @@ fn json_halves(socket: WebSocket) -> (JsonSink, JsonStream) {
 }
 
 enum Internal {
-    Event(ServerMsg),
+    /// Boxed: a socket's queue allocates its slots in blocks, and a quiet socket should
+    /// hold pointers there, not whole events.
+    Event(Box<ServerMsg>),
     /// The broadcast buffer overflowed for this conversation: catch up from the store.
     Lagged(ConversationId),
 }
@@ -142,7 +144,7 @@ fn forward(
         loop {
             match sub.recv().await {
                 Ok(m) => {
-                    if tx.send(Internal::Event(m)).await.is_err() {
+                    if tx.send(Internal::Event(Box::new(m))).await.is_err() {
                         break;
                     }
                 }
@@ -616,13 +618,13 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
         let mut next = Some(first);
         while let Some(ev) = next.take() {
             match ev {
-                Internal::Event(ServerMsg::Access { .. }) => {
+                Internal::Event(m) if matches!(*m, ServerMsg::Access { .. }) => {
                     self.reply(std::mem::take(&mut out)).await?;
                     self.recheck().await?;
                 }
                 // Their own typing is not echoed back.
-                Internal::Event(ServerMsg::Typing { by, .. }) if by == own => {}
-                Internal::Event(m) => out.push(m),
+                Internal::Event(m) if matches!(*m, ServerMsg::Typing { by, .. } if by == own) => {}
+                Internal::Event(m) => out.push(*m),
                 Internal::Lagged(c) => {
                     self.reply(std::mem::take(&mut out)).await?;
                     let since = self.sent.get(&c).map(|w| w.high).unwrap_or(0);
@@ -691,7 +693,11 @@ async fn receipts(
         for (side, c, seq) in latest {
             let r = reads::mark_read(&state.db, state.hub.as_ref(), &viewer_of(&side), c, seq).await;
             if let Err(e) = r {
-                if ev_tx.send(Internal::Event(error(None, e))).await.is_err() {
+                if ev_tx
+                    .send(Internal::Event(Box::new(error(None, e))))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
