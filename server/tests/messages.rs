@@ -39,14 +39,7 @@ async fn world(b: &Backend) -> World {
     let ola = app.user("ola@acme.test", "Ola").await;
     let cleo = app.user("cleo@borealis.test", "Cleo").await;
     for (u, name, slug) in [(&anna, "Acme", "acme"), (&cleo, "Borealis", "borealis")] {
-        accounts::create(
-            db,
-            u.id,
-            &AccountName::parse(name).unwrap(),
-            &Slug::parse(slug).unwrap(),
-        )
-        .await
-        .unwrap();
+        new_account(db, u, name, slug).await;
     }
     let admin = accounts::actor(db, anna.id, "acme").await.unwrap();
     for email in ["olek@acme.test", "ola@acme.test"] {
@@ -278,30 +271,12 @@ async fn the_writer_refuses_what_the_full_path_refuses() {
             .append(from_cleo(&w, c, "cleo-00010", "one more"))
             .await
             .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                AppError::Invalid {
-                    code: Code::ConversationClosed,
-                    ..
-                }
-            ),
-            "{b:?}: {e:?}"
-        );
+        assert_closed(&b, &e);
         let e = writer
             .append(from_operator(&w.admin, c, "anna-00001", "bye"))
             .await
             .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                AppError::Invalid {
-                    code: Code::ConversationClosed,
-                    ..
-                }
-            ),
-            "{b:?}: {e:?}"
-        );
+        assert_closed(&b, &e);
         // Nothing of that was stored.
         assert_eq!(
             w.app.count("messages").await,
@@ -314,6 +289,11 @@ async fn the_writer_refuses_what_the_full_path_refuses() {
 async fn app_customer(w: &World, email: &str, name: &str, slug: &str) -> Customer {
     let db = &w.app.state.db;
     let u = w.app.user(email, name).await;
+    new_account(db, &u, name, slug).await;
+    conv::customer(db, &u, slug).await.unwrap()
+}
+
+async fn new_account(db: &sea_orm::DatabaseConnection, u: &app::api::SessionUser, name: &str, slug: &str) {
     accounts::create(
         db,
         u.id,
@@ -322,5 +302,17 @@ async fn app_customer(w: &World, email: &str, name: &str, slug: &str) -> Custome
     )
     .await
     .unwrap();
-    conv::customer(db, &u, slug).await.unwrap()
+}
+
+fn assert_closed(b: &Backend, e: &AppError) {
+    assert!(
+        matches!(
+            e,
+            AppError::Invalid {
+                code: Code::ConversationClosed,
+                ..
+            }
+        ),
+        "{b:?}: {e:?}"
+    );
 }

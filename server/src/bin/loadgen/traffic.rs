@@ -113,6 +113,24 @@ pub async fn open(base: &str, path: &str, cookie: &str) -> anyhow::Result<Ws> {
     Ok(ws)
 }
 
+/// One attempt to (re)connect; `None` after a short pause when the server is not there
+/// (it may be restarting). Counts reconnections.
+async fn connect(ctx: &Ctx, path: &str, cookie: &str, first: &mut bool) -> Option<Ws> {
+    match open(&ctx.base, path, cookie).await {
+        Ok(ws) => {
+            if !*first {
+                ctx.reconnects.fetch_add(1, Ordering::Relaxed);
+            }
+            *first = false;
+            Some(ws)
+        }
+        Err(_) => {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            None
+        }
+    }
+}
+
 fn encode(m: &ClientMsg) -> Message {
     Message::text(serde_json::to_string(m).expect("client message"))
 }
@@ -143,17 +161,9 @@ pub async fn customer(ctx: Arc<Ctx>, pair: Pair, st: Arc<Mutex<PairState>>, kick
         if ctx.phase() == STOP || (ctx.phase() == DRAIN && inflight.is_empty()) {
             return;
         }
-        let ws = match open(&ctx.base, &path, &pair.customer.cookie).await {
-            Ok(ws) => ws,
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
+        let Some(ws) = connect(&ctx, &path, &pair.customer.cookie, &mut first_connect).await else {
+            continue;
         };
-        if !first_connect {
-            ctx.reconnects.fetch_add(1, Ordering::Relaxed);
-        }
-        first_connect = false;
         let (mut w, mut r) = ws.split();
         let mut this_connection: HashSet<i64> = HashSet::new();
         let conv = st.lock().unwrap().conversation;
@@ -330,17 +340,9 @@ pub async fn operator(ctx: Arc<Ctx>, pair: Pair, st: Arc<Mutex<PairState>>, kick
         if ctx.phase() == STOP {
             return;
         }
-        let ws = match open(&ctx.base, &path, &pair.operator.cookie).await {
-            Ok(ws) => ws,
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
+        let Some(ws) = connect(&ctx, &path, &pair.operator.cookie, &mut first_connect).await else {
+            continue;
         };
-        if !first_connect {
-            ctx.reconnects.fetch_add(1, Ordering::Relaxed);
-        }
-        first_connect = false;
         let (mut w, mut r) = ws.split();
         let mut this_connection: HashSet<i64> = HashSet::new();
         let mut following = None;
