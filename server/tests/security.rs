@@ -695,6 +695,59 @@ async fn open_sockets_lose_what_their_owner_may_no_longer_see() {
     }
 }
 
+/// Writes into an existing conversation go through the batched writer
+/// (`services/messages.rs`). A stranger's `send` into Cleo's conversation, through
+/// each socket a stranger can open, is refused with an error for that client id, and
+/// nothing is stored.
+#[tokio::test]
+async fn strangers_cannot_write_into_a_conversation_through_the_sockets() {
+    for b in backends() {
+        let w = world_with(&b, Options::default()).await;
+        let app = &w.app;
+        let before = app.count("messages").await;
+        let sockets = [
+            (
+                Who::OtherCustomer,
+                format!("/ws?code={}&account=delta", w.code.as_str()),
+            ),
+            (
+                Who::Employee,
+                format!("/ws?code={}&account=acme", w.code.as_str()),
+            ),
+            (Who::OtherOperator, "/ws/inbox?account=acme".to_string()),
+            (Who::OtherAdmin, "/ws/inbox?account=zeta".to_string()),
+        ];
+        for (i, (who, path)) in sockets.into_iter().enumerate() {
+            let (_c, cookie) = w.client(who).await;
+            let mut ws = app
+                .ws(&path, &cookie, None)
+                .await
+                .unwrap_or_else(|s| panic!("{b:?} {who:?}: upgrade refused ({s})"));
+            let client_id = format!("intruder-{i:04}");
+            say(
+                &mut ws,
+                &ClientMsg::Send {
+                    client_id: client_id.clone(),
+                    conversation: Some(w.c),
+                    body: "intruder".into(),
+                },
+            )
+            .await;
+            loop {
+                match next_msg(&mut ws, Duration::from_secs(5)).await {
+                    Some(ServerMsg::Error {
+                        client_id: Some(c), ..
+                    }) if c == client_id => break,
+                    Some(ServerMsg::Ack { .. }) | None => panic!("{b:?} {who:?}: not refused"),
+                    Some(_) => continue,
+                }
+            }
+        }
+        assert_eq!(app.count("messages").await, before, "{b:?}: nothing stored");
+        assert_eq!(app.count("messages WHERE body = 'intruder'").await, 0, "{b:?}");
+    }
+}
+
 #[tokio::test]
 async fn sockets_are_bounded_under_abuse() {
     for b in backends() {
