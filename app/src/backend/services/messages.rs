@@ -35,10 +35,11 @@ use crate::domain::channel::ChannelCode;
 use crate::domain::conversation::{preview_of, Author, ClientMsgId, ConversationStatus, MessageBody};
 use crate::domain::{ChannelId, ConversationId, Role, UserId};
 use crate::error::AppError;
-use crate::protocol::{MessageView, ServerMsg};
+use crate::protocol::ServerMsg;
+use sea_orm::ActiveValue::NotSet;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement, Value,
+    QuerySelect, Statement, Value,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
@@ -407,28 +408,27 @@ async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<Vec<Stored>
         }
         c.preview = Some(preview_of(a.body.as_str()));
         in_batch.insert(key, (seq, user));
-        new_rows.push(message::ActiveModel {
-            conversation_id: Set(id.0),
-            seq: Set(seq),
-            client_id: Set(a.client_id.as_str().to_string()),
-            author: Set(author.as_str().to_string()),
-            author_user_id: Set(Some(user.0)),
-            body: Set(a.body.as_str().to_string()),
-            created_at: Set(now),
-            ..Default::default()
-        });
+        let row = message::Model {
+            id: 0,
+            conversation_id: id.0,
+            seq,
+            client_id: a.client_id.as_str().to_string(),
+            author: author.as_str().to_string(),
+            author_user_id: Some(user.0),
+            body: a.body.as_str().to_string(),
+            created_at: now,
+        };
+        let message = conv::message_view(&row, name_of(&a.sender));
+        let mut insert: message::ActiveModel = row.into();
+        insert.id = NotSet;
+        new_rows.push(insert);
         out.push(Some(Done {
             ack: Ack {
                 conversation: id,
                 seq,
                 at: now,
             },
-            publish: Some((
-                topics(&c.row),
-                ServerMsg::Message {
-                    message: view(seq, id, author, name_of(&a.sender), a, now),
-                },
-            )),
+            publish: Some((topics(&c.row), ServerMsg::Message { message })),
         }));
     }
     if new_rows.is_empty() {
@@ -507,17 +507,5 @@ fn name_of(s: &Sender) -> &str {
     match s {
         Sender::Customer { customer, .. } => &customer.user_name,
         Sender::Operator { name, .. } => name,
-    }
-}
-
-fn view(seq: i64, id: ConversationId, author: Author, name: &str, a: &Append, at: i64) -> MessageView {
-    MessageView {
-        conversation: id,
-        seq,
-        author,
-        author_name: name.to_string(),
-        body: a.body.as_str().to_string(),
-        at,
-        client_id: Some(a.client_id.as_str().to_string()),
     }
 }
