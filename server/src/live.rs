@@ -24,7 +24,7 @@
 
 use app::api::SessionUser;
 use app::backend::config::LiveLimits;
-use app::backend::hub::{Subscription, Topic};
+use app::backend::hub::{Delivery, Event, Topic};
 use app::backend::policy::{self, ConversationRight};
 use app::backend::services::accounts::{self, Actor};
 use app::backend::services::conversations::{self as conv, Customer, Viewer};
@@ -40,12 +40,13 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures::{Sink, SinkExt, Stream, StreamExt};
+use futures::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::{broadcast, mpsc};
-use tokio::task::JoinHandle;
+use tokio::sync::mpsc;
+use tokio_stream::StreamMap;
 
 /// The most waiting events sent in one write.
 const EVENTS_PER_WRITE: usize = 64;
@@ -103,17 +104,41 @@ fn limited(upgrade: WebSocketUpgrade, limits: &LiveLimits) -> WebSocketUpgrade {
 /// read in several steps).
 const READ_BUFFER: usize = 4 * 1024;
 
-type JsonSink = std::pin::Pin<Box<dyn Sink<ServerMsg, Error = axum::Error> + Send>>;
+/// What a socket sends: its own answers, or an event shared with every other
+/// subscriber (its JSON is made once, by whichever socket sends it first).
+pub enum Out {
+    Own(ServerMsg),
+    Shared(Arc<Event>),
+}
+
+impl Out {
+    fn msg(&self) -> &ServerMsg {
+        match self {
+            Out::Own(m) => m,
+            Out::Shared(e) => e.msg(),
+        }
+    }
+}
+
+impl From<ServerMsg> for Out {
+    fn from(m: ServerMsg) -> Self {
+        Out::Own(m)
+    }
+}
+
+type JsonSink = std::pin::Pin<Box<dyn Sink<Out, Error = axum::Error> + Send>>;
 type JsonStream = std::pin::Pin<Box<dyn Stream<Item = Result<ClientMsg, ()>> + Send>>;
 
 /// The socket as typed halves: JSON text frames in and out; unreadable frames are
 /// `Err(())`; a close, a transport error or an oversized frame ends the stream.
 fn json_halves(socket: WebSocket) -> (JsonSink, JsonStream) {
     let (sink, stream) = socket.split();
-    let sink = sink.with(|m: ServerMsg| async move {
-        Ok::<_, axum::Error>(Message::Text(
-            serde_json::to_string(&m).unwrap_or_default().into(),
-        ))
+    let sink = sink.with(|m: Out| async move {
+        let text = match m {
+            Out::Own(m) => serde_json::to_string(&m).unwrap_or_default(),
+            Out::Shared(e) => e.json().to_owned(),
+        };
+        Ok::<_, axum::Error>(Message::Text(text.into()))
     });
     let stream = stream
         .take_while(|m| std::future::ready(!matches!(m, Ok(Message::Close(_)) | Err(_))))
@@ -127,38 +152,12 @@ fn json_halves(socket: WebSocket) -> (JsonSink, JsonStream) {
     (Box::pin(sink), Box::pin(stream))
 }
 
-enum Internal {
-    /// Boxed: a socket's queue allocates its slots in blocks, and a quiet socket should
-    /// hold pointers there, not whole events.
-    Event(Box<ServerMsg>),
-    /// The broadcast buffer overflowed for this conversation: catch up from the store.
-    Lagged(ConversationId),
-}
-
-fn forward(
-    mut sub: Subscription,
-    tx: mpsc::Sender<Internal>,
-    conversation: Option<ConversationId>,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            match sub.recv().await {
-                Ok(m) => {
-                    if tx.send(Internal::Event(Box::new(m))).await.is_err() {
-                        break;
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    if let Some(c) = conversation {
-                        if tx.send(Internal::Lagged(c)).await.is_err() {
-                            break;
-                        }
-                    }
-                }
-                Err(broadcast::error::RecvError::Closed) => break,
-            }
-        }
-    })
+/// Something ready to go out or to act on.
+enum Ready {
+    /// From a followed topic.
+    Feed(Topic, Delivery),
+    /// From this socket's receipt task (an error to report).
+    Note(ServerMsg),
 }
 
 /// A token bucket: `rate` tokens a second, at most `burst` saved up.
@@ -239,12 +238,15 @@ struct Session<S> {
     state: AppState,
     side: Side,
     tx: S,
-    ev_tx: mpsc::Sender<Internal>,
-    /// Feeds other than conversations: the customer's topic, the inbox's channels, the
-    /// account's access changes.
-    feeds: HashMap<Topic, JoinHandle<()>>,
+    /// Every topic the socket follows, polled by the socket's own task: the customer's
+    /// topic, the inbox's channels, the account's access changes, and the conversations
+    /// followed with `Resume`.
+    subs: StreamMap<Topic, app::backend::hub::Subscription>,
     /// Conversations followed with `Resume`.
-    followed: HashMap<ConversationId, JoinHandle<()>>,
+    followed: HashSet<ConversationId>,
+    /// Errors from the receipt task.
+    notes_tx: mpsc::Sender<ServerMsg>,
+    notes: mpsc::Receiver<ServerMsg>,
     /// The seqs sent per conversation.
     sent: HashMap<ConversationId, Window>,
     bucket: Bucket,
@@ -255,26 +257,14 @@ struct Session<S> {
     reads: Option<mpsc::Sender<(Side, ConversationId, i64)>>,
 }
 
-impl<S> Drop for Session<S> {
-    fn drop(&mut self) {
-        for (_, t) in self.feeds.drain() {
-            t.abort();
-        }
-        for (_, t) in self.followed.drain() {
-            t.abort();
-        }
-    }
-}
-
 /// One customer's live session. Ends when the client's stream ends, the sink fails, or
 /// the customer is no longer a member of the account they write from.
 pub async fn customer_session<S, R>(state: AppState, customer: Customer, code: ChannelCode, tx: S, rx: R)
 where
-    S: Sink<ServerMsg> + Unpin,
+    S: Sink<Out> + Unpin,
     R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
 {
-    let (ev_tx, ev_rx) = mpsc::channel::<Internal>(1024);
-    let mut s = Session::new(state, Side::Customer { customer, code }, tx, ev_tx);
+    let mut s = Session::new(state, Side::Customer { customer, code }, tx);
     let account = s.account();
     s.feed(Topic::Access(account));
     if let Side::Customer { customer, code } = &s.side {
@@ -287,19 +277,18 @@ where
             s.feed(topic);
         }
     }
-    s.run(rx, ev_rx).await;
+    s.run(rx).await;
 }
 
 /// One operator's live inbox session: every channel they serve, plus typing and read
 /// state of the conversations they open (`Resume`). Marks them online while it lasts.
 pub async fn operator_session<S, R>(state: AppState, actor: Actor, name: String, tx: S, rx: R)
 where
-    S: Sink<ServerMsg> + Unpin,
+    S: Sink<Out> + Unpin,
     R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
 {
-    let (ev_tx, ev_rx) = mpsc::channel::<Internal>(4096);
     let user = actor.user;
-    let mut s = Session::new(state.clone(), Side::Operator { actor, name }, tx, ev_tx);
+    let mut s = Session::new(state.clone(), Side::Operator { actor, name }, tx);
     s.feed(Topic::Access(s.account()));
     if s.sync_channels().await.is_ok() {
         state.hub.presence(user, true);
@@ -308,21 +297,23 @@ where
                 tracing::warn!(error = ?e, "dispatch on coming online failed");
             }
         }
-        s.run(rx, ev_rx).await;
+        s.run(rx).await;
         state.hub.presence(user, false);
     }
 }
 
-impl<S: Sink<ServerMsg> + Unpin> Session<S> {
-    fn new(state: AppState, side: Side, tx: S, ev_tx: mpsc::Sender<Internal>) -> Self {
+impl<S: Sink<Out> + Unpin> Session<S> {
+    fn new(state: AppState, side: Side, tx: S) -> Self {
         let limits = state.config.live;
+        let (notes_tx, notes) = mpsc::channel(READ_QUEUE);
         Self {
             state,
             side,
             tx,
-            ev_tx,
-            feeds: HashMap::new(),
-            followed: HashMap::new(),
+            subs: StreamMap::new(),
+            followed: HashSet::new(),
+            notes_tx,
+            notes,
             sent: HashMap::new(),
             bucket: Bucket::new(limits.frames_per_sec, limits.frames_burst),
             limits,
@@ -340,22 +331,22 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
 
     /// Subscribes to a feed the caller has already checked the right to.
     fn feed(&mut self, topic: Topic) {
-        if !self.feeds.contains_key(&topic) {
+        if !self.subs.contains_key(&topic) {
             let sub = self.state.hub.subscribe(&topic);
-            self.feeds.insert(topic, forward(sub, self.ev_tx.clone(), None));
+            self.subs.insert(topic, sub);
         }
     }
 
     fn unfollow(&mut self, c: ConversationId) {
-        if let Some(t) = self.followed.remove(&c) {
-            t.abort();
+        if self.followed.remove(&c) {
+            self.subs.remove(&Topic::Conversation(c));
         }
         if matches!(self.side, Side::Customer { .. }) {
             self.sent.remove(&c);
         }
     }
 
-    async fn run<R>(&mut self, mut rx: R, mut ev_rx: mpsc::Receiver<Internal>)
+    async fn run<R>(&mut self, mut rx: R)
     where
         R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
     {
@@ -365,7 +356,8 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
                     None => Err(Closed),
                     Some(m) => self.incoming(m).await,
                 },
-                Some(ev) = ev_rx.recv() => self.events(ev, &mut ev_rx).await,
+                Some((topic, d)) = self.subs.next() => self.events(Some(Ready::Feed(topic, d)), Vec::new()).await,
+                Some(note) = self.notes.recv() => self.events(Some(Ready::Note(note)), Vec::new()).await,
             };
             if step.is_err() {
                 return;
@@ -413,15 +405,13 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
             .map(|c| ChannelId(c.id))
             .collect();
         let stale: Vec<Topic> = self
-            .feeds
+            .subs
             .keys()
             .filter(|t| matches!(t, Topic::Channel(c) if !visible.contains(c)))
             .cloned()
             .collect();
         for t in stale {
-            if let Some(h) = self.feeds.remove(&t) {
-                h.abort();
-            }
+            self.subs.remove(&t);
         }
         for c in visible {
             self.feed(Topic::Channel(c));
@@ -440,7 +430,7 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
         if self.sync_channels().await.is_err() {
             return Err(Closed);
         }
-        let followed: Vec<ConversationId> = self.followed.keys().copied().collect();
+        let followed: Vec<ConversationId> = self.followed.iter().copied().collect();
         for c in followed {
             let allowed = policy::conversation(
                 &self.state.db,
@@ -504,7 +494,8 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
                     },
                     Err(e) => error(Some(client_id), e),
                 };
-                self.reply(vec![reply]).await
+                // The message's own event is usually ready by now: both leave in one write.
+                self.events(None, vec![reply.into()]).await
             }
             ClientMsg::Typing { conversation } => {
                 let name = match &self.side {
@@ -536,7 +527,7 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
     fn read_later(&mut self, c: ConversationId, seq: i64) -> Result<(), AppError> {
         let tx = self.reads.get_or_insert_with(|| {
             let (tx, rx) = mpsc::channel(READ_QUEUE);
-            tokio::spawn(receipts(self.state.clone(), self.ev_tx.clone(), rx));
+            tokio::spawn(receipts(self.state.clone(), self.notes_tx.clone(), rx));
             tx
         });
         tx.try_send((self.side.clone(), c, seq))
@@ -548,7 +539,7 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
 
     /// Follows a conversation the viewer may follow, then replays what they missed.
     async fn resume(&mut self, c: ConversationId, since: i64) -> Result<(), Closed> {
-        if !self.followed.contains_key(&c) {
+        if !self.followed.contains(&c) {
             if self.followed.len() >= self.limits.max_followed {
                 let e = AppError::Limit {
                     code: Code::FollowLimit,
@@ -569,7 +560,8 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
             }
             // Subscribe before replaying, so nothing falls in between.
             let sub = self.state.hub.subscribe(&Topic::Conversation(c));
-            self.followed.insert(c, forward(sub, self.ev_tx.clone(), Some(c)));
+            self.subs.insert(Topic::Conversation(c), sub);
+            self.followed.insert(c);
         }
         // An inbox may have sent some of these already (its channel feed): the window
         // skips them during the replay.
@@ -607,44 +599,59 @@ impl<S: Sink<ServerMsg> + Unpin> Session<S> {
         }
     }
 
-    /// Handles `first` and whatever else is already waiting (up to a limit), so events
-    /// that arrive together leave in one write.
-    async fn events(&mut self, first: Internal, queue: &mut mpsc::Receiver<Internal>) -> Result<(), Closed> {
+    /// Sends `out` with `first` and whatever else is already waiting (up to a limit), so
+    /// things that are ready together leave in one write.
+    async fn events(&mut self, first: Option<Ready>, mut out: Vec<Out>) -> Result<(), Closed> {
         let own = match self.side {
             Side::Customer { .. } => Author::Customer,
             Side::Operator { .. } => Author::Operator,
         };
-        let mut out = Vec::new();
-        let mut next = Some(first);
-        while let Some(ev) = next.take() {
-            match ev {
-                Internal::Event(m) if matches!(*m, ServerMsg::Access { .. }) => {
+        let mut next = first.or_else(|| self.ready());
+        while let Some(ready) = next.take() {
+            match ready {
+                Ready::Feed(_, Ok(e)) if matches!(e.msg(), ServerMsg::Access { .. }) => {
                     self.reply(std::mem::take(&mut out)).await?;
                     self.recheck().await?;
                 }
                 // Their own typing is not echoed back.
-                Internal::Event(m) if matches!(*m, ServerMsg::Typing { by, .. } if by == own) => {}
-                Internal::Event(m) => out.push(*m),
-                Internal::Lagged(c) => {
+                Ready::Feed(_, Ok(e)) if matches!(e.msg(), ServerMsg::Typing { by, .. } if *by == own) => {}
+                Ready::Feed(_, Ok(e)) => out.push(Out::Shared(e)),
+                // The broadcast buffer overflowed for this conversation: catch up from
+                // the store. (A channel feed only shows what happens while it is open.)
+                Ready::Feed(Topic::Conversation(c), Err(_)) => {
                     self.reply(std::mem::take(&mut out)).await?;
                     let since = self.sent.get(&c).map(|w| w.high).unwrap_or(0);
                     self.replay(c, since).await?;
                 }
+                Ready::Feed(_, Err(_)) => {}
+                Ready::Note(m) => out.push(Out::Own(m)),
             }
             if out.len() < EVENTS_PER_WRITE {
-                next = queue.try_recv().ok();
+                next = self.ready();
             }
         }
         self.reply(out).await
     }
 
+    /// Something already waiting, without waiting.
+    fn ready(&mut self) -> Option<Ready> {
+        if let Some(Some((topic, d))) = self.subs.next().now_or_never() {
+            return Some(Ready::Feed(topic, d));
+        }
+        self.notes.try_recv().ok().map(Ready::Note)
+    }
+
     /// Sends messages, each conversation's seq at most once. A customer receives the
     /// messages of the conversations they resumed only; an inbox also receives the live
     /// messages of its channels (for previews).
-    async fn reply(&mut self, out: Vec<ServerMsg>) -> Result<(), Closed> {
+    async fn reply<M: Into<Out>>(&mut self, out: Vec<M>) -> Result<(), Closed> {
+        if out.is_empty() {
+            return Ok(());
+        }
         let strict = matches!(self.side, Side::Customer { .. });
         for m in out {
-            if let ServerMsg::Message { message } = &m {
+            let m: Out = m.into();
+            if let ServerMsg::Message { message } = m.msg() {
                 let c = message.conversation;
                 let w = match self.sent.get_mut(&c) {
                     Some(w) => w,
@@ -675,7 +682,7 @@ const READ_QUEUE: usize = 64;
 /// to the socket. Ends with the socket (its sender is dropped).
 async fn receipts(
     state: AppState,
-    ev_tx: mpsc::Sender<Internal>,
+    notes: mpsc::Sender<ServerMsg>,
     mut rx: mpsc::Receiver<(Side, ConversationId, i64)>,
 ) {
     let mut batch = Vec::with_capacity(READ_QUEUE);
@@ -693,11 +700,7 @@ async fn receipts(
         for (side, c, seq) in latest {
             let r = reads::mark_read(&state.db, state.hub.as_ref(), &viewer_of(&side), c, seq).await;
             if let Err(e) = r {
-                if ev_tx
-                    .send(Internal::Event(Box::new(error(None, e))))
-                    .await
-                    .is_err()
-                {
+                if notes.send(error(None, e)).await.is_err() {
                     return;
                 }
             }

@@ -10,6 +10,8 @@ use crate::protocol::ServerMsg;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
 
 /// What a subscriber follows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -29,36 +31,91 @@ pub enum Topic {
     Access(AccountId),
 }
 
-/// A live subscription to one topic. Dropping it unsubscribes; the hub forgets a topic
-/// (and frees its buffer) when its last subscription is dropped.
+/// One published event. Every subscriber shares it, and its JSON is made once, by the
+/// first socket that sends it.
+#[derive(Debug)]
+pub struct Event {
+    msg: ServerMsg,
+    json: std::sync::OnceLock<String>,
+}
+
+impl Event {
+    pub fn new(msg: ServerMsg) -> Self {
+        Self {
+            msg,
+            json: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn msg(&self) -> &ServerMsg {
+        &self.msg
+    }
+
+    /// The event as the socket protocol's JSON text.
+    pub fn json(&self) -> &str {
+        self.json
+            .get_or_init(|| serde_json::to_string(&self.msg).unwrap_or_default())
+    }
+}
+
+/// What a subscription yields: an event, or how many were lost to a full buffer (the
+/// subscriber catches up from the store).
+pub type Delivery = Result<Arc<Event>, u64>;
+
+/// A live subscription to one topic: a stream of deliveries, ending only when the hub
+/// goes away. Dropping it unsubscribes; the hub forgets a topic (and frees its buffer)
+/// when its last subscription is dropped.
 pub struct Subscription {
-    rx: Option<broadcast::Receiver<Arc<ServerMsg>>>,
+    rx: Option<BroadcastStream<Arc<Event>>>,
     release: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
 impl Subscription {
     pub fn new(
-        rx: broadcast::Receiver<Arc<ServerMsg>>,
+        rx: broadcast::Receiver<Arc<Event>>,
         release: Option<Box<dyn FnOnce() + Send + Sync>>,
     ) -> Self {
         Self {
-            rx: Some(rx),
+            rx: Some(BroadcastStream::new(rx)),
             release,
         }
     }
 
+    /// The next event's message (tests and simple followers).
     pub async fn recv(&mut self) -> Result<ServerMsg, broadcast::error::RecvError> {
-        match self.rx.as_mut() {
-            Some(rx) => rx.recv().await.map(|m| ServerMsg::clone(&m)),
+        use futures::StreamExt;
+        match self.next().await {
+            Some(Ok(e)) => Ok(e.msg().clone()),
+            Some(Err(n)) => Err(broadcast::error::RecvError::Lagged(n)),
             None => Err(broadcast::error::RecvError::Closed),
         }
     }
 
+    /// The next event's message if one is waiting.
     pub fn try_recv(&mut self) -> Result<ServerMsg, broadcast::error::TryRecvError> {
-        match self.rx.as_mut() {
-            Some(rx) => rx.try_recv().map(|m| ServerMsg::clone(&m)),
-            None => Err(broadcast::error::TryRecvError::Closed),
+        use futures::{FutureExt, StreamExt};
+        match self.next().now_or_never() {
+            Some(Some(Ok(e))) => Ok(e.msg().clone()),
+            Some(Some(Err(n))) => Err(broadcast::error::TryRecvError::Lagged(n)),
+            Some(None) => Err(broadcast::error::TryRecvError::Closed),
+            None => Err(broadcast::error::TryRecvError::Empty),
         }
+    }
+}
+
+impl futures::Stream for Subscription {
+    type Item = Delivery;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Delivery>> {
+        let Some(rx) = self.rx.as_mut() else {
+            return std::task::Poll::Ready(None);
+        };
+        std::pin::Pin::new(rx)
+            .poll_next(cx)
+            .map(|item| item.map(|d| d.map_err(|BroadcastStreamRecvError::Lagged(n)| n)))
     }
 }
 
@@ -76,6 +133,12 @@ impl Drop for Subscription {
 /// queue's "evenly" distribution needs; several nodes will share both through the broker.
 pub trait Hub: Send + Sync + 'static {
     fn publish(&self, topic: &Topic, msg: ServerMsg);
+    /// Publishes one event to several topics (it is stored and serialised once).
+    fn publish_all(&self, topics: &[Topic], msg: ServerMsg) {
+        for t in topics {
+            self.publish(t, msg.clone());
+        }
+    }
     /// Subscribes to `topic`. Callers check the right to follow it first.
     fn subscribe(&self, topic: &Topic) -> Subscription;
     /// An inbox of `user` connected (`true`) or disconnected (`false`). Returns whether
@@ -98,8 +161,8 @@ pub trait Hub: Send + Sync + 'static {
 pub struct LocalHub {
     capacity: usize,
     /// One broadcast buffer per followed topic. Its slots hold `Arc`s, so an event is
-    /// stored once however many slots and subscribers see it.
-    topics: Arc<Mutex<HashMap<Topic, broadcast::Sender<Arc<ServerMsg>>>>>,
+    /// stored (and serialised) once however many slots and subscribers see it.
+    topics: Arc<Mutex<HashMap<Topic, broadcast::Sender<Arc<Event>>>>>,
     /// Open inbox connections per user.
     online: Mutex<HashMap<UserId, usize>>,
     access_epoch: std::sync::atomic::AtomicU64,
@@ -136,16 +199,23 @@ fn buffer_for(topic: &Topic, capacity: usize) -> usize {
 
 impl Hub for LocalHub {
     fn publish(&self, topic: &Topic, msg: ServerMsg) {
-        if matches!(topic, Topic::Access(_)) {
+        self.publish_all(std::slice::from_ref(topic), msg)
+    }
+
+    fn publish_all(&self, topics: &[Topic], msg: ServerMsg) {
+        if topics.iter().any(|t| matches!(t, Topic::Access(_))) {
             // Before the event goes out, so no socket can see the event and an old epoch.
             self.access_epoch
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
-        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(tx) = topics.get(topic) {
-            if tx.send(Arc::new(msg)).is_err() {
-                // Nobody listens any more: forget the topic.
-                topics.remove(topic);
+        let event = Arc::new(Event::new(msg));
+        let mut all = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        for topic in topics {
+            if let Some(tx) = all.get(topic) {
+                if tx.send(Arc::clone(&event)).is_err() {
+                    // Nobody listens any more: forget the topic.
+                    all.remove(topic);
+                }
             }
         }
     }

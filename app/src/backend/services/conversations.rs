@@ -591,9 +591,7 @@ pub async fn channel_send(
 }
 
 pub(crate) fn hub_publish(hub: &dyn Hub, topics: &[Topic], msg: ServerMsg) {
-    for t in topics {
-        hub.publish(t, msg.clone());
-    }
+    hub.publish_all(topics, msg);
 }
 
 /// The conversation if the operator may see it ([`policy::operator_conversation`]).

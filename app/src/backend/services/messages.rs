@@ -43,6 +43,8 @@ use sea_orm::{
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
+
+mod sqlite;
 use tokio::sync::{mpsc, oneshot};
 
 /// The most appends stored in one transaction.
@@ -115,28 +117,25 @@ impl Writer {
         full_path(&self.db, self.hub.as_ref(), a).await
     }
 
-    /// Hands `a` to the writer task (started on first use).
+    /// Hands `a` to the writer (started on first use).
     async fn batched(&self, append: Append) -> Option<Outcome> {
         let tx = self.tx.get_or_init(|| {
             let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
             let (shared, hub, url) = (self.db.clone(), self.hub.clone(), self.url.clone());
+            let file = url.as_deref().and_then(crate::backend::db::sqlite_file_path);
             let started = std::thread::Builder::new()
                 .name("netlines-writer".into())
-                .spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .expect("the writer's runtime");
-                    rt.block_on(async move {
-                        let db = match url {
-                            Some(url) => own_connection(&url).await.unwrap_or_else(|e| {
-                                tracing::error!(error = %e, "the writer's connection failed; sharing the pool");
-                                shared
-                            }),
-                            None => shared,
-                        };
-                        run(db, hub, rx).await
-                    })
+                .spawn(move || match file {
+                    // SQLite: the writer's statements run on its own thread, on a
+                    // connection of its own, with no hop to another thread per statement.
+                    Some(path) => match sqlite::Store::open(&path) {
+                        Ok(store) => sqlite::run(store, hub, rx),
+                        Err(e) => {
+                            tracing::error!(error = %e, "the writer's SQLite connection failed; sharing the pool");
+                            orm_thread(shared, None, hub, rx)
+                        }
+                    },
+                    None => orm_thread(shared, url, hub, rx),
                 });
             if let Err(e) = started {
                 tracing::error!(error = %e, "the writer's thread did not start; every append takes the full path");
@@ -147,6 +146,28 @@ impl Writer {
         tx.send(Job { append, reply }).await.ok()?;
         answer.await.ok()
     }
+}
+
+/// The writer on a runtime of its own, through SeaORM (PostgreSQL, or an in-memory
+/// SQLite database shared with the pool).
+fn orm_thread(shared: DatabaseConnection, url: Option<String>, hub: Arc<dyn Hub>, rx: mpsc::Receiver<Job>) {
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "the writer's runtime did not start; every append takes the full path");
+            return;
+        }
+    };
+    rt.block_on(async move {
+        let db = match url {
+            Some(url) => own_connection(&url).await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "the writer's connection failed; sharing the pool");
+                shared
+            }),
+            None => shared,
+        };
+        run(db, hub, rx).await
+    })
 }
 
 /// The writer's connection: one, kept open.
@@ -177,41 +198,47 @@ async fn full_path(db: &DatabaseConnection, hub: &dyn Hub, a: Append) -> Result<
     }
 }
 
-/// The writer task: a batch is whatever waits when the previous commit is done.
+/// The writer task (SeaORM): a batch is whatever waits when the previous commit is done.
 async fn run(db: DatabaseConnection, hub: Arc<dyn Hub>, mut rx: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let appends: Vec<&Append> = jobs.iter().map(|j| &j.append).collect();
         let started = std::time::Instant::now();
-        let outcomes = match store(&db, &appends).await {
-            Ok(stored) => stored,
-            Err(e) => {
-                // Nothing of the batch is stored: each append takes the full path, which
-                // reports its own error if there is one.
-                tracing::warn!(error = %e, batch = jobs.len(), "message batch failed; using the full path");
-                jobs.iter().map(|_| None).collect()
-            }
-        };
-        tracing::debug!(
-            batch = jobs.len(),
-            stored = outcomes.iter().filter(|o| o.is_some()).count(),
-            micros = started.elapsed().as_micros() as u64,
-            "message batch"
-        );
-        for (job, out) in jobs.drain(..).zip(outcomes) {
-            let outcome = match out {
-                Some(done) => {
-                    if let Some((topics, msg)) = done.publish {
-                        for t in &topics {
-                            hub.publish(t, msg.clone());
-                        }
-                    }
-                    Outcome::Stored(done.ack)
+        let appends: Vec<&Append> = jobs.iter().map(|j| &j.append).collect();
+        let outcomes = store(&db, &appends).await;
+        finish(&mut jobs, outcomes, hub.as_ref(), started);
+    }
+}
+
+/// After a batch: publishes what it stored and answers every sender. A failed batch
+/// stored nothing: each of its appends takes the full path, which reports its own
+/// error if there is one.
+fn finish<E: std::fmt::Display>(
+    jobs: &mut Vec<Job>,
+    outcomes: Result<Vec<Stored>, E>,
+    hub: &dyn Hub,
+    started: std::time::Instant,
+) {
+    let outcomes = outcomes.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, batch = jobs.len(), "message batch failed; using the full path");
+        jobs.iter().map(|_| None).collect()
+    });
+    tracing::debug!(
+        batch = jobs.len(),
+        stored = outcomes.iter().filter(|o| o.is_some()).count(),
+        micros = started.elapsed().as_micros() as u64,
+        "message batch"
+    );
+    for (job, out) in jobs.drain(..).zip(outcomes) {
+        let outcome = match out {
+            Some(done) => {
+                if let Some((topics, msg)) = done.publish {
+                    hub.publish_all(&topics, msg);
                 }
-                None => Outcome::Full,
-            };
-            let _ = job.reply.send(outcome);
-        }
+                Outcome::Stored(done.ack)
+            }
+            None => Outcome::Full,
+        };
+        let _ = job.reply.send(outcome);
     }
 }
 
@@ -232,143 +259,137 @@ fn author_of(s: &Sender) -> (UserId, Author) {
     }
 }
 
-/// What a conversation looks like while the batch is being decided.
-struct Conv {
-    row: conversation::Model,
-    /// Its channel is connected and active, under this code and connector name.
-    available: bool,
-    code: String,
-    first_seq: i64,
-    unread_added: i64,
-    preview: Option<String>,
+/// A conversation as the batch needs it.
+#[derive(Clone, Debug)]
+struct ConvRow {
+    id: i64,
+    channel_id: i64,
+    account_id: i64,
+    customer_user_id: i64,
+    customer_account_id: i64,
+    operator_user_id: Option<i64>,
+    status: String,
+    last_seq: i64,
 }
 
-/// Stores one batch in one transaction; per append, what was stored (or `None`: take
-/// the full path).
-async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<Vec<Stored>, DbErr> {
-    let backend = db.get_database_backend();
-    let txn = begin_write(db).await?;
-    let conv_ids: Vec<i64> = {
-        let mut v: Vec<i64> = batch.iter().filter_map(|a| a.conversation.map(|c| c.0)).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    let mut rows = conversation::Entity::find()
-        .filter(conversation::Column::Id.is_in(conv_ids.clone()))
-        .all(&txn)
-        .await?;
-    let mut channel_ids: Vec<i64> = rows.iter().map(|c| c.channel_id).collect();
-    channel_ids.sort_unstable();
-    channel_ids.dedup();
-    // Channel rows first (locked on PostgreSQL), then the conversations as they are now.
-    let channels: HashMap<i64, bool> = open_channel::Entity::find()
-        .filter(open_channel::Column::Id.is_in(channel_ids.clone()))
-        .order_by_asc(open_channel::Column::Id)
-        .lock_exclusive()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.active))
-        .collect();
-    if backend == DbBackend::Postgres {
-        rows = conversation::Entity::find()
-            .filter(conversation::Column::Id.is_in(conv_ids.clone()))
-            .order_by_asc(conversation::Column::Id)
-            .lock_exclusive()
-            .all(&txn)
-            .await?;
+impl From<conversation::Model> for ConvRow {
+    fn from(c: conversation::Model) -> Self {
+        Self {
+            id: c.id,
+            channel_id: c.channel_id,
+            account_id: c.account_id,
+            customer_user_id: c.customer_user_id,
+            customer_account_id: c.customer_account_id,
+            operator_user_id: c.operator_user_id,
+            status: c.status,
+            last_seq: c.last_seq,
+        }
     }
-    let connectors: HashMap<i64, network_connector::Model> = network_connector::Entity::find()
-        .filter(network_connector::Column::ChannelId.is_in(channel_ids.clone()))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|n| (n.channel_id, n))
-        .collect();
-    // Queue rows of the operators in the batch (admins need none).
-    let operators: Vec<i64> = batch
+}
+
+/// A message stored earlier under a client id: its seq, author and time.
+#[derive(Clone, Copy, Debug)]
+struct Earlier {
+    seq: i64,
+    author_user_id: Option<i64>,
+    at: i64,
+}
+
+/// Everything a batch decides on, read inside its write transaction.
+#[derive(Default)]
+struct Snapshot {
+    convs: HashMap<i64, ConvRow>,
+    /// Channel id → active.
+    channels: HashMap<i64, bool>,
+    /// Channel id → (connected, code) of its Network connector.
+    connectors: HashMap<i64, (bool, String)>,
+    /// (channel, user) of the batch's operators who serve that channel's queue.
+    serving: HashSet<(i64, i64)>,
+    /// (conversation, author, client id) already stored.
+    earlier: HashMap<(i64, &'static str, String), Earlier>,
+}
+
+/// The ids a batch touches, sorted and without repeats.
+fn conversation_ids(batch: &[&Append]) -> Vec<i64> {
+    let mut v: Vec<i64> = batch.iter().filter_map(|a| a.conversation.map(|c| c.0)).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The batch's operators (admins need no queue row).
+fn queue_operators(batch: &[&Append]) -> Vec<i64> {
+    batch
         .iter()
         .filter_map(|a| match &a.sender {
             Sender::Operator { actor, .. } if actor.role == Role::Operator => Some(actor.user.0),
             _ => None,
         })
-        .collect();
-    let serving: HashSet<(i64, i64)> = if operators.is_empty() {
-        HashSet::new()
-    } else {
-        channel_operator::Entity::find()
-            .filter(channel_operator::Column::ChannelId.is_in(channel_ids.clone()))
-            .filter(channel_operator::Column::UserId.is_in(operators))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|r| (r.channel_id, r.user_id))
-            .collect()
-    };
-    // Resends: the same client id already stored in the same conversation.
-    let client_ids: Vec<String> = batch.iter().map(|a| a.client_id.as_str().to_string()).collect();
-    // All three columns of the unique index are named, so this is index look-ups only.
-    let authors = [Author::Customer.as_str(), Author::Operator.as_str()];
-    let earlier: HashMap<(i64, String, String), message::Model> = message::Entity::find()
-        .filter(message::Column::ConversationId.is_in(conv_ids.clone()))
-        .filter(message::Column::Author.is_in(authors))
-        .filter(message::Column::ClientId.is_in(client_ids))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|m| ((m.conversation_id, m.author.clone(), m.client_id.clone()), m))
-        .collect();
+        .collect()
+}
 
-    let mut convs: HashMap<i64, Conv> = rows
-        .into_iter()
-        .map(|row| {
-            let connector = connectors.get(&row.channel_id);
-            let available =
-                connector.is_some_and(|n| n.connected) && channels.get(&row.channel_id) == Some(&true);
-            let c = Conv {
-                available,
-                code: connector.map(|n| n.code.clone()).unwrap_or_default(),
-                first_seq: row.last_seq,
-                unread_added: 0,
-                preview: None,
-                row,
-            };
-            (c.row.id, c)
-        })
-        .collect();
+/// One conversation the batch appended to.
+struct Change {
+    id: i64,
+    last_seq: i64,
+    preview: String,
+    unread_added: i64,
+}
 
-    let now = now_ms();
+/// What to write for a batch, and what to answer each append.
+struct Plan {
+    out: Vec<Stored>,
+    rows: Vec<message::Model>,
+    changes: Vec<Change>,
+    now: i64,
+}
+
+/// Decides every append of the batch against the snapshot, by the same rules as the
+/// full path: the conversation is the sender's (customer) or assigned to the sender who
+/// still serves its channel (operator), it is not closed, its channel is connected and
+/// active; a resent client id is answered with the seq stored the first time.
+fn decide(batch: &[&Append], mut snap: Snapshot, now: i64) -> Plan {
+    // Per conversation: (seq before the batch, customer messages added, last preview).
+    let mut added: HashMap<i64, (i64, i64, Option<String>)> = HashMap::new();
     let mut out: Vec<Stored> = Vec::with_capacity(batch.len());
-    let mut new_rows: Vec<message::ActiveModel> = Vec::new();
-    // Stored in this batch: (conversation, author, client id) → seq.
+    let mut rows: Vec<message::Model> = Vec::new();
+    // Stored in this batch: (conversation, author, client id) → (seq, user).
     let mut in_batch: HashMap<(i64, &'static str, String), (i64, UserId)> = HashMap::new();
     for a in batch {
         let Some(id) = a.conversation else {
             out.push(None);
             continue;
         };
-        let Some(c) = convs.get_mut(&id.0) else {
+        let Some(c) = snap.convs.get_mut(&id.0) else {
             out.push(None);
             continue;
         };
+        let available = snap
+            .connectors
+            .get(&c.channel_id)
+            .is_some_and(|(connected, _)| *connected)
+            && snap.channels.get(&c.channel_id) == Some(&true);
+        let status = ConversationStatus::parse(&c.status);
         let (user, author) = author_of(&a.sender);
-        let allowed = c.available
-            && ConversationStatus::parse(&c.row.status) != ConversationStatus::Closed
+        let allowed = available
+            && status != ConversationStatus::Closed
             && match &a.sender {
                 Sender::Customer { customer, code } => {
-                    c.row.customer_user_id == customer.user.0
-                        && c.row.customer_account_id == customer.account.0
-                        && c.row.account_id != customer.account.0
-                        && c.code == code.as_str()
+                    c.customer_user_id == customer.user.0
+                        && c.customer_account_id == customer.account.0
+                        && c.account_id != customer.account.0
+                        && snap
+                            .connectors
+                            .get(&c.channel_id)
+                            .is_some_and(|(_, stored)| stored == code.as_str())
                 }
                 Sender::Operator { actor, .. } => {
-                    c.row.account_id == actor.account.0
-                        && ConversationStatus::parse(&c.row.status) == ConversationStatus::Open
-                        && c.row.operator_user_id == Some(actor.user.0)
+                    c.account_id == actor.account.0
+                        && status == ConversationStatus::Open
+                        && c.operator_user_id == Some(actor.user.0)
                         && match actor.role {
                             Role::Admin => true,
-                            Role::Operator => serving.contains(&(c.row.channel_id, actor.user.0)),
+                            Role::Operator => snap.serving.contains(&(c.channel_id, actor.user.0)),
                             Role::Employee => false,
                         }
                 }
@@ -378,13 +399,13 @@ async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<Vec<Stored>
             continue;
         }
         let key = (id.0, author.as_str(), a.client_id.as_str().to_string());
-        if let Some(m) = earlier.get(&(key.0, key.1.to_string(), key.2.clone())) {
+        if let Some(m) = snap.earlier.get(&key) {
             // A resend: the first answer again (when it was the same person's).
             out.push((m.author_user_id == Some(user.0)).then_some(Done {
                 ack: Ack {
                     conversation: id,
                     seq: m.seq,
-                    at: m.created_at,
+                    at: m.at,
                 },
                 publish: None,
             }));
@@ -401,12 +422,13 @@ async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<Vec<Stored>
             }));
             continue;
         }
-        c.row.last_seq += 1;
-        let seq = c.row.last_seq;
+        let entry = added.entry(id.0).or_insert((c.last_seq, 0, None));
+        c.last_seq += 1;
+        let seq = c.last_seq;
         if author == Author::Customer {
-            c.unread_added += 1;
+            entry.1 += 1;
         }
-        c.preview = Some(preview_of(a.body.as_str()));
+        entry.2 = Some(preview_of(a.body.as_str()));
         in_batch.insert(key, (seq, user));
         let row = message::Model {
             id: 0,
@@ -419,23 +441,127 @@ async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<Vec<Stored>
             created_at: now,
         };
         let message = conv::message_view(&row, name_of(&a.sender));
-        let mut insert: message::ActiveModel = row.into();
-        insert.id = NotSet;
-        new_rows.push(insert);
+        rows.push(row);
         out.push(Some(Done {
             ack: Ack {
                 conversation: id,
                 seq,
                 at: now,
             },
-            publish: Some((topics(&c.row), ServerMsg::Message { message })),
+            publish: Some((topics(c), ServerMsg::Message { message })),
         }));
     }
-    if new_rows.is_empty() {
-        txn.rollback().await?;
-        return Ok(out);
+    let mut changes: Vec<Change> = added
+        .into_iter()
+        .map(|(id, (_, unread_added, preview))| Change {
+            id,
+            last_seq: snap.convs.get(&id).map(|c| c.last_seq).unwrap_or_default(),
+            preview: preview.unwrap_or_default(),
+            unread_added,
+        })
+        .collect();
+    changes.sort_unstable_by_key(|c| c.id);
+    Plan {
+        out,
+        rows,
+        changes,
+        now,
     }
-    let mut rest = new_rows;
+}
+
+/// Stores one batch in one transaction through SeaORM; per append, what was stored
+/// (or `None`: take the full path).
+async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<Vec<Stored>, DbErr> {
+    let backend = db.get_database_backend();
+    let txn = begin_write(db).await?;
+    let conv_ids = conversation_ids(batch);
+    let mut rows = conversation::Entity::find()
+        .filter(conversation::Column::Id.is_in(conv_ids.clone()))
+        .all(&txn)
+        .await?;
+    let mut channel_ids: Vec<i64> = rows.iter().map(|c| c.channel_id).collect();
+    channel_ids.sort_unstable();
+    channel_ids.dedup();
+    // Channel rows first (locked on PostgreSQL), then the conversations as they are now.
+    let channels = open_channel::Entity::find()
+        .filter(open_channel::Column::Id.is_in(channel_ids.clone()))
+        .order_by_asc(open_channel::Column::Id)
+        .lock_exclusive()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.active))
+        .collect();
+    if backend == DbBackend::Postgres {
+        rows = conversation::Entity::find()
+            .filter(conversation::Column::Id.is_in(conv_ids.clone()))
+            .order_by_asc(conversation::Column::Id)
+            .lock_exclusive()
+            .all(&txn)
+            .await?;
+    }
+    let mut snap = Snapshot {
+        channels,
+        convs: rows.into_iter().map(|c| (c.id, ConvRow::from(c))).collect(),
+        ..Snapshot::default()
+    };
+    snap.connectors = network_connector::Entity::find()
+        .filter(network_connector::Column::ChannelId.is_in(channel_ids.clone()))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|n| (n.channel_id, (n.connected, n.code)))
+        .collect();
+    let operators = queue_operators(batch);
+    if !operators.is_empty() {
+        snap.serving = channel_operator::Entity::find()
+            .filter(channel_operator::Column::ChannelId.is_in(channel_ids.clone()))
+            .filter(channel_operator::Column::UserId.is_in(operators))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|r| (r.channel_id, r.user_id))
+            .collect();
+    }
+    // Resends: each (conversation, author, client id) looked up by the unique index
+    // (three `IN` lists would make the database probe every combination of them).
+    let mut wanted = sea_orm::Condition::any();
+    for a in batch {
+        if let Some(c) = a.conversation {
+            let (_, author) = author_of(&a.sender);
+            wanted = wanted.add(
+                sea_orm::Condition::all()
+                    .add(message::Column::ConversationId.eq(c.0))
+                    .add(message::Column::Author.eq(author.as_str()))
+                    .add(message::Column::ClientId.eq(a.client_id.as_str())),
+            );
+        }
+    }
+    for m in message::Entity::find().filter(wanted).all(&txn).await? {
+        let author = Author::parse(&m.author).as_str();
+        let earlier = Earlier {
+            seq: m.seq,
+            author_user_id: m.author_user_id,
+            at: m.created_at,
+        };
+        snap.earlier
+            .insert((m.conversation_id, author, m.client_id), earlier);
+    }
+
+    let plan = decide(batch, snap, now_ms());
+    if plan.rows.is_empty() {
+        txn.rollback().await?;
+        return Ok(plan.out);
+    }
+    let mut rest: Vec<message::ActiveModel> = plan
+        .rows
+        .into_iter()
+        .map(|r| {
+            let mut m: message::ActiveModel = r.into();
+            m.id = NotSet;
+            m
+        })
+        .collect();
     while !rest.is_empty() {
         let tail = rest.split_off(rest.len().min(INSERT_CHUNK));
         message::Entity::insert_many(rest)
@@ -443,16 +569,15 @@ async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<Vec<Stored>
             .await?;
         rest = tail;
     }
-    let changed: Vec<&Conv> = convs.values().filter(|c| c.row.last_seq != c.first_seq).collect();
-    txn.execute_raw(update_conversations(backend, &changed, now))
+    txn.execute_raw(update_conversations(backend, &plan.changes, plan.now))
         .await?;
     txn.commit().await?;
-    Ok(out)
+    Ok(plan.out)
 }
 
 /// One `UPDATE` for every conversation the batch appended to: last seq, activity time,
 /// preview and the operators' unread count (added to, never overwritten).
-fn update_conversations(backend: DbBackend, changed: &[&Conv], now: i64) -> Statement {
+fn update_conversations(backend: DbBackend, changed: &[Change], now: i64) -> Statement {
     let mut values: Vec<Value> = Vec::new();
     let p = |v: Value, values: &mut Vec<Value>| {
         values.push(v);
@@ -465,28 +590,22 @@ fn update_conversations(backend: DbBackend, changed: &[&Conv], now: i64) -> Stat
     // in the order they appear in the text.
     let mut seq = String::from("CASE id");
     for c in changed {
-        let (id, v) = (
-            p(c.row.id.into(), &mut values),
-            p(c.row.last_seq.into(), &mut values),
-        );
+        let (id, v) = (p(c.id.into(), &mut values), p(c.last_seq.into(), &mut values));
         seq += &format!(" WHEN {id} THEN {v}");
     }
     let at = p(now.into(), &mut values);
     let mut preview = String::from("CASE id");
     for c in changed {
-        let id = p(c.row.id.into(), &mut values);
-        let v = p(c.preview.clone().unwrap_or_default().into(), &mut values);
+        let id = p(c.id.into(), &mut values);
+        let v = p(c.preview.clone().into(), &mut values);
         preview += &format!(" WHEN {id} THEN {v}");
     }
     let mut unread = String::from("CASE id");
     for c in changed {
-        let (id, v) = (
-            p(c.row.id.into(), &mut values),
-            p(c.unread_added.into(), &mut values),
-        );
+        let (id, v) = (p(c.id.into(), &mut values), p(c.unread_added.into(), &mut values));
         unread += &format!(" WHEN {id} THEN {v}");
     }
-    let ids: Vec<String> = changed.iter().map(|c| p(c.row.id.into(), &mut values)).collect();
+    let ids: Vec<String> = changed.iter().map(|c| p(c.id.into(), &mut values)).collect();
     let sql = format!(
         "UPDATE conversations SET last_seq = {seq} ELSE last_seq END, updated_at = {at}, \
          preview = {preview} ELSE preview END, \
@@ -496,7 +615,7 @@ fn update_conversations(backend: DbBackend, changed: &[&Conv], now: i64) -> Stat
     Statement::from_sql_and_values(backend, sql, values)
 }
 
-fn topics(c: &conversation::Model) -> [Topic; 2] {
+fn topics(c: &ConvRow) -> [Topic; 2] {
     [
         Topic::Conversation(ConversationId(c.id)),
         Topic::Channel(ChannelId(c.channel_id)),
