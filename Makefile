@@ -17,12 +17,12 @@ setup:
 
 ## Release build (server + wasm) with cargo-leptos
 build: setup
-	@source scripts/env.sh && cargo leptos build --release "$${LEPTOS_LIB_ARGS[@]}" \
+	@source scripts/env.sh && cargo leptos build --release --split "$${LEPTOS_LIB_ARGS[@]}" \
 	  && "$$CARGO_TARGET_DIR/release/netlines" precompress target/site/pkg
 
 ## Debug build, used by the browser tests
 build-debug: setup
-	@source scripts/env.sh && cargo leptos build "$${LEPTOS_LIB_ARGS[@]}"
+	@source scripts/env.sh && cargo leptos build --split "$${LEPTOS_LIB_ARGS[@]}"
 
 ## Seed the demo accounts into ./data/netlines.db and print their credentials
 demo: build

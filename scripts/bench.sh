@@ -37,5 +37,14 @@ if [ -n "$PG" ]; then
 fi
 run sqlite-chaos --pairs "$PAIRS" --duration "$SECS" --kill-every 4 --storm 1000
 run sqlite-idle --idle "$IDLE"
+
+# The customer's chat page on the wire: the release build, split and precompressed, opened
+# with an empty cache in Chromium (end2end/tests/bundle.spec.ts prints what it received).
+echo
+echo "==> chat-page-weight"
+cargo leptos build --release --split "${LEPTOS_LIB_ARGS[@]}"
+"$CARGO_TARGET_DIR/release/netlines" precompress target/site/pkg > /dev/null
+BUNDLE_REPORT=1 NETLINES_BIN="$CARGO_TARGET_DIR/release/netlines" bash scripts/e2e.sh tests/bundle.spec.ts \
+  | tee "$OUT/chat-page-weight.txt" | grep -E "bundle_|passed|failed"
 echo
 echo "Figures written to $OUT/*.json"

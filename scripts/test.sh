@@ -46,7 +46,8 @@ fi
 "$CARGO_TARGET_DIR/debug/loadgen" --label smoke-idle --idle 200
 
 step "browser tests (Playwright, Chromium)"
-cargo leptos build "${LEPTOS_LIB_ARGS[@]}"
+# Split as in production (make run): the specs cover loading pages' parts on demand.
+cargo leptos build --split "${LEPTOS_LIB_ARGS[@]}"
 bash scripts/e2e.sh
 
 step "all tests passed"

@@ -54,17 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     ui::provide_lang();
-    // Marks the page once the WebAssembly client has taken over (the browser tests
-    // wait for it; it also proves hydration did not panic).
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(body) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-        {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    // `frontend` marks <body data-hydrated> once hydration (lazy parts included) is done.
     view! {
         <Stylesheet id="leptos" href="/pkg/netlines.css" />
         <ui::AppRoutes />

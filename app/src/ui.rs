@@ -9,7 +9,7 @@ pub mod socket;
 use crate::i18n::{t, Lang, K};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 /// The UI language of this request (server) or page (browser).
 pub fn detect_lang() -> Lang {
@@ -95,6 +95,42 @@ pub fn set_status(_code: u16) {
     }
 }
 
+/// A page loaded on demand: with `cargo leptos build --split` its code is a part of the
+/// wasm of its own, fetched when the route is first visited (or before it is hydrated,
+/// when the page was opened directly). Only the customer's chat page stays in the main
+/// part, so it loads nothing it does not use.
+macro_rules! lazy_page {
+    ($route:ident, $page:path) => {
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $page().into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(HomeRoute, pages::home::HomePage);
+lazy_page!(RegisterRoute, pages::auth::RegisterPage);
+lazy_page!(LoginRoute, pages::auth::LoginPage);
+lazy_page!(ChannelLinkRoute, pages::link::ChannelLinkPage);
+lazy_page!(NetworkRoute, pages::network::NetworkPage);
+lazy_page!(NewAccountRoute, pages::accounts::NewAccountPage);
+lazy_page!(AccountHomeRoute, pages::accounts::AccountHomePage);
+lazy_page!(ProfileRoute, pages::profile::ProfilePage);
+lazy_page!(InboxRoute, pages::inbox::InboxPage);
+lazy_page!(ContactCenterRoute, pages::contact_center::ContactCenterPage);
+lazy_page!(NetworkChannelsRoute, pages::contact_center::NetworkChannelsPage);
+lazy_page!(ConnectRoute, pages::contact_center::ConnectPage);
+lazy_page!(SettingsRoute, pages::contact_center::SettingsPage);
+lazy_page!(DisconnectRoute, pages::contact_center::DisconnectPage);
+
 /// The router with every page. All pages render fully on the server (`Async`), so they
 /// work without JavaScript and hydrate afterwards.
 #[component]
@@ -105,20 +141,20 @@ pub fn AppRoutes() -> impl IntoView {
             <layout::Header />
             <main id="main">
                 <Routes fallback=|| view! { <pages::NotFound /> }>
-                    <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/register") view=pages::auth::RegisterPage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=pages::auth::LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/network") view=pages::network::NetworkPage ssr=SsrMode::Async />
-                    <Route path=path!("/accounts/new") view=pages::accounts::NewAccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:slug") view=pages::accounts::AccountHomePage ssr=SsrMode::Async />
-                    <Route path=path!("/profile") view=pages::profile::ProfilePage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:slug/inbox") view=pages::inbox::InboxPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:slug/contact-center") view=pages::contact_center::ContactCenterPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:slug/contact-center/network") view=pages::contact_center::NetworkChannelsPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:slug/contact-center/network/connect") view=pages::contact_center::ConnectPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:slug/contact-center/network/settings/:id") view=pages::contact_center::SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:slug/contact-center/network/disconnect/:id") view=pages::contact_center::DisconnectPage ssr=SsrMode::Async />
-                    <Route path=path!("/oauth/select") view=pages::link::ChannelLinkPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/network") view={Lazy::<NetworkRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/accounts/new") view={Lazy::<NewAccountRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug") view={Lazy::<AccountHomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/inbox") view={Lazy::<InboxRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/contact-center") view={Lazy::<ContactCenterRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/contact-center/network") view={Lazy::<NetworkChannelsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/contact-center/network/connect") view={Lazy::<ConnectRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/contact-center/network/settings/:id") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/contact-center/network/disconnect/:id") view={Lazy::<DisconnectRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/oauth/select") view={Lazy::<ChannelLinkRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/chat/:code/:slug") view=pages::chat::ChatPage ssr=SsrMode::Async />
                 </Routes>
             </main>

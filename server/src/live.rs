@@ -157,7 +157,7 @@ enum Ready {
     /// From a followed topic.
     Feed(Topic, Delivery),
     /// From this socket's receipt task (an error to report).
-    Note(ServerMsg),
+    Note(Box<ServerMsg>),
 }
 
 /// A token bucket: `rate` tokens a second, at most `burst` saved up.
@@ -244,9 +244,10 @@ struct Session<S> {
     subs: StreamMap<Topic, app::backend::hub::Subscription>,
     /// Conversations followed with `Resume`.
     followed: HashSet<ConversationId>,
-    /// Errors from the receipt task.
-    notes_tx: mpsc::Sender<ServerMsg>,
-    notes: mpsc::Receiver<ServerMsg>,
+    /// Errors from the receipt task. Boxed: a channel allocates its slots in blocks
+    /// when it is made, and a quiet socket should hold pointers there, not whole messages.
+    notes_tx: mpsc::Sender<Box<ServerMsg>>,
+    notes: mpsc::Receiver<Box<ServerMsg>>,
     /// The seqs sent per conversation.
     sent: HashMap<ConversationId, Window>,
     bucket: Bucket,
@@ -624,7 +625,7 @@ impl<S: Sink<Out> + Unpin> Session<S> {
                     self.replay(c, since).await?;
                 }
                 Ready::Feed(_, Err(_)) => {}
-                Ready::Note(m) => out.push(Out::Own(m)),
+                Ready::Note(m) => out.push(Out::Own(*m)),
             }
             if out.len() < EVENTS_PER_WRITE {
                 next = self.ready();
@@ -682,7 +683,7 @@ const READ_QUEUE: usize = 64;
 /// to the socket. Ends with the socket (its sender is dropped).
 async fn receipts(
     state: AppState,
-    notes: mpsc::Sender<ServerMsg>,
+    notes: mpsc::Sender<Box<ServerMsg>>,
     mut rx: mpsc::Receiver<(Side, ConversationId, i64)>,
 ) {
     let mut batch = Vec::with_capacity(READ_QUEUE);
@@ -700,7 +701,7 @@ async fn receipts(
         for (side, c, seq) in latest {
             let r = reads::mark_read(&state.db, state.hub.as_ref(), &viewer_of(&side), c, seq).await;
             if let Err(e) = r {
-                if notes.send(error(None, e)).await.is_err() {
+                if notes.send(Box::new(error(None, e))).await.is_err() {
                     return;
                 }
             }

@@ -1,7 +1,7 @@
 //! `netlines`: the server and its admin CLI. See `netlines --help`.
 
-/// mimalloc gives memory back to the system when connections close; glibc's allocator
-/// keeps most of it in its arenas.
+/// mimalloc: less memory per connection than glibc's allocator, and part of it given
+/// back when connections close (docs/benchmarks.md, "Idle memory").
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

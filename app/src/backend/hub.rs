@@ -296,6 +296,24 @@ mod tests {
         assert!(b.try_recv().is_err());
     }
 
+    #[tokio::test]
+    async fn one_event_is_shared_by_every_topic_and_serialised_once() {
+        use futures::StreamExt;
+        let hub = LocalHub::default();
+        let (t1, t2) = (
+            Topic::Conversation(ConversationId(1)),
+            Topic::Channel(ChannelId(1)),
+        );
+        let mut a = hub.subscribe(&t1);
+        let mut b = hub.subscribe(&t2);
+        hub.publish_all(&[t1, t2], ack(7));
+        let ea = a.next().await.unwrap().unwrap();
+        let eb = b.next().await.unwrap().unwrap();
+        assert!(Arc::ptr_eq(&ea, &eb));
+        assert_eq!(ea.json(), serde_json::to_string(&ack(7)).unwrap());
+        assert!(std::ptr::eq(ea.json(), eb.json()), "the JSON is made once");
+    }
+
     #[test]
     fn presence_counts_connections() {
         let hub = LocalHub::default();
