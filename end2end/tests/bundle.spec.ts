@@ -1,5 +1,5 @@
 import { test, expect, Browser, BrowserContext, Page } from '@playwright/test';
-import { channelWithOperator as setup, createAccount, hydrated, newContext, register, uniq, watchConsole } from './helpers';
+import { channelWithOperator as setup, customerOnChat, hydrated, newContext, uniq, watchConsole } from './helpers';
 
 /**
  * The client is split (`cargo leptos build --split`): the customer's chat page loads only
@@ -33,13 +33,7 @@ test('the chat page loads only the main part of the client; the inbox loads its 
   const id = uniq();
   const { adminCtx, opCtx, path } = await setup(browser, id);
 
-  const custCtx = await newContext(browser);
-  const cust = await custCtx.newPage();
-  await register(cust, `cleo-${id}@example.com`, `Cleo ${id}`);
-  await createAccount(cust, `Borealis ${id}`, `borealis-${id}`);
-  await cust.goto(path);
-  await cust.getByRole('link', { name: `Write from Borealis ${id}` }).click();
-  await hydrated(cust);
+  const { ctx: custCtx, page: cust } = await customerOnChat(browser, id, path);
   const chatUrl = new URL(cust.url()).pathname;
 
   // The chat page opened directly, with an empty cache.
