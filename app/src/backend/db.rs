@@ -32,8 +32,71 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
         // on foreign keys and a busy timeout for every pooled connection.
         db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
     }
-    Migrator::up(&db, None).await?;
+    migrate(&db, url).await?;
     Ok(db)
+}
+
+/// Key of the PostgreSQL advisory lock that lets one node at a time migrate ("Netlines").
+const MIGRATION_LOCK: i64 = 0x4e65_746c_696e_6573;
+
+/// Applies every pending migration, exactly once however many nodes start together: on
+/// PostgreSQL each node takes an advisory lock first (held by a connection of its own,
+/// released when the migration is done or the node dies), so the others wait and then
+/// find nothing pending. A database migrated by a newer binary is refused before
+/// anything is changed.
+async fn migrate(db: &DatabaseConnection, url: &str) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        refuse_newer_schema(db).await?;
+        return Migrator::up(db, None).await;
+    }
+    let mut opts = ConnectOptions::new(url.to_string());
+    opts.sqlx_logging(false)
+        .max_connections(1)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10));
+    let lock = Database::connect(opts).await?;
+    lock.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .await?;
+    let done = match refuse_newer_schema(db).await {
+        Ok(()) => Migrator::up(db, None).await,
+        Err(e) => Err(e),
+    };
+    let _ = lock
+        .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+        .await;
+    let _ = lock.close().await;
+    done
+}
+
+/// Fails when the database holds a migration this binary does not know: it was
+/// migrated by a newer netlines, and an older binary must not serve it.
+async fn refuse_newer_schema(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::Statement;
+    let known: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    // No table yet: a fresh database.
+    let Ok(rows) = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await
+    else {
+        return Ok(());
+    };
+    for row in rows {
+        let version: String = row.try_get_by_index(0)?;
+        if !known.contains(&version) {
+            return Err(DbErr::Custom(format!(
+                "the database schema is newer than this netlines binary: it has migration \
+                 {version}, which this binary does not know. Run the netlines version that \
+                 migrated it (or a newer one); this one will not serve it."
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The file behind an `sqlite://path?…` URL, if it names a file (not `:memory:`).
