@@ -8,6 +8,7 @@ pub mod entities;
 pub mod http_util;
 pub mod hub;
 pub mod images;
+pub mod metrics;
 pub mod migration;
 pub mod policy;
 pub mod ratelimit;

@@ -172,6 +172,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/oauth/select/", get(move |req: Request| link_page(req)))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .route("/auth/login", post(forms::login))
         .route("/auth/register", post(forms::register))
         .route("/auth/logout", post(forms::logout))
@@ -271,6 +272,47 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// `GET /metrics`: the node's metrics in the Prometheus text format, for a scraper that
+/// bears `NETLINES_METRICS_TOKEN` (unset: 404, as if there were no such page).
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let Some(token) = state.config.metrics_token.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let offered = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !app::backend::auth::same_secret(offered.as_bytes(), token.as_bytes()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
+            "a valid bearer token is required",
+        )
+            .into_response();
+    }
+    let m = app::backend::metrics::get();
+    match app::backend::services::queue::waiting_per_channel(&state.db).await {
+        Ok(waiting) => {
+            m.waiting.clear();
+            for (channel, n) in waiting {
+                m.waiting
+                    .get_or_create(&app::backend::metrics::ChannelLabels { channel })
+                    .set(n);
+            }
+        }
+        Err(e) => tracing::warn!(error = ?e, "metrics: waiting conversations unavailable"),
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        m.encode(),
+    )
+        .into_response()
+}
+
 /// Security headers on every response (`app::backend::web`).
 async fn hardening(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
@@ -287,7 +329,8 @@ async fn attach_user(State(state): State<AppState>, mut req: Request, next: Next
         && !path.starts_with("/api/")
         && !path.starts_with("/avatars/")
         && path != "/ws"
-        && path != "/healthz";
+        && path != "/healthz"
+        && path != "/metrics";
     if is_page {
         let user = forms::session_user(&state, req.headers()).await.ok().flatten();
         req.extensions_mut().insert(app::ui::RequestUser(user));

@@ -265,6 +265,7 @@ where
     S: Sink<Out> + Unpin,
     R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
 {
+    let _open = app::backend::metrics::SocketGuard::new("customer");
     let mut s = Session::new(state, Side::Customer { customer, code }, tx);
     let account = s.account();
     s.feed(Topic::Access(account));
@@ -288,6 +289,7 @@ where
     S: Sink<Out> + Unpin,
     R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
 {
+    let _open = app::backend::metrics::SocketGuard::new("inbox");
     let user = actor.user;
     let mut s = Session::new(state.clone(), Side::Operator { actor, name }, tx);
     s.feed(Topic::Access(s.account()));
@@ -661,6 +663,13 @@ impl<S: Sink<Out> + Unpin> Session<S> {
                 };
                 if !w.admit(message.seq) {
                     continue;
+                }
+            }
+            if let Out::Shared(e) = &m {
+                let metrics = app::backend::metrics::get();
+                metrics.hub_delivered.inc();
+                if matches!(e.msg(), ServerMsg::Message { .. }) {
+                    metrics.delivery_seconds.observe(e.age().as_secs_f64());
                 }
             }
             if self.tx.feed(m).await.is_err() {

@@ -15,7 +15,7 @@ use app::backend::services::inbox;
 use app::backend::services::messages::{Append, Sender};
 use app::domain::channel::ChannelCode;
 use app::domain::conversation::{ClientMsgId, MessageBody};
-use app::domain::{AccountName, ChannelId, ConversationId, Role, Slug};
+use app::domain::{ChannelId, ConversationId, Role};
 use app::error::{AppError, Code};
 use harness::*;
 use sea_orm::EntityTrait;
@@ -291,17 +291,6 @@ async fn app_customer(w: &World, email: &str, name: &str, slug: &str) -> Custome
     let u = w.app.user(email, name).await;
     new_account(db, &u, name, slug).await;
     conv::customer(db, &u, slug).await.unwrap()
-}
-
-async fn new_account(db: &sea_orm::DatabaseConnection, u: &app::api::SessionUser, name: &str, slug: &str) {
-    accounts::create(
-        db,
-        u.id,
-        &AccountName::parse(name).unwrap(),
-        &Slug::parse(slug).unwrap(),
-    )
-    .await
-    .unwrap();
 }
 
 fn assert_closed(b: &Backend, e: &AppError) {

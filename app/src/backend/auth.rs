@@ -182,9 +182,22 @@ pub async fn require_user() -> Result<SessionUser, AppError> {
     current_user_from_context().await?.ok_or(AppError::Unauthorized)
 }
 
+/// Whether an offered secret equals the expected one, in time that does not depend on
+/// where they differ (their SHA-256 digests are compared).
+pub fn same_secret(offered: &[u8], expected: &[u8]) -> bool {
+    Sha256::digest(offered) == Sha256::digest(expected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_are_compared_by_value() {
+        assert!(same_secret(b"metrics-token-123", b"metrics-token-123"));
+        assert!(!same_secret(b"metrics-token-124", b"metrics-token-123"));
+        assert!(!same_secret(b"", b"metrics-token-123"));
+    }
 
     #[tokio::test]
     async fn passwords_verify_only_against_their_own_hash() {

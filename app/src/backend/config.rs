@@ -112,6 +112,9 @@ pub struct Config {
     pub rest: RestLimits,
     pub live: LiveLimits,
     pub abuse: AbuseLimits,
+    /// `NETLINES_METRICS_TOKEN`: `/metrics` answers only requests that bear it
+    /// (`Authorization: Bearer …`); unset, `/metrics` is off (404).
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -120,7 +123,7 @@ impl Config {
     /// `NETLINES_REST_RATE`, `NETLINES_REST_BURST`, `NETLINES_NETWORK_MESSAGE_LIMIT`,
     /// `NETLINES_NETWORK_MESSAGE_WINDOW_SECS`, `NETLINES_REST_OPERATING_LIMIT_SECS`,
     /// `NETLINES_WS_FRAMES_PER_SEC`, `NETLINES_WS_FRAMES_BURST`, `NETLINES_WS_MAX_FOLLOWED`,
-    /// `NETLINES_REGISTRATIONS_PER_IP_HOUR`.
+    /// `NETLINES_REGISTRATIONS_PER_IP_HOUR`, `NETLINES_METRICS_TOKEN`.
     pub fn from_env(site_addr: std::net::SocketAddr) -> Result<Self, String> {
         let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
         let public_url = match std::env::var("NETLINES_PUBLIC_URL") {
@@ -162,6 +165,15 @@ impl Config {
         if let Some(n) = env_u32("NETLINES_REGISTRATIONS_PER_IP_HOUR")? {
             c.abuse.registrations_per_ip_hour = n;
         }
+        if let Ok(t) = std::env::var("NETLINES_METRICS_TOKEN") {
+            let t = t.trim().to_string();
+            if !t.is_empty() {
+                if t.len() < 16 {
+                    return Err("NETLINES_METRICS_TOKEN must be at least 16 characters".into());
+                }
+                c.metrics_token = Some(t);
+            }
+        }
         Ok(c)
     }
 
@@ -178,6 +190,7 @@ impl Config {
             rest: RestLimits::default(),
             live: LiveLimits::default(),
             abuse: AbuseLimits::default(),
+            metrics_token: None,
         })
     }
 

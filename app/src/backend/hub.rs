@@ -37,6 +37,8 @@ pub enum Topic {
 pub struct Event {
     msg: ServerMsg,
     json: std::sync::OnceLock<String>,
+    /// When it was published (metrics: publication → socket).
+    born: std::time::Instant,
 }
 
 impl Event {
@@ -44,7 +46,13 @@ impl Event {
         Self {
             msg,
             json: std::sync::OnceLock::new(),
+            born: std::time::Instant::now(),
         }
+    }
+
+    /// Time since it was published.
+    pub fn age(&self) -> std::time::Duration {
+        self.born.elapsed()
     }
 
     pub fn msg(&self) -> &ServerMsg {
@@ -113,9 +121,14 @@ impl futures::Stream for Subscription {
         let Some(rx) = self.rx.as_mut() else {
             return std::task::Poll::Ready(None);
         };
-        std::pin::Pin::new(rx)
-            .poll_next(cx)
-            .map(|item| item.map(|d| d.map_err(|BroadcastStreamRecvError::Lagged(n)| n)))
+        std::pin::Pin::new(rx).poll_next(cx).map(|item| {
+            item.map(|d| {
+                d.map_err(|BroadcastStreamRecvError::Lagged(n)| {
+                    crate::backend::metrics::get().hub_lagged.inc_by(n);
+                    n
+                })
+            })
+        })
     }
 }
 
@@ -215,6 +228,8 @@ impl Hub for LocalHub {
                 if tx.send(Arc::clone(&event)).is_err() {
                     // Nobody listens any more: forget the topic.
                     all.remove(topic);
+                } else {
+                    crate::backend::metrics::get().hub_published.inc();
                 }
             }
         }

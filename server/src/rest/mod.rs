@@ -309,7 +309,7 @@ pub async fn with_webhook(
         run(&state, addr.ip(), caller, &method, p).await
     }
     .await;
-    respond(result, start, started)
+    counted(&method, respond(result, start, started))
 }
 
 /// `/rest/{method}?auth=TOKEN`: an access token (query or body).
@@ -345,7 +345,14 @@ pub async fn with_token(
         run(&state, addr.ip(), caller, &method, p).await
     }
     .await;
-    respond(result, start, started)
+    counted(&method, respond(result, start, started))
+}
+
+/// Counts the call in the node's metrics (by method, when it is one we serve).
+fn counted(method: &str, res: Response) -> Response {
+    let known: Vec<&'static str> = methods::METHODS.iter().map(|(m, _, _)| *m).collect();
+    app::backend::metrics::get().rest_call(method, &known, res.status().as_u16());
+    res
 }
 
 /// Every REST route.

@@ -47,6 +47,7 @@ pub struct Options {
     pub rest: Option<app::backend::config::RestLimits>,
     pub live: Option<app::backend::config::LiveLimits>,
     pub abuse: Option<app::backend::config::AbuseLimits>,
+    pub metrics_token: Option<String>,
 }
 
 /// One multi-threaded runtime for every server of the test process. Leptos spawns its
@@ -142,6 +143,7 @@ pub async fn spawn_with(backend: &Backend, opts: Options) -> TestApp {
     if let Some(a) = opts.abuse {
         config.abuse = a;
     }
+    config.metrics_token = opts.metrics_token;
     let (port, state, tx) = start(leptos_options, config).await;
     let base = format!("http://127.0.0.1:{port}");
     TestApp {
@@ -412,4 +414,21 @@ pub async fn network_channel(
         .unwrap()
         .code;
     (channel, ChannelCode::parse(&code).unwrap())
+}
+
+/// An account named `name` at `slug`, made by `u` (its admin).
+pub async fn new_account(
+    db: &sea_orm::DatabaseConnection,
+    u: &app::api::SessionUser,
+    name: &str,
+    slug: &str,
+) {
+    app::backend::services::accounts::create(
+        db,
+        u.id,
+        &app::domain::AccountName::parse(name).unwrap(),
+        &app::domain::Slug::parse(slug).unwrap(),
+    )
+    .await
+    .unwrap();
 }

@@ -111,10 +111,13 @@ impl Writer {
     pub async fn append(&self, a: Append) -> Result<Ack, AppError> {
         if a.conversation.is_some() {
             if let Some(Outcome::Stored(ack)) = self.batched(a.clone()).await {
+                crate::backend::metrics::get().acked.inc();
                 return Ok(ack);
             }
         }
-        full_path(&self.db, self.hub.as_ref(), a).await
+        let ack = full_path(&self.db, self.hub.as_ref(), a).await?;
+        crate::backend::metrics::get().acked.inc();
+        Ok(ack)
     }
 
     /// Hands `a` to the writer (started on first use).
@@ -218,6 +221,11 @@ fn finish<E: std::fmt::Display>(
     hub: &dyn Hub,
     started: std::time::Instant,
 ) {
+    if outcomes.is_ok() {
+        crate::backend::metrics::get()
+            .commit_seconds
+            .observe(started.elapsed().as_secs_f64());
+    }
     let outcomes = outcomes.unwrap_or_else(|e| {
         tracing::warn!(error = %e, batch = jobs.len(), "message batch failed; using the full path");
         jobs.iter().map(|_| None).collect()

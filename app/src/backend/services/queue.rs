@@ -275,3 +275,25 @@ pub async fn came_online(
     }
     Ok(())
 }
+
+/// Conversations not answered by an operator yet (status `new`), per channel that has
+/// any: `(channel id, count)`.
+pub async fn waiting_per_channel(db: &impl ConnectionTrait) -> Result<Vec<(i64, i64)>, AppError> {
+    use sea_orm::{FromQueryResult, QuerySelect};
+    #[derive(FromQueryResult)]
+    struct Row {
+        channel_id: i64,
+        n: i64,
+    }
+    let rows = conversation::Entity::find()
+        .select_only()
+        .column(conversation::Column::ChannelId)
+        .column_as(conversation::Column::Id.count(), "n")
+        .filter(conversation::Column::Status.eq(ConversationStatus::New.as_str()))
+        .group_by(conversation::Column::ChannelId)
+        .into_model::<Row>()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    Ok(rows.into_iter().map(|r| (r.channel_id, r.n)).collect())
+}
