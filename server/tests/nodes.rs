@@ -3,6 +3,10 @@
 //! `netlines` binary. PostgreSQL must answer (`TEST_DATABASE_URL`): under `CI` a missing
 //! database fails the test.
 
+#[path = "support/harness.rs"]
+mod harness;
+
+use harness::pg_database;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use std::process::{Command, Output, Stdio};
 
@@ -13,44 +17,6 @@ fn admin_url() -> Option<String> {
         _ if std::env::var("CI").is_ok() => panic!("CI requires PostgreSQL: TEST_DATABASE_URL is not set"),
         _ => None,
     }
-}
-
-/// Drops a test database (best effort; the test's own connections are closed first).
-async fn drop_database(admin_url: &str, db_url: &str) {
-    let name = url::Url::parse(db_url)
-        .unwrap()
-        .path()
-        .trim_start_matches('/')
-        .to_string();
-    if let Ok(admin) = Database::connect(admin_url).await {
-        let _ = admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .await;
-        admin.close().await.ok();
-    }
-}
-
-/// A new, empty database; its URL.
-async fn fresh_database(admin_url: &str) -> String {
-    let name = format!(
-        "nodes_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let admin = Database::connect(admin_url)
-        .await
-        .expect("connect to TEST_DATABASE_URL");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("create database");
-    admin.close().await.ok();
-    let mut u = url::Url::parse(admin_url).unwrap();
-    u.set_path(&format!("/{name}"));
-    u.to_string()
 }
 
 fn netlines(db: &str, args: &[&str]) -> Command {
@@ -84,10 +50,23 @@ async fn versions(db: &DatabaseConnection) -> Vec<String> {
     .collect()
 }
 
+async fn user_count(db: &DatabaseConnection) -> i64 {
+    db.query_one_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT COUNT(*) FROM users",
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get_by_index::<i64>(0)
+    .unwrap()
+}
+
 #[tokio::test]
 async fn nodes_started_together_on_a_fresh_database_migrate_it_exactly_once() {
     let Some(admin) = admin_url() else { return };
-    let db = fresh_database(&admin).await;
+    let pg = pg_database(&admin).await;
+    let db = pg.url.clone();
     // Four processes at the same moment, each migrating before it acts (before the
     // advisory lock, two of them raced: `duplicate key value violates unique constraint
     // "pg_type_typname_nsp_index"`).
@@ -121,16 +100,7 @@ async fn nodes_started_together_on_a_fresh_database_migrate_it_exactly_once() {
     unique.dedup();
     assert_eq!(applied, unique, "each migration recorded once");
     assert!(!applied.is_empty());
-    let users = conn
-        .query_one_raw(Statement::from_string(
-            conn.get_database_backend(),
-            "SELECT COUNT(*) FROM users",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap();
+    let users = user_count(&conn).await;
     assert_eq!(users, 4, "every node did its work");
     // Started again on the migrated database: nothing is pending, nothing changes.
     let again = netlines(
@@ -151,13 +121,13 @@ async fn nodes_started_together_on_a_fresh_database_migrate_it_exactly_once() {
     assert!(again.status.success(), "{}", text(&again));
     assert_eq!(versions(&conn).await, applied);
     conn.close().await.ok();
-    drop_database(&admin, &db).await;
 }
 
 #[tokio::test]
 async fn a_node_older_than_the_schema_refuses_to_serve_it_and_changes_nothing() {
     let Some(admin) = admin_url() else { return };
-    let db = fresh_database(&admin).await;
+    let pg = pg_database(&admin).await;
+    let db = pg.url.clone();
     let first = netlines(
         &db,
         &[
@@ -210,17 +180,7 @@ async fn a_node_older_than_the_schema_refuses_to_serve_it_and_changes_nothing() 
     assert!(!cmd.status.success());
     assert!(String::from_utf8_lossy(&cmd.stderr).contains("newer than this netlines binary"));
     assert_eq!(versions(&conn).await, before);
-    let users = conn
-        .query_one_raw(Statement::from_string(
-            conn.get_database_backend(),
-            "SELECT COUNT(*) FROM users",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap();
+    let users = user_count(&conn).await;
     assert_eq!(users, 1);
     conn.close().await.ok();
-    drop_database(&admin, &db).await;
 }

@@ -124,8 +124,8 @@ impl Metrics {
     }
 
     /// Counts a REST call; methods outside `known` are counted as `other`.
-    pub fn rest_call(&self, method: &str, known: &[&'static str], status: u16) {
-        let method = known.iter().find(|m| **m == method).copied().unwrap_or("other");
+    pub fn rest_call(&self, method: &str, known: impl IntoIterator<Item = &'static str>, status: u16) {
+        let method = known.into_iter().find(|m| *m == method).unwrap_or("other");
         self.rest_calls
             .get_or_create(&RestLabels { method, status })
             .inc();
@@ -162,9 +162,9 @@ mod tests {
     fn the_exposition_names_every_metric_and_bounds_rest_labels() {
         let m = Metrics::new();
         m.acked.inc_by(3);
-        m.rest_call("imopenlines.config.get", &["imopenlines.config.get"], 200);
-        m.rest_call("made.up.by.an.attacker", &["imopenlines.config.get"], 404);
-        m.rest_call("another.made.up.one", &["imopenlines.config.get"], 404);
+        m.rest_call("imopenlines.config.get", ["imopenlines.config.get"], 200);
+        m.rest_call("made.up.by.an.attacker", ["imopenlines.config.get"], 404);
+        m.rest_call("another.made.up.one", ["imopenlines.config.get"], 404);
         m.commit_seconds.observe(0.002);
         m.waiting.get_or_create(&ChannelLabels { channel: 7 }).set(2);
         let text = m.encode();

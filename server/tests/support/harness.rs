@@ -35,7 +35,7 @@ pub struct TestApp {
     pub base: String,
     pub state: AppState,
     pub backend: Backend,
-    pg_db: Option<(String, String)>,
+    _pg_db: Option<PgDatabase>,
     _tmp: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -113,18 +113,8 @@ pub async fn spawn_with(backend: &Backend, opts: Options) -> TestApp {
             None,
         ),
         Backend::Postgres(admin_url) => {
-            let name = unique_name();
-            let admin = Database::connect(admin_url.as_str())
-                .await
-                .expect("connect to TEST_DATABASE_URL");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .expect("create test database");
-            admin.close().await.ok();
-            let mut u = url::Url::parse(admin_url).unwrap();
-            u.set_path(&format!("/{name}"));
-            (u.to_string(), Some((admin_url.clone(), name)))
+            let db = pg_database(admin_url).await;
+            (db.url.clone(), Some(db))
         }
     };
     let leptos_options = leptos::config::LeptosOptions::builder()
@@ -150,7 +140,7 @@ pub async fn spawn_with(backend: &Backend, opts: Options) -> TestApp {
         base,
         state,
         backend: backend.clone(),
-        pg_db,
+        _pg_db: pg_db,
         _tmp: tmp,
         shutdown: Some(tx),
     }
@@ -161,23 +151,54 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some((admin_url, name)) = self.pg_db.take() {
-            // Drop the per-test database so repeated runs leave nothing behind.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async {
-                    if let Ok(admin) = Database::connect(admin_url.as_str()).await {
-                        let _ = admin
-                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                            .await;
-                    }
-                });
-            })
-            .join();
-        }
+    }
+}
+
+/// A new, empty PostgreSQL database on the server of `admin_url`, dropped (with its
+/// connections) when this value is dropped, so repeated runs leave nothing behind.
+pub struct PgDatabase {
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+pub async fn pg_database(admin_url: &str) -> PgDatabase {
+    let name = unique_name();
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let mut u = url::Url::parse(admin_url).unwrap();
+    u.set_path(&format!("/{name}"));
+    PgDatabase {
+        url: u.to_string(),
+        admin_url: admin_url.to_string(),
+        name,
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // On a thread of its own: this may run inside a test's runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(admin_url.as_str()).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .await;
+                }
+            });
+        })
+        .join();
     }
 }
 
