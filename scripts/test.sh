@@ -29,7 +29,15 @@ if [ -n "${CI:-}" ] && [ -z "${TEST_DATABASE_URL:-}" ]; then
   echo "CI requires PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_URL); it does not answer" >&2
   exit 1
 fi
-step "unit and API tests (SQLite${TEST_DATABASE_URL:+ and PostgreSQL})"
+# NATS (JetStream): the multi-node tests (server/tests/cluster.rs) run whenever
+# PostgreSQL does, and fail when NATS does not answer.
+export TEST_NATS_URL="${TEST_NATS_URL:-nats://127.0.0.1:4222}"
+if [ -n "${TEST_DATABASE_URL:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null \
+   && [ "$TEST_NATS_URL" = "nats://127.0.0.1:4222" ]; then
+  echo "the multi-node tests need NATS with JetStream on 127.0.0.1:4222 (TEST_NATS_URL); it does not answer" >&2
+  exit 1
+fi
+step "unit and API tests (SQLite${TEST_DATABASE_URL:+, PostgreSQL and several nodes over NATS})"
 cargo test -p app -p server --features app/ssr
 
 # A smoke run of the load generator, never timed: the server is SIGKILLed every 2 s and
@@ -42,6 +50,11 @@ cargo build -p server --features app/ssr --bin netlines --bin loadgen
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   "$CARGO_TARGET_DIR/debug/loadgen" --label smoke-postgres --pairs 5 --warmup 1 --duration 3 \
     --rate 100 --database-url "$TEST_DATABASE_URL" --min-acked 100
+  # Two nodes joined by NATS; every pair's customer and operator on different nodes,
+  # and the first node SIGKILLed every 2 s (its clients move to the other).
+  "$CARGO_TARGET_DIR/debug/loadgen" --label smoke-nodes --pairs 10 --warmup 1 --duration 6 \
+    --nodes 2 --nats-url "$TEST_NATS_URL" --database-url "$TEST_DATABASE_URL" \
+    --kill-every 2 --min-acked 100
 fi
 "$CARGO_TARGET_DIR/debug/loadgen" --label smoke-idle --idle 200
 

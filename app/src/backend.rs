@@ -2,6 +2,7 @@
 //! Compiled only with the `ssr` feature.
 
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod entities;

@@ -137,14 +137,61 @@ fn init_tracing() {
     let json = std::env::var("NETLINES_LOG_FORMAT")
         .map(|v| v == "json")
         .unwrap_or(false);
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let writer = NodeTagged {
+        node: app::backend::cluster::node_id(),
+        json,
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     let _ = if json {
         builder.json().try_init()
     } else {
         builder.try_init()
     };
+}
+
+/// Log lines on stderr, each tagged with this node's id: `node=ID ` before a text line,
+/// a `"node":"ID"` field first in a JSON line. (The formatter writes each line whole.)
+#[derive(Clone, Copy)]
+struct NodeTagged {
+    node: &'static str,
+    json: bool,
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for NodeTagged {
+    type Writer = NodeLine;
+
+    fn make_writer(&'a self) -> NodeLine {
+        NodeLine(*self)
+    }
+}
+
+struct NodeLine(NodeTagged);
+
+impl std::io::Write for NodeLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let NodeTagged { node, json } = self.0;
+        let mut line = Vec::with_capacity(buf.len() + node.len() + 12);
+        match buf.strip_prefix(b"{") {
+            Some(rest) if json => {
+                line.extend_from_slice(b"{\"node\":");
+                line.extend_from_slice(serde_json::to_string(node).unwrap_or_default().as_bytes());
+                line.push(b',');
+                line.extend_from_slice(rest);
+            }
+            _ => {
+                line.extend_from_slice(b"node=");
+                line.extend_from_slice(node.as_bytes());
+                line.push(b' ');
+                line.extend_from_slice(buf);
+            }
+        }
+        std::io::stderr().lock().write_all(&line)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// An error as one English sentence for the terminal.

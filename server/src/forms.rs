@@ -114,7 +114,8 @@ pub async fn login(
     let ip_key = format!("ip:{}", addr.ip());
     let counted = state
         .login_failures
-        .try_attempt(&[(&email_key, limits.per_email), (&ip_key, limits.per_ip)]);
+        .try_attempt(&[(&email_key, limits.per_email), (&ip_key, limits.per_ip)])
+        .await;
     if let Err(secs) = counted {
         tracing::warn!(ip = %addr.ip(), retry_after = secs, "sign-in rate limited");
         return back(&AppError::Limit {
@@ -124,8 +125,8 @@ pub async fn login(
     }
     match users::authenticate(&state.db, &f.email, &f.password).await {
         Ok(user) => {
-            state.login_failures.reset(&email_key);
-            state.login_failures.forgive(&ip_key);
+            state.login_failures.reset(&email_key).await;
+            state.login_failures.forgive(&ip_key).await;
             end_current_session(&state, &headers).await;
             match create_session(&state.db, UserId(user.id)).await {
                 Ok(token) => {
@@ -140,8 +141,8 @@ pub async fn login(
                 tracing::info!(ip = %addr.ip(), "failed sign-in");
             } else {
                 // Not a wrong password (e.g. the database failed): no attempt is used up.
-                state.login_failures.forgive(&email_key);
-                state.login_failures.forgive(&ip_key);
+                state.login_failures.forgive(&email_key).await;
+                state.login_failures.forgive(&ip_key).await;
             }
             back(&e)
         }
@@ -197,7 +198,7 @@ pub async fn register(
     };
     let ip_key = format!("ip:{}", addr.ip());
     let max = state.config.abuse.registrations_per_ip_hour;
-    if let Err(secs) = state.registrations.try_attempt(&[(&ip_key, max)]) {
+    if let Err(secs) = state.registrations.try_attempt(&[(&ip_key, max)]).await {
         tracing::warn!(ip = %addr.ip(), retry_after = secs, "registration rate limited");
         let e = AppError::Limit {
             code: Code::TooManyAttempts,

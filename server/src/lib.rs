@@ -82,8 +82,23 @@ impl Application {
         assets::drop_stale(
             &std::path::Path::new(&*leptos_options.site_root).join(&*leptos_options.site_pkg_dir),
         );
-        let state = AppState::new(leptos_options, db, config);
+        let cluster = match &config.nats {
+            Some(n) => {
+                let longest = config
+                    .login_limits
+                    .window
+                    .max(std::time::Duration::from_secs(3600));
+                let c = app::backend::cluster::Cluster::connect(&n.url, &n.node, &n.prefix, longest)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                tracing::info!(nats = %redact(&n.url), node = %n.node, "several nodes: live events, presence and limits go through NATS");
+                Some(c)
+            }
+            None => None,
+        };
+        let state = AppState::with_cluster(leptos_options, db, config, cluster);
         spawn_session_purge(state.db.clone());
+        spawn_presence_sweep(state.clone());
         let router = router(state.clone());
         Ok(Self {
             listener,
@@ -121,6 +136,41 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await
     }
+}
+
+/// Every second: operators who have had no inbox open on any node for the presence
+/// time-to-live give their unanswered conversations of "evenly" queues back, and the
+/// queues dispatch them again (a closed laptop, a crashed node).
+fn spawn_presence_sweep(state: AppState) {
+    tokio::spawn(async move {
+        let grace = state.config.presence_ttl;
+        let mut seen: std::collections::HashSet<app::domain::UserId> = Default::default();
+        let mut absent: std::collections::HashMap<app::domain::UserId, std::time::Instant> = Default::default();
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            let online: std::collections::HashSet<_> = state.hub.online_users().into_iter().collect();
+            let departed = state.hub.take_departed();
+            for gone in seen.difference(&online).chain(departed.iter()) {
+                absent.entry(*gone).or_insert_with(std::time::Instant::now);
+            }
+            absent.retain(|u, _| !online.contains(u));
+            seen = online;
+            let due: Vec<_> = absent
+                .iter()
+                .filter(|(_, since)| since.elapsed() >= grace)
+                .map(|(u, _)| *u)
+                .collect();
+            for user in due {
+                absent.remove(&user);
+                match app::backend::services::queue::operator_gone(&state.db, state.hub.as_ref(), user).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(user_id = user.0, conversations = n, "an absent operator's waiting conversations went back to the queue"),
+                    Err(e) => tracing::warn!(error = ?e, user_id = user.0, "re-dispatch after an operator left failed"),
+                }
+            }
+        }
+    });
 }
 
 /// Deletes expired sessions once an hour (and once at start).

@@ -565,6 +565,9 @@ impl<S: Sink<Out> + Unpin> Session<S> {
             let sub = self.state.hub.subscribe(&Topic::Conversation(c));
             self.subs.insert(Topic::Conversation(c), sub);
             self.followed.insert(c);
+            // With several nodes, the broker must have the subscription before the
+            // store is read.
+            self.state.hub.ready(&Topic::Conversation(c)).await;
         }
         // An inbox may have sent some of these already (its channel feed): the window
         // skips them during the replay.
@@ -618,6 +621,15 @@ impl<S: Sink<Out> + Unpin> Session<S> {
                 }
                 // Their own typing is not echoed back.
                 Ready::Feed(_, Ok(e)) if matches!(e.msg(), ServerMsg::Typing { by, .. } if *by == own) => {}
+                // A message past a gap (two nodes' events crossed on the way): what lies
+                // between is committed, so it is sent from the store first.
+                Ready::Feed(_, Ok(e)) if self.gap_before(&e).is_some() => {
+                    self.reply(std::mem::take(&mut out)).await?;
+                    if let Some((c, since)) = self.gap_before(&e) {
+                        self.replay(c, since).await?;
+                    }
+                    out.push(Out::Shared(e));
+                }
                 Ready::Feed(_, Ok(e)) => out.push(Out::Shared(e)),
                 // The broadcast buffer overflowed for this conversation: catch up from
                 // the store. (A channel feed only shows what happens while it is open.)
@@ -634,6 +646,17 @@ impl<S: Sink<Out> + Unpin> Session<S> {
             }
         }
         self.reply(out).await
+    }
+
+    /// For a message of a followed conversation that skips seqs after the last one sent:
+    /// the conversation and that last seq.
+    fn gap_before(&self, e: &app::backend::hub::Event) -> Option<(ConversationId, i64)> {
+        let ServerMsg::Message { message } = e.msg() else {
+            return None;
+        };
+        let c = message.conversation;
+        let w = self.sent.get(&c)?;
+        (self.followed.contains(&c) && message.seq > w.high + 1).then_some((c, w.high))
     }
 
     /// Something already waiting, without waiting.

@@ -115,6 +115,24 @@ pub struct Config {
     /// `NETLINES_METRICS_TOKEN`: `/metrics` answers only requests that bear it
     /// (`Authorization: Bearer …`); unset, `/metrics` is off (404).
     pub metrics_token: Option<String>,
+    /// `NATS_URL` (with `NETLINES_NATS_PREFIX`): several nodes share live events,
+    /// presence and limits through this NATS server (JetStream on). Unset: one node.
+    pub nats: Option<NatsConfig>,
+    /// `NETLINES_PRESENCE_TTL_SECS` (default 10): a node not heard from for this long
+    /// counts as having nobody online, and an operator absent for this long gives their
+    /// unanswered conversations of "evenly" queues back.
+    pub presence_ttl: std::time::Duration,
+}
+
+/// How several nodes meet.
+#[derive(Clone, Debug)]
+pub struct NatsConfig {
+    pub url: String,
+    /// The first token of every subject and the buckets' name prefix (several
+    /// installations can share one NATS server): letters, digits, `-` and `_`.
+    pub prefix: String,
+    /// This node's id (`NETLINES_NODE_ID`, or host name and process id).
+    pub node: String,
 }
 
 impl Config {
@@ -123,7 +141,8 @@ impl Config {
     /// `NETLINES_REST_RATE`, `NETLINES_REST_BURST`, `NETLINES_NETWORK_MESSAGE_LIMIT`,
     /// `NETLINES_NETWORK_MESSAGE_WINDOW_SECS`, `NETLINES_REST_OPERATING_LIMIT_SECS`,
     /// `NETLINES_WS_FRAMES_PER_SEC`, `NETLINES_WS_FRAMES_BURST`, `NETLINES_WS_MAX_FOLLOWED`,
-    /// `NETLINES_REGISTRATIONS_PER_IP_HOUR`, `NETLINES_METRICS_TOKEN`.
+    /// `NETLINES_REGISTRATIONS_PER_IP_HOUR`, `NETLINES_METRICS_TOKEN`, `NATS_URL`,
+    /// `NETLINES_NATS_PREFIX`, `NETLINES_PRESENCE_TTL_SECS`.
     pub fn from_env(site_addr: std::net::SocketAddr) -> Result<Self, String> {
         let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
         let public_url = match std::env::var("NETLINES_PUBLIC_URL") {
@@ -174,6 +193,26 @@ impl Config {
                 c.metrics_token = Some(t);
             }
         }
+        if let Ok(url) = std::env::var("NATS_URL") {
+            if !url.trim().is_empty() {
+                let prefix = std::env::var("NETLINES_NATS_PREFIX").unwrap_or_else(|_| "netlines".into());
+                let prefix = prefix.trim().to_string();
+                if prefix.is_empty()
+                    || prefix.len() > 32
+                    || !prefix.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+                {
+                    return Err("NETLINES_NATS_PREFIX must be 1-32 letters, digits, - or _".into());
+                }
+                c.nats = Some(NatsConfig {
+                    url: url.trim().to_string(),
+                    prefix,
+                    node: crate::backend::cluster::node_id().to_string(),
+                });
+            }
+        }
+        if let Some(n) = env_u32("NETLINES_PRESENCE_TTL_SECS")? {
+            c.presence_ttl = std::time::Duration::from_secs(n.clamp(1, 3600) as u64);
+        }
         Ok(c)
     }
 
@@ -191,6 +230,8 @@ impl Config {
             live: LiveLimits::default(),
             abuse: AbuseLimits::default(),
             metrics_token: None,
+            nats: None,
+            presence_ttl: std::time::Duration::from_secs(10),
         })
     }
 

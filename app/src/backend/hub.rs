@@ -1,5 +1,5 @@
 //! Fan-out of live events. [`Hub`] is the seam: [`LocalHub`] (tokio broadcast) serves
-//! one node; a NATS implementation of the same trait will connect several nodes.
+//! one node; [`nats::NatsHub`] connects several through NATS (`NATS_URL`).
 //!
 //! Events are published only after the transaction that stored them has committed, so
 //! nobody sees a message that could still be rolled back. A subscriber that lags behind
@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
+
+pub mod nats;
 
 /// What a subscriber follows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -48,6 +50,16 @@ impl Event {
             json: std::sync::OnceLock::new(),
             born: std::time::Instant::now(),
         }
+    }
+
+    /// An event received as JSON (from another node): its text is kept, not made again.
+    pub fn from_json(json: String) -> Result<Self, serde_json::Error> {
+        let msg = serde_json::from_str(&json)?;
+        Ok(Self {
+            msg,
+            json: std::sync::OnceLock::from(json),
+            born: std::time::Instant::now(),
+        })
     }
 
     /// Time since it was published.
@@ -87,6 +99,18 @@ impl Subscription {
             rx: Some(BroadcastStream::new(rx)),
             release,
         }
+    }
+
+    /// Runs `release` too when the subscription is dropped (after the first).
+    pub fn and_then_release(mut self, release: Box<dyn FnOnce() + Send + Sync>) -> Self {
+        let first = self.release.take();
+        self.release = Some(Box::new(move || {
+            if let Some(f) = first {
+                f();
+            }
+            release();
+        }));
+        self
     }
 
     /// The next event's message (tests and simple followers).
@@ -157,7 +181,20 @@ pub trait Hub: Send + Sync + 'static {
     /// An inbox of `user` connected (`true`) or disconnected (`false`). Returns whether
     /// the user is online now.
     fn presence(&self, user: UserId, connected: bool) -> bool;
+    /// Whether `user` has an inbox open on any node.
     fn is_online(&self, user: UserId) -> bool;
+    /// Everyone with an inbox open on any node.
+    fn online_users(&self) -> Vec<UserId>;
+    /// Users whose last inbox closed (here, or on another node as last heard) since the
+    /// previous call: with [`Hub::online_users`] sampled now and then, nobody who was
+    /// online only briefly is missed.
+    fn take_departed(&self) -> Vec<UserId>;
+    /// Resolves once events of `topic`, which this node has just subscribed to, are
+    /// sure to reach it: a socket replays the store only after that, so nothing
+    /// published in between is missed. At once for one node.
+    fn ready(&self, _topic: &Topic) -> futures::future::BoxFuture<'static, ()> {
+        Box::pin(std::future::ready(()))
+    }
     /// Topics this node holds buffers for (metrics and tests).
     fn topic_count(&self) -> usize {
         0
@@ -178,6 +215,8 @@ pub struct LocalHub {
     topics: Arc<Mutex<HashMap<Topic, broadcast::Sender<Arc<Event>>>>>,
     /// Open inbox connections per user.
     online: Mutex<HashMap<UserId, usize>>,
+    /// Users whose last inbox connection here closed, not yet taken.
+    departed: Mutex<Vec<UserId>>,
     access_epoch: std::sync::atomic::AtomicU64,
 }
 
@@ -187,6 +226,7 @@ impl LocalHub {
             capacity,
             topics: Arc::new(Mutex::new(HashMap::new())),
             online: Mutex::new(HashMap::new()),
+            departed: Mutex::new(Vec::new()),
             access_epoch: std::sync::atomic::AtomicU64::new(0),
         }
     }
@@ -216,12 +256,47 @@ impl Hub for LocalHub {
     }
 
     fn publish_all(&self, topics: &[Topic], msg: ServerMsg) {
+        self.publish_event(topics, Arc::new(Event::new(msg)));
+    }
+
+    fn subscribe(&self, topic: &Topic) -> Subscription {
+        self.subscribe_local(topic)
+    }
+
+    fn presence(&self, user: UserId, connected: bool) -> bool {
+        self.count_presence(user, connected)
+    }
+
+    fn is_online(&self, user: UserId) -> bool {
+        self.online_here(user)
+    }
+
+    fn online_users(&self) -> Vec<UserId> {
+        self.here().into_iter().collect()
+    }
+
+    fn take_departed(&self) -> Vec<UserId> {
+        self.take_departed_here()
+    }
+
+    fn access_epoch(&self) -> u64 {
+        self.epoch()
+    }
+
+    fn topic_count(&self) -> usize {
+        self.topics_held()
+    }
+}
+
+impl LocalHub {
+    /// Puts one event on several topics (of this node), bumping the access epoch first
+    /// when rights changed.
+    pub fn publish_event(&self, topics: &[Topic], event: Arc<Event>) {
         if topics.iter().any(|t| matches!(t, Topic::Access(_))) {
             // Before the event goes out, so no socket can see the event and an old epoch.
             self.access_epoch
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
-        let event = Arc::new(Event::new(msg));
         let mut all = self.topics.lock().unwrap_or_else(|e| e.into_inner());
         for topic in topics {
             if let Some(tx) = all.get(topic) {
@@ -235,7 +310,8 @@ impl Hub for LocalHub {
         }
     }
 
-    fn subscribe(&self, topic: &Topic) -> Subscription {
+    /// Subscribes on this node only.
+    pub fn subscribe_local(&self, topic: &Topic) -> Subscription {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
         let rx = topics
             .entry(topic.clone())
@@ -254,7 +330,9 @@ impl Hub for LocalHub {
         )
     }
 
-    fn presence(&self, user: UserId, connected: bool) -> bool {
+    /// Counts an inbox connection of `user` opening or closing on this node; whether
+    /// they have one open here now.
+    pub fn count_presence(&self, user: UserId, connected: bool) -> bool {
         let mut online = self.online.lock().unwrap_or_else(|e| e.into_inner());
         let n = online.entry(user).or_insert(0);
         if connected {
@@ -265,24 +343,42 @@ impl Hub for LocalHub {
         let now = *n > 0;
         if !now {
             online.remove(&user);
+            if !connected {
+                let mut departed = self.departed.lock().unwrap_or_else(|e| e.into_inner());
+                // Bounded: the sweep takes them every second.
+                if departed.len() < 100_000 {
+                    departed.push(user);
+                }
+            }
         }
         now
     }
 
-    fn access_epoch(&self) -> u64 {
+    /// Users whose last inbox here closed since the previous call.
+    pub fn take_departed_here(&self) -> Vec<UserId> {
+        std::mem::take(&mut *self.departed.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn epoch(&self) -> u64 {
         self.access_epoch.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    fn topic_count(&self) -> usize {
+    pub fn topics_held(&self) -> usize {
         self.topics.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    fn is_online(&self, user: UserId) -> bool {
+    /// Whether `user` has an inbox open on this node.
+    pub fn online_here(&self, user: UserId) -> bool {
         self.online
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&user)
             .is_some_and(|n| *n > 0)
+    }
+
+    /// Everyone with an inbox open on this node.
+    pub fn here(&self) -> std::collections::HashSet<UserId> {
+        self.online.lock().unwrap_or_else(|e| e.into_inner()).keys().copied().collect()
     }
 }
 

@@ -46,6 +46,13 @@ pub struct Metrics {
     pub hub_delivered: Counter,
     /// Events a slow subscriber lost to a full topic buffer (it caught up from the store).
     pub hub_lagged: Counter,
+    /// Events received from other nodes through the broker (several nodes only).
+    pub hub_received: Counter,
+    /// Events waiting to be handed to the broker (several nodes only): the hub's lag.
+    pub hub_outbox: Gauge,
+    /// Time from an event's publication on another node to its arrival here (several
+    /// nodes only; the nodes' clocks are assumed to be in sync).
+    pub hub_transit_seconds: Histogram,
     /// Conversations not answered by an operator yet, per channel (read at each scrape).
     pub waiting: Family<ChannelLabels, Gauge>,
     /// REST calls by method and HTTP status.
@@ -64,6 +71,9 @@ impl Metrics {
             hub_published: Counter::default(),
             hub_delivered: Counter::default(),
             hub_lagged: Counter::default(),
+            hub_received: Counter::default(),
+            hub_outbox: Gauge::default(),
+            hub_transit_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
             waiting: Family::default(),
             rest_calls: Family::default(),
             registry: Registry::default(),
@@ -98,6 +108,21 @@ impl Metrics {
             "hub_lagged",
             "Events lost by slow subscribers to full buffers (caught up from the store)",
             m.hub_lagged.clone(),
+        );
+        registry.register(
+            "hub_received",
+            "Events received from other nodes through the broker",
+            m.hub_received.clone(),
+        );
+        registry.register(
+            "hub_outbox",
+            "Events waiting to be handed to the broker",
+            m.hub_outbox.clone(),
+        );
+        registry.register(
+            "hub_transit_seconds",
+            "Events from other nodes: publication there to arrival here",
+            m.hub_transit_seconds.clone(),
         );
         registry.register(
             "conversations_waiting",

@@ -27,33 +27,66 @@ pub struct AppState {
     pub rest_buckets: Arc<LeakyBuckets>,
     /// REST processing time per caller and method.
     pub rest_operating: Arc<OperatingBudget>,
+    /// The link to the other nodes (`NATS_URL`); `None` for a single node.
+    pub cluster: Option<crate::backend::cluster::Cluster>,
 }
 
 impl AppState {
+    /// One node: the hub and the limits live in this process.
     pub fn new(leptos_options: LeptosOptions, db: DatabaseConnection, config: Config) -> Self {
+        Self::with_cluster(leptos_options, db, config, None)
+    }
+
+    /// With `cluster`, the hub, presence and limits are shared with the other nodes
+    /// through NATS.
+    pub fn with_cluster(
+        leptos_options: LeptosOptions,
+        db: DatabaseConnection,
+        config: Config,
+        cluster: Option<crate::backend::cluster::Cluster>,
+    ) -> Self {
         let window = config.login_limits.window;
         let rest = config.rest;
         let abuse = config.abuse;
-        let hub: Arc<dyn Hub> = Arc::new(LocalHub::default());
+        let operating_window = std::time::Duration::from_secs(600);
+        let hub: Arc<dyn Hub> = match (&cluster, &config.nats) {
+            (Some(c), Some(n)) => crate::backend::hub::nats::NatsHub::start(c.clone(), &n.prefix, config.presence_ttl),
+            _ => Arc::new(LocalHub::default()),
+        };
         let messages = Arc::new(crate::backend::services::messages::Writer::new(
             db.clone(),
             hub.clone(),
             &config.database_url,
         ));
+        let hour = std::time::Duration::from_secs(3600);
+        let limits = cluster.as_ref().map(|c| c.limits.clone());
         Self {
-            rest_buckets: Arc::new(LeakyBuckets::new(rest.rate_per_sec, rest.burst)),
-            rest_operating: Arc::new(OperatingBudget::new(
-                rest.operating_limit_secs,
-                std::time::Duration::from_secs(600),
-            )),
+            rest_buckets: Arc::new(match &limits {
+                Some(kv) => LeakyBuckets::shared(rest.rate_per_sec, rest.burst, kv.clone(), "rest"),
+                None => LeakyBuckets::new(rest.rate_per_sec, rest.burst),
+            }),
+            rest_operating: Arc::new(match &limits {
+                Some(kv) => OperatingBudget::shared(rest.operating_limit_secs, operating_window, kv.clone(), "operating"),
+                None => OperatingBudget::new(rest.operating_limit_secs, operating_window),
+            }),
+            login_failures: Arc::new(match &limits {
+                Some(kv) => FailureLimiter::shared(window, kv.clone(), "signin"),
+                None => FailureLimiter::new(window),
+            }),
+            registrations: Arc::new(match &limits {
+                Some(kv) => FailureLimiter::shared(hour, kv.clone(), "register"),
+                None => FailureLimiter::new(hour),
+            }),
+            rest_bad_auth: Arc::new(match &limits {
+                Some(kv) => LeakyBuckets::shared(abuse.bad_auth_per_sec, abuse.bad_auth_burst, kv.clone(), "badauth"),
+                None => LeakyBuckets::new(abuse.bad_auth_per_sec, abuse.bad_auth_burst),
+            }),
             leptos_options,
             db,
             config: Arc::new(config),
-            login_failures: Arc::new(FailureLimiter::new(window)),
-            registrations: Arc::new(FailureLimiter::new(std::time::Duration::from_secs(3600))),
-            rest_bad_auth: Arc::new(LeakyBuckets::new(abuse.bad_auth_per_sec, abuse.bad_auth_burst)),
             messages,
             hub,
+            cluster,
         }
     }
 }

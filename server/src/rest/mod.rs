@@ -227,7 +227,7 @@ async fn run(
         Ok(c) => c,
         Err(e) => {
             // Guessing credentials is limited per client IP.
-            if state.rest_bad_auth.take(ip).is_err() {
+            if state.rest_bad_auth.take(ip).await.is_err() {
                 tracing::warn!(%ip, "REST requests with bad credentials limited");
                 return Err(RestError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -247,7 +247,7 @@ async fn run(
             format!("Method not found: {method}"),
         ));
     }
-    if state.rest_buckets.take(caller.credential).is_err() {
+    if state.rest_buckets.take(caller.credential).await.is_err() {
         return Err(RestError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "QUERY_LIMIT_EXCEEDED",
@@ -257,7 +257,8 @@ async fn run(
     let budget = &state.rest_operating;
     let (used, reset_in) =
         budget
-            .check(caller.credential, method, Instant::now())
+            .check(caller.credential, method)
+            .await
             .map_err(|(_, reset)| {
                 RestError::new(
                     StatusCode::TOO_MANY_REQUESTS,
@@ -272,7 +273,7 @@ async fn run(
         methods::call(state, &caller, method, &p).await
     };
     let spent = started.elapsed().as_secs_f64();
-    budget.spend(caller.credential, method, spent);
+    budget.spend(caller.credential, method, spent).await;
     out.map(|o| (o, (used + spent, reset_in)))
 }
 

@@ -48,6 +48,40 @@ pub struct Options {
     pub live: Option<app::backend::config::LiveLimits>,
     pub abuse: Option<app::backend::config::AbuseLimits>,
     pub metrics_token: Option<String>,
+    /// Several nodes: NATS and this node's id.
+    pub nats: Option<app::backend::config::NatsConfig>,
+    pub presence_ttl: Option<std::time::Duration>,
+}
+
+/// The NATS server of the multi-node tests (`TEST_NATS_URL`, default
+/// `nats://127.0.0.1:4222`).
+pub fn nats_url() -> String {
+    std::env::var("TEST_NATS_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "nats://127.0.0.1:4222".into())
+}
+
+/// `n` nodes on one new PostgreSQL database and one NATS server (subjects and buckets
+/// of their own, so tests running at once do not meet), each on its own port; `opts`
+/// gives each node's options (its `nats` is filled in).
+pub async fn spawn_nodes(admin_url: &str, n: usize, opts: impl Fn(usize) -> Options) -> Vec<TestApp> {
+    let db = pg_database(admin_url).await;
+    let prefix = unique_name().replace("nl_test", "nlt");
+    let url = db.url.clone();
+    let mut pg = Some(db);
+    let mut nodes = Vec::new();
+    for i in 0..n {
+        let mut o = opts(i);
+        o.nats = Some(app::backend::config::NatsConfig {
+            url: nats_url(),
+            prefix: prefix.clone(),
+            node: format!("node{i}"),
+        });
+        // The last node owns the database: it is dropped last (a Vec drops in order).
+        nodes.push(spawn_on(url.clone(), if i + 1 == n { pg.take() } else { None }, &Backend::Postgres(admin_url.into()), o).await);
+    }
+    nodes
 }
 
 /// One multi-threaded runtime for every server of the test process. Leptos spawns its
@@ -117,6 +151,21 @@ pub async fn spawn_with(backend: &Backend, opts: Options) -> TestApp {
             (db.url.clone(), Some(db))
         }
     };
+    spawn_in(tmp, database_url, pg_db, backend, opts).await
+}
+
+/// A node on an existing database (`pg_db`: dropped with this node).
+pub async fn spawn_on(database_url: String, pg_db: Option<PgDatabase>, backend: &Backend, opts: Options) -> TestApp {
+    spawn_in(tempfile::tempdir().unwrap(), database_url, pg_db, backend, opts).await
+}
+
+async fn spawn_in(
+    tmp: tempfile::TempDir,
+    database_url: String,
+    pg_db: Option<PgDatabase>,
+    backend: &Backend,
+    opts: Options,
+) -> TestApp {
     let leptos_options = leptos::config::LeptosOptions::builder()
         .output_name("netlines")
         .site_root("target/site")
@@ -134,6 +183,10 @@ pub async fn spawn_with(backend: &Backend, opts: Options) -> TestApp {
         config.abuse = a;
     }
     config.metrics_token = opts.metrics_token;
+    config.nats = opts.nats;
+    if let Some(t) = opts.presence_ttl {
+        config.presence_ttl = t;
+    }
     let (port, state, tx) = start(leptos_options, config).await;
     let base = format!("http://127.0.0.1:{port}");
     TestApp {
@@ -276,28 +329,13 @@ impl TestApp {
 
     /// Signs `c` in and returns its session cookie (`name=value`) for WebSocket requests.
     pub async fn sign_in_cookie(&self, c: &Client, email: &str) -> String {
-        let r = self
-            .post_form(c, "/auth/login", &[("email", email), ("password", PASSWORD)])
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
-        let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
-        set.split(';').next().unwrap().to_string()
+        sign_in_cookie_at(&self.base, c, email).await
     }
 
     /// Opens a WebSocket at `path` with the session cookie and an `Origin` (this site's
     /// unless given); `Err(status)` when the upgrade is refused.
     pub async fn ws(&self, path: &str, cookie: &str, origin: Option<&str>) -> Result<Ws, u16> {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let url = format!("{}{path}", self.base.replace("http://", "ws://"));
-        let mut req = url.into_client_request().unwrap();
-        req.headers_mut().insert("cookie", cookie.parse().unwrap());
-        let origin = origin.map(str::to_string).unwrap_or_else(|| self.base.clone());
-        req.headers_mut().insert("origin", origin.parse().unwrap());
-        match tokio_tungstenite::connect_async(req).await {
-            Ok((ws, _)) => Ok(ws),
-            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => Err(r.status().as_u16()),
-            Err(e) => panic!("{e}"),
-        }
+        ws_at(&self.base, path, cookie, origin).await
     }
 
     pub async fn sign_in(&self, c: &Client, email: &str, password: &str) -> String {
@@ -352,6 +390,36 @@ impl TestApp {
             .unwrap()
             .unwrap();
         row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+/// Signs `c` in at the server at `base` and returns its session cookie (`name=value`).
+pub async fn sign_in_cookie_at(base: &str, c: &Client, email: &str) -> String {
+    let r = c
+        .post(format!("{base}/auth/login"))
+        .header("accept", "text/html")
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    set.split(';').next().unwrap().to_string()
+}
+
+/// Opens a WebSocket at `path` of the server at `base` with the session cookie and an
+/// `Origin` (that server's unless given); `Err(status)` when the upgrade is refused.
+pub async fn ws_at(base: &str, path: &str, cookie: &str, origin: Option<&str>) -> Result<Ws, u16> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("{}{path}", base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("cookie", cookie.parse().unwrap());
+    let origin = origin.unwrap_or(base);
+    req.headers_mut().insert("origin", origin.parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => Err(r.status().as_u16()),
+        Err(e) => panic!("{e}"),
     }
 }
 

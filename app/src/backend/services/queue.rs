@@ -276,6 +276,58 @@ pub async fn came_online(
     Ok(())
 }
 
+/// An operator has had no inbox open anywhere for the presence time-to-live: their
+/// conversations of "evenly" channels that nobody has answered yet (status `new`) go
+/// back to the queue, which hands them to operators who are online. Each channel is
+/// handled under its row lock, and only while the operator is still away, so nodes
+/// doing this at once (each notices) release each conversation once. Returns how many
+/// went back.
+pub async fn operator_gone(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    user: UserId,
+) -> Result<usize, AppError> {
+    let mut channels: Vec<i64> = conversation::Entity::find()
+        .select_only()
+        .column(conversation::Column::ChannelId)
+        .filter(conversation::Column::OperatorUserId.eq(user.0))
+        .filter(conversation::Column::Status.eq(ConversationStatus::New.as_str()))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    channels.sort_unstable();
+    channels.dedup();
+    let mut released = 0;
+    for ch in channels {
+        let txn = begin_write(db).await.map_err(internal)?;
+        let queue = lock_queue(&txn, ChannelId(ch)).await?;
+        if queue.distribution != Distribution::Even || hub.is_online(user) {
+            txn.commit().await.map_err(internal)?;
+            continue;
+        }
+        let waiting = conversation::Entity::find()
+            .filter(conversation::Column::ChannelId.eq(ch))
+            .filter(conversation::Column::OperatorUserId.eq(user.0))
+            .filter(conversation::Column::Status.eq(ConversationStatus::New.as_str()))
+            .all(&txn)
+            .await
+            .map_err(internal)?;
+        let mut back = Vec::with_capacity(waiting.len());
+        for c in waiting {
+            let mut am: conversation::ActiveModel = c.into();
+            am.operator_user_id = Set(None);
+            am.assigned_at = Set(None);
+            back.push(am.update(&txn).await.map_err(internal)?);
+        }
+        txn.commit().await.map_err(internal)?;
+        released += back.len();
+        publish_committed(db, hub, &back).await;
+        redispatch(db, hub, ChannelId(ch)).await;
+    }
+    Ok(released)
+}
+
 /// Conversations not answered by an operator yet (status `new`), per channel that has
 /// any: `(channel id, count)`.
 pub async fn waiting_per_channel(db: &impl ConnectionTrait) -> Result<Vec<(i64, i64)>, AppError> {

@@ -71,6 +71,13 @@ pub struct Args {
     /// `postgres://…/db` URL makes a fresh database on that server.
     #[arg(long)]
     database_url: Option<String>,
+    /// Start this many nodes on one database (PostgreSQL: --database-url) joined by
+    /// NATS (--nats-url); each pair's customer and operator are on different nodes.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
+    /// The NATS server of several nodes.
+    #[arg(long, default_value = "nats://127.0.0.1:4222")]
+    nats_url: String,
     /// Write the figures as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -95,8 +102,11 @@ async fn run(args: Args) -> Result<()> {
     let tmp = std::env::temp_dir().join(format!("netlines-loadgen-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
     let mut pg_db: Option<(String, String)> = None;
-    let mut server = match &args.url {
-        Some(u) => Server::external(u.trim_end_matches('/').to_string(), args.server_pid),
+    if args.nodes > 1 && !args.database_url.as_deref().unwrap_or("").starts_with("postgres") {
+        bail!("--nodes needs --database-url postgres://… (nodes share one PostgreSQL database)");
+    }
+    let mut servers = match &args.url {
+        Some(u) => vec![Server::external(u.trim_end_matches('/').to_string(), args.server_pid)],
         None => {
             let bin = match &args.server_bin {
                 Some(b) => b.clone(),
@@ -115,9 +125,26 @@ async fn run(args: Args) -> Result<()> {
                 None => format!("sqlite://{}/bench.db?mode=rwc", tmp.display()),
             };
             eprintln!("starting {} (database {url})", bin.display());
-            Server::start(bin, &url, tmp.join("server.log")).await?
+            let mut nodes = Vec::new();
+            if args.nodes > 1 {
+                let prefix = format!("loadgen{:x}", rand::random::<u32>());
+                for i in 0..args.nodes {
+                    let env = vec![
+                        ("NATS_URL".to_string(), args.nats_url.clone()),
+                        ("NETLINES_NATS_PREFIX".to_string(), prefix.clone()),
+                        ("NETLINES_NODE_ID".to_string(), format!("node{i}")),
+                    ];
+                    let log = tmp.join(format!("server{i}.log"));
+                    nodes.push(Server::start_with(bin.clone(), &url, log, env).await?);
+                }
+                eprintln!("{} nodes joined by NATS at {}", nodes.len(), args.nats_url);
+            } else {
+                nodes.push(Server::start(bin, &url, tmp.join("server.log")).await?);
+            }
+            nodes
         }
     };
+    let server = &servers[0];
     if args.kill_every.is_some() && !server.managed() {
         bail!("--kill-every needs a server started by loadgen (no --url)");
     }
@@ -131,17 +158,19 @@ async fn run(args: Args) -> Result<()> {
     eprintln!("made {} pairs in {:.1} s", pairs.len(), t.elapsed().as_secs_f64());
 
     let result = if let Some(c) = args.idle {
-        let f = idle::run(&server, &pairs, &run_id, c).await?;
+        let f = idle::run(server, &pairs, &run_id, c).await?;
         let r = report::idle(&args, &f);
         r.print();
         r
     } else {
-        traffic_run(&args, &mut server, &pairs).await?
+        traffic_run(&args, &mut servers, &pairs).await?
     };
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&result.json())?)?;
     }
-    server.stop();
+    for s in &mut servers {
+        s.stop();
+    }
     if let Some((admin, name)) = pg_db {
         drop_pg(&admin, &name).await;
     }
@@ -156,9 +185,9 @@ async fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-async fn traffic_run(args: &Args, server: &mut Server, pairs: &[setup::Pair]) -> Result<report::Report> {
+async fn traffic_run(args: &Args, servers: &mut [Server], pairs: &[setup::Pair]) -> Result<report::Report> {
     let ctx = Arc::new(Ctx {
-        base: server.base.clone(),
+        bases: servers.iter().map(|s| s.base.clone()).collect(),
         phase: AtomicU8::new(WARMUP),
         interval: (args.rate > 0.0).then(|| Duration::from_secs_f64(pairs.len() as f64 / args.rate)),
         body_bytes: args.body_bytes,
@@ -204,7 +233,7 @@ async fn traffic_run(args: &Args, server: &mut Server, pairs: &[setup::Pair]) ->
     tokio::time::sleep(Duration::from_secs_f64(args.warmup)).await;
 
     ctx.phase.store(MEASURE, Ordering::SeqCst);
-    let mut meter = Meter::start(server);
+    let mut meter = Meter::start(servers);
     let t0 = Instant::now();
     let window = Duration::from_secs_f64(args.duration);
     let kill_every = args.kill_every.map(Duration::from_secs_f64);
@@ -214,10 +243,11 @@ async fn traffic_run(args: &Args, server: &mut Server, pairs: &[setup::Pair]) ->
     let mut kills = 0usize;
     while t0.elapsed() < window {
         tokio::time::sleep(Duration::from_millis(10)).await;
-        meter.sample(server);
+        meter.sample(servers);
         if let Some(k) = next_kill {
             if Instant::now() >= k {
-                server.kill_and_restart().await?;
+                // The first node (with several, its clients move to the others).
+                servers[0].kill_and_restart().await?;
                 kills += 1;
                 next_kill = Some(Instant::now() + kill_every.unwrap());
             }
@@ -234,7 +264,7 @@ async fn traffic_run(args: &Args, server: &mut Server, pairs: &[setup::Pair]) ->
     }
     let measured = t0.elapsed().as_secs_f64();
     let cpu = if kills == 0 {
-        meter.cpu_percent(server)
+        meter.cpu_percent(servers)
     } else {
         None
     };
@@ -278,7 +308,7 @@ async fn traffic_run(args: &Args, server: &mut Server, pairs: &[setup::Pair]) ->
             (s.conversation, s.acked.values().copied().max().unwrap_or(0))
         };
         let Some(conv) = conv else { continue };
-        let stored = traffic::read_back(&server.base, p, conv, last).await?;
+        let stored = traffic::read_back(&servers[0].base, p, conv, last).await?;
         check.add(&st.lock().unwrap(), &stored);
     }
     let r = report::traffic(

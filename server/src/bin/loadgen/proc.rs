@@ -24,9 +24,19 @@ impl Server {
     /// Starts `netlines serve` on a free port with `database_url` and limits high enough
     /// for a benchmark (one socket sends far more than a person types).
     pub async fn start(bin: PathBuf, database_url: &str, log: PathBuf) -> Result<Self> {
+        Self::start_with(bin, database_url, log, Vec::new()).await
+    }
+
+    /// [`Server::start`] with more environment (a node of several: `NATS_URL`, …).
+    pub async fn start_with(
+        bin: PathBuf,
+        database_url: &str,
+        log: PathBuf,
+        extra: Vec<(String, String)>,
+    ) -> Result<Self> {
         let port = free_port()?;
         let addr = format!("127.0.0.1:{port}");
-        let env = vec![
+        let mut env = vec![
             ("DATABASE_URL".into(), database_url.to_string()),
             ("LEPTOS_SITE_ADDR".into(), addr.clone()),
             ("NETLINES_PUBLIC_URL".into(), format!("http://{addr}")),
@@ -38,6 +48,7 @@ impl Server {
                 std::env::var("LOADGEN_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
             ),
         ];
+        env.extend(extra);
         let mut s = Self {
             base: format!("http://{addr}"),
             child: None,
@@ -171,21 +182,30 @@ pub struct Meter {
 }
 
 impl Meter {
-    pub fn start(s: &Server) -> Self {
+    /// Starts measuring `servers` (every node, summed).
+    pub fn start(servers: &[Server]) -> Self {
         Self {
-            cpu0: s.cpu_secs(),
+            cpu0: total_cpu(servers),
             t0: Instant::now(),
-            peak_rss: s.rss_bytes().unwrap_or(0),
+            peak_rss: total_rss(servers),
         }
     }
 
-    pub fn sample(&mut self, s: &Server) {
-        self.peak_rss = self.peak_rss.max(s.rss_bytes().unwrap_or(0));
+    pub fn sample(&mut self, servers: &[Server]) {
+        self.peak_rss = self.peak_rss.max(total_rss(servers));
     }
 
-    /// Average server CPU since `start`, in percent of one core.
-    pub fn cpu_percent(&self, s: &Server) -> Option<f64> {
-        let used = s.cpu_secs()? - self.cpu0?;
+    /// Average CPU of the servers since `start`, in percent of one core.
+    pub fn cpu_percent(&self, servers: &[Server]) -> Option<f64> {
+        let used = total_cpu(servers)? - self.cpu0?;
         Some(100.0 * used / self.t0.elapsed().as_secs_f64())
     }
+}
+
+fn total_cpu(servers: &[Server]) -> Option<f64> {
+    servers.iter().map(Server::cpu_secs).sum()
+}
+
+fn total_rss(servers: &[Server]) -> u64 {
+    servers.iter().map(|s| s.rss_bytes().unwrap_or(0)).sum()
 }

@@ -141,6 +141,7 @@ pub fn traffic(
     let lines = vec![
         ("label", json!(args.label), ""),
         ("mode", json!(mode), ""),
+        ("nodes", json!(args.nodes), ""),
         ("pairs", json!(pairs), ""),
         ("seconds", json!(round(secs, 2)), "s"),
         ("acked_per_sec", json!(round(acks as f64 / secs, 0)), "msgs/s"),

@@ -26,7 +26,10 @@ pub const DRAIN: u8 = 2;
 pub const STOP: u8 = 3;
 
 pub struct Ctx {
-    pub base: String,
+    /// Every node's address: a pair's customer starts on node `index % n` and its
+    /// operator on the next one (so with several nodes every message crosses nodes); a
+    /// client whose node does not answer tries the next.
+    pub bases: Vec<String>,
     pub phase: AtomicU8,
     /// Seconds between two sends of one customer (`None`: flat out, one in flight).
     pub interval: Option<Duration>,
@@ -115,8 +118,8 @@ pub async fn open(base: &str, path: &str, cookie: &str) -> anyhow::Result<Ws> {
 
 /// One attempt to (re)connect; `None` after a short pause when the server is not there
 /// (it may be restarting). Counts reconnections.
-async fn connect(ctx: &Ctx, path: &str, cookie: &str, first: &mut bool) -> Option<Ws> {
-    match open(&ctx.base, path, cookie).await {
+async fn connect(ctx: &Ctx, node: &mut usize, path: &str, cookie: &str, first: &mut bool) -> Option<Ws> {
+    match open(&ctx.bases[*node % ctx.bases.len()], path, cookie).await {
         Ok(ws) => {
             if !*first {
                 ctx.reconnects.fetch_add(1, Ordering::Relaxed);
@@ -125,6 +128,7 @@ async fn connect(ctx: &Ctx, path: &str, cookie: &str, first: &mut bool) -> Optio
             Some(ws)
         }
         Err(_) => {
+            *node += 1;
             tokio::time::sleep(Duration::from_millis(50)).await;
             None
         }
@@ -157,11 +161,12 @@ pub async fn customer(ctx: Arc<Ctx>, pair: Pair, st: Arc<Mutex<PairState>>, kick
     let mut inflight: VecDeque<(String, String)> = VecDeque::new();
     let mut n: u64 = 0;
     let mut first_connect = true;
+    let mut node = pair.index;
     loop {
         if ctx.phase() == STOP || (ctx.phase() == DRAIN && inflight.is_empty()) {
             return;
         }
-        let Some(ws) = connect(&ctx, &path, &pair.customer.cookie, &mut first_connect).await else {
+        let Some(ws) = connect(&ctx, &mut node, &path, &pair.customer.cookie, &mut first_connect).await else {
             continue;
         };
         let (mut w, mut r) = ws.split();
@@ -336,11 +341,12 @@ async fn handle_customer<W>(
 pub async fn operator(ctx: Arc<Ctx>, pair: Pair, st: Arc<Mutex<PairState>>, kick: Kick) {
     let path = format!("/ws/inbox?account={}", pair.operator_slug);
     let mut first_connect = true;
+    let mut node = pair.index + 1;
     loop {
         if ctx.phase() == STOP {
             return;
         }
-        let Some(ws) = connect(&ctx, &path, &pair.operator.cookie, &mut first_connect).await else {
+        let Some(ws) = connect(&ctx, &mut node, &path, &pair.operator.cookie, &mut first_connect).await else {
             continue;
         };
         let (mut w, mut r) = ws.split();
