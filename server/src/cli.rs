@@ -141,7 +141,9 @@ fn init_tracing() {
         node: app::backend::cluster::node_id(),
         json,
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
     let _ = if json {
         builder.json().try_init()
     } else {

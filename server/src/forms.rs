@@ -97,6 +97,13 @@ pub struct LoginForm {
     next: String,
 }
 
+/// The client's address for per-IP limits: the TCP peer, or behind a trusted proxy
+/// (`NETLINES_TRUSTED_PROXIES`) the address it forwards.
+pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> std::net::IpAddr {
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    state.config.client_ip(peer.ip(), forwarded)
+}
+
 /// `POST /auth/login`. Attempts are limited per email and per client IP: each is
 /// counted before the password is checked (atomically with the limit), and a success
 /// takes its attempt back. The session id is new at every sign-in; the session the
@@ -111,13 +118,14 @@ pub async fn login(
     let back = |e: &AppError| back_with_error("/login", e, &[("email", f.email.trim()), ("next", &next)]);
     let limits = &state.config.login_limits;
     let email_key = format!("email:{}", f.email.trim().to_lowercase());
-    let ip_key = format!("ip:{}", addr.ip());
+    let ip = client_ip(&state, addr, &headers);
+    let ip_key = format!("ip:{ip}");
     let counted = state
         .login_failures
         .try_attempt(&[(&email_key, limits.per_email), (&ip_key, limits.per_ip)])
         .await;
     if let Err(secs) = counted {
-        tracing::warn!(ip = %addr.ip(), retry_after = secs, "sign-in rate limited");
+        tracing::warn!(%ip, retry_after = secs, "sign-in rate limited");
         return back(&AppError::Limit {
             code: Code::TooManyAttempts,
             retry_after_secs: secs,
@@ -138,7 +146,7 @@ pub async fn login(
         }
         Err(e) => {
             if matches!(e, AppError::Invalid { .. }) {
-                tracing::info!(ip = %addr.ip(), "failed sign-in");
+                tracing::info!(%ip, "failed sign-in");
             } else {
                 // Not a wrong password (e.g. the database failed): no attempt is used up.
                 state.login_failures.forgive(&email_key).await;
@@ -196,10 +204,11 @@ pub async fn register(
             return back_with_errors("/register", &errs, &keep);
         }
     };
-    let ip_key = format!("ip:{}", addr.ip());
+    let ip = client_ip(&state, addr, &headers);
+    let ip_key = format!("ip:{ip}");
     let max = state.config.abuse.registrations_per_ip_hour;
     if let Err(secs) = state.registrations.try_attempt(&[(&ip_key, max)]).await {
-        tracing::warn!(ip = %addr.ip(), retry_after = secs, "registration rate limited");
+        tracing::warn!(%ip, retry_after = secs, "registration rate limited");
         let e = AppError::Limit {
             code: Code::TooManyAttempts,
             retry_after_secs: secs,

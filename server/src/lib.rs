@@ -145,7 +145,8 @@ fn spawn_presence_sweep(state: AppState) {
     tokio::spawn(async move {
         let grace = state.config.presence_ttl;
         let mut seen: std::collections::HashSet<app::domain::UserId> = Default::default();
-        let mut absent: std::collections::HashMap<app::domain::UserId, std::time::Instant> = Default::default();
+        let mut absent: std::collections::HashMap<app::domain::UserId, std::time::Instant> =
+            Default::default();
         let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
             every.tick().await;
@@ -163,10 +164,17 @@ fn spawn_presence_sweep(state: AppState) {
                 .collect();
             for user in due {
                 absent.remove(&user);
-                match app::backend::services::queue::operator_gone(&state.db, state.hub.as_ref(), user).await {
+                match app::backend::services::queue::operator_gone(&state.db, state.hub.as_ref(), user).await
+                {
                     Ok(0) => {}
-                    Ok(n) => tracing::info!(user_id = user.0, conversations = n, "an absent operator's waiting conversations went back to the queue"),
-                    Err(e) => tracing::warn!(error = ?e, user_id = user.0, "re-dispatch after an operator left failed"),
+                    Ok(n) => tracing::info!(
+                        user_id = user.0,
+                        conversations = n,
+                        "an absent operator's waiting conversations went back to the queue"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = ?e, user_id = user.0, "re-dispatch after an operator left failed")
+                    }
                 }
             }
         }
@@ -307,19 +315,30 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+/// `GET /healthz`: 200 when the database answers (and, with several nodes, the node is
+/// connected to NATS), 503 otherwise — a load balancer then sends its clients to the
+/// other nodes, where they resume.
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => Json(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check: database unavailable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "unavailable", "database": "unavailable" })),
-            )
-                .into_response()
-        }
+    let database = state.db.ping().await;
+    if let Err(e) = &database {
+        tracing::error!(error = %e, "health check: database unavailable");
     }
+    let broker = state.cluster.as_ref().map(|c| c.connected());
+    if broker == Some(false) {
+        tracing::error!("health check: NATS unavailable");
+    }
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    let healthy = database.is_ok() && broker != Some(false);
+    let mut body = serde_json::json!({ "status": word(healthy), "database": word(database.is_ok()) });
+    if let Some(b) = broker {
+        body["broker"] = serde_json::json!(word(b));
+    }
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
 }
 
 /// `GET /metrics`: the node's metrics in the Prometheus text format, for a scraper that

@@ -56,7 +56,9 @@ async fn world(n: usize, opts: impl Fn(usize) -> Options) -> Option<World> {
     new_account(db, &cleo, "Borealis", "borealis").await;
     let admin = accounts::actor(db, anna.id, "acme").await.unwrap();
     for email in ["olek@acme.test", "ola@acme.test"] {
-        accounts::add_member(db, &admin, email, Role::Operator).await.unwrap();
+        accounts::add_member(db, &admin, email, Role::Operator)
+            .await
+            .unwrap();
     }
     let (channel, code) = network_channel(db, &admin, "Support", &[olek.id, ola.id], Some("20")).await;
     Some(World {
@@ -73,13 +75,20 @@ async fn world(n: usize, opts: impl Fn(usize) -> Options) -> Option<World> {
 impl World {
     async fn customer_ws(&self, node: usize, cookie: &str) -> Ws {
         self.nodes[node]
-            .ws(&format!("/ws?code={}&account=borealis", self.code.as_str()), cookie, None)
+            .ws(
+                &format!("/ws?code={}&account=borealis", self.code.as_str()),
+                cookie,
+                None,
+            )
             .await
             .unwrap()
     }
 
     async fn inbox_ws(&self, node: usize, cookie: &str) -> Ws {
-        self.nodes[node].ws("/ws/inbox?account=acme", cookie, None).await.unwrap()
+        self.nodes[node]
+            .ws("/ws/inbox?account=acme", cookie, None)
+            .await
+            .unwrap()
     }
 
     async fn queue(&self, d: Distribution, cap: i64) {
@@ -173,14 +182,19 @@ fn ack_of(client: &str) -> impl FnMut(ServerMsg) -> Option<(ConversationId, i64)
             seq,
             ..
         } if client_id == client => Some((conversation, seq)),
-        ServerMsg::Error { client_id: Some(id), error } if id == client => panic!("{client}: {error:?}"),
+        ServerMsg::Error {
+            client_id: Some(id),
+            error,
+        } if id == client => panic!("{client}: {error:?}"),
         _ => None,
     }
 }
 
 #[tokio::test]
 async fn a_customer_and_an_operator_on_different_nodes_chat_live_with_typing_and_read_state() {
-    let Some(w) = world(2, |_| Options::default()).await else { return };
+    let Some(w) = world(2, |_| Options::default()).await else {
+        return;
+    };
     let (cleo_c, olek_c) = (browser(), browser());
     let cleo = w.nodes[0].sign_in_cookie(&cleo_c, "cleo@borealis.test").await;
     // A session made on one node is valid on the other (both read the same database).
@@ -198,9 +212,23 @@ async fn a_customer_and_an_operator_on_different_nodes_chat_live_with_typing_and
     })
     .await;
     assert_eq!(seen, c);
-    say(&mut inbox_ws, &ClientMsg::Resume { conversation: c, since_seq: 0 }).await;
+    say(
+        &mut inbox_ws,
+        &ClientMsg::Resume {
+            conversation: c,
+            since_seq: 0,
+        },
+    )
+    .await;
     assert_eq!(seqs_until(&mut inbox_ws, c, 2).await, vec![1, 2]);
-    say(&mut cleo_ws, &ClientMsg::Resume { conversation: c, since_seq: 0 }).await;
+    say(
+        &mut cleo_ws,
+        &ClientMsg::Resume {
+            conversation: c,
+            since_seq: 0,
+        },
+    )
+    .await;
     assert_eq!(seqs_until(&mut cleo_ws, c, 2).await, vec![1, 2]);
 
     // The operator answers on node 1: live on node 0.
@@ -223,23 +251,49 @@ async fn a_customer_and_an_operator_on_different_nodes_chat_live_with_typing_and
     assert_eq!(by, Author::Operator);
     say(&mut cleo_ws, &ClientMsg::Typing { conversation: c }).await;
     let (by, name) = until(&mut inbox_ws, |m| match m {
-        ServerMsg::Typing { by, name, conversation } if conversation == c => Some((by, name)),
+        ServerMsg::Typing {
+            by,
+            name,
+            conversation,
+        } if conversation == c => Some((by, name)),
         _ => None,
     })
     .await;
     assert_eq!((by, name.as_str()), (Author::Customer, "Cleo"));
 
     // Read state crosses both ways.
-    say(&mut cleo_ws, &ClientMsg::Read { conversation: c, seq: 3 }).await;
+    say(
+        &mut cleo_ws,
+        &ClientMsg::Read {
+            conversation: c,
+            seq: 3,
+        },
+    )
+    .await;
     let read = until(&mut inbox_ws, |m| match m {
-        ServerMsg::Read { by: Author::Customer, seq, .. } => Some(seq),
+        ServerMsg::Read {
+            by: Author::Customer,
+            seq,
+            ..
+        } => Some(seq),
         _ => None,
     })
     .await;
     assert_eq!(read, 3);
-    say(&mut inbox_ws, &ClientMsg::Read { conversation: c, seq: 2 }).await;
+    say(
+        &mut inbox_ws,
+        &ClientMsg::Read {
+            conversation: c,
+            seq: 2,
+        },
+    )
+    .await;
     let read = until(&mut cleo_ws, |m| match m {
-        ServerMsg::Read { by: Author::Operator, seq, .. } => Some(seq),
+        ServerMsg::Read {
+            by: Author::Operator,
+            seq,
+            ..
+        } => Some(seq),
         _ => None,
     })
     .await;
@@ -248,7 +302,9 @@ async fn a_customer_and_an_operator_on_different_nodes_chat_live_with_typing_and
 
 #[tokio::test]
 async fn both_sides_writing_at_once_from_two_nodes_see_every_message_once_and_in_order() {
-    let Some(w) = world(2, |_| Options::default()).await else { return };
+    let Some(w) = world(2, |_| Options::default()).await else {
+        return;
+    };
     let (cleo_c, olek_c) = (browser(), browser());
     let cleo = w.nodes[0].sign_in_cookie(&cleo_c, "cleo@borealis.test").await;
     let olek = w.nodes[1].sign_in_cookie(&olek_c, "olek@acme.test").await;
@@ -257,21 +313,47 @@ async fn both_sides_writing_at_once_from_two_nodes_see_every_message_once_and_in
     let (c, _) = until(&mut cleo_ws, ack_of("burst-0000")).await;
     // The operator takes it ("to everyone": the first answer), then both follow it.
     let mut inbox_ws = w.inbox_ws(1, &olek).await;
-    say(&mut inbox_ws, &ClientMsg::Resume { conversation: c, since_seq: 0 }).await;
+    say(
+        &mut inbox_ws,
+        &ClientMsg::Resume {
+            conversation: c,
+            since_seq: 0,
+        },
+    )
+    .await;
     say(&mut inbox_ws, &send("burst-op-000", Some(c), "Taken")).await;
     until(&mut inbox_ws, ack_of("burst-op-000")).await;
-    say(&mut cleo_ws, &ClientMsg::Resume { conversation: c, since_seq: 0 }).await;
+    say(
+        &mut cleo_ws,
+        &ClientMsg::Resume {
+            conversation: c,
+            since_seq: 0,
+        },
+    )
+    .await;
 
     // 40 messages from each side at once, without waiting for acks: the seqs of the
     // two nodes interleave, and their events may cross on the way.
     const EACH: usize = 40;
     for i in 0..EACH {
-        say(&mut cleo_ws, &send(&format!("burst-c-{i:03}"), Some(c), &format!("c{i}"))).await;
-        say(&mut inbox_ws, &send(&format!("burst-o-{i:03}"), Some(c), &format!("o{i}"))).await;
+        say(
+            &mut cleo_ws,
+            &send(&format!("burst-c-{i:03}"), Some(c), &format!("c{i}")),
+        )
+        .await;
+        say(
+            &mut inbox_ws,
+            &send(&format!("burst-o-{i:03}"), Some(c), &format!("o{i}")),
+        )
+        .await;
     }
     let last = 3 + 2 * EACH as i64;
     let everything: Vec<i64> = (1..=last).collect();
-    assert_eq!(seqs_until(&mut cleo_ws, c, last).await, everything, "the customer, on node 0");
+    assert_eq!(
+        seqs_until(&mut cleo_ws, c, last).await,
+        everything,
+        "the customer, on node 0"
+    );
     let mut op: Vec<i64> = seqs_until(&mut inbox_ws, c, last).await;
     // The inbox saw 1..3 before the burst.
     op.retain(|s| *s > 3);
@@ -281,17 +363,33 @@ async fn both_sides_writing_at_once_from_two_nodes_see_every_message_once_and_in
 
 #[tokio::test]
 async fn a_client_that_reconnects_to_another_node_resumes_with_nothing_missing_and_nothing_twice() {
-    let Some(w) = world(3, |_| Options::default()).await else { return };
+    let Some(w) = world(3, |_| Options::default()).await else {
+        return;
+    };
     let (cleo_c, olek_c) = (browser(), browser());
     let cleo = w.nodes[0].sign_in_cookie(&cleo_c, "cleo@borealis.test").await;
     let olek = w.nodes[2].sign_in_cookie(&olek_c, "olek@acme.test").await;
     let mut cleo_ws = w.customer_ws(0, &cleo).await;
     say(&mut cleo_ws, &send("move-0001", None, "Where is my parcel?")).await;
     let (c, _) = until(&mut cleo_ws, ack_of("move-0001")).await;
-    say(&mut cleo_ws, &ClientMsg::Resume { conversation: c, since_seq: 0 }).await;
+    say(
+        &mut cleo_ws,
+        &ClientMsg::Resume {
+            conversation: c,
+            since_seq: 0,
+        },
+    )
+    .await;
     assert_eq!(seqs_until(&mut cleo_ws, c, 2).await, vec![1, 2]);
     let mut inbox_ws = w.inbox_ws(2, &olek).await;
-    say(&mut inbox_ws, &ClientMsg::Resume { conversation: c, since_seq: 0 }).await;
+    say(
+        &mut inbox_ws,
+        &ClientMsg::Resume {
+            conversation: c,
+            since_seq: 0,
+        },
+    )
+    .await;
     say(&mut inbox_ws, &send("move-op-01", Some(c), "Checking")).await;
     until(&mut inbox_ws, ack_of("move-op-01")).await;
     assert_eq!(seqs_until(&mut cleo_ws, c, 3).await, vec![3]);
@@ -304,7 +402,14 @@ async fn a_client_that_reconnects_to_another_node_resumes_with_nothing_missing_a
     }
     // Back on node 1, from seq 3: exactly 4 and 5, then live again without repeats.
     let mut cleo_ws = w.customer_ws(1, &cleo).await;
-    say(&mut cleo_ws, &ClientMsg::Resume { conversation: c, since_seq: 3 }).await;
+    say(
+        &mut cleo_ws,
+        &ClientMsg::Resume {
+            conversation: c,
+            since_seq: 3,
+        },
+    )
+    .await;
     assert_eq!(seqs_until(&mut cleo_ws, c, 5).await, vec![4, 5]);
     say(&mut inbox_ws, &send("move-op-20", Some(c), "Anything else?")).await;
     until(&mut inbox_ws, ack_of("move-op-20")).await;
@@ -318,7 +423,9 @@ async fn a_client_that_reconnects_to_another_node_resumes_with_nothing_missing_a
 
 #[tokio::test]
 async fn arrivals_split_over_nodes_are_dispatched_evenly_within_capacity() {
-    let Some(w) = world(2, |_| Options::default()).await else { return };
+    let Some(w) = world(2, |_| Options::default()).await else {
+        return;
+    };
     w.queue(Distribution::Even, 3).await;
     let (olek_c, ola_c) = (browser(), browser());
     let olek = w.nodes[0].sign_in_cookie(&olek_c, "olek@acme.test").await;
@@ -385,7 +492,11 @@ async fn an_operator_gone_from_every_node_gives_waiting_conversations_back() {
     .await
     .unwrap()
     .conversation;
-    assert_eq!(w.operator_of(c).await, Some(w.olek.user), "dispatched across nodes");
+    assert_eq!(
+        w.operator_of(c).await,
+        Some(w.olek.user),
+        "dispatched across nodes"
+    );
     // Ola opens her inbox on node 1; Olek closes his on node 0 and stays away.
     let ola = w.nodes[1].sign_in_cookie(&ola_c, "ola@acme.test").await;
     let mut ola_ws = w.inbox_ws(1, &ola).await;
@@ -443,6 +554,34 @@ async fn sign_in_limits_hold_whichever_node_the_guesses_reach() {
     assert_eq!((bad, limited), (5, 25), "one limit across both nodes");
 }
 
+#[tokio::test]
+async fn the_rest_leaky_bucket_is_one_bucket_across_nodes() {
+    let Some(w) = world(2, |_| Options {
+        abuse: Some(app::backend::config::AbuseLimits {
+            bad_auth_burst: 5,
+            bad_auth_per_sec: 0.01,
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let mut codes = Vec::new();
+    for i in 0..10 {
+        let r = http
+            .get(w.nodes[i % 2].url(&format!("/rest/1/wrong{i}/imopenlines.config.list.get")))
+            .send()
+            .await
+            .unwrap();
+        codes.push(r.status().as_u16());
+    }
+    // Per node it would be five on each (ten 401s).
+    assert_eq!(codes, [401, 401, 401, 401, 401, 503, 503, 503, 503, 503]);
+}
+
 /// A `netlines serve` process: a node that can be killed.
 struct Process {
     child: std::process::Child,
@@ -480,6 +619,11 @@ async fn serve(db: &str, prefix: &str, id: &str) -> Process {
     for _ in 0..200 {
         if let Ok(r) = reqwest::get(format!("{}/healthz", p.base)).await {
             if r.status().is_success() {
+                let health: serde_json::Value = r.json().await.unwrap();
+                assert_eq!(
+                    health["broker"], "ok",
+                    "a node with NATS_URL reports its link: {health}"
+                );
                 return p;
             }
         }
@@ -489,7 +633,8 @@ async fn serve(db: &str, prefix: &str, id: &str) -> Process {
 }
 
 #[tokio::test]
-async fn a_killed_node_loses_no_acknowledged_message_its_clients_move_and_its_operators_work_is_redispatched() {
+async fn a_killed_node_loses_no_acknowledged_message_its_clients_move_and_its_operators_work_is_redispatched()
+{
     let Some(admin) = admin_url() else { return };
     let pg = pg_database(&admin).await;
     let db = app::backend::db::connect_and_migrate(&pg.url).await.unwrap();
@@ -521,19 +666,30 @@ async fn a_killed_node_loses_no_acknowledged_message_its_clients_move_and_its_op
     new_account(&db, &cleo, "Borealis", "borealis").await;
     let admin_actor = accounts::actor(&db, anna.id, "acme").await.unwrap();
     for email in ["olek@acme.test", "ola@acme.test"] {
-        accounts::add_member(&db, &admin_actor, email, Role::Operator).await.unwrap();
+        accounts::add_member(&db, &admin_actor, email, Role::Operator)
+            .await
+            .unwrap();
     }
     let (channel, code) = network_channel(&db, &admin_actor, "Support", &[olek.id, ola.id], Some("20")).await;
-    inbox::set_queue(&db, &hub, &admin_actor, channel, Distribution::Even, Capacity::new(5).unwrap())
-        .await
-        .unwrap();
+    inbox::set_queue(
+        &db,
+        &hub,
+        &admin_actor,
+        channel,
+        Distribution::Even,
+        Capacity::new(5).unwrap(),
+    )
+    .await
+    .unwrap();
 
     let prefix = format!("nlkill{}", std::process::id());
     let a = serve(&pg.url, &prefix, "a").await;
     let b = serve(&pg.url, &prefix, "b").await;
     // Olek and Cleo are on node b; Olek takes Cleo's conversation (the only one online).
     let olek_cookie = sign_in_cookie_at(&b.base, &browser(), "olek@acme.test").await;
-    let mut olek_ws = ws_at(&b.base, "/ws/inbox?account=acme", &olek_cookie, None).await.unwrap();
+    let mut olek_ws = ws_at(&b.base, "/ws/inbox?account=acme", &olek_cookie, None)
+        .await
+        .unwrap();
     let cleo_cookie = sign_in_cookie_at(&b.base, &browser(), "cleo@borealis.test").await;
     let customer_path = format!("/ws?code={}&account=borealis", code.as_str());
     let mut cleo_ws = ws_at(&b.base, &customer_path, &cleo_cookie, None).await.unwrap();
@@ -547,7 +703,9 @@ async fn a_killed_node_loses_no_acknowledged_message_its_clients_move_and_its_op
     assert_eq!(assigned, olek.id);
     // Ola is on node a.
     let ola_cookie = sign_in_cookie_at(&a.base, &browser(), "ola@acme.test").await;
-    let mut ola_ws = ws_at(&a.base, "/ws/inbox?account=acme", &ola_cookie, None).await.unwrap();
+    let mut ola_ws = ws_at(&a.base, "/ws/inbox?account=acme", &ola_cookie, None)
+        .await
+        .unwrap();
 
     // Cleo writes; every acknowledged message is counted.
     let mut acked = vec![1, 2];
@@ -578,9 +736,20 @@ async fn a_killed_node_loses_no_acknowledged_message_its_clients_move_and_its_op
     say(&mut ola_ws, &send("kill-ola-01", Some(c), "Ola here")).await;
     let (_, ola_seq) = until(&mut ola_ws, ack_of("kill-ola-01")).await;
     let mut cleo_ws = ws_at(&a.base, &customer_path, &cleo_cookie, None).await.unwrap();
-    say(&mut cleo_ws, &ClientMsg::Resume { conversation: c, since_seq: 0 }).await;
+    say(
+        &mut cleo_ws,
+        &ClientMsg::Resume {
+            conversation: c,
+            since_seq: 0,
+        },
+    )
+    .await;
     let seen = seqs_until(&mut cleo_ws, c, ola_seq).await;
-    assert_eq!(seen, (1..=ola_seq).collect::<Vec<_>>(), "every message once, in order");
+    assert_eq!(
+        seen,
+        (1..=ola_seq).collect::<Vec<_>>(),
+        "every message once, in order"
+    );
     for s in &acked {
         assert!(seen.contains(s), "acknowledged seq {s} is stored");
     }
@@ -590,14 +759,23 @@ async fn a_killed_node_loses_no_acknowledged_message_its_clients_move_and_its_op
 
 #[tokio::test]
 async fn a_message_that_arrives_before_the_one_it_follows_is_preceded_by_it_from_the_store() {
-    let Some(w) = world(1, |_| Options::default()).await else { return };
+    let Some(w) = world(1, |_| Options::default()).await else {
+        return;
+    };
     let app = &w.nodes[0];
     let cleo_c = browser();
     let cleo = app.sign_in_cookie(&cleo_c, "cleo@borealis.test").await;
     let mut cleo_ws = w.customer_ws(0, &cleo).await;
     say(&mut cleo_ws, &send("cross-gap-01", None, "Hi")).await;
     let (c, _) = until(&mut cleo_ws, ack_of("cross-gap-01")).await;
-    say(&mut cleo_ws, &ClientMsg::Resume { conversation: c, since_seq: 0 }).await;
+    say(
+        &mut cleo_ws,
+        &ClientMsg::Resume {
+            conversation: c,
+            since_seq: 0,
+        },
+    )
+    .await;
     assert_eq!(seqs_until(&mut cleo_ws, c, 2).await, vec![1, 2]);
     // Two answers are stored, but their events are held back (as if published by
     // another node and still on their way) …

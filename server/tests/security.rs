@@ -1048,6 +1048,58 @@ async fn sign_in_limits_hold_under_parallel_guesses_and_sessions_rotate() {
     }
 }
 
+/// Behind a load balancer every request comes from the proxy's address: per-IP limits
+/// then follow `X-Forwarded-For`, but only from proxies named in
+/// `NETLINES_TRUSTED_PROXIES`, and only its nearest untrusted hop.
+#[tokio::test]
+async fn per_ip_limits_follow_forwarded_addresses_only_from_trusted_proxies() {
+    for b in backends() {
+        for trusted in [None, Some("127.0.0.0/8")] {
+            let app = spawn_with(
+                &b,
+                Options {
+                    abuse: Some(AbuseLimits {
+                        registrations_per_ip_hour: 2,
+                        ..AbuseLimits::default()
+                    }),
+                    trusted_proxies: trusted,
+                    ..Default::default()
+                },
+            )
+            .await;
+            let mut n = 0;
+            let mut register = |forwarded: &'static str| {
+                n += 1;
+                let email = format!("fwd{n}@example.com");
+                let app = &app;
+                async move {
+                    let r = browser()
+                        .post(app.url("/auth/register"))
+                        .header("accept", "text/html")
+                        .header("x-forwarded-for", forwarded)
+                        .form(&[("email", email.as_str()), ("name", "New"), ("password", PASSWORD)])
+                        .send()
+                        .await
+                        .unwrap();
+                    !location(&r).contains("too_many_attempts")
+                }
+            };
+            let outcomes = vec![
+                register("1.1.1.1").await,
+                register("1.1.1.1").await,
+                // The third from 1.1.1.1; a client-written address at the left changes nothing.
+                register("9.9.9.9, 1.1.1.1").await,
+                register("2.2.2.2").await,
+            ];
+            match trusted {
+                // Not trusted: everything is the peer 127.0.0.1, two in all.
+                None => assert_eq!(outcomes, [true, true, false, false], "{b:?}: header ignored"),
+                Some(_) => assert_eq!(outcomes, [true, true, false, true], "{b:?}: per forwarded client"),
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn hostile_text_never_becomes_markup_and_round_trips_byte_for_byte() {
     let hostile =

@@ -62,7 +62,12 @@ const PRESENCE_BUCKET: &str = "presence";
 impl Cluster {
     /// Connects to NATS and opens (or creates) the buckets. `longest_window` is the
     /// longest limit window: limit entries are kept that long after their last change.
-    pub async fn connect(url: &str, node: &str, prefix: &str, longest_window: Duration) -> Result<Self, String> {
+    pub async fn connect(
+        url: &str,
+        node: &str,
+        prefix: &str,
+        longest_window: Duration,
+    ) -> Result<Self, String> {
         let client = async_nats::ConnectOptions::new()
             .name(format!("netlines {node}"))
             .connection_timeout(Duration::from_secs(5))
@@ -70,14 +75,32 @@ impl Cluster {
             .await
             .map_err(|e| format!("NATS at {url}: {e}"))?;
         let js = jetstream::new(client.clone());
-        let limits = bucket(&js, &format!("{prefix}_{LIMITS_BUCKET}"), longest_window + Duration::from_secs(60)).await?;
-        let presence = bucket(&js, &format!("{prefix}_{PRESENCE_BUCKET}"), Duration::from_secs(120)).await?;
+        let limits = bucket(
+            &js,
+            &format!("{prefix}_{LIMITS_BUCKET}"),
+            longest_window + Duration::from_secs(60),
+        )
+        .await?;
+        let presence = bucket(
+            &js,
+            &format!("{prefix}_{PRESENCE_BUCKET}"),
+            Duration::from_secs(120),
+        )
+        .await?;
         Ok(Self {
             node: node.into(),
             client,
             limits,
             presence,
         })
+    }
+
+    /// Whether the link to NATS is up right now (the health check reports it).
+    pub fn connected(&self) -> bool {
+        matches!(
+            self.client.connection_state(),
+            async_nats::connection::State::Connected
+        )
     }
 }
 
@@ -137,7 +160,9 @@ where
     for _ in 0..32 {
         let entry = kv.entry(key).await.map_err(|e| e.to_string())?;
         let (current, revision) = match entry {
-            Some(e) if e.operation == kv::Operation::Put => (serde_json::from_slice(&e.value).ok(), Some(e.revision)),
+            Some(e) if e.operation == kv::Operation::Put => {
+                (serde_json::from_slice(&e.value).ok(), Some(e.revision))
+            }
             Some(e) => (None, Some(e.revision)),
             None => (None, None),
         };
@@ -147,7 +172,11 @@ where
         };
         let bytes: bytes::Bytes = serde_json::to_vec(&next).map_err(|e| e.to_string())?.into();
         let written = match revision {
-            Some(r) => kv.update(key, bytes, r).await.map(|_| ()).map_err(|e| e.to_string()),
+            Some(r) => kv
+                .update(key, bytes, r)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             None => kv.create(key, bytes).await.map(|_| ()).map_err(|e| e.to_string()),
         };
         match written {

@@ -122,6 +122,9 @@ pub struct Config {
     /// counts as having nobody online, and an operator absent for this long gives their
     /// unanswered conversations of "evenly" queues back.
     pub presence_ttl: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`NETLINES_TRUSTED_PROXIES`);
+    /// empty: the client is the TCP peer.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// How several nodes meet.
@@ -199,7 +202,9 @@ impl Config {
                 let prefix = prefix.trim().to_string();
                 if prefix.is_empty()
                     || prefix.len() > 32
-                    || !prefix.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+                    || !prefix
+                        .chars()
+                        .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
                 {
                     return Err("NETLINES_NATS_PREFIX must be 1-32 letters, digits, - or _".into());
                 }
@@ -212,6 +217,9 @@ impl Config {
         }
         if let Some(n) = env_u32("NETLINES_PRESENCE_TTL_SECS")? {
             c.presence_ttl = std::time::Duration::from_secs(n.clamp(1, 3600) as u64);
+        }
+        if let Ok(list) = std::env::var("NETLINES_TRUSTED_PROXIES") {
+            c.trusted_proxies = parse_proxies(&list)?;
         }
         Ok(c)
     }
@@ -232,13 +240,50 @@ impl Config {
             metrics_token: None,
             nats: None,
             presence_ttl: std::time::Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
         })
+    }
+
+    /// The client's address: the TCP peer, or — when the peer is a trusted proxy — the
+    /// nearest address in `X-Forwarded-For` (read from the right) that is not one of
+    /// the trusted proxies. Addresses a client wrote at the left of the header are never
+    /// taken past an untrusted hop, so a client cannot choose its own address.
+    pub fn client_ip(&self, peer: std::net::IpAddr, forwarded_for: Option<&str>) -> std::net::IpAddr {
+        let trusted = |ip: &std::net::IpAddr| self.trusted_proxies.iter().any(|n| n.contains(ip));
+        if !trusted(&peer) {
+            return peer;
+        }
+        let Some(header) = forwarded_for else { return peer };
+        let mut nearest = peer;
+        for hop in header.rsplit(',') {
+            match hop.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) if trusted(&ip) => nearest = ip,
+                Ok(ip) => return ip,
+                // A malformed hop: stop at the last address known to be good.
+                Err(_) => return nearest,
+            }
+        }
+        nearest
     }
 
     /// Cookies get the `Secure` attribute when the public URL is https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+}
+
+/// `NETLINES_TRUSTED_PROXIES`: addresses or CIDR blocks, separated by commas or spaces.
+pub fn parse_proxies(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    list.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    format!("NETLINES_TRUSTED_PROXIES: {p:?} is not an IP address or a CIDR block (e.g. 10.0.0.0/8)")
+                })
+        })
+        .collect()
 }
 
 fn env_u32(key: &str) -> Result<Option<u32>, String> {
@@ -255,6 +300,46 @@ fn env_u32(key: &str) -> Result<Option<u32>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_address_comes_from_trusted_proxies_only() {
+        let mut c = Config::new(
+            "sqlite::memory:".into(),
+            "http://x".into(),
+            LoginLimits::default(),
+        )
+        .unwrap();
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        // No trusted proxy: the header is ignored.
+        assert_eq!(c.client_ip(ip("10.0.0.2"), Some("1.2.3.4")), ip("10.0.0.2"));
+        c.trusted_proxies = parse_proxies("10.0.0.0/8, 192.168.1.7").unwrap();
+        // From a trusted proxy: the nearest untrusted hop.
+        assert_eq!(c.client_ip(ip("10.0.0.2"), Some("1.2.3.4")), ip("1.2.3.4"));
+        assert_eq!(c.client_ip(ip("192.168.1.7"), Some("1.2.3.4")), ip("1.2.3.4"));
+        // A client-written address at the left is not taken past the real one.
+        assert_eq!(
+            c.client_ip(ip("10.0.0.2"), Some("6.6.6.6, 1.2.3.4")),
+            ip("1.2.3.4")
+        );
+        // Chains of trusted proxies are walked.
+        assert_eq!(
+            c.client_ip(ip("10.0.0.2"), Some("1.2.3.4, 10.0.0.9")),
+            ip("1.2.3.4")
+        );
+        // From an untrusted peer, the header is ignored.
+        assert_eq!(c.client_ip(ip("8.8.8.8"), Some("1.2.3.4")), ip("8.8.8.8"));
+        // No header, or garbage: the last trusted address.
+        assert_eq!(c.client_ip(ip("10.0.0.2"), None), ip("10.0.0.2"));
+        assert_eq!(
+            c.client_ip(ip("10.0.0.2"), Some("junk, 10.0.0.9")),
+            ip("10.0.0.9")
+        );
+        assert!(parse_proxies("10.0.0.0/33").is_err());
+        assert!(parse_proxies("proxy.local")
+            .unwrap_err()
+            .contains("NETLINES_TRUSTED_PROXIES"));
+        assert_eq!(parse_proxies("  ").unwrap(), vec![]);
+    }
 
     #[test]
     fn public_url_must_be_http_or_https_and_loses_its_trailing_slash() {

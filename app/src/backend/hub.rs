@@ -378,7 +378,12 @@ impl LocalHub {
 
     /// Everyone with an inbox open on this node.
     pub fn here(&self) -> std::collections::HashSet<UserId> {
-        self.online.lock().unwrap_or_else(|e| e.into_inner()).keys().copied().collect()
+        self.online
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .copied()
+            .collect()
     }
 }
 

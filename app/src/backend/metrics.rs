@@ -50,6 +50,9 @@ pub struct Metrics {
     pub hub_received: Counter,
     /// Events waiting to be handed to the broker (several nodes only): the hub's lag.
     pub hub_outbox: Gauge,
+    /// Events not handed to the broker because the outbox was full (the broker was
+    /// unreachable for long); other nodes' clients catch up from the store.
+    pub hub_dropped: Counter,
     /// Time from an event's publication on another node to its arrival here (several
     /// nodes only; the nodes' clocks are assumed to be in sync).
     pub hub_transit_seconds: Histogram,
@@ -73,6 +76,7 @@ impl Metrics {
             hub_lagged: Counter::default(),
             hub_received: Counter::default(),
             hub_outbox: Gauge::default(),
+            hub_dropped: Counter::default(),
             hub_transit_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
             waiting: Family::default(),
             rest_calls: Family::default(),
@@ -118,6 +122,11 @@ impl Metrics {
             "hub_outbox",
             "Events waiting to be handed to the broker",
             m.hub_outbox.clone(),
+        );
+        registry.register(
+            "hub_dropped",
+            "Events not handed to the broker because the outbox was full",
+            m.hub_dropped.clone(),
         );
         registry.register(
             "hub_transit_seconds",

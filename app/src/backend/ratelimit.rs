@@ -27,7 +27,10 @@ fn wall_secs() -> f64 {
 /// key prefix of its own.
 enum Store {
     Memory,
-    Shared { kv: Box<kv::Store>, prefix: &'static str },
+    Shared {
+        kv: Box<kv::Store>,
+        prefix: &'static str,
+    },
 }
 
 impl std::fmt::Debug for Store {
@@ -202,7 +205,13 @@ fn leak(l: Option<Level>, now: f64, rate: f64, burst: f64) -> (Level, Result<f64
     let (level, at) = l.map(|l| (l.level, l.at)).unwrap_or((0.0, now));
     let drained = (level - (now - at).max(0.0) * rate).max(0.0);
     if drained + 1.0 > burst {
-        return (Level { level: drained, at: now }, Err((drained + 1.0 - burst) / rate));
+        return (
+            Level {
+                level: drained,
+                at: now,
+            },
+            Err((drained + 1.0 - burst) / rate),
+        );
     }
     (
         Level {
@@ -293,7 +302,10 @@ pub type BudgetCheck = Result<(f64, u64), (f64, u64)>;
 fn budget_at(s: Option<Spent>, now: f64, window: f64, limit: f64) -> (Spent, BudgetCheck) {
     let s = match s {
         Some(s) if now - s.started < window => s,
-        _ => Spent { started: now, used: 0.0 },
+        _ => Spent {
+            started: now,
+            used: 0.0,
+        },
     };
     let reset = (window - (now - s.started).max(0.0)).max(0.0) as u64;
     let r = if s.used > limit {
@@ -378,7 +390,13 @@ impl OperatingBudget {
             return self.spend_at(key, method, secs);
         };
         let r = cluster::update(kv, &budget_key(prefix, key, method), |s: Option<Spent>| {
-            (s.map(|s| Spent { used: s.used + secs, ..s }), ())
+            (
+                s.map(|s| Spent {
+                    used: s.used + secs,
+                    ..s
+                }),
+                (),
+            )
         })
         .await;
         if let Err(e) = r {
@@ -439,19 +457,10 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(l.try_attempt_at(&[("k", 3)], t0), Ok(()));
         }
-        assert_eq!(
-            l.try_attempt_at(&[("k", 3)], t0 + 10.0),
-            Err(50)
-        );
+        assert_eq!(l.try_attempt_at(&[("k", 3)], t0 + 10.0), Err(50));
         assert_eq!(l.try_attempt_at(&[("other", 3)], t0), Ok(()));
-        assert_eq!(
-            l.try_attempt_at(&[("k", 3)], t0 + 61.0),
-            Ok(())
-        );
-        assert_eq!(
-            l.try_attempt_at(&[("k", 3)], t0 + 62.0),
-            Ok(())
-        );
+        assert_eq!(l.try_attempt_at(&[("k", 3)], t0 + 61.0), Ok(()));
+        assert_eq!(l.try_attempt_at(&[("k", 3)], t0 + 62.0), Ok(()));
     }
 
     #[test]

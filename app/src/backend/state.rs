@@ -50,7 +50,9 @@ impl AppState {
         let abuse = config.abuse;
         let operating_window = std::time::Duration::from_secs(600);
         let hub: Arc<dyn Hub> = match (&cluster, &config.nats) {
-            (Some(c), Some(n)) => crate::backend::hub::nats::NatsHub::start(c.clone(), &n.prefix, config.presence_ttl),
+            (Some(c), Some(n)) => {
+                crate::backend::hub::nats::NatsHub::start(c.clone(), &n.prefix, config.presence_ttl)
+            }
             _ => Arc::new(LocalHub::default()),
         };
         let messages = Arc::new(crate::backend::services::messages::Writer::new(
@@ -66,7 +68,12 @@ impl AppState {
                 None => LeakyBuckets::new(rest.rate_per_sec, rest.burst),
             }),
             rest_operating: Arc::new(match &limits {
-                Some(kv) => OperatingBudget::shared(rest.operating_limit_secs, operating_window, kv.clone(), "operating"),
+                Some(kv) => OperatingBudget::shared(
+                    rest.operating_limit_secs,
+                    operating_window,
+                    kv.clone(),
+                    "operating",
+                ),
                 None => OperatingBudget::new(rest.operating_limit_secs, operating_window),
             }),
             login_failures: Arc::new(match &limits {
@@ -78,7 +85,12 @@ impl AppState {
                 None => FailureLimiter::new(hour),
             }),
             rest_bad_auth: Arc::new(match &limits {
-                Some(kv) => LeakyBuckets::shared(abuse.bad_auth_per_sec, abuse.bad_auth_burst, kv.clone(), "badauth"),
+                Some(kv) => LeakyBuckets::shared(
+                    abuse.bad_auth_per_sec,
+                    abuse.bad_auth_burst,
+                    kv.clone(),
+                    "badauth",
+                ),
                 None => LeakyBuckets::new(abuse.bad_auth_per_sec, abuse.bad_auth_burst),
             }),
             leptos_options,

@@ -255,17 +255,16 @@ async fn run(
         ));
     }
     let budget = &state.rest_operating;
-    let (used, reset_in) =
-        budget
-            .check(caller.credential, method)
-            .await
-            .map_err(|(_, reset)| {
-                RestError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "OPERATION_TIME_LIMIT",
-                    format!("Method is blocked due to operation time limit; try again in {reset} s"),
-                )
-            })?;
+    let (used, reset_in) = budget
+        .check(caller.credential, method)
+        .await
+        .map_err(|(_, reset)| {
+            RestError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "OPERATION_TIME_LIMIT",
+                format!("Method is blocked due to operation time limit; try again in {reset} s"),
+            )
+        })?;
     let started = Instant::now();
     let out = if method == "batch" {
         methods::batch(state, &caller, &p).await
@@ -300,6 +299,7 @@ pub async fn with_webhook(
     req: Request,
 ) -> Response {
     let (start, started) = (SystemTime::now(), Instant::now());
+    let ip = crate::forms::client_ip(&state, addr, req.headers());
     let result = async {
         let method = method_name(&method)?;
         let p = read_params(req).await?;
@@ -307,7 +307,7 @@ pub async fn with_webhook(
             Ok(uid) => rest::by_webhook(&state.db, uid, &code).await.map_err(auth_error),
             Err(_) => Err(auth_error(AuthFailure::Invalid)),
         };
-        run(&state, addr.ip(), caller, &method, p).await
+        run(&state, ip, caller, &method, p).await
     }
     .await;
     counted(&method, respond(result, start, started))
@@ -321,6 +321,7 @@ pub async fn with_token(
     req: Request,
 ) -> Response {
     let (start, started) = (SystemTime::now(), Instant::now());
+    let ip = crate::forms::client_ip(&state, addr, req.headers());
     let has_session = req
         .headers()
         .get(header::COOKIE)
@@ -343,7 +344,7 @@ pub async fn with_token(
                 "Wrong authorization data",
             )),
         };
-        run(&state, addr.ip(), caller, &method, p).await
+        run(&state, ip, caller, &method, p).await
     }
     .await;
     counted(&method, respond(result, start, started))

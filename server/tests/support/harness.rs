@@ -51,6 +51,8 @@ pub struct Options {
     /// Several nodes: NATS and this node's id.
     pub nats: Option<app::backend::config::NatsConfig>,
     pub presence_ttl: Option<std::time::Duration>,
+    /// `NETLINES_TRUSTED_PROXIES`.
+    pub trusted_proxies: Option<&'static str>,
 }
 
 /// The NATS server of the multi-node tests (`TEST_NATS_URL`, default
@@ -79,7 +81,15 @@ pub async fn spawn_nodes(admin_url: &str, n: usize, opts: impl Fn(usize) -> Opti
             node: format!("node{i}"),
         });
         // The last node owns the database: it is dropped last (a Vec drops in order).
-        nodes.push(spawn_on(url.clone(), if i + 1 == n { pg.take() } else { None }, &Backend::Postgres(admin_url.into()), o).await);
+        nodes.push(
+            spawn_on(
+                url.clone(),
+                if i + 1 == n { pg.take() } else { None },
+                &Backend::Postgres(admin_url.into()),
+                o,
+            )
+            .await,
+        );
     }
     nodes
 }
@@ -155,7 +165,12 @@ pub async fn spawn_with(backend: &Backend, opts: Options) -> TestApp {
 }
 
 /// A node on an existing database (`pg_db`: dropped with this node).
-pub async fn spawn_on(database_url: String, pg_db: Option<PgDatabase>, backend: &Backend, opts: Options) -> TestApp {
+pub async fn spawn_on(
+    database_url: String,
+    pg_db: Option<PgDatabase>,
+    backend: &Backend,
+    opts: Options,
+) -> TestApp {
     spawn_in(tempfile::tempdir().unwrap(), database_url, pg_db, backend, opts).await
 }
 
@@ -186,6 +201,9 @@ async fn spawn_in(
     config.nats = opts.nats;
     if let Some(t) = opts.presence_ttl {
         config.presence_ttl = t;
+    }
+    if let Some(p) = opts.trusted_proxies {
+        config.trusted_proxies = app::backend::config::parse_proxies(p).unwrap();
     }
     let (port, state, tx) = start(leptos_options, config).await;
     let base = format!("http://127.0.0.1:{port}");

@@ -35,6 +35,12 @@ const ORIGIN: &str = "Netlines-Node";
 /// Header with the publication time (ms since the Unix epoch).
 const BORN: &str = "Netlines-Born-Ms";
 
+/// Events the outbox holds at most while the broker is unreachable. Past it new events
+/// reach this node's own clients only (counted in `hub_dropped`): the store holds every
+/// message, and clients on other nodes catch up from it when they resume or when the
+/// next event of that conversation shows them the gap.
+const OUTBOX_LIMIT: usize = 100_000;
+
 /// One event on its way to the broker.
 struct Outgoing {
     subjects: Vec<String>,
@@ -62,6 +68,8 @@ pub struct NatsHub {
     local: Arc<LocalHub>,
     remote: Arc<Mutex<HashMap<Topic, Remote>>>,
     outbox: mpsc::UnboundedSender<Outgoing>,
+    /// Events in `outbox` (bounded by [`OUTBOX_LIMIT`]).
+    queued: Arc<std::sync::atomic::AtomicUsize>,
     peers: Arc<Mutex<HashMap<String, Peer>>>,
     /// Users another node has stopped listing, not yet taken.
     departed: Arc<Mutex<Vec<UserId>>>,
@@ -74,7 +82,9 @@ impl NatsHub {
     /// `ttl`: how long a node's presence counts without being renewed.
     pub fn start(cluster: Cluster, prefix: &str, ttl: Duration) -> Arc<Self> {
         let (outbox, rx) = mpsc::unbounded_channel();
+        let queued = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let hub = Arc::new(Self {
+            queued: Arc::clone(&queued),
             prefix: prefix.into(),
             local: Arc::new(LocalHub::default()),
             remote: Arc::new(Mutex::new(HashMap::new())),
@@ -85,7 +95,12 @@ impl NatsHub {
             presence_changed: Arc::new(Notify::new()),
             cluster,
         });
-        tokio::spawn(publisher(hub.cluster.client.clone(), hub.cluster.node.clone(), rx));
+        tokio::spawn(publisher(
+            hub.cluster.client.clone(),
+            hub.cluster.node.clone(),
+            rx,
+            queued,
+        ));
         tokio::spawn(write_presence(Arc::downgrade(&hub)));
         tokio::spawn(watch_presence(Arc::downgrade(&hub)));
         hub
@@ -140,7 +155,12 @@ impl NatsHub {
             };
             let _ = ready_tx.send(true);
             while let Some(m) = sub.next().await {
-                let header = |name: &str| m.headers.as_ref().and_then(|h| h.get(name)).map(|v| v.as_str().to_string());
+                let header = |name: &str| {
+                    m.headers
+                        .as_ref()
+                        .and_then(|h| h.get(name))
+                        .map(|v| v.as_str().to_string())
+                };
                 if header(ORIGIN).as_deref() == Some(&*node) {
                     continue;
                 }
@@ -197,8 +217,15 @@ impl Hub for NatsHub {
             payload,
             born_ms: crate::backend::now_ms(),
         };
+        use std::sync::atomic::Ordering;
+        if self.queued.fetch_add(1, Ordering::Relaxed) >= OUTBOX_LIMIT {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            metrics::get().hub_dropped.inc();
+            return;
+        }
         metrics::get().hub_outbox.inc();
         if self.outbox.send(out).is_err() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
             metrics::get().hub_outbox.dec();
             tracing::error!("the broker publisher has stopped: an event reached this node only");
         }
@@ -265,8 +292,14 @@ impl Hub for NatsHub {
 }
 
 /// Hands events to the broker in the order they were published.
-async fn publisher(client: async_nats::Client, node: Arc<str>, mut rx: mpsc::UnboundedReceiver<Outgoing>) {
+async fn publisher(
+    client: async_nats::Client,
+    node: Arc<str>,
+    mut rx: mpsc::UnboundedReceiver<Outgoing>,
+    queued: Arc<std::sync::atomic::AtomicUsize>,
+) {
     while let Some(out) = rx.recv().await {
+        queued.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         metrics::get().hub_outbox.dec();
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(ORIGIN, &*node);
@@ -352,7 +385,11 @@ async fn watch_presence(hub: std::sync::Weak<NatsHub>) {
             let after = peers.get(&entry.key).map(|p| &p.users);
             let mut gone = departed.lock().unwrap_or_else(|e| e.into_inner());
             if gone.len() < 100_000 {
-                gone.extend(before.into_iter().filter(|u| !after.is_some_and(|a| a.contains(u))));
+                gone.extend(
+                    before
+                        .into_iter()
+                        .filter(|u| !after.is_some_and(|a| a.contains(u))),
+                );
             }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

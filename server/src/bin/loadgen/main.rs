@@ -106,7 +106,10 @@ async fn run(args: Args) -> Result<()> {
         bail!("--nodes needs --database-url postgres://… (nodes share one PostgreSQL database)");
     }
     let mut servers = match &args.url {
-        Some(u) => vec![Server::external(u.trim_end_matches('/').to_string(), args.server_pid)],
+        Some(u) => vec![Server::external(
+            u.trim_end_matches('/').to_string(),
+            args.server_pid,
+        )],
         None => {
             let bin = match &args.server_bin {
                 Some(b) => b.clone(),

@@ -166,7 +166,8 @@ pub async fn customer(ctx: Arc<Ctx>, pair: Pair, st: Arc<Mutex<PairState>>, kick
         if ctx.phase() == STOP || (ctx.phase() == DRAIN && inflight.is_empty()) {
             return;
         }
-        let Some(ws) = connect(&ctx, &mut node, &path, &pair.customer.cookie, &mut first_connect).await else {
+        let Some(ws) = connect(&ctx, &mut node, &path, &pair.customer.cookie, &mut first_connect).await
+        else {
             continue;
         };
         let (mut w, mut r) = ws.split();
@@ -346,7 +347,8 @@ pub async fn operator(ctx: Arc<Ctx>, pair: Pair, st: Arc<Mutex<PairState>>, kick
         if ctx.phase() == STOP {
             return;
         }
-        let Some(ws) = connect(&ctx, &mut node, &path, &pair.operator.cookie, &mut first_connect).await else {
+        let Some(ws) = connect(&ctx, &mut node, &path, &pair.operator.cookie, &mut first_connect).await
+        else {
             continue;
         };
         let (mut w, mut r) = ws.split();
