@@ -20,9 +20,9 @@ build: setup
 	@source scripts/env.sh && cargo leptos build --release --split "$${LEPTOS_LIB_ARGS[@]}" \
 	  && "$$CARGO_TARGET_DIR/release/netlines" precompress target/site/pkg
 
-## Debug build, used by the browser tests
+## Debug build, used by the browser tests (its own site folder: a running `make run` is not disturbed)
 build-debug: setup
-	@source scripts/env.sh && cargo leptos build --split "$${LEPTOS_LIB_ARGS[@]}"
+	@source scripts/env.sh && LEPTOS_SITE_ROOT=target/site-debug cargo leptos build --split "$${LEPTOS_LIB_ARGS[@]}"
 
 ## Seed the demo accounts into ./data/netlines.db and print their credentials
 demo: build

@@ -6,7 +6,7 @@ const port = Number(process.env.E2E_PORT ?? 3999);
 const baseURL = `http://127.0.0.1:${port}`;
 const tmp = path.resolve(__dirname, '.tmp');
 const bin = process.env.NETLINES_BIN ?? path.resolve(__dirname, '../target/debug/netlines');
-const siteRoot = process.env.NETLINES_SITE_ROOT ?? path.resolve(__dirname, '../target/site');
+const siteRoot = process.env.NETLINES_SITE_ROOT ?? path.resolve(__dirname, '../target/site-debug');
 
 export default defineConfig({
   testDir: './tests',

@@ -60,7 +60,8 @@ fi
 
 step "browser tests (Playwright, Chromium)"
 # Split as in production (make run): the specs cover loading pages' parts on demand.
-cargo leptos build --split "${LEPTOS_LIB_ARGS[@]}"
+# Into a site folder of its own, so a `make run` serving target/site keeps its files.
+LEPTOS_SITE_ROOT=target/site-debug cargo leptos build --split "${LEPTOS_LIB_ARGS[@]}"
 bash scripts/e2e.sh
 
 step "all tests passed"

@@ -64,6 +64,9 @@ pub struct ChannelView {
     pub name: String,
     pub active: bool,
     pub operators: Vec<UserId>,
+    /// The queue's operators by name (what operators, who get no member list, see).
+    #[serde(default)]
+    pub operator_names: Vec<String>,
     pub network: Option<ConnectorSummary>,
     pub distribution: crate::domain::channel::Distribution,
     /// Most simultaneous conversations per operator.
@@ -108,6 +111,9 @@ pub struct ChannelCard {
     pub avatar_url: Option<String>,
     /// False when the connector is disconnected or the open channel is inactive.
     pub available: bool,
+    /// The first message every customer gets (shown before they write).
+    #[serde(default)]
+    pub welcome: String,
 }
 
 /// URL of an avatar rendition.
@@ -132,6 +138,9 @@ pub struct PickerAccount {
 pub struct PickerView {
     pub card: ChannelCard,
     pub accounts: Vec<PickerAccount>,
+    /// False for a visitor who is not signed in: they see the card and the way in.
+    #[serde(default)]
+    pub signed_in: bool,
 }
 
 /// Everything the chat page shows on load.
@@ -199,9 +208,9 @@ impl InboxFilter {
         match self {
             Self::All => true,
             Self::Mine => c.operator == Some(me) && c.status != S::Closed,
-            Self::Waiting => c.status == S::New && c.operator.is_none(),
-            Self::Open => c.status == S::Open,
-            Self::Closed => c.status == S::Closed,
+            Self::Waiting => c.shown_status() == S::New,
+            Self::Open => c.shown_status() == S::Open,
+            Self::Closed => c.shown_status() == S::Closed,
         }
     }
 }
@@ -257,6 +266,9 @@ pub struct ConversationDetail {
     pub messages: Vec<crate::protocol::MessageView>,
     pub has_older: bool,
     pub split: SplitRule,
+    /// How many conversations this customer (from this account) has had with the channel.
+    #[serde(default)]
+    pub customer_conversations: i64,
 }
 
 /// Everything the inbox shows on load.

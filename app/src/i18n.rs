@@ -97,37 +97,38 @@ messages! {
     AppName => "Netlines", "Netlines";
     Tagline => "Contact centers that talk to each other: your customers write to you from their own accounts.",
                "Centra kontaktowe, które rozmawiają ze sobą: klienci piszą do Ciebie ze swoich własnych kont.";
-    NavNetwork => "Network", "Sieć";
+    NavNetwork => "My accounts", "Moje konta";
     NavNewAccount => "New account", "Nowe konto";
     NavSignIn => "Sign in", "Zaloguj się";
     NavRegister => "Register", "Zarejestruj się";
     NavSignOut => "Sign out", "Wyloguj się";
     SessionsTitle => "Signed-in devices", "Zalogowane urządzenia";
-    SessionsIntro => "Lost a phone or signed in on a shared computer? End every session of your identity, this one included.", "Zgubiony telefon albo logowanie na wspólnym komputerze? Zakończ wszystkie sesje swojej tożsamości, również tę.";
+    SessionsIntro => "Lost a phone or signed in on a shared computer? End every session of your identity, this one included.", "Zgubiony telefon albo logowanie na wspólnym komputerze? Zakończ wszystkie sesje swojego profilu, również tę.";
     SignOutEverywhere => "Sign out everywhere", "Wyloguj się wszędzie";
     SignedInAs => "Signed in as", "Zalogowano jako";
     Language => "Language", "Język";
     MainNav => "Main", "Główna nawigacja";
+    AccountNav => "Account", "Konto";
     SkipToContent => "Skip to content", "Przejdź do treści";
     ChooseLanguage => "Choose language", "Wybierz język";
     SignInFirst => "Sign in to continue.", "Zaloguj się, aby kontynuować.";
     FormHasErrors => "Please correct the marked fields.", "Popraw zaznaczone pola.";
     HomeGetStarted => "Sign in to see the accounts in which you work, or create a network identity.",
-                      "Zaloguj się, aby zobaczyć konta, w których pracujesz, albo utwórz tożsamość w sieci.";
-    HomeSignedIn => "Go to the Network page to see your accounts.", "Przejdź do strony Sieć, aby zobaczyć swoje konta.";
-    RegisterTitle => "Create your network identity", "Utwórz swoją tożsamość w sieci";
+                      "Zaloguj się, aby zobaczyć konta, na których pracujesz, albo utwórz swój profil w sieci.";
+    HomeSignedIn => "Go to My accounts to see the accounts in which you work.", "Przejdź do strony Moje konta, aby zobaczyć konta, na których pracujesz.";
+    RegisterTitle => "Create your network identity", "Utwórz swój profil w sieci";
     RegisterSubmit => "Register", "Zarejestruj się";
-    HaveIdentity => "Already registered?", "Masz już konto?";
+    HaveIdentity => "Already registered?", "Masz już profil?";
     LoginTitle => "Sign in", "Logowanie";
     LoginSubmit => "Sign in", "Zaloguj się";
-    NoIdentity => "No network identity yet?", "Nie masz jeszcze tożsamości w sieci?";
+    NoIdentity => "No network identity yet?", "Nie masz jeszcze profilu w sieci?";
     LabelEmail => "Email", "E-mail";
     LabelName => "Name", "Imię i nazwisko";
     LabelPassword => "Password", "Hasło";
     PasswordHint => "At least 8 characters.", "Co najmniej 8 znaków.";
-    NetworkTitle => "Network", "Sieć";
-    NetworkIntro => "All accounts in which you work.", "Wszystkie konta, w których pracujesz.";
-    NetworkEmpty => "You do not work in any account yet.", "Nie pracujesz jeszcze w żadnym koncie.";
+    NetworkTitle => "My accounts", "Moje konta";
+    NetworkIntro => "All accounts in which you work.", "Wszystkie konta, na których pracujesz.";
+    NetworkEmpty => "You do not work in any account yet.", "Nie pracujesz jeszcze na żadnym koncie.";
     ColAccount => "Account", "Konto";
     ColYourRole => "Your role", "Twoja rola";
     ColName => "Name", "Imię i nazwisko";
@@ -163,7 +164,8 @@ messages! {
     NotFoundTitle => "Page not found", "Nie znaleziono strony";
     NotFoundText => "There is nothing at this address, or you may not see it.",
                     "Pod tym adresem nic nie ma albo nie masz do tego dostępu.";
-    BackToNetwork => "Back to the Network page", "Wróć do strony Sieć";
+    BackToNetwork => "Back to My accounts", "Wróć do strony Moje konta";
+    BackToAccount => "Back to the account", "Wróć do strony konta";
     Loading => "Loading…", "Ładowanie…";
     ErrorTitle => "Something went wrong", "Coś poszło nie tak";
     NavContactCenter => "Contact Center", "Centrum Kontaktowe";
@@ -191,9 +193,9 @@ messages! {
     NotConnected => "Not connected", "Niepodłączony";
     StatusConnected => "Connected", "Podłączony";
     StatusDisconnected => "Disconnected", "Odłączony";
-    NetTitle => "Network channel", "Kanał Sieć";
+    NetTitle => "Network channel", "Kanał Sieci";
     NetIntro => "Connect an open channel to the Network so that people working in other accounts can write to you from their own accounts.",
-                "Podłącz otwarty kanał do Sieci, aby osoby pracujące w innych kontach mogły pisać do Ciebie ze swoich kont.";
+                "Podłącz otwarty kanał do Sieci, aby osoby pracujące na innych kontach mogły pisać do Ciebie ze swoich kont.";
     NoConnections => "No open channel is connected to the Network yet.", "Żaden otwarty kanał nie jest jeszcze podłączony do Sieci.";
     Connect => "Connect", "Połącz";
     ConnectTitle => "Connect an open channel", "Podłącz otwarty kanał";
@@ -205,7 +207,7 @@ messages! {
     ColStatus => "Status", "Status";
     ColCode => "Code", "Kod";
     SettingsLink => "Settings", "Ustawienia";
-    SettingsTitle => "Network channel settings", "Ustawienia kanału Sieć";
+    SettingsTitle => "Network channel settings", "Ustawienia kanału Sieci";
     LabelDisplayName => "Name", "Nazwa";
     DisplayNameHint => "What customers see in the chat header.", "Tę nazwę klienci zobaczą na czacie.";
     LabelCode => "Code", "Kod";
@@ -246,7 +248,7 @@ messages! {
     ChannelDeactivated => "Channel deactivated.", "Kanał został dezaktywowany.";
     OperatorsSaved => "Operators saved.", "Zapisano operatorów.";
     ForbiddenTitle => "Access denied", "Brak dostępu";
-    ForbiddenText => "Your role in this account does not allow you to open this page.", "Twoja rola w tym koncie nie pozwala otworzyć tej strony.";
+    ForbiddenText => "Your role in this account does not allow you to open this page.", "Twoja rola na tym koncie nie pozwala otworzyć tej strony.";
     UnavailableTitle => "This channel is unavailable", "Ten kanał jest niedostępny";
     UnavailableText => "The channel was disconnected or switched off by its account. Try again later.", "Kanał został odłączony lub wyłączony przez jego konto. Spróbuj ponownie później.";
     NoSuchChannelTitle => "No such channel", "Nie ma takiego kanału";
@@ -257,15 +259,20 @@ messages! {
     PickerIntro => "Choose the account you write from. The channel sees your name and that account.",
                    "Wybierz konto, z którego piszesz. Kanał zobaczy Twoje imię i to konto.";
     PickerNoAccounts => "You do not work in any account yet. Create one to write to this channel.",
-                        "Nie pracujesz jeszcze w żadnym koncie. Utwórz konto, aby napisać do tego kanału.";
+                        "Nie pracujesz jeszcze na żadnym koncie. Utwórz konto, aby napisać do tego kanału.";
     WriteFrom => "Write from", "Pisz z konta";
+    SignInToWrite => "Sign in to write to this channel: you then choose which of your organisations you write from.",
+                     "Zaloguj się, aby napisać do tego kanału: potem wybierzesz, z której organizacji piszesz.";
+    SignInToWriteButton => "Sign in to write", "Zaloguj się, aby napisać";
+    RegisterToWrite => "Register to write", "Zarejestruj się, aby napisać";
+    PreviousConversations => "Previous conversations", "Poprzednie rozmowy";
+    OpenConversations => "Open conversations", "Otwarte rozmowy";
     WritingFrom => "Writing from", "Piszesz z konta";
     Conversations => "Conversations", "Rozmowy";
     ConversationN => "Conversation", "Rozmowa";
     StatusNew => "Waiting for an operator", "Czeka na operatora";
     StatusOpen => "Open", "Otwarta";
     StatusClosed => "Closed", "Zamknięta";
-    NoConversations => "No conversation yet: write your first message below.", "Nie ma jeszcze rozmów: napisz pierwszą wiadomość poniżej.";
     LoadOlder => "Load older messages", "Wczytaj starsze wiadomości";
     MessagesLabel => "Messages", "Wiadomości";
     LabelMessage => "Message", "Wiadomość";
@@ -294,9 +301,23 @@ messages! {
     FilterOpen => "Open", "Otwarte";
     FilterClosed => "Closed", "Zamknięte";
     InboxEmpty => "No conversations here.", "Brak rozmów.";
+    BackToList => "All conversations", "Wszystkie rozmowy";
+    NotificationsTurnOn => "Turn on desktop notifications", "Włącz powiadomienia na pulpicie";
+    NotificationsOn => "Desktop notifications are on for new conversations.", "Powiadomienia o nowych rozmowach są włączone.";
+    NotificationsBlocked => "Notifications are blocked in this browser's site settings.", "Powiadomienia są zablokowane w ustawieniach witryny w przeglądarce.";
+    NewConversationNote => "New conversation", "Nowa rozmowa";
+    DetailsTitle => "Details", "Szczegóły";
+    DetailCustomer => "Customer", "Klient";
+    DetailOrganisation => "Writes from", "Pisze z organizacji";
+    DetailChannel => "Channel", "Kanał";
+    DetailStatus => "Status", "Status";
+    DetailAssignee => "Operator", "Operator";
+    DetailStarted => "Started", "Rozpoczęta";
+    DetailHistory => "Conversations with this channel", "Rozmowy z tym kanałem";
+    Nobody => "Nobody yet", "Jeszcze nikt";
     LoadMore => "Load more", "Wczytaj więcej";
     AssignedToYou => "Yours", "Twoja";
-    AssignedTo => "Assigned to", "Przypisana do";
+    AssignedTo => "Assigned to", "Operator:";
     InQueue => "In the queue", "W kolejce";
     UnreadLabel => "unread", "nieprzeczytane";
     ConversationLabel => "Conversation", "Rozmowa";
@@ -316,7 +337,7 @@ messages! {
     ProfileTitle => "Profile", "Profil";
     RestApiTitle => "REST API", "REST API";
     RestApiIntro => "Webhooks and access tokens let your tools call Netlines' Bitrix24-compatible REST methods as you, in one account.", "Webhooki i tokeny dostępu pozwalają Twoim narzędziom wywoływać zgodne z Bitrix24 metody REST Netlines w Twoim imieniu, w jednym koncie.";
-    NoAccountsForRest => "You work in no account yet.", "Nie pracujesz jeszcze w żadnym koncie.";
+    NoAccountsForRest => "You work in no account yet.", "Nie pracujesz jeszcze na żadnym koncie.";
     NewWebhook => "New inbound webhook", "Nowy webhook przychodzący";
     NewToken => "Access token (one hour)", "Token dostępu (jedna godzina)";
     LabelAccount => "Account", "Konto";

@@ -30,6 +30,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     backend::web::provide_page_csp();
     let lang = ui::detect_lang();
     let user = ui::session_user().and_then(|u| serde_json::to_string(&u).ok());
+    let accounts = user
+        .is_some()
+        .then(|| serde_json::to_string(&ui::session_accounts()).ok())
+        .flatten();
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -42,7 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options />
                 <MetaTags />
             </head>
-            <body data-user=user>
+            <body data-user=user data-accounts=accounts>
                 <App />
             </body>
         </html>
@@ -54,6 +58,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     ui::provide_lang();
+    ui::time::provide_clock();
     // `frontend` marks <body data-hydrated> once hydration (lazy parts included) is done.
     view! {
         <Stylesheet id="leptos" href="/pkg/netlines.css" />

@@ -56,6 +56,19 @@ pub struct ConversationView {
     pub customer_read_seq: i64,
 }
 
+impl ConversationView {
+    /// The status people see. A conversation someone holds (assigned by the queue, a
+    /// split or a transfer) is open even before its first answer; only one nobody holds
+    /// waits; finished is closed.
+    pub fn shown_status(&self) -> ConversationStatus {
+        match (self.status, self.operator) {
+            (ConversationStatus::Closed, _) => ConversationStatus::Closed,
+            (_, None) => ConversationStatus::New,
+            (_, Some(_)) => ConversationStatus::Open,
+        }
+    }
+}
+
 /// From a browser.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -5,6 +5,7 @@ pub mod form;
 pub mod layout;
 pub mod pages;
 pub mod socket;
+pub mod time;
 
 use crate::i18n::{t, Lang, K};
 use leptos::prelude::*;
@@ -46,6 +47,35 @@ pub fn detect_lang() -> Lang {
 /// browser. Read synchronously, so the page frame needs no `<Suspense>`.
 #[derive(Clone, Debug)]
 pub struct RequestUser(pub Option<crate::api::SessionUser>);
+
+/// The signed-in user's accounts (with their role in each), resolved with the user: the
+/// header shows the current account's sections from it. Written on `<body data-accounts>`.
+#[derive(Clone, Debug, Default)]
+pub struct RequestAccounts(pub Vec<crate::api::AccountSummary>);
+
+/// The signed-in user's accounts, without waiting (see [`RequestAccounts`]).
+pub fn session_accounts() -> Vec<crate::api::AccountSummary> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<RequestAccounts>().cloned())
+            .map(|a| a.0)
+            .unwrap_or_default()
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+            .and_then(|b| b.get_attribute("data-accounts"))
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Vec::new()
+    }
+}
 
 /// The signed-in user of this page, without waiting (see [`RequestUser`]).
 pub fn session_user() -> Option<crate::api::SessionUser> {

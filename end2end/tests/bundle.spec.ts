@@ -1,4 +1,4 @@
-import { test, expect, Browser, BrowserContext, Page } from '@playwright/test';
+import { test, expect, Browser, BrowserContext, Page } from './fixtures';
 import { channelWithOperator as setup, customerOnChat, hydrated, newContext, uniq, watchConsole } from './helpers';
 
 /**

@@ -1,4 +1,4 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './fixtures';
 import { channelWithOperator as setup, createAccount, hydrated, newContext, PASSWORD, register, uniq, watchConsole } from './helpers';
 
 /** Disconnects (or reconnects) the test's channel from the admin's side. */
@@ -19,7 +19,7 @@ async function admin_disconnect(ctx: import('@playwright/test').BrowserContext, 
 }
 
 async function conversationId(page: Page): Promise<string> {
-  const href = await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first().getAttribute('href');
+  const href = await page.getByRole('tablist', { name: 'Open conversations' }).getByRole('tab').first().getAttribute('href');
   return href!.replace('?c=', '');
 }
 
@@ -47,7 +47,12 @@ test('a customer opens the link, signs in, picks an account, sees the welcome me
   await createAccount(customer, `Borealis ${id}`, `borealis-${id}`);
   await customer.getByRole('button', { name: 'Sign out' }).click();
 
+  // Signed out, the link already shows whom they are about to contact.
   await customer.goto(path);
+  await expect(customer.getByRole('heading', { name: `Acme Help ${id}` })).toBeVisible();
+  await expect(customer.getByText('We answer within minutes')).toBeVisible();
+  await expect(customer.getByText('Dzień dobry! How can we help?')).toBeVisible();
+  await customer.getByRole('link', { name: 'Sign in to write' }).click();
   await expect(customer).toHaveURL(/\/login\?next=/);
   await customer.getByLabel('Email', { exact: true }).fill(`cleo-${id}@example.com`);
   await customer.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -110,7 +115,11 @@ test('a customer opens the link, signs in, picks an account, sees the welcome me
   const tabs = customer.getByRole('navigation', { name: 'Conversations' });
   await box.fill('A different question');
   await customer.getByRole('button', { name: 'Start a new conversation' }).click();
-  await expect(tabs.getByRole('link')).toHaveCount(2);
+  // Open conversations are tabs; finished ones wait under "Previous conversations".
+  await expect(tabs.getByRole('tab')).toHaveCount(1);
+  await expect(tabs.getByRole('tab', { name: /Conversation 2 · Waiting for an operator/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(tabs.getByRole('link', { name: /Conversation 1 · Closed/ })).toBeHidden();
+  await tabs.getByText('Previous conversations (1)').click();
   await expect(tabs.getByRole('link', { name: /Conversation 1 · Closed/ })).toBeVisible();
   await expect(messages.getByRole('listitem').first()).toContainText('Dzień dobry! How can we help?');
   await expect(messages).not.toContainText('Where is my parcel?');
@@ -120,7 +129,8 @@ test('a customer opens the link, signs in, picks an account, sees the welcome me
   await hydrated(customer);
   await box.fill('Back again');
   await box.press('Enter');
-  await expect(tabs.getByRole('link')).toHaveCount(3);
+  await expect(tabs.getByRole('tab')).toHaveCount(1);
+  await expect(tabs.getByRole('link')).toHaveCount(2);
   await expect(messages.getByRole('listitem').filter({ hasText: 'Back again' })).toContainText('Sent');
   await expect(tabs.getByRole('link', { name: /Conversation 2 · Closed/ })).toBeVisible();
   await customer.setViewportSize({ width: 390, height: 800 });
@@ -142,11 +152,13 @@ test('the same customer flow works with JavaScript disabled', async ({ browser }
   const ctx = await newContext(browser, { javaScriptEnabled: false });
   const customer = await ctx.newPage();
   await customer.goto(path);
+  await customer.getByRole('link', { name: 'Sign in to write' }).click();
   await customer.getByLabel('Email', { exact: true }).fill(`nojs-${id}@example.com`);
   await customer.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await customer.getByRole('button', { name: 'Sign in' }).click();
   await customer.getByRole('link', { name: `Write from Static ${id}` }).click();
-  await expect(customer.getByText('No conversation yet')).toBeVisible();
+  // Before writing, the channel's welcome message shows as the chat will begin.
+  await expect(customer.getByText('Dzień dobry! How can we help?')).toBeVisible();
   await customer.getByLabel('Message', { exact: true }).fill('Hello without JavaScript');
   await customer.getByRole('button', { name: 'Send', exact: true }).click();
   const messages = customer.getByRole('list', { name: 'Messages' });

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { adminWithAccount, connectNewChannel, hydrated, makePng, newContext, register, uniq, watchConsole } from './helpers';
 
 test('an admin connects a new channel, fills every field, crops a non-square avatar, copies the link and finds it all after a reload', async ({ browser }) => {
@@ -75,7 +75,9 @@ test('an invalid name is shown next to the field and nothing is saved', async ({
   await expect(page.getByRole('switch', { name: 'Allow multiple simultaneous chats with the same customer' })).not.toBeChecked();
 });
 
-test('an operator sees the channel read-only and cannot open the settings form', async ({ browser }) => {
+test('an operator sees the channel read-only and cannot open the settings form', async ({ browser, consoleErrors }) => {
+  // The settings page answers the operator 403, which the browser logs.
+  consoleErrors.allow(/status of 403/);
   const id = uniq();
   const adminCtx = await newContext(browser);
   const opCtx = await newContext(browser);
@@ -139,7 +141,8 @@ test('disconnecting makes the link show that the channel is unavailable; connect
   await custCtx.close();
 });
 
-test('the link of an unknown channel says so', async ({ page }) => {
+test('the link of an unknown channel says so', async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 404/);
   await register(page, `lost-${uniq()}@example.com`, 'Lost');
   const res = await page.goto('/oauth/select/?preset=im&IM_DIALOG=networkLines0123456789abcdef0123456789abcdef');
   expect(res?.status()).toBe(404);

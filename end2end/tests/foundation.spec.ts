@@ -1,13 +1,13 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { createAccount, hydrated, newContext, PASSWORD, register, signIn, uniq, watchConsole } from './helpers';
 
-test('a new user registers, creates an account and sees it on the Network page', async ({ page }) => {
+test('a new user registers, creates an account and sees it on My accounts', async ({ page }) => {
   const errors = watchConsole(page);
   const id = uniq();
   await register(page, `ada-${id}@example.com`, 'Ada Lovelace');
   await expect(page).toHaveURL(/\/network$/);
   await hydrated(page);
-  await expect(page.getByRole('heading', { name: 'Network' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'My accounts' })).toBeVisible();
   await expect(page.getByText('You do not work in any account yet.')).toBeVisible();
   await expect(page.getByText('Signed in as')).toContainText('Ada Lovelace');
 
@@ -16,7 +16,7 @@ test('a new user registers, creates an account and sees it on the Network page',
   await expect(page.getByRole('status')).toHaveText('Account created. You are its admin.');
   await expect(page.getByRole('heading', { name: `Analytical Engines ${id}` })).toBeVisible();
 
-  await page.getByRole('link', { name: 'Network' }).click();
+  await page.getByRole('link', { name: 'My accounts' }).click();
   const row = page.getByRole('row', { name: new RegExp(`Analytical Engines ${id}`) });
   await expect(row).toBeVisible();
   await expect(row.getByRole('cell', { name: 'Admin' })).toBeVisible();
@@ -72,7 +72,7 @@ test('a wrong password shows a clear error and keeps the email', async ({ page }
   await signIn(page, `wrong-${id}@example.com`, 'not the password');
   await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
   await expect(page.getByLabel('Email', { exact: true })).toHaveValue(`wrong-${id}@example.com`);
-  await expect(page.getByRole('link', { name: 'Network' })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'My accounts' })).toHaveCount(0);
 });
 
 test('sign-in works with JavaScript disabled and returns to where the user came from', async ({ browser }) => {
@@ -93,7 +93,7 @@ test('sign-in works with JavaScript disabled and returns to where the user came 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(new RegExp(`/a/static-${id}$`));
   await expect(page.getByRole('heading', { name: `Static ${id}` })).toBeVisible();
-  await page.getByRole('link', { name: 'Network' }).click();
+  await page.getByRole('link', { name: 'My accounts' }).click();
   await expect(page.getByRole('link', { name: `Static ${id}` })).toBeVisible();
   await ctx.close();
 });
@@ -124,7 +124,7 @@ test('bad input is explained next to the field and nothing is created', async ({
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByText('Use only lowercase letters a–z, digits 0–9 and hyphens.')).toBeVisible();
   await expect(page.getByLabel('Account name')).toHaveValue('Bad Slug Inc');
-  await page.getByRole('link', { name: 'Network' }).click();
+  await page.getByRole('link', { name: 'My accounts' }).click();
   await expect(page.getByText('You do not work in any account yet.')).toBeVisible();
 });
 
@@ -133,10 +133,10 @@ test('the language switcher shows Polish and remembers it', async ({ page }) => 
   await register(page, `pl-${id}@example.com`, 'Zofia');
   await hydrated(page);
   await page.getByRole('button', { name: 'Polski' }).click();
-  await expect(page.getByRole('heading', { name: 'Sieć' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Moje konta' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'pl');
   await page.reload();
-  await expect(page.getByText('Nie pracujesz jeszcze w żadnym koncie.')).toBeVisible();
+  await expect(page.getByText('Nie pracujesz jeszcze na żadnym koncie.')).toBeVisible();
   await page.getByRole('link', { name: 'Nowe konto' }).click();
   await expect(page.getByLabel('Nazwa konta')).toBeVisible();
   await page.getByRole('button', { name: 'Utwórz konto' }).click();

@@ -1,4 +1,4 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './fixtures';
 import { channelWithOperator, customerOnChat, hydrated, uniq, watchConsole } from './helpers';
 
 /** Opens the channel's settings from the admin's page and sets the multiple-chats switch. */
@@ -21,7 +21,7 @@ test('an operator works the inbox live: new conversation, unread title, typing a
   const { adminCtx, opCtx, op, path } = await channelWithOperator(browser, id);
   const opErrors = watchConsole(op);
   await op.goto(`/a/acme-${id}`);
-  await op.getByRole('link', { name: 'Open the inbox' }).click();
+  await op.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Inbox' }).click();
   await expect(op.getByRole('heading', { name: 'Inbox', exact: true })).toBeVisible();
   await hydrated(op);
   await op.getByLabel('Sound for new conversations').check();
@@ -97,9 +97,17 @@ test('an operator works the inbox live: new conversation, unread title, typing a
   await op.getByRole('button', { name: 'Finish' }).click();
   await expect(op.getByRole('region', { name: 'Conversation' })).toContainText('Closed');
   await expect(list.getByRole('link')).toHaveCount(0);
-  await expect(customer.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /Conversation 2 · Closed/ })).toBeVisible();
+  const custTabs = customer.getByRole('navigation', { name: 'Conversations' });
+  await custTabs.getByText('Previous conversations (2)').click();
+  await expect(custTabs.getByRole('link', { name: /Conversation 2 · Closed/ })).toBeVisible();
   await op.getByRole('navigation', { name: 'Filters' }).getByRole('link', { name: 'Closed' }).click();
   await expect(list.getByRole('link')).toHaveCount(2);
+  // A finished conversation asks nothing of anyone: no unread badge, even after a reload.
+  await expect(list.getByLabel(/unread/)).toHaveCount(0);
+  await op.reload();
+  await hydrated(op);
+  await expect(list.getByRole('link')).toHaveCount(2);
+  await expect(list.getByLabel(/unread/)).toHaveCount(0);
   await op.setViewportSize({ width: 1280, height: 800 });
   await op.screenshot({ path: 'test-results/screens/inbox.png', fullPage: true });
   expect(opErrors).toEqual([]);
@@ -139,9 +147,22 @@ test('Start new conversation from a customer message: parallel under the limit, 
   await expect(op.getByRole('region', { name: 'Conversation' })).toContainText('Yours');
   await expect(thread.getByRole('listitem')).toHaveCount(1);
   await expect(thread).toContainText('Also, can I change my address?');
+  // Held by the operator who split it: open, not "waiting", and under Open, not Waiting.
+  await expect(op.getByRole('region', { name: 'Conversation' })).toContainText('Open · Yours');
+  await expect(op.getByRole('region', { name: 'Conversation' })).not.toContainText('Waiting for an operator');
+  const filters = op.getByRole('navigation', { name: 'Filters' });
+  await filters.getByRole('link', { name: 'Open' }).click();
+  await expect(list.getByRole('link')).toHaveCount(1);
+  await expect(list.getByRole('link').first()).toContainText('Also, can I change my address?');
+  await filters.getByRole('link', { name: 'Waiting' }).click();
+  await expect(list.getByRole('link')).toHaveCount(1);
+  await expect(list.getByRole('link').first()).toContainText('Waiting for an operator');
+  await filters.getByRole('link', { name: 'All' }).click();
+  await expect(list.getByRole('link')).toHaveCount(2);
   // The customer sees it appear; the first one stays open.
-  await expect(tabs.getByRole('link')).toHaveCount(2);
-  await expect(tabs.getByRole('link', { name: /Conversation 1 · Waiting for an operator/ })).toBeVisible();
+  await expect(tabs.getByRole('tab')).toHaveCount(2);
+  await expect(tabs.getByRole('tab', { name: /Conversation 1 · Waiting for an operator/ })).toBeVisible();
+  await expect(tabs.getByRole('tab', { name: /Conversation 2 · Open/ })).toBeVisible();
 
   // 2. At the limit (2 open): the keyboard-reachable "⋯" button shows the item disabled, with the reason.
   const only = thread.getByRole('listitem').first();
@@ -170,7 +191,9 @@ test('Start new conversation from a customer message: parallel under the limit, 
   await expect(list.getByRole('link')).toHaveCount(3);
   await expect(thread.getByRole('listitem')).toHaveCount(1);
   await expect(thread).toContainText('A third matter');
-  await expect(tabs.getByRole('link')).toHaveCount(3);
+  await expect(tabs.getByRole('tab')).toHaveCount(1);
+  await tabs.getByText('Previous conversations (2)').click();
+  await expect(tabs.getByRole('link')).toHaveCount(2);
   await expect(tabs.getByRole('link', { name: /Conversation 2 · Closed/ })).toBeVisible();
   await expect(tabs.getByRole('link', { name: /Conversation 1 · Closed/ })).toBeVisible();
   await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
@@ -217,7 +240,10 @@ test('an operator transfers a conversation to another operator of the channel, w
   await expect(pane).toContainText('Yours');
   await op.getByLabel('Transfer to').selectOption({ label: `Admin ${id}` });
   await op.getByRole('button', { name: 'Transfer', exact: true }).click();
-  await expect(pane).toContainText(`Assigned to Admin ${id}`);
+  await expect(pane).toContainText(`Open · Assigned to Admin ${id}`);
+  // No longer Olek's: Finish and Transfer are gone from his screen.
+  await expect(pane.getByRole('button', { name: 'Finish' })).toHaveCount(0);
+  await expect(pane.getByLabel('Transfer to')).toHaveCount(0);
 
   await admin.goto(`/a/acme-${id}/inbox?f=mine`);
   await hydrated(admin);
@@ -239,7 +265,7 @@ test('the inbox pages a long history: older messages load on request', async ({ 
   await box.fill('Message number zero');
   await box.press('Enter');
   await expect(customer.getByRole('list', { name: 'Messages' })).toContainText('Sent');
-  const href = await customer.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first().getAttribute('href');
+  const href = await customer.getByRole('tablist', { name: 'Open conversations' }).getByRole('tab').first().getAttribute('href');
   const conv = href!.replace('?c=', '');
   for (let i = 1; i <= 60; i++) {
     const r = await opCtx.request.post('/api/operator_reply', {
@@ -258,5 +284,44 @@ test('the inbox pages a long history: older messages load on request', async ({ 
   await expect(thread.getByRole('listitem').first()).toContainText('Dzień dobry! How can we help?');
   await expect(thread).toContainText('Message number zero');
   await expect(op.getByRole('button', { name: 'Load older messages' })).toHaveCount(0);
+  await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
+});
+
+test('desktop notifications are asked for from a button and announce new conversations while the operator looks elsewhere', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, op, path } = await channelWithOperator(browser, id);
+  // Records the notifications the page creates, and makes the operator "look elsewhere".
+  await opCtx.addInitScript(() => {
+    const Real = window.Notification;
+    const notes: { title: string; body?: string }[] = [];
+    class Recorded extends Real {
+      constructor(title: string, opts?: NotificationOptions) {
+        super(title, opts);
+        notes.push({ title, body: opts?.body });
+      }
+    }
+    Object.defineProperty(Recorded, 'permission', { get: () => Real.permission });
+    (Recorded as any).requestPermission = () => Real.requestPermission();
+    (window as any).Notification = Recorded;
+    (window as any).__notes = notes;
+    document.hasFocus = () => false;
+  });
+  await op.goto(`/a/acme-${id}/inbox`);
+  await hydrated(op);
+  const turnOn = op.getByRole('button', { name: 'Turn on desktop notifications' });
+  await expect(turnOn).toBeVisible();
+  await opCtx.grantPermissions(['notifications']);
+  await turnOn.click();
+  await expect(op.getByRole('status').filter({ hasText: 'Desktop notifications are on' })).toBeVisible();
+  await expect(turnOn).toHaveCount(0);
+
+  const { ctx: custCtx, page: customer } = await customerOnChat(browser, id, path);
+  const box = customer.getByLabel('Message', { exact: true });
+  await box.fill('Is anyone there?');
+  await box.press('Enter');
+  await expect(op.getByRole('list', { name: 'Conversations' }).getByRole('link')).toHaveCount(1);
+  await expect.poll(() => op.evaluate(() => (window as any).__notes)).toEqual([
+    { title: `New conversation: Cleo ${id}`, body: `Borealis ${id} · Help ${id}\nIs anyone there?` },
+  ]);
   await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
 });

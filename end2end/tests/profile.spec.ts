@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { createAccount, hydrated, newContext, register, uniq, watchConsole } from './helpers';
 
 test('a member creates a webhook and an access token in their profile, uses them, and revokes the webhook', async ({ browser }) => {

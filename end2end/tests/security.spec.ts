@@ -1,4 +1,4 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './fixtures';
 import { adminWithAccount, connectNewChannel, createAccount, hydrated, newContext, register, signIn, uniq, watchConsole } from './helpers';
 
 // The XSS corpus: each would run script or add markup if any page wrote it raw. Pages

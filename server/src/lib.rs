@@ -294,6 +294,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), attach_user))
         .layer(axum::middleware::from_fn(hardening))
+        .layer(axum::middleware::from_fn(server_fn_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             same_origin_posts,
@@ -382,6 +383,26 @@ async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) 
         .into_response()
 }
 
+/// Server functions answer every error with 500; this gives an `AppError` its own
+/// status (401, 403, 404, 409, 422, 429) so clients, proxies and logs tell "not yours"
+/// and "not found" from a fault. The body (the encoded error) is kept as it is.
+async fn server_fn_status(req: Request, next: Next) -> Response {
+    let is_server_fn = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !is_server_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    // An encoded AppError is a few hundred bytes; anything bigger is not one.
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    if let Ok(e) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// Security headers on every response (`app::backend::web`).
 async fn hardening(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
@@ -402,6 +423,14 @@ async fn attach_user(State(state): State<AppState>, mut req: Request, next: Next
         && path != "/metrics";
     if is_page {
         let user = forms::session_user(&state, req.headers()).await.ok().flatten();
+        if let Some(u) = &user {
+            match app::backend::services::accounts::list_for_user(&state.db, u.id).await {
+                Ok(accounts) => {
+                    req.extensions_mut().insert(app::ui::RequestAccounts(accounts));
+                }
+                Err(e) => tracing::warn!(error = ?e, "page frame: the user's accounts are unavailable"),
+            }
+        }
         req.extensions_mut().insert(app::ui::RequestUser(user));
     }
     next.run(req).await

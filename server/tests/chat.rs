@@ -158,6 +158,38 @@ async fn the_link_lists_the_users_accounts_with_the_channels_own_account_disable
             .get_html(&lone, &format!("/oauth/select/?preset=im&IM_DIALOG={dialog}"))
             .await;
         assert!(html.contains("You do not work in any account yet."), "{html}");
+
+        // A visitor who is not signed in sees whom they would contact, and the way in;
+        // never anyone's accounts.
+        let stranger = browser();
+        let p = app
+            .server_fn(&stranger, "picker", &[("dialog", &dialog)])
+            .await
+            .unwrap();
+        assert_eq!(p["signed_in"], false, "{b:?}");
+        assert_eq!(p["accounts"], serde_json::json!([]));
+        assert_eq!(
+            (p["card"]["name"].as_str(), p["card"]["welcome"].as_str()),
+            (Some("Acme Support"), Some("Hello!"))
+        );
+        let (status, html) = app
+            .get_html(&stranger, &format!("/oauth/select/?preset=im&IM_DIALOG={dialog}"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Acme Support") && html.contains("Hello!"), "{html}");
+        assert!(
+            html.contains("Sign in to write") && html.contains("/login?next=%2Foauth%2Fselect%2F"),
+            "{html}"
+        );
+        assert!(!html.contains("Write from which account?"));
+        // An unknown code is still a 404 for them.
+        let (status, _) = app
+            .get_html(
+                &stranger,
+                "/oauth/select/?preset=im&IM_DIALOG=networkLines0123456789abcdef0123456789abcdef",
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }
 
@@ -169,7 +201,8 @@ async fn the_chat_works_as_a_plain_form_and_a_resubmitted_form_is_stored_once() 
         let page = format!("/chat/{}/borealis", w.code);
         let (status, html) = app.get_html(&w.cleo, &page).await;
         assert_eq!(status, StatusCode::OK, "{b:?}");
-        assert!(html.contains("Acme Support") && html.contains("No conversation yet"));
+        // Before the first message: the channel's card and its welcome message.
+        assert!(html.contains("Acme Support") && html.contains("Hello!"));
         let form = [
             ("current", "new"),
             ("client_id", "form-0001"),

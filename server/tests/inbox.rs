@@ -19,6 +19,7 @@ use app::error::{AppError, Code};
 use app::protocol::{ClientMsg, ServerMsg};
 use futures::{SinkExt, StreamExt};
 use harness::*;
+use reqwest::StatusCode;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -422,6 +423,9 @@ async fn start_new_conversation_opens_a_parallel_one_under_the_limit_and_is_unav
         assert_eq!(first[0].body, "Also: can I change my address?");
         assert_eq!(first[0].author, Author::Customer);
         assert_eq!(w.operator_of(n).await, Some(w.olek.user));
+        // Held by Olek though nobody answered it yet: listed as open, not as waiting.
+        assert!(w.list(&w.olek, InboxFilter::Open).await.contains(&n), "{b:?}");
+        assert!(!w.list(&w.olek, InboxFilter::Waiting).await.contains(&n));
         // Asking again for the same message gives the same conversation.
         assert_eq!(inbox::start_new(db, w.hub(), &w.olek, a, seq).await.unwrap(), n);
         // Two open conversations = the limit: not available, and says why.
@@ -509,6 +513,23 @@ async fn read_state_travels_both_ways_and_unread_counts_follow_it() {
             .unwrap();
         let views = conv::customer_conversations(db, &w.cleo, &w.code).await.unwrap();
         assert_eq!(views[0].customer_read_seq, r.seq);
+        // A finished conversation counts nothing unread, whatever came in before.
+        w.customer_says(c, "thanks, bye").await;
+        inbox::finish(db, w.hub(), &w.olek, c).await.unwrap();
+        let item = inbox::detail(db, &w.olek, c).await.unwrap().conversation;
+        assert_eq!(
+            (item.status, item.unread),
+            (ConversationStatus::Closed, 0),
+            "{b:?}"
+        );
+        let listed = inbox::inbox(db, &w.olek, InboxFilter::Closed, None)
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(
+            listed.iter().map(|i| (i.id, i.unread)).collect::<Vec<_>>(),
+            vec![(c, 0)]
+        );
     }
 }
 
@@ -925,19 +946,38 @@ async fn server_functions_and_the_queue_form_check_rights_and_input() {
             ),
             ("split_rule", vec![("slug", "acme"), ("conversation", &c)]),
         ] {
-            let err = app.server_fn(&ida, f, &args).await.unwrap_err().to_string();
+            let (status, err) = app.server_fn_status(&ida, f, &args).await;
+            let err = err.to_string();
             assert!(
-                err.contains("Forbidden") || err.contains("NotFound"),
-                "{f}: {err}"
+                (err.contains("Forbidden") && status == 403) || (err.contains("NotFound") && status == 404),
+                "{f}: {status} {err}"
             );
+            // Signed out: 401, whatever the function.
+            let (status, err) = app.server_fn_status(&browser(), f, &args).await;
+            assert_eq!(status, 401, "{f}: {err}");
         }
-        let err = app
-            .server_fn(&emil, "load_inbox", &[("slug", "acme"), ("filter", "all")])
-            .await
-            .unwrap_err();
-        assert!(err.to_string().contains("Forbidden"), "{err}");
+        let (status, err) = app
+            .server_fn_status(&emil, "load_inbox", &[("slug", "acme"), ("filter", "all")])
+            .await;
+        assert!(
+            err.to_string().contains("Forbidden") && status == 403,
+            "{status} {err}"
+        );
+        let (status, err) = app
+            .server_fn_status(
+                &emil,
+                "load_inbox",
+                &[("slug", "no-such-account"), ("filter", "all")],
+            )
+            .await;
+        assert_eq!(status, 404, "{err}");
+        // The page says so too, with the status and a way back to the account.
         let (status, html) = app.get_html(&emil, "/a/acme/inbox").await;
-        assert!(html.contains("Access denied"), "{status}");
+        assert!(
+            html.contains("Access denied") && html.contains("href=\"/a/acme\""),
+            "{status}"
+        );
+        assert_eq!(status, StatusCode::FORBIDDEN);
         // The queue form: both fields checked, errors next to them, nothing saved.
         let path = format!("/a/acme/contact-center/channels/{}/queue", w.channel.0);
         let r = app

@@ -9,17 +9,25 @@ use leptos::prelude::*;
 /// How many messages a page of history holds.
 pub const PAGE: u64 = 50;
 
-/// The link page: the channel's public card and the user's accounts to write from.
+/// The link page: the channel's public card and the user's accounts to write from. A
+/// visitor who is not signed in gets the card alone (the link is the channel's public
+/// address), so they see whom they are about to contact before signing in.
 #[server(prefix = "/api", endpoint = "picker")]
 pub async fn picker(dialog: String) -> Result<PickerView, AppError> {
     use super::PickerAccount;
-    use crate::backend::{auth::require_user, services, AppState};
+    use crate::backend::{auth::current_user_from_context, services, AppState};
     use crate::domain::channel::ChannelCode;
     use crate::error::Code;
-    let user = require_user().await?;
     let state = expect_context::<AppState>();
     let code = ChannelCode::from_dialog(&dialog).map_err(|_| AppError::NotFound)?;
     let card = services::channels::card(&state.db, &code).await?;
+    let Some(user) = current_user_from_context().await? else {
+        return Ok(PickerView {
+            card,
+            accounts: Vec::new(),
+            signed_in: false,
+        });
+    };
     let info = services::conversations::channel_info(&state.db, &code).await?;
     let accounts = services::accounts::list_for_user(&state.db, user.id)
         .await?
@@ -31,7 +39,11 @@ pub async fn picker(dialog: String) -> Result<PickerView, AppError> {
             role: a.role,
         })
         .collect();
-    Ok(PickerView { card, accounts })
+    Ok(PickerView {
+        card,
+        accounts,
+        signed_in: true,
+    })
 }
 
 /// The chat page of the signed-in user writing from account `slug` to channel `code`.

@@ -49,6 +49,82 @@ pub fn Header() -> impl IntoView {
             </nav>
             <LangSwitcher />
         </header>
+        <AccountNav />
+    }
+}
+
+/// The slug of the account an address belongs to (`/a/{slug}/…`).
+pub fn account_slug_of(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/a/")?;
+    let slug = rest.split('/').next()?;
+    (!slug.is_empty()).then_some(slug)
+}
+
+/// Which section of an account an address is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Members,
+    Inbox,
+    ContactCenter,
+}
+
+pub fn section_of(path: &str) -> Option<Section> {
+    let slug = account_slug_of(path)?;
+    let rest = &path["/a/".len() + slug.len()..];
+    Some(match rest.split('/').nth(1).unwrap_or("") {
+        "inbox" => Section::Inbox,
+        "contact-center" => Section::ContactCenter,
+        _ => Section::Members,
+    })
+}
+
+/// The second row of the header inside an account: its name and the sections the
+/// user's role opens (the inbox and the Contact Center for those who serve customers).
+#[component]
+fn AccountNav() -> impl IntoView {
+    let accounts = crate::ui::session_accounts();
+    let loc = use_location();
+    let current = Memo::new(move |_| {
+        let path = loc.pathname.get();
+        let account = account_slug_of(&path).and_then(|s| accounts.iter().find(|a| a.slug == s).cloned());
+        account.map(|a| (a, section_of(&path)))
+    });
+    move || {
+        current.get().map(|(a, section)| {
+            let serves = matches!(a.role, crate::domain::Role::Admin | crate::domain::Role::Operator);
+            let here = move |s: Section| if section == Some(s) { "page" } else { "false" };
+            let base = format!("/a/{}", a.slug);
+            view! {
+                <nav class="account-nav" aria-label=tr(K::AccountNav)>
+                    <span class="account-name" dir="auto">{a.name.clone()}</span>
+                    {serves.then(|| view! {
+                        <a href=format!("{base}/inbox") aria-current=here(Section::Inbox)>{tr(K::InboxTitle)}</a>
+                        <a href=format!("{base}/contact-center") aria-current=here(Section::ContactCenter)>{tr(K::NavContactCenter)}</a>
+                    })}
+                    <a href=base.clone() aria-current=here(Section::Members)>{tr(K::MembersTitle)}</a>
+                </nav>
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_name_their_account_and_section() {
+        assert_eq!(account_slug_of("/a/acme"), Some("acme"));
+        assert_eq!(account_slug_of("/a/acme/inbox"), Some("acme"));
+        assert_eq!(account_slug_of("/a/"), None);
+        assert_eq!(account_slug_of("/accounts/new"), None);
+        assert_eq!(section_of("/a/acme"), Some(Section::Members));
+        assert_eq!(section_of("/a/acme/inbox"), Some(Section::Inbox));
+        assert_eq!(
+            section_of("/a/acme/contact-center/network/settings/3"),
+            Some(Section::ContactCenter)
+        );
+        assert_eq!(section_of("/network"), None);
     }
 }
 

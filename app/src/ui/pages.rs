@@ -15,6 +15,25 @@ use crate::ui::{set_status, tr};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// 403 page for signed-in members whose role does not allow the page; `account` (a
+/// slug) leads back to that account's page, else to the Network page.
+#[component]
+pub fn Forbidden(#[prop(optional, into)] account: Option<String>) -> impl IntoView {
+    set_status(403);
+    let back = match account {
+        Some(slug) => view! { <a href=format!("/a/{slug}")>{tr(K::BackToAccount)}</a> }.into_any(),
+        None => view! { <a href="/network">{tr(K::BackToNetwork)}</a> }.into_any(),
+    };
+    view! {
+        <Title text=tr(K::ForbiddenTitle) />
+        <section class="card narrow">
+            <h1>{tr(K::ForbiddenTitle)}</h1>
+            <p>{tr(K::ForbiddenText)}</p>
+            <p>{back}</p>
+        </section>
+    }
+}
+
 /// Shown for unknown addresses and for things the viewer may not see (status 404).
 #[component]
 pub fn NotFound() -> impl IntoView {

@@ -380,20 +380,30 @@ impl TestApp {
         name: &str,
         form: &[(&str, &str)],
     ) -> Result<serde_json::Value, serde_json::Value> {
+        let (status, body) = self.server_fn_status(c, name, form).await;
+        if (200..300).contains(&status) {
+            Ok(body)
+        } else {
+            Err(body)
+        }
+    }
+
+    /// Calls a server function; its HTTP status and JSON body.
+    pub async fn server_fn_status(
+        &self,
+        c: &Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
         let r = c
             .post(self.url(&format!("/api/{name}")))
             .form(form)
             .send()
             .await
             .unwrap();
-        let ok = r.status().is_success();
-        let body: serde_json::Value =
-            serde_json::from_str(&r.text().await.unwrap()).unwrap_or(serde_json::Value::Null);
-        if ok {
-            Ok(body)
-        } else {
-            Err(body)
-        }
+        let status = r.status().as_u16();
+        let body = serde_json::from_str(&r.text().await.unwrap()).unwrap_or(serde_json::Value::Null);
+        (status, body)
     }
 
     pub async fn count(&self, table: &str) -> i64 {

@@ -6,7 +6,9 @@ use crate::api::{
     ContactCenterView,
 };
 use crate::backend::db::{begin_write, lock_account};
-use crate::backend::entities::{avatar_image, channel_operator, membership, network_connector, open_channel};
+use crate::backend::entities::{
+    avatar_image, channel_operator, membership, network_connector, open_channel, user,
+};
 use crate::backend::images::Avatar;
 use crate::backend::{internal, now_ms};
 use crate::domain::channel::{ChannelCode, ChannelName, Settings};
@@ -80,6 +82,14 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
         .await
         .map_err(internal)?;
     let is_admin = actor.role == Role::Admin;
+    let names: std::collections::HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ops.iter().map(|o| o.user_id).collect::<Vec<_>>()))
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
     let views = channels
         .into_iter()
         .map(|c| {
@@ -89,6 +99,11 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
                 .map(|o| UserId(o.user_id))
                 .collect();
             operators.sort();
+            let mut operator_names: Vec<String> = operators
+                .iter()
+                .filter_map(|u| names.get(&u.0).cloned())
+                .collect();
+            operator_names.sort();
             let network = connectors
                 .iter()
                 .find(|n| n.channel_id == c.id)
@@ -102,6 +117,7 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
                 name: c.name,
                 active: c.active,
                 operators,
+                operator_names,
                 network,
                 distribution: crate::domain::channel::Distribution::from_stored(&c.distribution),
                 capacity: c.max_per_operator.clamp(1, u16::MAX as i32) as u16,
@@ -439,7 +455,7 @@ pub async fn save_settings(
     txn.commit().await.map_err(internal)
 }
 
-/// The public card behind a code, for any signed-in user.
+/// The public card behind a code: what anyone holding the link sees.
 pub async fn card(db: &impl ConnectionTrait, code: &ChannelCode) -> Result<ChannelCard, AppError> {
     let n = network_connector::Entity::find()
         .filter(network_connector::Column::Code.eq(code.as_str()))
@@ -458,6 +474,7 @@ pub async fn card(db: &impl ConnectionTrait, code: &ChannelCode) -> Result<Chann
         description: n.description,
         avatar_url: n.avatar_key.as_deref().map(|k| avatar_url(k, 256)),
         available: n.connected && c.active,
+        welcome: n.welcome_message,
     })
 }
 

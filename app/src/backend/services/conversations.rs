@@ -206,7 +206,12 @@ pub(crate) async fn conversation_views(
             operator_name: c.operator_user_id.map(name).unwrap_or_default(),
             preview: c.preview.clone(),
             updated_at: c.updated_at,
-            unread: c.operator_unread,
+            // A finished conversation asks nothing more of anyone.
+            unread: if status(c) == ConversationStatus::Closed {
+                0
+            } else {
+                c.operator_unread
+            },
             operator_read_seq: c.operator_read_seq,
             customer_read_seq: c.customer_read_seq,
         })

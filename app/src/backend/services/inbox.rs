@@ -25,8 +25,8 @@ use crate::domain::{AccountId, ChannelId, ConversationId, Role, UserId};
 use crate::error::{AppError, Code, Field};
 use crate::protocol::ServerMsg;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 /// The conversation, locked for a change by `actor`: their account's, a channel they
@@ -379,10 +379,14 @@ pub async fn inbox(
         InboxFilter::Mine => q
             .filter(conversation::Column::OperatorUserId.eq(actor.user.0))
             .filter(active()),
+        // As `ConversationView::shown_status`: every conversation not finished is either
+        // waiting (nobody holds it) or open (someone does), whatever its first answer.
         InboxFilter::Waiting => q
-            .filter(conversation::Column::Status.eq(ConversationStatus::New.as_str()))
+            .filter(active())
             .filter(conversation::Column::OperatorUserId.is_null()),
-        InboxFilter::Open => q.filter(conversation::Column::Status.eq(ConversationStatus::Open.as_str())),
+        InboxFilter::Open => q
+            .filter(active())
+            .filter(conversation::Column::OperatorUserId.is_not_null()),
         InboxFilter::Closed => q.filter(conversation::Column::Status.eq(ConversationStatus::Closed.as_str())),
     };
     if let Some((u, i)) = cursor.and_then(parse_cursor) {
@@ -420,10 +424,18 @@ pub async fn detail(
     let c = operator_conversation(db, actor, id).await?;
     let messages =
         super::conversations::messages_before(db, &Viewer::Operator(actor), id, i64::MAX, PAGE).await?;
+    let customer_conversations = conversation::Entity::find()
+        .filter(conversation::Column::ChannelId.eq(c.channel_id))
+        .filter(conversation::Column::CustomerUserId.eq(c.customer_user_id))
+        .filter(conversation::Column::CustomerAccountId.eq(c.customer_account_id))
+        .count(db)
+        .await
+        .map_err(internal)? as i64;
     Ok(ConversationDetail {
         has_older: messages.first().is_some_and(|m| m.seq > 1),
         conversation: conversation_view(db, &c).await?,
         messages,
         split: split_rule_of(db, &c).await?,
+        customer_conversations,
     })
 }

@@ -97,13 +97,6 @@ fn AccountHome(page: AccountView) -> impl IntoView {
                 {tr(K::YourRole)} ": "
                 <span class=format!("role role-{}", page.account.role.as_str())>{tr(role_key(page.account.role))}</span>
             </p>
-            {(page.account.role != Role::Employee).then(|| view! {
-                <p class="account-links">
-                    <a href=format!("/a/{}/inbox", page.account.slug)>{tr(K::InboxLink)}</a>
-                    " · "
-                    <a href=format!("/a/{}/contact-center", page.account.slug)>{tr(K::NavContactCenter)}</a>
-                </p>
-            })}
             <Notice ok=ok error=general_error(err, &[Field::Member]) />
             <h2>{tr(K::MembersTitle)}</h2>
             <table class="list">

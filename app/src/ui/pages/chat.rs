@@ -14,8 +14,9 @@ use crate::error::{AppError, Code, Field};
 use crate::i18n::{error_key, K};
 use crate::protocol::{ConversationView, MessageView};
 use crate::ui::form::{query_error, query_value, FormError};
-use crate::ui::pages::link::ChannelCardView;
+use crate::ui::pages::link::{ChannelCardView, WelcomeBubble};
 use crate::ui::pages::{NotFound, SignInRedirect};
+use crate::ui::time::MessageTime;
 use crate::ui::tr;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -114,6 +115,12 @@ pub(crate) fn sort(list: &mut [UiMsg]) {
     list.sort_by_key(|x| (x.seq.is_none(), x.seq.unwrap_or(i64::MAX)));
 }
 
+/// Conversations newest first, each with its number (the oldest is 1).
+fn numbered(cs: &[ConversationView]) -> Vec<(usize, ConversationView)> {
+    let n = cs.len();
+    cs.iter().enumerate().map(|(i, c)| (n - i, c.clone())).collect()
+}
+
 /// The highest seq the page holds (what to resume from).
 pub fn last_seq(list: &[UiMsg]) -> i64 {
     list.iter().filter_map(|m| m.seq).max().unwrap_or(0)
@@ -125,11 +132,6 @@ pub(crate) fn status_text(s: ConversationStatus) -> &'static str {
         ConversationStatus::Open => tr(K::StatusOpen),
         ConversationStatus::Closed => tr(K::StatusClosed),
     }
-}
-
-pub(crate) fn time_of(ms: i64) -> String {
-    let secs = ms / 1000;
-    format!("{:02}:{:02}", (secs / 3600) % 24, (secs / 60) % 60)
 }
 
 #[component]
@@ -297,6 +299,13 @@ fn Chat(v: ChatView) -> impl IntoView {
     };
     let title = v.card.name.clone();
     let limit = v.limit;
+    let welcome_card = v.card.clone();
+    // Opened on load when the conversation shown is a finished one.
+    let previous_open = v.selected.is_some_and(|id| {
+        v.conversations
+            .iter()
+            .any(|c| c.id == id && c.status == ConversationStatus::Closed)
+    });
     view! {
         <Title text=title />
         <section class="chat">
@@ -304,33 +313,64 @@ fn Chat(v: ChatView) -> impl IntoView {
                 <ChannelCardView card=v.card.clone() />
                 <p class="muted small">{tr(K::WritingFrom)} " " <strong>{v.account_name.clone()}</strong> " · " {v.user_name.clone()}</p>
             </header>
-            <nav class="tabs" aria-label=tr(K::Conversations)>
-                {move || {
-                    let cs = conversations.get();
-                    if cs.is_empty() {
-                        return view! { <p class="muted small">{tr(K::NoConversations)}</p> }.into_any();
-                    }
-                    let n = cs.len();
-                    cs.into_iter()
-                        .enumerate()
-                        .map(|(i, c): (usize, ConversationView)| {
-                            let current = selected.get() == Some(c.id);
-                            view! {
-                                <a href=format!("?c={}", c.id) class="tab" class:closed=c.status == ConversationStatus::Closed
-                                    aria-current=if current { "page" } else { "false" }>
-                                    {tr(K::ConversationN)} " " {n - i} " · " {status_text(c.status)}
-                                </a>
-                            }
-                        })
-                        .collect_view()
-                        .into_any()
-                }}
+            // Open conversations as tabs; finished ones folded under "Previous
+            // conversations" (a <details>, so it works without JavaScript too; it stays put
+            // while its list changes, keeping whether the customer opened it).
+            <nav class="conversations" aria-label=tr(K::Conversations)>
+                <div class="tabs" role="tablist" aria-label=tr(K::OpenConversations)
+                    hidden=move || conversations.with(|cs| !cs.iter().any(|c| c.status != ConversationStatus::Closed))>
+                    {move || {
+                        numbered(&conversations.get())
+                            .into_iter()
+                            .filter(|(_, c)| c.status != ConversationStatus::Closed)
+                            .map(|(k, c)| {
+                                let current = selected.get() == Some(c.id);
+                                view! {
+                                    <a href=format!("?c={}", c.id) class="tab" role="tab" aria-controls="thread"
+                                        aria-selected=current.to_string()
+                                        aria-current=if current { "page" } else { "false" }>
+                                        {tr(K::ConversationN)} " " {k} " · " {status_text(c.shown_status())}
+                                    </a>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </div>
+                <details class="previous" open=previous_open
+                    hidden=move || conversations.with(|cs| !cs.iter().any(|c| c.status == ConversationStatus::Closed))>
+                    <summary>
+                        {tr(K::PreviousConversations)} " ("
+                        {move || conversations.with(|cs| cs.iter().filter(|c| c.status == ConversationStatus::Closed).count())}
+                        ")"
+                    </summary>
+                    <ul class="previous-list">
+                        {move || {
+                            numbered(&conversations.get())
+                                .into_iter()
+                                .filter(|(_, c)| c.status == ConversationStatus::Closed)
+                                .map(|(k, c)| {
+                                    let current = selected.get() == Some(c.id);
+                                    view! {
+                                        <li>
+                                            <a href=format!("?c={}", c.id) class="tab closed"
+                                                aria-current=if current { "page" } else { "false" }>
+                                                {tr(K::ConversationN)} " " {k} " · " {status_text(c.shown_status())}
+                                            </a>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </ul>
+                </details>
             </nav>
             {move || offline.get().then(|| view! { <p class="notice" role="status">{tr(K::Offline)}</p> })}
             {move || has_older.get().then(|| view! {
                 <p class="older"><a href=older_href on:click=load_older.clone()>{tr(K::LoadOlder)}</a></p>
             })}
-            <ol class="messages" aria-label=tr(K::MessagesLabel) aria-live="polite" node_ref=list_ref on:scroll=on_scroll>
+            // Before the first message: the channel's welcome, as the chat will begin.
+            {move || conversations.with(|cs| cs.is_empty()).then(|| view! { <WelcomeBubble card=welcome_card.clone() /> })}
+            <ol class="messages" id="thread" aria-label=tr(K::MessagesLabel) aria-live="polite" node_ref=list_ref on:scroll=on_scroll>
                 {move || {
                     let retry_live = retry_live.clone();
                     messages
@@ -356,8 +396,8 @@ fn Chat(v: ChatView) -> impl IntoView {
                             let cid = m.client_id.clone().unwrap_or_default();
                             view! {
                                 <li class="msg" class:mine=mine class:channel=m.author == Author::Channel class:failed=failed>
-                                    <p class="msg-meta"><span class="msg-author">{who}</span> " " <time>{time_of(m.at)}</time></p>
-                                    <p class="msg-body">{m.body.clone()}</p>
+                                    <p class="msg-meta"><span class="msg-author" dir="auto">{who}</span> " " <MessageTime at=m.at /></p>
+                                    <p class="msg-body" dir="auto">{m.body.clone()}</p>
                                     {state.map(|s| view! { <p class="msg-state">{s} {reason.map(|r| format!(": {r}"))}</p> })}
                                     {failed.then(|| view! {
                                         <button type="button" class="small" on:click=move |_| retry.retry(&cid)>{tr(K::Retry)}</button>

@@ -10,8 +10,8 @@ use crate::i18n::{error_key, K};
 use crate::ui::form::{
     error_for, general_error, query_error, query_errors, query_value, FormError, Notice, TextArea, TextField,
 };
-use crate::ui::pages::{NotFound, SignInRedirect};
-use crate::ui::{set_status, tr};
+use crate::ui::pages::{Forbidden, NotFound, SignInRedirect};
+use crate::ui::tr;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -29,20 +29,6 @@ fn ok_message(code: &str) -> Option<&'static str> {
         "disconnected" => K::DisconnectedOk,
         _ => return None,
     }))
-}
-
-/// 403 page for signed-in members whose role does not allow the page.
-#[component]
-pub fn Forbidden() -> impl IntoView {
-    set_status(403);
-    view! {
-        <Title text=tr(K::ForbiddenTitle) />
-        <section class="card narrow">
-            <h1>{tr(K::ForbiddenTitle)}</h1>
-            <p>{tr(K::ForbiddenText)}</p>
-            <p><a href="/network">{tr(K::BackToNetwork)}</a></p>
-        </section>
-    }
 }
 
 /// Renders the error pages shared by every Contact Center page.
@@ -195,11 +181,7 @@ fn ChannelItem(c: ChannelView, slug: String, manage: bool, members: Vec<MemberVi
         Some(_) => tr(K::StatusDisconnected),
         None => tr(K::NotConnected),
     };
-    let names: Vec<String> = members
-        .iter()
-        .filter(|m| c.operators.contains(&m.user_id))
-        .map(|m| m.name.clone())
-        .collect();
+    let names = c.operator_names.clone();
     let rename_id = format!("rename-{}", c.id);
     let rename_label = format!("{} {}", tr(K::RenameTo), c.name);
     let ops_legend = format!("{} {}", tr(K::OperatorsOf), c.name);

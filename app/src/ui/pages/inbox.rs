@@ -13,12 +13,13 @@ use crate::api::inbox::{
 };
 use crate::api::{ConversationDetail, InboxFilter, InboxView, QueueView, SplitRule};
 use crate::domain::conversation::{Author, ConversationStatus, MessageBody};
-use crate::domain::{ConversationId, UserId};
+use crate::domain::{ConversationId, Role, UserId};
 use crate::error::{AppError, Code};
 use crate::i18n::{error_key, K};
 use crate::protocol::ConversationView;
-use crate::ui::pages::chat::{merge, status_text, time_of, Delivery, UiMsg};
-use crate::ui::pages::{NotFound, SignInRedirect};
+use crate::ui::pages::chat::{merge, status_text, Delivery, UiMsg};
+use crate::ui::pages::{Forbidden, NotFound, SignInRedirect};
+use crate::ui::time::{MessageTime, RelativeTime};
 use crate::ui::tr;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -42,6 +43,10 @@ pub fn InboxPage() -> impl IntoView {
                     Ok(v) => view! { <Inbox v=v /> }.into_any(),
                     Err(AppError::Unauthorized) => view! { <SignInRedirect /> }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                    Err(AppError::Forbidden) => view! {
+                        <Forbidden account=params.read_untracked().get("slug").unwrap_or_default() />
+                    }
+                    .into_any(),
                     Err(e) => view! {
                         <Title text=tr(K::InboxTitle) />
                         <section class="card narrow">
@@ -67,6 +72,8 @@ pub struct InboxSignals {
     pub messages: RwSignal<Vec<UiMsg>>,
     pub has_older: RwSignal<bool>,
     pub split: RwSignal<SplitRule>,
+    /// Conversations the current customer has had with the channel.
+    pub history: RwSignal<i64>,
     pub typing: RwSignal<Option<String>>,
     pub offline: RwSignal<bool>,
     pub sound: RwSignal<bool>,
@@ -141,6 +148,7 @@ fn detail_into(s: &InboxSignals, d: ConversationDetail) {
     s.messages.set(d.messages.iter().map(UiMsg::stored).collect());
     s.has_older.set(d.has_older);
     s.split.set(d.split);
+    s.history.set(d.customer_conversations);
     s.typing.set(None);
     s.current.set(Some(d.conversation));
 }
@@ -157,6 +165,7 @@ fn Inbox(v: InboxView) -> impl IntoView {
         messages: RwSignal::new(Vec::new()),
         has_older: RwSignal::new(false),
         split: RwSignal::new(SplitRule::Closed),
+        history: RwSignal::new(0),
         typing: RwSignal::new(None),
         offline: RwSignal::new(false),
         sound: RwSignal::new(false),
@@ -286,7 +295,10 @@ fn Inbox(v: InboxView) -> impl IntoView {
     let home = format!("/a/{slug}");
     view! {
         <Title text=title />
-        <section class="inbox" data-chimes=move || s.chimes.get().to_string() on:keydown=on_inbox_key>
+        // On phones the list and the conversation are two screens (`has-current` picks
+        // one); wide screens show list · conversation · details side by side.
+        <section class="inbox" class:has-current=move || s.current.with(|c| c.is_some())
+            data-chimes=move || s.chimes.get().to_string() on:keydown=on_inbox_key>
             <aside class="inbox-side">
                 <p class="crumbs"><a href=home>{account_name}</a> " › " {tr(K::InboxTitle)}</p>
                 <h1>{tr(K::InboxTitle)}</h1>
@@ -294,6 +306,7 @@ fn Inbox(v: InboxView) -> impl IntoView {
                     <input type="checkbox" prop:checked=move || s.sound.get() on:change=on_sound />
                     {tr(K::SoundNew)}
                 </label>
+                <Notifications />
                 {move || s.offline.get().then(|| view! { <p class="notice" role="status">{tr(K::Offline)}</p> })}
                 <nav class="filters" aria-label=tr(K::Filters)>
                     {InboxFilter::ALL
@@ -320,7 +333,9 @@ fn Inbox(v: InboxView) -> impl IntoView {
                     <button type="button" class="secondary-btn small" on:click=load_more.clone()>{tr(K::LoadMore)}</button>
                 })}
             </aside>
-            <Conversation s=s slug=slug.clone() live=live.clone() queues=queues menu=menu open=open />
+            <Conversation s=s slug=slug.clone() live=live.clone() queues=queues menu=menu open=open
+                admin=v.account.role == Role::Admin />
+            <Details s=s />
         </section>
     }
 }
@@ -348,13 +363,13 @@ fn ConvItem(id: ConversationId, s: InboxSignals, open: Callback<ConversationId>)
                 aria-current=move || if current() { "true" } else { "false" }
                 on:click=move |ev| { ev.prevent_default(); open.run(id); }>
                 <span class="conv-top">
-                    <strong class="conv-name">{field(|c| c.customer_name.clone())}</strong>
-                    <time class="muted small">{field(|c| time_of(c.updated_at))}</time>
+                    <strong class="conv-name" dir="auto">{field(|c| c.customer_name.clone())}</strong>
+                    <RelativeTime class="muted small" at=Signal::derive(move || c.with(|c| c.as_ref().map(|c| c.updated_at).unwrap_or(0))) />
                 </span>
                 <span class="muted small">{field(|c| format!("{} · {}", c.customer_account, c.channel_name))}</span>
-                <span class="conv-preview">{field(|c| c.preview.clone())}</span>
+                <span class="conv-preview" dir="auto">{field(|c| c.preview.clone())}</span>
                 <span class="conv-bottom small">
-                    <span class="status">{field(|c| status_text(c.status).to_string())}</span>
+                    <span class="status">{field(|c| status_text(c.shown_status()).to_string())}</span>
                     <span class="muted">{assigned}</span>
                     {move || (unread() > 0).then(|| {
                         let n = unread();
@@ -374,6 +389,7 @@ fn Conversation(
     queues: StoredValue<Vec<QueueView>>,
     menu: RwSignal<Option<i64>>,
     open: Callback<ConversationId>,
+    admin: bool,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let composer_error = RwSignal::new(None::<Code>);
@@ -431,7 +447,10 @@ fn Conversation(
         let slug = tr_slug.clone();
         leptos::task::spawn_local(async move {
             match transfer_conversation(slug, c.id.0, to).await {
-                Ok(()) => s.notice.set(None),
+                Ok(()) => {
+                    s.notice.set(None);
+                    transfer_to.set(String::new());
+                }
                 Err(e) => s.notice.set(Some(e.code())),
             }
         });
@@ -505,11 +524,28 @@ fn Conversation(
     });
     view! {
         <section class="inbox-main" aria-label=tr(K::ConversationLabel)>
+            {move || s.current.with(|c| c.is_some()).then(|| view! {
+                <button type="button" class="back-to-list secondary-btn small" on:click=move |_| {
+                    let id = s.current.get_untracked().map(|c| c.id);
+                    s.current.set(None);
+                    s.messages.set(Vec::new());
+                    set_address(&href(s.filter.get_untracked(), None));
+                    if let Some(id) = id {
+                        focus_id(&format!("conv-{}", id.0));
+                    }
+                }>"← " {tr(K::BackToList)}</button>
+            })}
             {move || s.notice.get().map(|c| view! { <p class="notice notice-error" role="alert">{tr(error_key(c))}</p> })}
             {move || match s.current.get() {
                 None => view! { <p class="muted inbox-empty">{tr(K::PickConversation)}</p> }.into_any(),
                 Some(c) => {
                     let closed = c.status == ConversationStatus::Closed;
+                    // Finish and Transfer only for whoever may do them: the one who holds
+                    // it, anyone while it waits, admins always.
+                    let may_act = !closed && (admin || c.operator.is_none() || c.operator == Some(s.me));
+                    // A header drawn anew (another conversation, or this one changed hands)
+                    // starts with no operator chosen, as its select shows.
+                    transfer_to.set(String::new());
                     let choices: Vec<(UserId, String)> = queues.with_value(|qs| {
                         qs.iter()
                             .find(|q| q.id == c.channel)
@@ -530,18 +566,19 @@ fn Conversation(
                     };
                     view! {
                         <header class="conv-head">
-                            <h2>{c.customer_name.clone()}</h2>
+                            <h2 dir="auto">{c.customer_name.clone()}</h2>
                             <p class="muted small">
                                 {c.customer_account.clone()} " · " {c.channel_name.clone()} " · "
-                                <span class="status">{status_text(c.status)}</span>
+                                <span class="status">{status_text(c.shown_status())}</span>
                                 {(!assigned.is_empty()).then(|| format!(" · {assigned}"))}
                             </p>
-                            {(!closed).then(|| view! {
+                            {may_act.then(|| view! {
                                 <div class="conv-actions">
                                     <button type="button" class="small" on:click=finish.clone()>{tr(K::Finish)}</button>
                                     <form class="inline" on:submit=transfer.clone()>
                                         <label for="transfer-to">{tr(K::TransferTo)}</label>
-                                        <select id="transfer-to" on:change=move |ev| transfer_to.set(event_target_value(&ev))>
+                                        <select id="transfer-to" prop:value=move || transfer_to.get()
+                                            on:change=move |ev| transfer_to.set(event_target_value(&ev))>
                                             <option value="">"—"</option>
                                             {choices.into_iter().map(|(id, name)| view! {
                                                 <option value=id.0.to_string()>{name}</option>
@@ -630,8 +667,20 @@ fn Msg(
     };
     let failed = matches!(m.state, Delivery::Failed(_));
     let cid = m.client_id.clone().unwrap_or_default();
-    // Long-press opens the menu too (touch screens).
+    // Long-press opens the menu too (touch screens). The timer goes with the message:
+    // a message re-rendered or removed within the 600 ms never fires it.
     let press = RwSignal::new(0u32);
+    let timer = std::sync::Arc::new(std::sync::Mutex::new(None::<leptos::prelude::TimeoutHandle>));
+    let cancel = {
+        let timer = timer.clone();
+        move || {
+            if let Some(h) = timer.lock().ok().and_then(|mut t| t.take()) {
+                h.clear();
+            }
+        }
+    };
+    on_cleanup(cancel.clone());
+    let (cancel_up, cancel_leave) = (cancel.clone(), cancel.clone());
     let with_menu = customer && seq.is_some();
     let seq_v = seq.unwrap_or(0);
     let menu_open = move || menu.get() == Some(seq_v) && with_menu;
@@ -645,24 +694,30 @@ fn Msg(
             }
             on:pointerdown=move |_| {
                 if with_menu {
+                    cancel();
                     let gen = press.get_untracked().wrapping_add(1);
                     press.set(gen);
-                    set_timeout(move || if press.get_untracked() == gen { open_menu.run(seq_v) },
-                        std::time::Duration::from_millis(600));
+                    let h = set_timeout_with_handle(
+                        move || if press.try_get_untracked() == Some(gen) { open_menu.run(seq_v) },
+                        std::time::Duration::from_millis(600),
+                    );
+                    if let (Ok(h), Ok(mut t)) = (h, timer.lock()) {
+                        *t = Some(h);
+                    }
                 }
             }
-            on:pointerup=move |_| press.update(|p| *p = p.wrapping_add(1))
-            on:pointerleave=move |_| press.update(|p| *p = p.wrapping_add(1))>
+            on:pointerup=move |_| cancel_up()
+            on:pointerleave=move |_| cancel_leave()>
             <p class="msg-meta">
-                <span class="msg-author">{if mine { tr(K::You2).to_string() } else { m.author_name.clone() }}</span>
-                " " <time>{time_of(m.at)}</time>
+                <span class="msg-author" dir="auto">{if mine { tr(K::You2).to_string() } else { m.author_name.clone() }}</span>
+                " " <MessageTime at=m.at />
                 {with_menu.then(|| view! {
                     <button type="button" class="msg-more" aria-haspopup="menu" aria-expanded=move || menu_open().to_string()
                         aria-label=tr(K::MessageActions)
                         on:click=move |_| if menu_open() { menu.set(None) } else { open_menu.run(seq_v) }>"⋯"</button>
                 })}
             </p>
-            <p class="msg-body">{m.body.clone()}</p>
+            <p class="msg-body" dir="auto">{m.body.clone()}</p>
             {state.map(|st| view! { <p class="msg-state">{st}</p> })}
             {failed.then(|| view! {
                 <button type="button" class="small" on:click=move |_| retry.run(cid.clone())>{tr(K::Retry)}</button>
@@ -682,6 +737,83 @@ fn Msg(
                 }
             })}
         </li>
+    }
+}
+
+/// Desktop notifications for new conversations: asked for from a button (browsers allow
+/// the question only after a click), with what the browser answered.
+#[component]
+fn Notifications() -> impl IntoView {
+    // "" until hydrated (the server cannot know), then default / granted / denied /
+    // unsupported.
+    let state = RwSignal::new(String::new());
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| state.set(notification_permission()));
+    let ask = move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            if let Ok(p) = web_sys::Notification::request_permission() {
+                let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+            }
+            state.set(notification_permission());
+        });
+    };
+    move || {
+        match state.get().as_str() {
+        "default" => view! {
+            <button type="button" class="secondary-btn small" on:click=ask>{tr(K::NotificationsTurnOn)}</button>
+        }
+        .into_any(),
+        "granted" => view! { <p class="muted small" role="status">{tr(K::NotificationsOn)}</p> }.into_any(),
+        "denied" => view! { <p class="muted small" role="status">{tr(K::NotificationsBlocked)}</p> }.into_any(),
+        _ => ().into_any(),
+    }
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn notification_permission() -> String {
+    use wasm_bindgen::JsValue;
+    let supported = web_sys::window()
+        .map(|w| js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false))
+        .unwrap_or(false);
+    if !supported {
+        return "unsupported".into();
+    }
+    match web_sys::Notification::permission() {
+        web_sys::NotificationPermission::Granted => "granted",
+        web_sys::NotificationPermission::Denied => "denied",
+        _ => "default",
+    }
+    .into()
+}
+
+/// The third pane: who the customer is and where the conversation stands.
+#[component]
+fn Details(s: InboxSignals) -> impl IntoView {
+    view! {
+        <aside class="inbox-details" aria-label=tr(K::DetailsTitle)>
+            {move || s.current.get().map(|c| {
+                let assignee = match c.operator {
+                    _ if c.status == ConversationStatus::Closed && c.operator.is_none() => tr(K::Nobody).to_string(),
+                    Some(op) if op == s.me => tr(K::AssignedToYou).to_string(),
+                    Some(_) => c.operator_name.clone(),
+                    None => tr(K::Nobody).to_string(),
+                };
+                view! {
+                    <h2>{tr(K::DetailsTitle)}</h2>
+                    <dl class="facts">
+                        <dt>{tr(K::DetailCustomer)}</dt><dd dir="auto">{c.customer_name.clone()}</dd>
+                        <dt>{tr(K::DetailOrganisation)}</dt><dd dir="auto">{c.customer_account.clone()}</dd>
+                        <dt>{tr(K::DetailChannel)}</dt><dd dir="auto">{c.channel_name.clone()}</dd>
+                        <dt>{tr(K::DetailStatus)}</dt><dd>{status_text(c.shown_status())}</dd>
+                        <dt>{tr(K::DetailAssignee)}</dt><dd dir="auto">{assignee}</dd>
+                        <dt>{tr(K::DetailStarted)}</dt><dd><MessageTime at=c.created_at /></dd>
+                        <dt>{tr(K::DetailHistory)}</dt><dd>{move || s.history.get()}</dd>
+                    </dl>
+                }
+            })}
+        </aside>
     }
 }
 
@@ -749,6 +881,34 @@ pub mod live {
             s: InboxSignals,
             last_typing: Cell<f64>,
             typing_flash: Flash,
+        }
+
+        /// A desktop notification for a new conversation, when the operator allowed them
+        /// and is looking elsewhere (another tab or window).
+        fn notify(c: &ConversationView) {
+            use web_sys::{Notification, NotificationOptions, NotificationPermission};
+            if Notification::permission() != NotificationPermission::Granted {
+                return;
+            }
+            let focused = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.has_focus().ok())
+                .unwrap_or(true);
+            if focused && page_visible() {
+                return;
+            }
+            let opts = NotificationOptions::new();
+            opts.set_body(&format!(
+                "{} · {}\n{}",
+                c.customer_account, c.channel_name, c.preview
+            ));
+            opts.set_tag(&format!("netlines-conversation-{}", c.id.0));
+            let title = format!(
+                "{}: {}",
+                crate::i18n::t(crate::ui::detect_lang(), K::NewConversationNote),
+                c.customer_name
+            );
+            let _ = Notification::new_with_options(&title, &opts);
         }
 
         /// A short tone for a new conversation (Web Audio; no file to load).
@@ -857,7 +1017,10 @@ pub mod live {
                                     i.last_seq = message.seq;
                                     i.preview = preview_of(&message.body);
                                     i.updated_at = message.at;
-                                    if message.author == Author::Customer && !viewing {
+                                    if message.author == Author::Customer
+                                        && !viewing
+                                        && i.status != ConversationStatus::Closed
+                                    {
                                         i.unread += 1;
                                     }
                                 }
@@ -882,6 +1045,9 @@ pub mod live {
                         {
                             chime();
                             s.chimes.update(|n| *n += 1);
+                        }
+                        if !known && conversation.shown_status() == ConversationStatus::New {
+                            notify(&conversation);
                         }
                         let keep = s.filter.get_untracked().matches(&conversation, s.me);
                         s.items.update(|items| {
@@ -988,5 +1154,28 @@ mod tests {
         assert!(InboxFilter::Open.matches(&cv(1, 0, Some(8), Open, 0), me));
         assert!(InboxFilter::Closed.matches(&cv(1, 0, None, Closed, 0), me));
         assert!(InboxFilter::All.matches(&cv(1, 0, None, Closed, 0), me));
+    }
+
+    #[test]
+    fn every_conversation_is_in_exactly_one_of_waiting_open_and_closed() {
+        use ConversationStatus::*;
+        let me = UserId(7);
+        for status in [New, Open, Closed] {
+            for op in [None, Some(7), Some(8)] {
+                let c = cv(1, 0, op, status, 0);
+                let hits = [InboxFilter::Waiting, InboxFilter::Open, InboxFilter::Closed]
+                    .into_iter()
+                    .filter(|f| f.matches(&c, me))
+                    .count();
+                assert_eq!(hits, 1, "{status:?} {op:?}");
+            }
+        }
+        // Assigned by a split or a transfer, not answered yet: open, not waiting.
+        let split = cv(1, 0, Some(8), New, 0);
+        assert_eq!(split.shown_status(), Open);
+        assert!(InboxFilter::Open.matches(&split, me));
+        assert!(!InboxFilter::Waiting.matches(&split, me));
+        // Given back to the queue after an answer: waiting again.
+        assert_eq!(cv(1, 0, None, Open, 0).shown_status(), New);
     }
 }

@@ -41,18 +41,50 @@ pub fn ChannelCardView(card: ChannelCard) -> impl IntoView {
                 None => view! { <span class="avatar avatar-empty" aria-hidden="true">{card.name.chars().next().unwrap_or('?').to_string()}</span> }.into_any(),
             }}
             <div>
-                <h1>{card.name.clone()}</h1>
-                {(!card.description.is_empty()).then(|| view! { <p class="muted">{card.description.clone()}</p> })}
+                <h1 dir="auto">{card.name.clone()}</h1>
+                {(!card.description.is_empty()).then(|| view! { <p class="muted" dir="auto">{card.description.clone()}</p> })}
             </div>
         </div>
     }
 }
 
-/// The account picker: the user's accounts beside the channel's card.
+/// The channel's welcome message, as the first message of a chat that has not started.
+#[component]
+pub fn WelcomeBubble(card: ChannelCard) -> impl IntoView {
+    (!card.welcome.is_empty()).then(|| {
+        view! {
+            <div class="msg channel welcome">
+                <p class="msg-meta"><span class="msg-author" dir="auto">{card.name.clone()}</span></p>
+                <p class="msg-body" dir="auto">{card.welcome.clone()}</p>
+            </div>
+        }
+    })
+}
+
+/// The account picker: the user's accounts beside the channel's card. Visitors who are
+/// not signed in see the card and the way in (back to this link afterwards).
 #[component]
 fn Picker(p: PickerView) -> impl IntoView {
     let code = p.card.code.clone();
     let title = p.card.name.clone();
+    if !p.signed_in {
+        let next = crate::ui::layout::current_path();
+        let login = crate::util::with_query("/login", &[("next", &next)]);
+        let register = crate::util::with_query("/register", &[("next", &next)]);
+        return view! {
+            <Title text=title />
+            <section class="card narrow">
+                <ChannelCardView card=p.card.clone() />
+                <WelcomeBubble card=p.card.clone() />
+                <p>{tr(K::SignInToWrite)}</p>
+                <p class="form-actions">
+                    <a class="button" href=login>{tr(K::SignInToWriteButton)}</a>
+                    <a class="button secondary" href=register>{tr(K::RegisterToWrite)}</a>
+                </p>
+            </section>
+        }
+        .into_any();
+    }
     view! {
         <Title text=title />
         <section class="card narrow">
@@ -83,9 +115,11 @@ fn Picker(p: PickerView) -> impl IntoView {
                                     .into_any(),
                                     None => view! {
                                         <li>
-                                            <a class="picker-link" href=format!("/chat/{code}/{}", a.slug)
-                                                aria-label=format!("{} {}", tr(K::WriteFrom), a.name)>
-                                                <span class="picker-name">{a.name.clone()}</span>
+                                            <a class="picker-link" href=format!("/chat/{code}/{}", a.slug)>
+                                                <span class="picker-name">
+                                                    <span class="visually-hidden">{tr(K::WriteFrom)} " "</span>
+                                                    {a.name.clone()}
+                                                </span>
                                                 <span class="role">{role}</span>
                                             </a>
                                         </li>
@@ -100,6 +134,7 @@ fn Picker(p: PickerView) -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }
 
 #[component]

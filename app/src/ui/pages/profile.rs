@@ -6,8 +6,8 @@ use crate::api::{CredentialView, ProfileView};
 use crate::error::{AppError, Field};
 use crate::i18n::{error_key, K};
 use crate::ui::form::{error_for, general_error, query_errors, query_value, Notice, TextField};
-use crate::ui::pages::chat::time_of;
 use crate::ui::pages::SignInRedirect;
+use crate::ui::time::MessageTime;
 use crate::ui::tr;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -168,7 +168,7 @@ fn CredentialRow(c: CredentialView) -> impl IntoView {
             <td>{c.title.clone()}</td>
             <td>{c.scopes.join(", ")}</td>
             <td><code>{format!("{}…", c.hint)}</code></td>
-            <td>{time_of(c.created_at)}</td>
+            <td><MessageTime at=c.created_at /></td>
             <td>
                 <form method="post" action=format!("/profile/credentials/{}/revoke", c.id) class="inline">
                     <button type="submit" class="small secondary-btn" aria-label=label>{tr(K::Revoke)}</button>
