@@ -40,6 +40,8 @@ test('an operator works the inbox live: new conversation, unread title, typing a
   await expect(item).toContainText(`Help ${id}`);
   await expect(item).toContainText('Hello, I need help with an invoice');
   await expect(item).toContainText('In the queue');
+  // Times in lists are relative, in the viewer's zone, once the page runs.
+  await expect(item.locator('time')).toHaveText(/^(now|\d+ min)$/);
   await expect(item.getByLabel('1 unread')).toBeVisible();
   await expect(op).toHaveTitle('(1) Inbox');
   await expect(op.locator('section.inbox')).toHaveAttribute('data-chimes', '1');

@@ -31,8 +31,31 @@ pub fn provide_clock() {
     });
 }
 
-fn clock() -> Option<i64> {
-    use_context::<Clock>().and_then(|c| c.0.get())
+/// "Now" for a time shown by a component: `None` until that component is hydrated (its
+/// text must equal the server's first), then the browser's clock, renewed by [`Clock`].
+/// Each component waits for its own mount: a page part hydrated later than the root
+/// would otherwise keep the server's text (hydration does not rewrite text it claims).
+fn component_now() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
+    let clock = use_context::<Clock>().map(|c| c.0);
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
+    move || {
+        if !mounted.get() {
+            return None;
+        }
+        clock.and_then(|c| c.get()).or_else(browser_now)
+    }
+}
+
+fn browser_now() -> Option<i64> {
+    #[cfg(feature = "hydrate")]
+    {
+        Some(js_sys::Date::now() as i64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
 }
 
 /// The browser's offset from UTC at instant `ms`, in minutes east (e.g. +60 in Warsaw in
@@ -151,7 +174,8 @@ pub fn iso(ms: i64) -> String {
 #[component]
 pub fn MessageTime(at: i64, #[prop(optional, into)] class: Option<&'static str>) -> impl IntoView {
     let lang = crate::ui::use_lang();
-    let text = move || message_time(lang, at, clock(), offset_at(at));
+    let now = component_now();
+    let text = move || message_time(lang, at, now(), offset_at(at));
     view! { <time class=class datetime=iso(at)>{text}</time> }
 }
 
@@ -162,13 +186,15 @@ pub fn RelativeTime(
     #[prop(optional, into)] class: Option<&'static str>,
 ) -> impl IntoView {
     let lang = crate::ui::use_lang();
+    let now = component_now();
     let text = move || {
         let at = at.get();
-        relative_time(lang, at, clock(), offset_at(at))
+        relative_time(lang, at, now(), offset_at(at))
     };
+    // The full date and time (with the year: "now" is taken as 1970).
     let full = move || {
         let at = at.get();
-        message_time(lang, at, clock().map(|_| i64::MAX), offset_at(at))
+        message_time(lang, at, now().map(|_| 0), offset_at(at))
     };
     view! { <time class=class datetime=move || iso(at.get()) title=full>{text}</time> }
 }
