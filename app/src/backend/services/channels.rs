@@ -6,9 +6,7 @@ use crate::api::{
     ContactCenterView,
 };
 use crate::backend::db::{begin_write, lock_account};
-use crate::backend::entities::{
-    avatar_image, channel_operator, membership, network_connector, open_channel, user,
-};
+use crate::backend::entities::{avatar_image, channel_operator, membership, network_connector, open_channel};
 use crate::backend::images::Avatar;
 use crate::backend::{internal, now_ms};
 use crate::domain::channel::{ChannelCode, ChannelName, Settings};
@@ -82,14 +80,8 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
         .await
         .map_err(internal)?;
     let is_admin = actor.role == Role::Admin;
-    let names: std::collections::HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(ops.iter().map(|o| o.user_id).collect::<Vec<_>>()))
-        .all(db)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let op_ids: Vec<i64> = ops.iter().map(|o| o.user_id).collect();
+    let names = super::conversations::names_of(db, &op_ids).await?;
     let views = channels
         .into_iter()
         .map(|c| {
