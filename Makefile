@@ -15,14 +15,14 @@ test:
 setup:
 	@bash scripts/setup.sh
 
-## Release build (server + wasm) with cargo-leptos
+## Release build (server + split wasm) with scripts/build-site
 build: setup
-	@source scripts/env.sh && cargo leptos build --release --split "$${LEPTOS_LIB_ARGS[@]}" \
+	@source scripts/env.sh && build_site --release --site-root target/site \
 	  && "$$CARGO_TARGET_DIR/release/netlines" precompress target/site/pkg
 
 ## Debug build, used by the browser tests (its own site folder: a running `make run` is not disturbed)
 build-debug: setup
-	@source scripts/env.sh && LEPTOS_SITE_ROOT=target/site-debug cargo leptos build --split "$${LEPTOS_LIB_ARGS[@]}"
+	@source scripts/env.sh && build_site --site-root target/site-debug
 
 ## Seed the demo accounts into ./data/netlines.db and print their credentials
 demo: build

@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 import * as path from 'path';
 
-// The server binary comes from `cargo leptos build` (scripts/e2e.sh sets NETLINES_BIN).
+// The server binary and the site come from scripts/build-site (scripts/e2e.sh sets NETLINES_BIN).
 const port = Number(process.env.E2E_PORT ?? 3999);
 const baseURL = `http://127.0.0.1:${port}`;
 const tmp = path.resolve(__dirname, '.tmp');

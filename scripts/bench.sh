@@ -42,7 +42,7 @@ run sqlite-idle --idle "$IDLE"
 # with an empty cache in Chromium (end2end/tests/bundle.spec.ts prints what it received).
 echo
 echo "==> chat-page-weight"
-cargo leptos build --release --split "${LEPTOS_LIB_ARGS[@]}"
+build_site --release --site-root target/site
 "$CARGO_TARGET_DIR/release/netlines" precompress target/site/pkg > /dev/null
 BUNDLE_REPORT=1 NETLINES_BIN="$CARGO_TARGET_DIR/release/netlines" bash scripts/e2e.sh tests/bundle.spec.ts \
   | tee "$OUT/chat-page-weight.txt" | grep -E "bundle_|passed|failed"

@@ -5,9 +5,9 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 bash scripts/setup.sh
 source scripts/env.sh
-# --split: pages other than the customer's chat are parts of the wasm of their own,
-# loaded when opened (app/src/ui.rs, lazy_page!).
-cargo leptos build --release --split "${LEPTOS_LIB_ARGS[@]}"
+# Pages other than the customer's chat are parts of the wasm of their own, loaded when
+# opened (app/src/ui.rs, lazy_page!); scripts/build-site cuts them out.
+build_site --release --site-root target/site
 # Brotli and gzip copies of the wasm, JS and CSS, served instead of compressing per request.
 "$CARGO_TARGET_DIR/release/netlines" precompress target/site/pkg
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"

@@ -13,8 +13,6 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 source "$ROOT/scripts/common.sh"
 
 RUST_VERSION=1.96.0
-CARGO_LEPTOS_VERSION=0.3.11
-WASM_BINDGEN_VERSION=0.2.130
 BINARYEN_VERSION=132.0.0
 
 log() { echo "setup: $*"; }
@@ -61,16 +59,9 @@ echo "$route" > "$NETLINES_CACHE/toolchain-route"
 log "Rust toolchain: route $route"
 source "$ROOT/scripts/env.sh"
 
-# --- cargo-leptos, wasm-bindgen-cli (from crates.io) ----------------------------------
-if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (takes ~15 min on 2 cores)"
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
-fi
-if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-  # Not --locked: its lockfile pins a crate version the registry lacks.
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
-fi
+# No cargo-leptos or wasm-bindgen-cli to install: scripts/build-site links their
+# libraries and is built by cargo with the project (`build_site` in scripts/env.sh).
+# cargo-leptos is needed only for `cargo leptos watch` (README, "Watch mode").
 
 # --- node, wasm-opt (npm binaryen; Debian's is too old and breaks hydration) ---------
 if ! command -v npm >/dev/null 2>&1; then
@@ -102,4 +93,4 @@ if ! [ -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   cp package-lock.json "$stamp"
 fi
 
-log "ready (route $route; cargo-leptos $(cargo leptos --version 2>/dev/null | awk '{print $2}'); $(wasm-bindgen --version); $(wasm-opt --version | head -1))"
+log "ready (route $route; $(cargo --version); $(wasm-opt --version | head -1))"

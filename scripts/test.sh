@@ -6,8 +6,6 @@ cd "$ROOT"
 bash scripts/setup.sh
 source scripts/env.sh
 
-WASM_ARGS=()
-[ "${#LEPTOS_LIB_ARGS[@]}" -gt 0 ] && WASM_ARGS=(-Zbuild-std=std,panic_abort)
 start=$SECONDS
 step() { echo; echo "==> [$((SECONDS - start))s] $*"; }
 
@@ -16,9 +14,12 @@ cargo fmt --all -- --check
 
 step "clippy (server side: ssr)"
 cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+# The site builder on its own: selected together, its dependencies' features would be
+# unified with the server's and the server would be built twice.
+cargo clippy -p build-site --all-targets -- -D warnings
 
 step "clippy (browser side: hydrate, wasm32)"
-cargo clippy -p frontend -p app --features app/hydrate --target wasm32-unknown-unknown "${WASM_ARGS[@]}" -- -D warnings
+cargo clippy -p frontend -p app --features app/hydrate --target wasm32-unknown-unknown "${WASM_CARGO_ARGS[@]}" -- -D warnings
 
 # PostgreSQL: when it answers, the API tests also run on it (a fresh database per test).
 if [ -z "${TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null 2>&1 \
@@ -39,6 +40,7 @@ if [ -n "${TEST_DATABASE_URL:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev
 fi
 step "unit and API tests (SQLite${TEST_DATABASE_URL:+, PostgreSQL and several nodes over NATS})"
 cargo test -p app -p server --features app/ssr
+cargo test -p build-site
 
 # A smoke run of the load generator, never timed: the server is SIGKILLed every 2 s and
 # clients are forced off 100 times; every acknowledged message must be stored once, in
@@ -61,7 +63,8 @@ fi
 step "browser tests (Playwright, Chromium)"
 # Split as in production (make run): the specs cover loading pages' parts on demand.
 # Into a site folder of its own, so a `make run` serving target/site keeps its files.
-LEPTOS_SITE_ROOT=target/site-debug cargo leptos build --split "${LEPTOS_LIB_ARGS[@]}"
+# The server binary is the one built above for the load generator.
+build_site --site-root target/site-debug --skip-server
 bash scripts/e2e.sh
 
 step "all tests passed"

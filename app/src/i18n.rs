@@ -167,6 +167,7 @@ messages! {
     BackToNetwork => "Back to My accounts", "Wróć do strony Moje konta";
     BackToAccount => "Back to the account", "Wróć do strony konta";
     Loading => "Loading…", "Ładowanie…";
+    LoadingConversation => "Opening the conversation…", "Otwieranie rozmowy…";
     ErrorTitle => "Something went wrong", "Coś poszło nie tak";
     NavContactCenter => "Contact Center", "Centrum Kontaktowe";
     CcTitle => "Contact Center", "Centrum Kontaktowe";

@@ -3,6 +3,7 @@
 
 pub mod form;
 pub mod layout;
+pub mod live;
 pub mod pages;
 pub mod socket;
 pub mod time;

@@ -2,7 +2,7 @@ import { test, expect, Browser, BrowserContext, Page } from './fixtures';
 import { channelWithOperator as setup, customerOnChat, hydrated, newContext, uniq, watchConsole } from './helpers';
 
 /**
- * The client is split (`cargo leptos build --split`): the customer's chat page loads only
+ * The client is split (scripts/build-site): the customer's chat page loads only
  * the main part of the wasm; every other page's code is a part of its own, fetched when
  * that page is opened. `make bench` runs this spec against the release build and prints
  * the chat page's weight on the wire (`BUNDLE_REPORT=1`).

@@ -17,13 +17,10 @@ export const test = base.extend<{ consoleErrors: ConsoleErrors }>({
   consoleErrors: [
     async ({ browser, context }, use) => {
       const seen: string[] = [];
-      // Known, not yet fixed (issue #13 note): now and then a page reached through a form's
-      // redirect arrives with the strict policy meant for non-page responses, so it does
-      // not hydrate (it still works as plain HTML). Its lines are the browser's CSP report.
-      const allowed: RegExp[] = [/violates the following Content Security Policy directive: "default-src 'none'"|violates the following Content Security Policy directive 'default-src 'none''/];
+      const allowed: RegExp[] = [];
       const watch = (page: Page) => {
         page.on('console', (m) => {
-          if (m.type() === 'error') seen.push(`console error on ${page.url()}: ${m.text()}`);
+          if (m.type() === 'error') seen.push(`console error on ${page.url()} (from ${m.location().url}): ${m.text()}`);
         });
         page.on('pageerror', (e) => seen.push(`page error on ${page.url()}: ${e.stack ?? String(e)}`));
       };

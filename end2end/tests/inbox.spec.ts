@@ -327,3 +327,58 @@ test('desktop notifications are asked for from a button and announce new convers
   ]);
   await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
 });
+
+test('switching conversations and filters shows that they load, and a slow answer for an earlier click is dropped', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, op, path } = await channelWithOperator(browser, id);
+  const first = await customerOnChat(browser, id, path);
+  await first.page.getByLabel('Message', { exact: true }).fill('First customer here');
+  await first.page.getByLabel('Message', { exact: true }).press('Enter');
+  const second = await customerOnChat(browser, `${id}b`, path);
+  await second.page.getByLabel('Message', { exact: true }).fill('Second customer here');
+  await second.page.getByLabel('Message', { exact: true }).press('Enter');
+
+  await op.goto(`/a/acme-${id}/inbox`);
+  await hydrated(op);
+  const list = op.getByRole('list', { name: 'Conversations' });
+  await expect(list.getByRole('link')).toHaveCount(2);
+  // The answer for the first click is held back until the second click was answered.
+  let release = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  let calls = 0;
+  await op.route('**/api/inbox_conversation*', async (route) => {
+    calls += 1;
+    if (calls === 1) await held;
+    await route.continue();
+  });
+  const pane = op.getByRole('region', { name: 'Conversation' });
+  await list.getByRole('link').filter({ hasText: 'Second customer here' }).click();
+  await expect(pane.getByRole('status')).toHaveText('Opening the conversation…');
+  await expect(pane).toHaveAttribute('aria-busy', 'true');
+  await list.getByRole('link').filter({ hasText: 'First customer here' }).click();
+  const messages = pane.getByRole('list', { name: 'Messages' });
+  await expect(messages).toContainText('First customer here');
+  await expect(pane.getByRole('status')).toHaveCount(0);
+  await expect(pane).toHaveAttribute('aria-busy', 'false');
+  const late = op.waitForResponse((r) => r.url().includes('/api/inbox_conversation'));
+  release();
+  await late;
+  // The late answer (the first click's) does not replace what the operator now reads.
+  await op.waitForTimeout(300);
+  await expect(messages).toContainText('First customer here');
+  await expect(messages).not.toContainText('Second customer here');
+
+  // A filter's list loads with a visible state too.
+  await op.route('**/api/inbox_more*', async (route) => {
+    await new Promise((r) => setTimeout(r, 700));
+    await route.continue();
+  });
+  const listLoading = op.getByRole('status').filter({ hasText: 'Loading…' });
+  await op.getByRole('navigation', { name: 'Filters' }).getByRole('link', { name: 'Closed' }).click();
+  await expect(listLoading).toBeVisible();
+  await expect(list).toHaveAttribute('aria-busy', 'true');
+  await expect(op.getByText('No conversations here.')).toBeVisible();
+  await expect(list).toHaveAttribute('aria-busy', 'false');
+  await expect(listLoading).toHaveCount(0);
+  await Promise.all([adminCtx.close(), opCtx.close(), first.ctx.close(), second.ctx.close()]);
+});

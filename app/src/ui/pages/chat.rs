@@ -12,7 +12,7 @@ use crate::domain::conversation::{Author, ConversationStatus, MessageBody};
 use crate::domain::ConversationId;
 use crate::error::{AppError, Code, Field};
 use crate::i18n::{error_key, K};
-use crate::protocol::{ConversationView, MessageView};
+use crate::protocol::ConversationView;
 use crate::ui::form::{query_error, query_value, FormError};
 use crate::ui::pages::link::{ChannelCardView, WelcomeBubble};
 use crate::ui::pages::{NotFound, SignInRedirect};
@@ -56,74 +56,12 @@ pub fn ChatPage() -> impl IntoView {
     }
 }
 
-/// A message as the page shows it: stored ones have a seq; the user's own unsent ones
-/// are pending or failed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct UiMsg {
-    pub seq: Option<i64>,
-    pub client_id: Option<String>,
-    pub author: Author,
-    pub author_name: String,
-    pub body: String,
-    pub at: i64,
-    pub state: Delivery,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Delivery {
-    Stored,
-    Pending,
-    Failed(Code),
-}
-
-impl UiMsg {
-    pub fn stored(m: &MessageView) -> Self {
-        Self {
-            seq: Some(m.seq),
-            client_id: m.client_id.clone(),
-            author: m.author,
-            author_name: m.author_name.clone(),
-            body: m.body.clone(),
-            at: m.at,
-            state: Delivery::Stored,
-        }
-    }
-}
-
-/// Merges a stored message into the list: replaces the pending copy with the same
-/// client id, ignores one already present, keeps the list ordered by seq.
-pub fn merge(list: &mut Vec<UiMsg>, m: &MessageView) {
-    if list.iter().any(|x| x.seq == Some(m.seq)) {
-        return;
-    }
-    if let Some(cid) = &m.client_id {
-        if let Some(x) = list
-            .iter_mut()
-            .find(|x| x.seq.is_none() && x.client_id.as_ref() == Some(cid))
-        {
-            *x = UiMsg::stored(m);
-            sort(list);
-            return;
-        }
-    }
-    list.push(UiMsg::stored(m));
-    sort(list);
-}
-
-/// Stored messages by seq; unsent ones stay at the end in the order they were written.
-pub(crate) fn sort(list: &mut [UiMsg]) {
-    list.sort_by_key(|x| (x.seq.is_none(), x.seq.unwrap_or(i64::MAX)));
-}
+pub use crate::ui::live::{last_seq, merge, Delivery, UiMsg};
 
 /// Conversations newest first, each with its number (the oldest is 1).
 fn numbered(cs: &[ConversationView]) -> Vec<(usize, ConversationView)> {
     let n = cs.len();
     cs.iter().enumerate().map(|(i, c)| (n - i, c.clone())).collect()
-}
-
-/// The highest seq the page holds (what to resume from).
-pub fn last_seq(list: &[UiMsg]) -> i64 {
-    list.iter().filter_map(|m| m.seq).max().unwrap_or(0)
 }
 
 pub(crate) fn status_text(s: ConversationStatus) -> &'static str {
@@ -515,14 +453,15 @@ pub mod live {
     mod client {
         use super::*;
         use crate::protocol::{ClientMsg, ServerMsg};
-        use crate::ui::socket::{attach, page_visible, Flash, Outbox, Socket};
-        use std::cell::Cell;
+        use crate::ui::live::{self, Outbox};
+        use crate::ui::socket::{attach, new_client_id, page_visible, Flash, Socket};
+        use std::cell::{Cell, RefCell};
         use std::rc::Rc;
 
         /// The browser side of the customer's live channel.
         pub struct Client {
             pub socket: Rc<Socket>,
-            outbox: Outbox,
+            outbox: RefCell<Outbox>,
             sig: Signals,
             last_typing: Cell<f64>,
             typing_flash: Flash,
@@ -533,7 +472,7 @@ pub mod live {
                 let socket = Socket::new(&format!("/ws?code={code}&account={slug}"), sig.offline);
                 let c = Rc::new(Client {
                     socket: socket.clone(),
-                    outbox: Outbox::default(),
+                    outbox: RefCell::default(),
                     sig,
                     last_typing: Cell::new(0.0),
                     typing_flash: Flash::default(),
@@ -552,7 +491,8 @@ pub mod live {
                     self.mark_read();
                 }
                 // Resend what was never acknowledged: the server stores each once.
-                for m in self.outbox.unsent() {
+                let unsent = self.outbox.borrow().unsent();
+                for m in unsent {
                     self.socket.send(&m);
                 }
             }
@@ -584,15 +524,28 @@ pub mod live {
 
             pub fn send(&self, body: String, conversation: Option<ConversationId>) {
                 self.last_typing.set(0.0);
-                let m = self
-                    .outbox
-                    .add(self.sig.messages, Author::Customer, conversation, body);
-                self.socket.send(&m);
+                let now = js_sys::Date::now() as i64;
+                let m = self.sig.messages.try_update(|ms| {
+                    self.outbox.borrow_mut().add(
+                        ms,
+                        Author::Customer,
+                        conversation,
+                        body,
+                        new_client_id(),
+                        now,
+                    )
+                });
+                if let Some(m) = m {
+                    self.socket.send(&m);
+                }
             }
 
             pub fn retry(&self, client_id: &str) {
                 let conversation = self.sig.selected.get_untracked();
-                if let Some(m) = self.outbox.retry(self.sig.messages, client_id, conversation) {
+                let m = self.sig.messages.try_update(|ms| {
+                    self.outbox.borrow_mut().retry(ms, client_id, conversation)
+                });
+                if let Some(Some(m)) = m {
                     self.socket.send(&m);
                 }
             }
@@ -610,14 +563,15 @@ pub mod live {
                         if first_of_new {
                             // A new conversation: show only it, from its start.
                             sig.messages
-                                .update(|ms| ms.retain(|x| x.client_id.as_deref() == Some(&client_id)));
+                                .update(|ms| live::keep_only_new_conversation(ms, &client_id));
                             sig.selected.set(Some(conversation));
                             self.socket.send(&ClientMsg::Resume {
                                 conversation,
                                 since_seq: 0,
                             });
                         }
-                        self.outbox.acked(sig.messages, &client_id, seq, at);
+                        sig.messages
+                            .update(|ms| self.outbox.borrow_mut().acked(ms, &client_id, seq, at));
                     }
                     ServerMsg::Message { message } => {
                         if sig.selected.get_untracked() == Some(message.conversation) {
@@ -632,12 +586,8 @@ pub mod live {
                         }
                     }
                     ServerMsg::Conversation { conversation } => {
-                        sig.conversations.update(|cs| {
-                            match cs.iter_mut().find(|c| c.id == conversation.id) {
-                                Some(c) => *c = conversation,
-                                None => cs.insert(0, conversation),
-                            }
-                        });
+                        sig.conversations
+                            .update(|cs| live::upsert_conversation(cs, conversation));
                     }
                     ServerMsg::Typing {
                         conversation, name, ..
@@ -652,16 +602,15 @@ pub mod live {
                         seq,
                     } => {
                         if by == Author::Operator {
-                            sig.conversations.update(|cs| {
-                                if let Some(c) = cs.iter_mut().find(|c| c.id == conversation) {
-                                    c.operator_read_seq = c.operator_read_seq.max(seq);
-                                }
-                            });
+                            sig.conversations
+                                .update(|cs| live::operator_read(cs, conversation, seq));
                         }
                     }
                     ServerMsg::Error { client_id, error } => {
                         if let Some(cid) = client_id {
-                            self.outbox.failed(sig.messages, &cid, error.code());
+                            let code = error.code();
+                            sig.messages
+                                .update(|ms| self.outbox.borrow_mut().failed(ms, &cid, code));
                         }
                     }
                     // Server-internal; never sent to browsers.
@@ -669,43 +618,5 @@ pub mod live {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn mv(seq: i64, cid: Option<&str>) -> MessageView {
-        MessageView {
-            conversation: ConversationId(1),
-            seq,
-            author: Author::Customer,
-            author_name: "C".into(),
-            body: format!("m{seq}"),
-            at: 0,
-            client_id: cid.map(str::to_string),
-        }
-    }
-
-    #[test]
-    fn merging_replaces_the_pending_copy_and_keeps_seq_order_without_duplicates() {
-        let mut list = vec![UiMsg::stored(&mv(1, None))];
-        list.push(UiMsg {
-            seq: None,
-            client_id: Some("abc".into()),
-            author: Author::Customer,
-            author_name: String::new(),
-            body: "pending".into(),
-            at: 0,
-            state: Delivery::Pending,
-        });
-        merge(&mut list, &mv(3, None));
-        merge(&mut list, &mv(2, Some("abc")));
-        merge(&mut list, &mv(3, None));
-        let seqs: Vec<Option<i64>> = list.iter().map(|m| m.seq).collect();
-        assert_eq!(seqs, vec![Some(1), Some(2), Some(3)]);
-        assert_eq!(list[1].state, Delivery::Stored);
-        assert_eq!(last_seq(&list), 3);
     }
 }

@@ -79,12 +79,15 @@ pub struct InboxSignals {
     pub sound: RwSignal<bool>,
     pub chimes: RwSignal<u32>,
     pub notice: RwSignal<Option<Code>>,
+    /// The conversation being fetched after a click (the pane shows that it loads; a
+    /// slower answer for an earlier click is dropped).
+    pub opening: RwSignal<Option<ConversationId>>,
+    /// The list is being fetched for another filter.
+    pub list_loading: RwSignal<bool>,
 }
 
 /// Newest activity first (the server's order).
-pub fn sort_items(items: &mut [ConversationView]) {
-    items.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
-}
+pub use crate::ui::live::sort_items;
 
 /// Unread messages the viewer should care about: theirs or waiting, not finished.
 pub fn unread_total(items: &[ConversationView], me: UserId) -> i64 {
@@ -171,6 +174,8 @@ fn Inbox(v: InboxView) -> impl IntoView {
         sound: RwSignal::new(false),
         chimes: RwSignal::new(0),
         notice: RwSignal::new(None),
+        opening: RwSignal::new(None),
+        list_loading: RwSignal::new(false),
     };
     if let Some(d) = v.open.clone() {
         detail_into(&s, d);
@@ -188,8 +193,15 @@ fn Inbox(v: InboxView) -> impl IntoView {
         menu.set(None);
         s.notice.set(None);
         set_address(&href(s.filter.get_untracked(), Some(id)));
+        s.opening.set(Some(id));
         leptos::task::spawn_local(async move {
-            match inbox_conversation(slug, id.0).await {
+            let result = inbox_conversation(slug, id.0).await;
+            // Another conversation was clicked meanwhile: that one's answer decides.
+            if s.opening.get_untracked() != Some(id) {
+                return;
+            }
+            s.opening.set(None);
+            match result {
                 Ok(d) => {
                     detail_into(&s, d);
                     live.follow(id);
@@ -203,10 +215,20 @@ fn Inbox(v: InboxView) -> impl IntoView {
         let slug = filter_slug.clone();
         s.filter.set(f);
         set_address(&href(f, s.current.get_untracked().map(|c| c.id)));
+        s.list_loading.set(true);
         leptos::task::spawn_local(async move {
-            if let Ok(p) = inbox_more(slug, f.as_str().to_string(), String::new()).await {
-                s.items.set(p.items);
-                s.next.set(p.next);
+            let result = inbox_more(slug, f.as_str().to_string(), String::new()).await;
+            // Only the answer for the filter chosen last is shown.
+            if s.filter.get_untracked() != f {
+                return;
+            }
+            s.list_loading.set(false);
+            match result {
+                Ok(p) => {
+                    s.items.set(p.items);
+                    s.next.set(p.next);
+                }
+                Err(e) => s.notice.set(Some(e.code())),
             }
         });
     };
@@ -323,7 +345,11 @@ fn Inbox(v: InboxView) -> impl IntoView {
                         })
                         .collect_view()}
                 </nav>
-                <ul class="conv-list" aria-label=tr(K::Conversations) on:keydown=on_list_key>
+                {move || s.list_loading.get().then(|| view! {
+                    <p class="loading small" role="status">{tr(K::Loading)}</p>
+                })}
+                <ul class="conv-list" aria-label=tr(K::Conversations) on:keydown=on_list_key
+                    aria-busy=move || s.list_loading.get().to_string()>
                     <For each=move || s.items.with(|i| i.iter().map(|c| c.id).collect::<Vec<_>>()) key=|id| *id let:id>
                         <ConvItem id=id s=s open=open />
                     </For>
@@ -523,7 +549,11 @@ fn Conversation(
         newest
     });
     view! {
-        <section class="inbox-main" aria-label=tr(K::ConversationLabel)>
+        <section class="inbox-main" aria-label=tr(K::ConversationLabel)
+            aria-busy=move || s.opening.get().is_some().to_string()>
+            {move || s.opening.get().is_some().then(|| view! {
+                <p class="loading small" role="status">{tr(K::LoadingConversation)}</p>
+            })}
             {move || s.current.with(|c| c.is_some()).then(|| view! {
                 <button type="button" class="back-to-list secondary-btn small" on:click=move |_| {
                     let id = s.current.get_untracked().map(|c| c.id);
@@ -868,16 +898,15 @@ pub mod live {
     #[cfg(feature = "hydrate")]
     mod client {
         use super::*;
-        use crate::domain::conversation::preview_of;
         use crate::protocol::{ClientMsg, ServerMsg};
-        use crate::ui::pages::chat::last_seq;
-        use crate::ui::socket::{attach, page_visible, Flash, Outbox, Socket};
-        use std::cell::Cell;
+        use crate::ui::live::{self, last_seq, Outbox};
+        use crate::ui::socket::{attach, new_client_id, page_visible, Flash, Socket};
+        use std::cell::{Cell, RefCell};
         use std::rc::Rc;
 
         pub struct Client {
             socket: Rc<Socket>,
-            outbox: Outbox,
+            outbox: RefCell<Outbox>,
             s: InboxSignals,
             last_typing: Cell<f64>,
             typing_flash: Flash,
@@ -932,7 +961,7 @@ pub mod live {
                 let socket = Socket::new(&format!("/ws/inbox?account={slug}"), s.offline);
                 let c = Rc::new(Client {
                     socket: socket.clone(),
-                    outbox: Outbox::default(),
+                    outbox: RefCell::default(),
                     s,
                     last_typing: Cell::new(0.0),
                     typing_flash: Flash::default(),
@@ -945,7 +974,8 @@ pub mod live {
                 if let Some(id) = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id)) {
                     self.follow(id);
                 }
-                for m in self.outbox.unsent() {
+                let unsent = self.outbox.borrow().unsent();
+                for m in unsent {
                     self.socket.send(&m);
                 }
             }
@@ -985,15 +1015,28 @@ pub mod live {
 
             pub fn send(&self, conversation: ConversationId, body: String) {
                 self.last_typing.set(0.0);
-                let m = self
-                    .outbox
-                    .add(self.s.messages, Author::Operator, Some(conversation), body);
-                self.socket.send(&m);
+                let now = js_sys::Date::now() as i64;
+                let m = self.s.messages.try_update(|ms| {
+                    self.outbox.borrow_mut().add(
+                        ms,
+                        Author::Operator,
+                        Some(conversation),
+                        body,
+                        new_client_id(),
+                        now,
+                    )
+                });
+                if let Some(m) = m {
+                    self.socket.send(&m);
+                }
             }
 
             pub fn retry(&self, client_id: &str) {
                 let conversation = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id));
-                if let Some(m) = self.outbox.retry(self.s.messages, client_id, conversation) {
+                let m = self.s.messages.try_update(|ms| {
+                    self.outbox.borrow_mut().retry(ms, client_id, conversation)
+                });
+                if let Some(Some(m)) = m {
                     self.socket.send(&m);
                 }
             }
@@ -1007,26 +1050,14 @@ pub mod live {
                 match m {
                     ServerMsg::Ack {
                         client_id, seq, at, ..
-                    } => self.outbox.acked(s.messages, &client_id, seq, at),
+                    } => s
+                        .messages
+                        .update(|ms| self.outbox.borrow_mut().acked(ms, &client_id, seq, at)),
                     ServerMsg::Message { message } => {
                         let id = message.conversation;
                         let viewing = self.is_current(id) && page_visible();
-                        s.items.update(|items| {
-                            if let Some(i) = items.iter_mut().find(|i| i.id == id) {
-                                if message.seq > i.last_seq {
-                                    i.last_seq = message.seq;
-                                    i.preview = preview_of(&message.body);
-                                    i.updated_at = message.at;
-                                    if message.author == Author::Customer
-                                        && !viewing
-                                        && i.status != ConversationStatus::Closed
-                                    {
-                                        i.unread += 1;
-                                    }
-                                }
-                            }
-                            sort_items(items);
-                        });
+                        s.items
+                            .update(|items| live::message_in_list(items, &message, viewing));
                         if self.is_current(id) {
                             if message.author == Author::Customer {
                                 s.typing.set(None);
@@ -1046,20 +1077,13 @@ pub mod live {
                             chime();
                             s.chimes.update(|n| *n += 1);
                         }
-                        if !known && conversation.shown_status() == ConversationStatus::New {
+                        if s.items.with_untracked(|items| live::is_new_arrival(items, &conversation)) {
                             notify(&conversation);
                         }
                         let keep = s.filter.get_untracked().matches(&conversation, s.me);
+                        let viewing = self.is_current(conversation.id) && page_visible();
                         s.items.update(|items| {
-                            items.retain(|i| i.id != conversation.id);
-                            if keep {
-                                let mut c = conversation.clone();
-                                if self.is_current(c.id) && page_visible() {
-                                    c.unread = 0;
-                                }
-                                items.push(c);
-                                sort_items(items);
-                            }
+                            live::conversation_in_list(items, conversation.clone(), keep, viewing)
                         });
                         if self.is_current(conversation.id) {
                             s.current.set(Some(conversation));
@@ -1086,7 +1110,11 @@ pub mod live {
                         }
                     }
                     ServerMsg::Error { client_id, error } => match client_id {
-                        Some(cid) => self.outbox.failed(s.messages, &cid, error.code()),
+                        Some(cid) => {
+                            let code = error.code();
+                            s.messages
+                                .update(|ms| self.outbox.borrow_mut().failed(ms, &cid, code))
+                        }
                         None => s.notice.set(Some(error.code())),
                     },
                     // Server-internal; never sent to browsers.

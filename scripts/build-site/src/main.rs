@@ -1,0 +1,327 @@
+//! Builds the Netlines site the way `cargo leptos build --split` does, with plain cargo
+//! and the wasm-bindgen and wasm-split libraries linked in, so a fresh machine does not
+//! compile cargo-leptos and wasm-bindgen-cli first (README, "First run").
+//!
+//! Steps:
+//! 1. the server binary (`cargo build -p server --bin netlines`);
+//! 2. the browser library for wasm32 (`cargo build -p frontend --lib`), with relocations
+//!    kept so it can be split;
+//! 3. the lazily loaded parts cut out of the wasm (`lazy_page!` in app/src/ui.rs);
+//! 4. wasm-bindgen's JS glue for the main part (`--target web`);
+//! 5. in release, every wasm part through `wasm-opt -Oz`;
+//! 6. the stylesheet and the public assets copied into the site folder.
+//!
+//! The new `pkg` folder is assembled beside the old one and swapped in at the end, so a
+//! server reading the site folder never sees half a build.
+//!
+//! Usage: `build-site [--release] [--site-root DIR] [--skip-server] [-- WASM_CARGO_ARGS…]`
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// The name the server's hydration scripts load (`LEPTOS_OUTPUT_NAME`).
+const OUTPUT_NAME: &str = "netlines";
+/// The loader the split parts import; leptos's `HydrationScripts` names it so.
+const SPLIT_LOADER: &str = "./__wasm_split.______________________.js";
+const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";
+
+#[derive(Debug, PartialEq)]
+struct Options {
+    release: bool,
+    site_root: PathBuf,
+    skip_server: bool,
+    wasm_cargo_args: Vec<String>,
+}
+
+fn parse_args(args: impl IntoIterator<Item = String>, default_site: PathBuf) -> Result<Options> {
+    let mut options = Options {
+        release: false,
+        site_root: default_site,
+        skip_server: false,
+        wasm_cargo_args: Vec::new(),
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--release" => options.release = true,
+            "--skip-server" => options.skip_server = true,
+            "--site-root" => {
+                options.site_root = args
+                    .next()
+                    .context("--site-root needs a folder")?
+                    .into();
+            }
+            "--" => {
+                options.wasm_cargo_args = args.by_ref().collect();
+            }
+            other => bail!(
+                "unknown argument {other:?}; usage: build-site [--release] [--site-root DIR] \
+                 [--skip-server] [-- WASM_CARGO_ARGS…]"
+            ),
+        }
+    }
+    Ok(options)
+}
+
+fn main() -> Result<()> {
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    let default_site = std::env::var_os("LEPTOS_SITE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target/site"));
+    let options = parse_args(std::env::args().skip(1), default_site)?;
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let started = Instant::now();
+
+    if !options.skip_server {
+        step("server", || build_server(&options))?;
+    }
+    let wasm = step("wasm", || build_wasm(&options, &target_dir))?;
+    let site = options.site_root.clone();
+    let staging = site.join("pkg.building");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    std::fs::create_dir_all(&staging)?;
+    let mut parts = step("split", || split(&wasm, &staging))?;
+    let main_wasm = step("wasm-bindgen", || bindgen(&wasm, &staging))?;
+    parts.push(main_wasm);
+    if options.release {
+        step("wasm-opt", || optimise(&parts))?;
+    }
+    std::fs::copy("style/main.css", staging.join(format!("{OUTPUT_NAME}.css")))
+        .context("copying style/main.css")?;
+    swap_in(&site, &staging)?;
+    copy_dir("public".as_ref(), &site).context("copying public/")?;
+    println!(
+        "build-site: {} site in {} ({:.1}s)",
+        if options.release { "release" } else { "debug" },
+        site.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let started = Instant::now();
+    println!("build-site: {name}…");
+    let out = f().with_context(|| format!("step {name}"))?;
+    println!("build-site: {name} done ({:.1}s)", started.elapsed().as_secs_f64());
+    Ok(out)
+}
+
+fn workspace_root() -> Result<PathBuf> {
+    // scripts/build-site → the workspace root, whether run by `cargo run` or directly.
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest
+        .parent()
+        .and_then(Path::parent)
+        .context("the builder lives in scripts/build-site")?;
+    Ok(root.to_path_buf())
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    // Read by leptos with option_env! at compile time; the same value as scripts/env.sh,
+    // so `cargo test` and this build share their artifacts.
+    command.env("LEPTOS_OUTPUT_NAME", OUTPUT_NAME);
+    command
+}
+
+fn run(mut command: Command) -> Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("starting {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed: {status}");
+    }
+    Ok(())
+}
+
+/// The same command and features as `cargo test`'s build of the binary (scripts/test.sh),
+/// so in debug the tests and the browser tests use one build.
+fn build_server(options: &Options) -> Result<()> {
+    let mut command = cargo();
+    command.args(["build", "-p", "server", "--features", "app/ssr", "--bin", "netlines"]);
+    if options.release {
+        command.arg("--release");
+    }
+    run(command)
+}
+
+/// Builds `frontend` for wasm32 into its own target folder (as cargo-leptos does, so
+/// `cargo leptos watch` finds it) and returns the path of the wasm file.
+fn build_wasm(options: &Options, target_dir: &Path) -> Result<PathBuf> {
+    let front_dir = target_dir.join("front");
+    let profile = if options.release { "wasm-release" } else { "debug" };
+    let mut command = cargo();
+    command.args(["build", "-p", "frontend", "--lib", "--target", "wasm32-unknown-unknown"]);
+    command.arg("--target-dir").arg(&front_dir);
+    if options.release {
+        command.args(["--profile", "wasm-release"]);
+    }
+    command.args(&options.wasm_cargo_args);
+    // Relocations let the splitter move functions into parts. With --target this flag
+    // reaches only the wasm crates, not build scripts or proc macros. (No
+    // `--cfg erase_components` in debug, unlike cargo-leptos: the server is built without
+    // it, shared with `cargo test`, and both sides must render the same markers.)
+    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    flags.push_str(" -Clink-args=--emit-relocs");
+    command.env("RUSTFLAGS", flags.trim());
+    run(command)?;
+    let wasm = front_dir
+        .join("wasm32-unknown-unknown")
+        .join(profile)
+        .join("frontend.wasm");
+    if !wasm.is_file() {
+        bail!("cargo did not produce {}", wasm.display());
+    }
+    Ok(wasm)
+}
+
+fn split_main_path(wasm: &Path) -> PathBuf {
+    wasm.with_file_name("frontend_split.wasm")
+}
+
+/// Cuts the lazily loaded parts out into `out_dir` (with their loader and the manifest the
+/// server reads for prefetching); the main part goes beside the input for wasm-bindgen.
+fn split(wasm: &Path, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    let input = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let main_out = split_main_path(wasm);
+    let main_module = format!("./{OUTPUT_NAME}.js");
+    let mut opts = wasm_split_cli_support::Options::new(&input);
+    opts.output_dir = out_dir;
+    opts.main_out_path = &main_out;
+    opts.main_module = &main_module;
+    opts.link_name = SPLIT_LOADER;
+    let split = wasm_split_cli_support::transform(opts)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+        .context("splitting the wasm")?;
+    std::fs::write(
+        out_dir.join(SPLIT_MANIFEST),
+        serde_json::to_string_pretty(&split.prefetch_map)?,
+    )?;
+    Ok(split.split_modules)
+}
+
+/// `wasm-bindgen --target web --keep-lld-exports --no-demangle --out-name netlines`, then
+/// `netlines_bg.wasm` renamed to `netlines.wasm` (the name leptos's scripts load).
+fn bindgen(wasm: &Path, out_dir: &Path) -> Result<PathBuf> {
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen
+        .input_path(split_main_path(wasm))
+        .web(true)?
+        .keep_lld_exports(true)
+        .demangle(false)
+        .typescript(false)
+        .omit_default_module_path(false)
+        .out_name(OUTPUT_NAME);
+    bindgen.generate(out_dir)?;
+    let bound = out_dir.join(format!("{OUTPUT_NAME}_bg.wasm"));
+    let main = out_dir.join(format!("{OUTPUT_NAME}.wasm"));
+    std::fs::rename(&bound, &main)
+        .with_context(|| format!("renaming {}", bound.display()))?;
+    Ok(main)
+}
+
+/// `wasm-opt -Oz` on every part (binaryen from npm, installed by scripts/setup.sh).
+fn optimise(parts: &[PathBuf]) -> Result<()> {
+    for part in parts {
+        let mut command = Command::new("wasm-opt");
+        command
+            .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"])
+            .arg(part)
+            .arg("-o")
+            .arg(part);
+        run(command)?;
+    }
+    Ok(())
+}
+
+/// Replaces `site/pkg` with the finished `staging` folder.
+fn swap_in(site: &Path, staging: &Path) -> Result<()> {
+    let pkg = site.join("pkg");
+    let old = site.join("pkg.old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old)?;
+    }
+    if pkg.exists() {
+        std::fs::rename(&pkg, &old)?;
+    }
+    std::fs::rename(staging, &pkg)?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old)?;
+    }
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Result<Options> {
+        parse_args(list.iter().map(|s| s.to_string()), "target/site".into())
+    }
+
+    #[test]
+    fn defaults_to_a_debug_build_of_everything() {
+        let options = args(&[]).unwrap();
+        assert!(!options.release && !options.skip_server);
+        assert_eq!(options.site_root, PathBuf::from("target/site"));
+        assert!(options.wasm_cargo_args.is_empty());
+    }
+
+    #[test]
+    fn reads_release_site_root_and_the_wasm_cargo_arguments() {
+        let options = args(&[
+            "--release",
+            "--site-root",
+            "target/site-debug",
+            "--",
+            "-Zbuild-std=std,panic_abort",
+        ])
+        .unwrap();
+        assert!(options.release);
+        assert_eq!(options.site_root, PathBuf::from("target/site-debug"));
+        assert_eq!(options.wasm_cargo_args, ["-Zbuild-std=std,panic_abort"]);
+    }
+
+    #[test]
+    fn refuses_unknown_arguments_and_a_missing_folder() {
+        assert!(args(&["--split"]).is_err());
+        assert!(args(&["--site-root"]).is_err());
+    }
+
+    #[test]
+    fn swaps_the_new_pkg_folder_in_whole() {
+        let dir = std::env::temp_dir().join(format!("build-site-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        std::fs::write(dir.join("pkg/stale_chunk.wasm"), b"old").unwrap();
+        std::fs::create_dir_all(dir.join("pkg.building")).unwrap();
+        std::fs::write(dir.join("pkg.building/netlines.wasm"), b"new").unwrap();
+        swap_in(&dir, &dir.join("pkg.building")).unwrap();
+        assert!(dir.join("pkg/netlines.wasm").is_file());
+        assert!(!dir.join("pkg/stale_chunk.wasm").exists());
+        assert!(!dir.join("pkg.building").exists() && !dir.join("pkg.old").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
