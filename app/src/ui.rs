@@ -65,17 +65,22 @@ pub fn session_accounts() -> Vec<crate::api::AccountSummary> {
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
-        web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-            .and_then(|b| b.get_attribute("data-accounts"))
-            .and_then(|j| serde_json::from_str(&j).ok())
-            .unwrap_or_default()
+        body_json("data-accounts").unwrap_or_default()
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
         Vec::new()
     }
+}
+
+/// In the browser: the JSON the server wrote into a `<body data-…>` attribute for this page.
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+fn body_json<T: serde::de::DeserializeOwned>(attribute: &str) -> Option<T> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+        .and_then(|b| b.get_attribute(attribute))
+        .and_then(|j| serde_json::from_str(&j).ok())
 }
 
 /// The signed-in user of this page, without waiting (see [`RequestUser`]).
@@ -88,11 +93,7 @@ pub fn session_user() -> Option<crate::api::SessionUser> {
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
-        web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-            .and_then(|b| b.get_attribute("data-user"))
-            .and_then(|j| serde_json::from_str(&j).ok())
+        body_json("data-user")
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {

@@ -406,7 +406,8 @@ async fn server_fn_status(req: Request, next: Next) -> Response {
 /// Security headers on every response (`app::backend::web`).
 async fn hardening(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
-    app::backend::web::hardening_headers(res.headers_mut());
+    let status = res.status();
+    app::backend::web::hardening_headers(status, res.headers_mut());
     res
 }
 

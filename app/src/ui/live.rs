@@ -288,7 +288,14 @@ mod tests {
     fn merging_replaces_the_pending_copy_and_keeps_seq_order_without_duplicates() {
         let mut list = vec![UiMsg::stored(&mv(1, None))];
         let mut outbox = Outbox::default();
-        outbox.add(&mut list, Author::Customer, None, "pending".into(), "abc".into(), 5);
+        outbox.add(
+            &mut list,
+            Author::Customer,
+            None,
+            "pending".into(),
+            "abc".into(),
+            5,
+        );
         merge(&mut list, &mv(3, None));
         merge(&mut list, &mv(2, Some("abc")));
         merge(&mut list, &mv(3, None));
@@ -314,16 +321,25 @@ mod tests {
         );
         outbox.add(&mut list, Author::Operator, c, "two".into(), "b".into(), 2);
         // Unsent ones stay at the end, in the order they were written.
-        assert_eq!(list.iter().map(|m| m.state).collect::<Vec<_>>(), [Delivery::Pending; 2]);
+        assert_eq!(
+            list.iter().map(|m| m.state).collect::<Vec<_>>(),
+            [Delivery::Pending; 2]
+        );
         assert_eq!(outbox.unsent().len(), 2);
 
         outbox.acked(&mut list, "a", 7, 70);
-        assert_eq!((list[0].seq, list[0].at, list[0].state), (Some(7), 70, Delivery::Stored));
+        assert_eq!(
+            (list[0].seq, list[0].at, list[0].state),
+            (Some(7), 70, Delivery::Stored)
+        );
         assert_eq!(outbox.unsent().len(), 1);
 
         outbox.failed(&mut list, "b", Code::ConversationClosed);
         assert_eq!(list[1].state, Delivery::Failed(Code::ConversationClosed));
-        assert!(outbox.unsent().is_empty(), "a refused message is not resent by itself");
+        assert!(
+            outbox.unsent().is_empty(),
+            "a refused message is not resent by itself"
+        );
 
         // Retry: pending again, queued once however often it is pressed.
         assert!(outbox.retry(&mut list, "b", c).is_some());
@@ -369,7 +385,10 @@ mod tests {
         m.at = 100;
         message_in_list(&mut items, &m, false);
         assert_eq!(items[0].id, ConversationId(2));
-        assert_eq!((items[0].unread, items[0].last_seq, items[0].preview.as_str()), (1, 4, "m4"));
+        assert_eq!(
+            (items[0].unread, items[0].last_seq, items[0].preview.as_str()),
+            (1, 4, "m4")
+        );
         // The same message again (a resume) counts once.
         message_in_list(&mut items, &m, false);
         assert_eq!(items[0].unread, 1);

@@ -221,12 +221,7 @@ mod browser {
     pub struct Flash(Rc<std::cell::Cell<u32>>);
 
     impl Flash {
-        pub fn show<T: Send + Sync + 'static>(
-            &self,
-            signal: RwSignal<Option<T>>,
-            value: T,
-            ms: u64,
-        ) {
+        pub fn show<T: Send + Sync + 'static>(&self, signal: RwSignal<Option<T>>, value: T, ms: u64) {
             signal.set(Some(value));
             let gen = self.0.get().wrapping_add(1);
             self.0.set(gen);

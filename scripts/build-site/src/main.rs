@@ -48,10 +48,7 @@ fn parse_args(args: impl IntoIterator<Item = String>, default_site: PathBuf) -> 
             "--release" => options.release = true,
             "--skip-server" => options.skip_server = true,
             "--site-root" => {
-                options.site_root = args
-                    .next()
-                    .context("--site-root needs a folder")?
-                    .into();
+                options.site_root = args.next().context("--site-root needs a folder")?.into();
             }
             "--" => {
                 options.wasm_cargo_args = args.by_ref().collect();
@@ -110,7 +107,10 @@ fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let started = Instant::now();
     println!("build-site: {name}…");
     let out = f().with_context(|| format!("step {name}"))?;
-    println!("build-site: {name} done ({:.1}s)", started.elapsed().as_secs_f64());
+    println!(
+        "build-site: {name} done ({:.1}s)",
+        started.elapsed().as_secs_f64()
+    );
     Ok(out)
 }
 
@@ -146,7 +146,15 @@ fn run(mut command: Command) -> Result<()> {
 /// so in debug the tests and the browser tests use one build.
 fn build_server(options: &Options) -> Result<()> {
     let mut command = cargo();
-    command.args(["build", "-p", "server", "--features", "app/ssr", "--bin", "netlines"]);
+    command.args([
+        "build",
+        "-p",
+        "server",
+        "--features",
+        "app/ssr",
+        "--bin",
+        "netlines",
+    ]);
     if options.release {
         command.arg("--release");
     }
@@ -159,7 +167,14 @@ fn build_wasm(options: &Options, target_dir: &Path) -> Result<PathBuf> {
     let front_dir = target_dir.join("front");
     let profile = if options.release { "wasm-release" } else { "debug" };
     let mut command = cargo();
-    command.args(["build", "-p", "frontend", "--lib", "--target", "wasm32-unknown-unknown"]);
+    command.args([
+        "build",
+        "-p",
+        "frontend",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]);
     command.arg("--target-dir").arg(&front_dir);
     if options.release {
         command.args(["--profile", "wasm-release"]);
@@ -223,8 +238,7 @@ fn bindgen(wasm: &Path, out_dir: &Path) -> Result<PathBuf> {
     bindgen.generate(out_dir)?;
     let bound = out_dir.join(format!("{OUTPUT_NAME}_bg.wasm"));
     let main = out_dir.join(format!("{OUTPUT_NAME}.wasm"));
-    std::fs::rename(&bound, &main)
-        .with_context(|| format!("renaming {}", bound.display()))?;
+    std::fs::rename(&bound, &main).with_context(|| format!("renaming {}", bound.display()))?;
     Ok(main)
 }
 

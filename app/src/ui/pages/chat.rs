@@ -542,9 +542,10 @@ pub mod live {
 
             pub fn retry(&self, client_id: &str) {
                 let conversation = self.sig.selected.get_untracked();
-                let m = self.sig.messages.try_update(|ms| {
-                    self.outbox.borrow_mut().retry(ms, client_id, conversation)
-                });
+                let m = self
+                    .sig
+                    .messages
+                    .try_update(|ms| self.outbox.borrow_mut().retry(ms, client_id, conversation));
                 if let Some(Some(m)) = m {
                     self.socket.send(&m);
                 }

@@ -1033,9 +1033,10 @@ pub mod live {
 
             pub fn retry(&self, client_id: &str) {
                 let conversation = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id));
-                let m = self.s.messages.try_update(|ms| {
-                    self.outbox.borrow_mut().retry(ms, client_id, conversation)
-                });
+                let m = self
+                    .s
+                    .messages
+                    .try_update(|ms| self.outbox.borrow_mut().retry(ms, client_id, conversation));
                 if let Some(Some(m)) = m {
                     self.socket.send(&m);
                 }
@@ -1077,7 +1078,9 @@ pub mod live {
                             chime();
                             s.chimes.update(|n| *n += 1);
                         }
-                        if s.items.with_untracked(|items| live::is_new_arrival(items, &conversation)) {
+                        if s.items
+                            .with_untracked(|items| live::is_new_arrival(items, &conversation))
+                        {
                             notify(&conversation);
                         }
                         let keep = s.filter.get_untracked().matches(&conversation, s.me);
