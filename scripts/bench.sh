@@ -44,7 +44,8 @@ echo
 echo "==> chat-page-weight"
 build_site --release --site-root target/site
 "$CARGO_TARGET_DIR/release/netlines" precompress target/site/pkg > /dev/null
-BUNDLE_REPORT=1 NETLINES_BIN="$CARGO_TARGET_DIR/release/netlines" bash scripts/e2e.sh tests/bundle.spec.ts \
+BUNDLE_REPORT=1 NETLINES_BIN="$CARGO_TARGET_DIR/release/netlines" NETLINES_SITE_ROOT="$PWD/target/site" \
+  bash scripts/e2e.sh tests/bundle.spec.ts \
   | tee "$OUT/chat-page-weight.txt" | grep -E "bundle_|passed|failed"
 echo
 echo "Figures written to $OUT/*.json"

@@ -5,6 +5,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 source "$ROOT/scripts/env.sh"
 export NETLINES_BIN="${NETLINES_BIN:-$CARGO_TARGET_DIR/debug/netlines}"
-export NETLINES_SITE_ROOT="$ROOT/target/site-debug"
+export NETLINES_SITE_ROOT="${NETLINES_SITE_ROOT:-$ROOT/target/site-debug}"
 cd "$ROOT/end2end"
 npx playwright test "$@"

@@ -30,6 +30,29 @@ async function overflowing(page: Page): Promise<string[]> {
   });
 }
 
+/** How many rows the visible items of `selector` are laid out in (0 when it is absent). */
+async function rows(page: Page, selector: string): Promise<number> {
+  return page.evaluate((sel) => {
+    const box = document.querySelector(sel);
+    if (!box) return 0;
+    const tops = Array.from(box.querySelectorAll('a, button, select, .who, .account-name'))
+      .map((e) => e.getBoundingClientRect())
+      .filter((r) => r.width > 0 && r.height > 0)
+      .map((r) => r.top + r.height / 2)
+      .sort((a, b) => a - b);
+    // Items whose middles are within 12 px of the row's first share that row.
+    let count = 0;
+    let rowStart = -Infinity;
+    for (const t of tops) {
+      if (t - rowStart > 12) {
+        count += 1;
+        rowStart = t;
+      }
+    }
+    return count;
+  }, selector);
+}
+
 /** Checks the page open in `page` at every size, in its current language. */
 async function check(page: Page, name: string, lang: string) {
   for (const size of SIZES) {
@@ -42,6 +65,10 @@ async function check(page: Page, name: string, lang: string) {
     }));
     const culprits = doc > view ? (await overflowing(page)).join('; ') : '';
     expect.soft(doc, `${name} (${lang}, ${size.name}) is ${doc}px wide in a ${view}px viewport: ${culprits}`).toBeLessThanOrEqual(view);
+    // The header takes at most two rows (brand and language, then the sections), the
+    // account's sections at most two, on a phone too.
+    expect.soft(await rows(page, 'header.topbar'), `${name} (${lang}, ${size.name}): header rows`).toBeLessThanOrEqual(2);
+    expect.soft(await rows(page, 'nav.account-nav'), `${name} (${lang}, ${size.name}): account rows`).toBeLessThanOrEqual(2);
     await page.screenshot({ path: `test-results/screens/pages/${name}-${lang}-${size.name}.png`, fullPage: true });
     const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
     const bad = axe.violations
