@@ -38,7 +38,7 @@ if command -v rustup >/dev/null 2>&1; then
     route=A
   else
     log "installing Rust $RUST_VERSION with rustup (route A)"
-    if timeout 300 rustup toolchain install "$RUST_VERSION" --profile minimal \
+    if timeout 300 rustup toolchain install "$RUST_VERSION" --profile minimal --no-self-update \
          --target wasm32-unknown-unknown --component rustfmt,clippy; then
       route=A
     else
