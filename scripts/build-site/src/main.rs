@@ -11,6 +11,10 @@
 //! 5. in release, every wasm part through `wasm-opt -Oz`;
 //! 6. the stylesheet and the public assets copied into the site folder.
 //!
+//! The server (1) and the wasm pipeline (2–5) run at the same time: the server's build
+//! ends with long single-threaded steps (the `app` and `server` crates, linking) that
+//! leave a core free, and wasm-opt runs one process per part, on every core.
+//!
 //! The new `pkg` folder is assembled beside the old one and swapped in at the end, so a
 //! server reading the site folder never sees half a build.
 //!
@@ -74,24 +78,19 @@ fn main() -> Result<()> {
         .unwrap_or_else(|| root.join("target"));
     let started = Instant::now();
 
-    if !options.skip_server {
-        step("server", || build_server(&options))?;
-    }
-    let wasm = step("wasm", || build_wasm(&options, &target_dir))?;
     let site = options.site_root.clone();
     let staging = site.join("pkg.building");
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)?;
-    }
-    std::fs::create_dir_all(&staging)?;
-    let mut parts = step("split", || split(&wasm, &staging))?;
-    let main_wasm = step("wasm-bindgen", || bindgen(&wasm, &staging))?;
-    parts.push(main_wasm);
-    if options.release {
-        step("wasm-opt", || optimise(&parts))?;
-    }
-    std::fs::copy("style/main.css", staging.join(format!("{OUTPUT_NAME}.css")))
-        .context("copying style/main.css")?;
+    std::thread::scope(|scope| -> Result<()> {
+        let server =
+            (!options.skip_server).then(|| scope.spawn(|| step("server", || build_server(&options))));
+        let front = front(&options, &target_dir, &staging);
+        if let Some(server) = server {
+            server
+                .join()
+                .map_err(|_| anyhow::anyhow!("the server build thread panicked"))??;
+        }
+        front
+    })?;
     swap_in(&site, &staging)?;
     copy_dir("public".as_ref(), &site).context("copying public/")?;
     println!(
@@ -100,6 +99,24 @@ fn main() -> Result<()> {
         site.display(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Steps 2–6 into `staging`: the wasm built, split, bound, optimised, and the stylesheet.
+fn front(options: &Options, target_dir: &Path, staging: &Path) -> Result<()> {
+    let wasm = step("wasm", || build_wasm(options, target_dir))?;
+    if staging.exists() {
+        std::fs::remove_dir_all(staging)?;
+    }
+    std::fs::create_dir_all(staging)?;
+    let mut parts = step("split", || split(&wasm, staging))?;
+    let main_wasm = step("wasm-bindgen", || bindgen(&wasm, staging))?;
+    parts.push(main_wasm);
+    if options.release {
+        step("wasm-opt", || optimise(&parts))?;
+    }
+    std::fs::copy("style/main.css", staging.join(format!("{OUTPUT_NAME}.css")))
+        .context("copying style/main.css")?;
     Ok(())
 }
 
@@ -242,18 +259,37 @@ fn bindgen(wasm: &Path, out_dir: &Path) -> Result<PathBuf> {
     Ok(main)
 }
 
-/// `wasm-opt -Oz` on every part (binaryen from npm, installed by scripts/setup.sh).
+/// `wasm-opt -Oz` on every part (binaryen from npm, installed by scripts/setup.sh), one
+/// process per part and as many at once as there are cores (each process spends most of
+/// its time starting, and the split makes a hundred or more small parts).
 fn optimise(parts: &[PathBuf]) -> Result<()> {
-    for part in parts {
-        let mut command = Command::new("wasm-opt");
-        command
-            .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"])
-            .arg(part)
-            .arg("-o")
-            .arg(part);
-        run(command)?;
-    }
-    Ok(())
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(part) = parts.get(i) else {
+                            return Ok(());
+                        };
+                        let mut command = Command::new("wasm-opt");
+                        command
+                            .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"])
+                            .arg(part)
+                            .arg("-o")
+                            .arg(part);
+                        run(command)?;
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a wasm-opt worker panicked"))?
+        })
+    })
 }
 
 /// Replaces `site/pkg` with the finished `staging` folder.
