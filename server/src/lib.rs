@@ -406,8 +406,7 @@ async fn server_fn_status(req: Request, next: Next) -> Response {
 /// Security headers on every response (`app::backend::web`).
 async fn hardening(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
-    let status = res.status();
-    app::backend::web::hardening_headers(status, res.headers_mut());
+    app::backend::web::hardening_headers(res.headers_mut());
     res
 }
 

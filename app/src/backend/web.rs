@@ -33,18 +33,14 @@ pub fn provide_page_csp() {
 }
 
 /// Headers every response gets (the page policy is set by the page itself; others get
-/// [`STRICT_CSP`]). A redirect gets no policy: it has no content to protect, and
-/// Chromium was seen to enforce a redirect's policy on the page it led to now and then
-/// (a form's 303 to a page, under load), leaving that page without its scripts.
-pub fn hardening_headers(status: http::StatusCode, headers: &mut http::HeaderMap) {
+/// [`STRICT_CSP`]).
+pub fn hardening_headers(headers: &mut http::HeaderMap) {
     let set = |h: &mut http::HeaderMap, k: HeaderName, v: &'static str| {
         if !h.contains_key(&k) {
             h.insert(k, HeaderValue::from_static(v));
         }
     };
-    if !status.is_redirection() {
-        set(headers, http::header::CONTENT_SECURITY_POLICY, STRICT_CSP);
-    }
+    set(headers, http::header::CONTENT_SECURITY_POLICY, STRICT_CSP);
     set(headers, http::header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, http::header::REFERRER_POLICY, "same-origin");
     set(headers, http::header::X_FRAME_OPTIONS, "DENY");
@@ -69,17 +65,9 @@ mod tests {
             http::header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("x"),
         );
-        hardening_headers(http::StatusCode::OK, &mut h);
+        hardening_headers(&mut h);
         assert_eq!(h[http::header::CONTENT_SECURITY_POLICY], "x");
         assert_eq!(h[http::header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert_eq!(h[http::header::REFERRER_POLICY], "same-origin");
-        let mut json = http::HeaderMap::new();
-        hardening_headers(http::StatusCode::NOT_FOUND, &mut json);
-        assert_eq!(json[http::header::CONTENT_SECURITY_POLICY], STRICT_CSP);
-        // A redirect: no policy of its own, the other headers as always.
-        let mut redirect = http::HeaderMap::new();
-        hardening_headers(http::StatusCode::SEE_OTHER, &mut redirect);
-        assert!(!redirect.contains_key(http::header::CONTENT_SECURITY_POLICY));
-        assert_eq!(redirect[http::header::X_FRAME_OPTIONS], "DENY");
     }
 }
