@@ -247,10 +247,39 @@ pub fn is_new_arrival(items: &[ConversationView], c: &ConversationView) -> bool 
     !items.iter().any(|i| i.id == c.id) && c.shown_status() == ConversationStatus::New
 }
 
+/// A conversation for tests of the live lists (here and in the inbox page).
+#[cfg(test)]
+pub(crate) fn conversation(
+    id: i64,
+    updated: i64,
+    operator: Option<i64>,
+    status: ConversationStatus,
+    unread: i64,
+) -> ConversationView {
+    use crate::domain::{ChannelId, UserId};
+    ConversationView {
+        id: ConversationId(id),
+        channel: ChannelId(1),
+        status,
+        customer_name: "C".into(),
+        customer_account: "A".into(),
+        last_seq: 1,
+        created_at: 0,
+        channel_name: "Ch".into(),
+        operator: operator.map(UserId),
+        operator_name: String::new(),
+        preview: String::new(),
+        updated_at: updated,
+        unread,
+        operator_read_seq: 0,
+        customer_read_seq: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{ChannelId, UserId};
+    use crate::domain::UserId;
 
     fn mv(seq: i64, cid: Option<&str>) -> MessageView {
         MessageView {
@@ -265,23 +294,7 @@ mod tests {
     }
 
     fn cv(id: i64, updated: i64, status: ConversationStatus) -> ConversationView {
-        ConversationView {
-            id: ConversationId(id),
-            channel: ChannelId(1),
-            status,
-            customer_name: "C".into(),
-            customer_account: "A".into(),
-            last_seq: 1,
-            created_at: 0,
-            channel_name: "Ch".into(),
-            operator: None,
-            operator_name: String::new(),
-            preview: String::new(),
-            updated_at: updated,
-            unread: 0,
-            operator_read_seq: 0,
-            customer_read_seq: 0,
-        }
+        conversation(id, updated, None, status, 0)
     }
 
     #[test]

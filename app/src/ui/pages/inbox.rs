@@ -1131,33 +1131,8 @@ pub mod live {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ChannelId;
 
-    fn cv(
-        id: i64,
-        updated: i64,
-        op: Option<i64>,
-        status: ConversationStatus,
-        unread: i64,
-    ) -> ConversationView {
-        ConversationView {
-            id: ConversationId(id),
-            channel: ChannelId(1),
-            status,
-            customer_name: "C".into(),
-            customer_account: "A".into(),
-            last_seq: 1,
-            created_at: 0,
-            channel_name: "Ch".into(),
-            operator: op.map(UserId),
-            operator_name: String::new(),
-            preview: String::new(),
-            updated_at: updated,
-            unread,
-            operator_read_seq: 0,
-            customer_read_seq: 0,
-        }
-    }
+    use crate::ui::live::conversation as cv;
 
     #[test]
     fn the_list_is_newest_first_and_the_title_counts_mine_and_waiting_only() {
