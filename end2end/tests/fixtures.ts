@@ -17,12 +17,7 @@ export const test = base.extend<{ consoleErrors: ConsoleErrors }>({
   consoleErrors: [
     async ({ browser, context }, use) => {
       const seen: string[] = [];
-      // Known, not yet fixed (issue #13 note): now and then a page reached through a form's
-      // 303 (seen on /network after registering or signing in) is enforced with the strict
-      // policy meant for non-page responses, so it does not hydrate (it still works as plain
-      // HTML). Leaving redirects without a policy did not stop it. Its lines are the
-      // browser's CSP report; the location is logged with them.
-      const allowed: RegExp[] = [/violates the following Content Security Policy directive: "default-src 'none'"|violates the following Content Security Policy directive 'default-src 'none''/];
+      const allowed: RegExp[] = [];
       const watch = (page: Page) => {
         page.on('console', (m) => {
           if (m.type() === 'error') seen.push(`console error on ${page.url()} (from ${m.location().url}): ${m.text()}`);

@@ -404,9 +404,11 @@ async fn server_fn_status(req: Request, next: Next) -> Response {
 }
 
 /// Security headers on every response (`app::backend::web`).
-async fn hardening(req: Request, next: Next) -> Response {
+async fn hardening(mut req: Request, next: Next) -> Response {
+    let slot = app::backend::web::PageNonceSlot::default();
+    req.extensions_mut().insert(slot.clone());
     let mut res = next.run(req).await;
-    app::backend::web::hardening_headers(res.headers_mut());
+    app::backend::web::secure_response(&slot, res.headers_mut());
     res
 }
 

@@ -20,16 +20,52 @@ pub fn page_csp(nonce: &str) -> String {
 pub const STRICT_CSP: &str =
     "default-src 'none'; img-src 'self'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Provides a fresh nonce to the page being rendered and sets the page's policy with it.
+/// Where the page being rendered leaves its nonce for the response's policy. The
+/// hardening middleware puts one into every request's extensions (Leptos hands the
+/// request's parts, extensions included, to the page as context) and, once the page is
+/// rendered, sets the page policy from it — the policy is set outside Leptos, on the
+/// response the client gets. (Setting it through `leptos_axum::ResponseOptions` lost the
+/// header now and then: about one page in 20 right after a form's 303 went out with the
+/// strict policy, so it did not hydrate.)
+#[derive(Clone, Debug, Default)]
+pub struct PageNonceSlot(std::sync::Arc<std::sync::OnceLock<String>>);
+
+impl PageNonceSlot {
+    /// The nonce the page's inline scripts carry, once the page was rendered.
+    pub fn get(&self) -> Option<&str> {
+        self.0.get().map(String::as_str)
+    }
+
+    fn set(&self, nonce: &str) {
+        let _ = self.0.set(nonce.to_owned());
+    }
+}
+
+/// Provides a fresh nonce to the page being rendered and leaves it in the request's
+/// [`PageNonceSlot`], from which its policy is set.
 pub fn provide_page_csp() {
     leptos::nonce::provide_nonce();
     let nonce = leptos::nonce::use_nonce();
-    let response = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
-    if let (Some(nonce), Some(response)) = (nonce, response) {
-        if let Ok(v) = HeaderValue::from_str(&page_csp(&nonce)) {
-            response.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+    let slot = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<PageNonceSlot>().cloned());
+    match (nonce, slot) {
+        (Some(nonce), Some(slot)) => slot.set(&nonce),
+        _ => tracing::error!("page rendered without a nonce slot: it gets the strict policy"),
+    }
+}
+
+/// The headers of a response to a request that carried `slot`: a page that was rendered
+/// gets the policy with its own nonce; everything gets [`hardening_headers`].
+pub fn secure_response(slot: &PageNonceSlot, headers: &mut http::HeaderMap) {
+    let is_html = headers
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if let (true, Some(nonce)) = (is_html, slot.get()) {
+        if let Ok(v) = HeaderValue::from_str(&page_csp(nonce)) {
+            headers.insert(http::header::CONTENT_SECURITY_POLICY, v);
         }
     }
+    hardening_headers(headers);
 }
 
 /// Headers every response gets (the page policy is set by the page itself; others get
@@ -69,5 +105,43 @@ mod tests {
         assert_eq!(h[http::header::CONTENT_SECURITY_POLICY], "x");
         assert_eq!(h[http::header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert_eq!(h[http::header::REFERRER_POLICY], "same-origin");
+    }
+
+    fn html() -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        h
+    }
+
+    #[test]
+    fn a_rendered_page_gets_the_policy_with_its_own_nonce() {
+        let slot = PageNonceSlot::default();
+        slot.set("n1");
+        slot.set("n2"); // a second render of the same request cannot change it
+        let mut h = html();
+        secure_response(&slot, &mut h);
+        assert_eq!(h[http::header::CONTENT_SECURITY_POLICY], page_csp("n1").as_str());
+        assert_eq!(h[http::header::X_FRAME_OPTIONS], "DENY");
+    }
+
+    #[test]
+    fn anything_else_gets_the_strict_policy() {
+        // HTML that was not rendered as a page (no nonce): nothing inline may run.
+        let mut h = html();
+        secure_response(&PageNonceSlot::default(), &mut h);
+        assert_eq!(h[http::header::CONTENT_SECURITY_POLICY], STRICT_CSP);
+        // A nonce but not HTML (e.g. a server function answering during a page's request).
+        let slot = PageNonceSlot::default();
+        slot.set("n1");
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        secure_response(&slot, &mut h);
+        assert_eq!(h[http::header::CONTENT_SECURITY_POLICY], STRICT_CSP);
     }
 }
