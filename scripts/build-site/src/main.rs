@@ -13,7 +13,7 @@
 //!
 //! The server (1) and the wasm pipeline (2–5) run at the same time: the server's build
 //! ends with long single-threaded steps (the `app` and `server` crates, linking) that
-//! leave a core free, and wasm-opt runs one process per part, on every core.
+//! leave a core free, and wasm-opt runs on every core.
 //!
 //! The new `pkg` folder is assembled beside the old one and swapped in at the end, so a
 //! server reading the site folder never sees half a build.
@@ -259,37 +259,72 @@ fn bindgen(wasm: &Path, out_dir: &Path) -> Result<PathBuf> {
     Ok(main)
 }
 
-/// `wasm-opt -Oz` on every part (binaryen from npm, installed by scripts/setup.sh), one
-/// process per part and as many at once as there are cores (each process spends most of
-/// its time starting, and the split makes a hundred or more small parts).
+/// `wasm-opt -Oz` on every part, through binaryen's JS API (`scripts/wasm-opt-all.mjs`):
+/// one node process per core, each loading binaryen once for its share of the parts.
+/// (binaryen from npm is itself WebAssembly; one `wasm-opt` process per part spent about
+/// two seconds starting each, for a hundred-odd parts.)
 fn optimise(parts: &[PathBuf]) -> Result<()> {
+    let binaryen = binaryen_js()?;
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| -> Result<()> {
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(part) = parts.get(i) else {
-                            return Ok(());
-                        };
-                        let mut command = Command::new("wasm-opt");
-                        command
-                            .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"])
-                            .arg(part)
-                            .arg("-o")
-                            .arg(part);
-                        run(command)?;
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().try_for_each(|h| {
-            h.join()
-                .map_err(|_| anyhow::anyhow!("a wasm-opt worker panicked"))?
+    let sized = parts
+        .iter()
+        .map(|p| Ok((p.clone(), std::fs::metadata(p)?.len())))
+        .collect::<Result<Vec<_>>>()?;
+    let children = deal(sized, workers)
+        .into_iter()
+        .filter(|share| !share.is_empty())
+        .map(|share| {
+            let mut command = Command::new("node");
+            command.arg("scripts/wasm-opt-all.mjs").arg(&binaryen).args(&share);
+            let shown = format!("{command:?}");
+            command.spawn().map(|c| (c, shown)).context("starting node (scripts/setup.sh installs it)")
         })
-    })
+        .collect::<Result<Vec<_>>>()?;
+    for (mut child, shown) in children {
+        let status = child.wait()?;
+        if !status.success() {
+            bail!("`{shown}` failed with {status}");
+        }
+    }
+    Ok(())
+}
+
+/// Deals the parts out to `n` shares, biggest first, each to the share with the fewest
+/// bytes so far: the optimiser's time grows with size, so the shares end together.
+fn deal(mut parts: Vec<(PathBuf, u64)>, n: usize) -> Vec<Vec<PathBuf>> {
+    parts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut shares: Vec<(u64, Vec<PathBuf>)> = vec![(0, Vec::new()); n.max(1)];
+    for (path, size) in parts {
+        let lightest = shares
+            .iter_mut()
+            .min_by_key(|(bytes, _)| *bytes)
+            .expect("at least one share");
+        lightest.0 += size;
+        lightest.1.push(path);
+    }
+    shares.into_iter().map(|(_, paths)| paths).collect()
+}
+
+/// binaryen's JS API: `index.js` of the npm package whose `bin/wasm-opt` is on `PATH`.
+fn binaryen_js() -> Result<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let wasm_opt = std::env::split_paths(&path)
+        .map(|dir| dir.join("wasm-opt"))
+        .find(|p| p.is_file())
+        .context("wasm-opt is not on PATH (scripts/setup.sh installs binaryen from npm)")?;
+    let real = std::fs::canonicalize(&wasm_opt)?;
+    let index = real
+        .parent()
+        .and_then(Path::parent)
+        .map(|package| package.join("index.js"))
+        .filter(|index| index.is_file())
+        .with_context(|| {
+            format!(
+                "{} is not binaryen from npm (no index.js beside its bin/); run scripts/setup.sh",
+                real.display()
+            )
+        })?;
+    Ok(index)
 }
 
 /// Replaces `site/pkg` with the finished `staging` folder.
@@ -326,6 +361,23 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_are_dealt_biggest_first_to_the_lightest_share() {
+        let parts = [("a", 100), ("b", 60), ("c", 50), ("d", 10), ("e", 5)]
+            .map(|(p, n)| (PathBuf::from(p), n))
+            .to_vec();
+        let shares = deal(parts.clone(), 2);
+        let names = |s: &Vec<PathBuf>| s.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+        // a (100) | b (60); c to the lighter: b + c = 110; d to a: 110; e to the first of
+        // two equal shares.
+        assert_eq!(names(&shares[0]), ["a", "d", "e"]);
+        assert_eq!(names(&shares[1]), ["b", "c"]);
+        // More workers than parts: the extra shares stay empty; none is lost.
+        let shares = deal(parts.clone(), 8);
+        assert_eq!(shares.iter().map(Vec::len).sum::<usize>(), 5);
+        assert_eq!(deal(parts, 0).len(), 1);
+    }
 
     fn args(list: &[&str]) -> Result<Options> {
         parse_args(list.iter().map(|s| s.to_string()), "target/site".into())
