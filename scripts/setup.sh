@@ -14,6 +14,7 @@ source "$ROOT/scripts/common.sh"
 
 RUST_VERSION=1.96.0
 BINARYEN_VERSION=132.0.0
+ESBUILD_VERSION=0.28.2
 
 log() { echo "setup: $*"; }
 apt_updated=0
@@ -71,6 +72,11 @@ fi
 if ! wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
   log "installing wasm-opt from npm binaryen@$BINARYEN_VERSION"
   npm install -g --prefix /usr/local "binaryen@$BINARYEN_VERSION" >/dev/null
+fi
+# esbuild minifies the release site's JS glue and stylesheet (scripts/build-site).
+if [ "$(esbuild --version 2>/dev/null)" != "$ESBUILD_VERSION" ]; then
+  log "installing esbuild $ESBUILD_VERSION from npm"
+  npm install -g --prefix /usr/local "esbuild@$ESBUILD_VERSION" >/dev/null
 fi
 
 # --- Chromium for the browser tests -----------------------------------------------------

@@ -9,7 +9,8 @@
 //! 3. the lazily loaded parts cut out of the wasm (`lazy_page!` in app/src/ui.rs);
 //! 4. wasm-bindgen's JS glue for the main part (`--target web`);
 //! 5. in release, every wasm part through `wasm-opt -Oz`;
-//! 6. the stylesheet and the public assets copied into the site folder.
+//! 6. the stylesheet and the public assets copied into the site folder;
+//! 7. in release, the JS and the stylesheet minified with esbuild.
 //!
 //! The server (1) and the wasm pipeline (2–5) run at the same time: the server's build
 //! ends with long single-threaded steps (the `app` and `server` crates, linking) that
@@ -112,11 +113,12 @@ fn front(options: &Options, target_dir: &Path, staging: &Path) -> Result<()> {
     let mut parts = step("split", || split(&wasm, staging))?;
     let main_wasm = step("wasm-bindgen", || bindgen(&wasm, staging))?;
     parts.push(main_wasm);
-    if options.release {
-        step("wasm-opt", || optimise(&parts))?;
-    }
     std::fs::copy("style/main.css", staging.join(format!("{OUTPUT_NAME}.css")))
         .context("copying style/main.css")?;
+    if options.release {
+        step("wasm-opt", || optimise(&parts))?;
+        step("minify", || minify(staging))?;
+    }
     Ok(())
 }
 
@@ -285,6 +287,31 @@ fn optimise(parts: &[PathBuf]) -> Result<()> {
         if !status.success() {
             bail!("`{shown}` failed with {status}");
         }
+    }
+    Ok(())
+}
+
+/// The JS glue, the split loader and the stylesheet minified in place with esbuild
+/// (from npm, installed by scripts/setup.sh): names of exports and properties are kept,
+/// only whitespace, comments and local names go.
+fn minify(staging: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(staging)? {
+        let path = entry?.path();
+        let kind = path.extension().and_then(|e| e.to_str());
+        if !matches!(kind, Some("js" | "css")) {
+            continue;
+        }
+        let mut command = Command::new("esbuild");
+        command
+            .arg(&path)
+            .args(["--minify", "--allow-overwrite", "--log-level=warning"])
+            // wasm-bindgen writes the split loader's import once per part, under one key.
+            .arg("--log-override:duplicate-object-key=silent")
+            .arg(format!("--outfile={}", path.display()));
+        if kind == Some("js") {
+            command.arg("--format=esm");
+        }
+        run(command)?;
     }
     Ok(())
 }
