@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 .PHONY: run test setup build build-debug demo e2e fmt lint clean-data bench bench-inbox
 
-## Set up (idempotent), build (release) and serve on http://127.0.0.1:3000 with SQLite under ./data/
+## Set up (idempotent), build (release client; debug server unless NETLINES_RELEASE=1) and serve on http://127.0.0.1:3000 with SQLite under ./data/
 run:
 	@bash scripts/run.sh
 

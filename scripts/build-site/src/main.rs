@@ -19,7 +19,8 @@
 //! The new `pkg` folder is assembled beside the old one and swapped in at the end, so a
 //! server reading the site folder never sees half a build.
 //!
-//! Usage: `build-site [--release] [--site-root DIR] [--skip-server] [-- WASM_CARGO_ARGS…]`
+//! Usage: `build-site [--release] [--debug-server] [--site-root DIR] [--skip-server]
+//! [-- WASM_CARGO_ARGS…]`
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -35,6 +36,9 @@ const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";
 #[derive(Debug, PartialEq)]
 struct Options {
     release: bool,
+    /// `--debug-server`: with `--release`, the client is a release build but the server
+    /// a debug one (what `make run` serves: a few minutes to build, not a quarter hour).
+    debug_server: bool,
     site_root: PathBuf,
     skip_server: bool,
     wasm_cargo_args: Vec<String>,
@@ -43,6 +47,7 @@ struct Options {
 fn parse_args(args: impl IntoIterator<Item = String>, default_site: PathBuf) -> Result<Options> {
     let mut options = Options {
         release: false,
+        debug_server: false,
         site_root: default_site,
         skip_server: false,
         wasm_cargo_args: Vec::new(),
@@ -52,6 +57,7 @@ fn parse_args(args: impl IntoIterator<Item = String>, default_site: PathBuf) -> 
         match arg.as_str() {
             "--release" => options.release = true,
             "--skip-server" => options.skip_server = true,
+            "--debug-server" => options.debug_server = true,
             "--site-root" => {
                 options.site_root = args.next().context("--site-root needs a folder")?.into();
             }
@@ -59,8 +65,8 @@ fn parse_args(args: impl IntoIterator<Item = String>, default_site: PathBuf) -> 
                 options.wasm_cargo_args = args.by_ref().collect();
             }
             other => bail!(
-                "unknown argument {other:?}; usage: build-site [--release] [--site-root DIR] \
-                 [--skip-server] [-- WASM_CARGO_ARGS…]"
+                "unknown argument {other:?}; usage: build-site [--release] [--debug-server] \
+                 [--site-root DIR] [--skip-server] [-- WASM_CARGO_ARGS…]"
             ),
         }
     }
@@ -174,7 +180,7 @@ fn build_server(options: &Options) -> Result<()> {
         "--bin",
         "netlines",
     ]);
-    if options.release {
+    if options.release && !options.debug_server {
         command.arg("--release");
     }
     run(command)
@@ -277,9 +283,15 @@ fn optimise(parts: &[PathBuf]) -> Result<()> {
         .filter(|share| !share.is_empty())
         .map(|share| {
             let mut command = Command::new("node");
-            command.arg("scripts/wasm-opt-all.mjs").arg(&binaryen).args(&share);
+            command
+                .arg("scripts/wasm-opt-all.mjs")
+                .arg(&binaryen)
+                .args(&share);
             let shown = format!("{command:?}");
-            command.spawn().map(|c| (c, shown)).context("starting node (scripts/setup.sh installs it)")
+            command
+                .spawn()
+                .map(|c| (c, shown))
+                .context("starting node (scripts/setup.sh installs it)")
         })
         .collect::<Result<Vec<_>>>()?;
     for (mut child, shown) in children {
@@ -428,9 +440,15 @@ mod tests {
             "-Zbuild-std=std,panic_abort",
         ])
         .unwrap();
-        assert!(options.release);
+        assert!(options.release && !options.debug_server);
         assert_eq!(options.site_root, PathBuf::from("target/site-debug"));
         assert_eq!(options.wasm_cargo_args, ["-Zbuild-std=std,panic_abort"]);
+    }
+
+    #[test]
+    fn a_release_client_can_go_with_a_debug_server() {
+        let options = args(&["--release", "--debug-server"]).unwrap();
+        assert!(options.release && options.debug_server);
     }
 
     #[test]
