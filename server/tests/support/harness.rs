@@ -305,7 +305,7 @@ impl TestApp {
             .header("accept", "text/html")
             .send()
             .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .unwrap_or_else(|e| panic!("GET {path}: {e} ({e:?})"))
     }
 
     pub async fn get_html(&self, c: &Client, path: &str) -> (StatusCode, String) {
