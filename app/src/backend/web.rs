@@ -68,9 +68,10 @@ pub fn secure_response(slot: &PageNonceSlot, headers: &mut http::HeaderMap) {
     hardening_headers(headers);
 }
 
-/// Headers every response gets (the page policy is set by the page itself; others get
-/// [`STRICT_CSP`]).
-pub fn hardening_headers(headers: &mut http::HeaderMap) {
+/// Headers every response gets, each unless the response already has it: [`STRICT_CSP`]
+/// (a rendered page got its own policy from [`secure_response`] first), no sniffing, no
+/// referrer to other sites, no framing.
+fn hardening_headers(headers: &mut http::HeaderMap) {
     let set = |h: &mut http::HeaderMap, k: HeaderName, v: &'static str| {
         if !h.contains_key(&k) {
             h.insert(k, HeaderValue::from_static(v));
