@@ -4,7 +4,6 @@
 //! Every variant maps to a message in the user's language through [`crate::i18n`].
 
 use serde::{Deserialize, Serialize};
-use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
 /// The form field an error belongs to, so the page can show it next to that field.
@@ -316,7 +315,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::api::JsonText;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())
@@ -336,6 +335,27 @@ mod tests {
             assert_eq!(Field::parse(f.as_str()), Some(f));
         }
         assert_eq!(Code::parse("nope"), None);
+    }
+
+    #[test]
+    fn codes_and_fields_are_written_as_their_names() {
+        for c in Code::ALL {
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+            assert_eq!(serde_json::from_str::<Code>(&json).unwrap(), c);
+        }
+        for f in Field::ALL {
+            let json = serde_json::to_string(&f).unwrap();
+            assert_eq!(json, format!("\"{}\"", f.as_str()));
+            assert_eq!(serde_json::from_str::<Field>(&json).unwrap(), f);
+        }
+        let e = AppError::Invalid {
+            field: Field::Slug,
+            code: Code::SlugChars,
+        };
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"Invalid":{"field":"slug","code":"slug_chars"}}"#);
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), e);
     }
 
     #[test]

@@ -91,7 +91,10 @@ pub enum ClientMsg {
 }
 
 /// To a browser.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Written as `{"type": "ack", …fields}` (serde's internally tagged form, the tag first);
+/// read back by [`wire`], which needs the tag first (what the derive above writes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     /// The message `client_id` is stored as `seq` of `conversation`.
@@ -128,6 +131,146 @@ pub enum ServerMsg {
     },
 }
 
+/// Reading a [`ServerMsg`] without serde's buffering of internally tagged enums.
+///
+/// The derived reader for `#[serde(tag = "type")]` first copies the whole object into
+/// serde's private `Content` tree, because the tag may come last, and then reads every
+/// nested type (messages, conversations, errors) a second time from that tree: in the
+/// browser that was a third compiled copy of each of them. Every writer of these
+/// messages (the derive above) puts the tag first, so this reader takes the first key as
+/// the tag and hands the rest of the same object to the variant's fields, straight from
+/// the JSON. An object whose first key is not `"type"` is refused.
+mod wire {
+    use super::*;
+    use serde::de::{self, value::MapAccessDeserializer, MapAccess, Visitor};
+
+    #[derive(Deserialize)]
+    struct Ack {
+        client_id: String,
+        conversation: ConversationId,
+        seq: i64,
+        at: i64,
+    }
+    #[derive(Deserialize)]
+    struct Message {
+        message: MessageView,
+    }
+    #[derive(Deserialize)]
+    struct Conversation {
+        conversation: ConversationView,
+    }
+    #[derive(Deserialize)]
+    struct Typing {
+        conversation: ConversationId,
+        by: Author,
+        name: String,
+    }
+    #[derive(Deserialize)]
+    struct Read {
+        conversation: ConversationId,
+        by: Author,
+        seq: i64,
+    }
+    #[derive(Deserialize)]
+    struct Access {
+        account: AccountId,
+    }
+    #[derive(Deserialize)]
+    struct Error {
+        client_id: Option<String>,
+        error: AppError,
+    }
+
+    const TYPES: &[&str] = &[
+        "ack",
+        "message",
+        "conversation",
+        "typing",
+        "read",
+        "access",
+        "error",
+    ];
+
+    struct TagFirst;
+
+    impl<'de> Visitor<'de> for TagFirst {
+        type Value = ServerMsg;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a server message: an object whose first key is \"type\"")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ServerMsg, A::Error> {
+            match map.next_key::<String>()? {
+                Some(key) if key == "type" => {}
+                _ => return Err(de::Error::missing_field("type")),
+            }
+            let tag: String = map.next_value()?;
+            let rest = MapAccessDeserializer::new(map);
+            Ok(match tag.as_str() {
+                "ack" => {
+                    let Ack {
+                        client_id,
+                        conversation,
+                        seq,
+                        at,
+                    } = Ack::deserialize(rest)?;
+                    ServerMsg::Ack {
+                        client_id,
+                        conversation,
+                        seq,
+                        at,
+                    }
+                }
+                "message" => ServerMsg::Message {
+                    message: Message::deserialize(rest)?.message,
+                },
+                "conversation" => ServerMsg::Conversation {
+                    conversation: Conversation::deserialize(rest)?.conversation,
+                },
+                "typing" => {
+                    let Typing {
+                        conversation,
+                        by,
+                        name,
+                    } = Typing::deserialize(rest)?;
+                    ServerMsg::Typing {
+                        conversation,
+                        by,
+                        name,
+                    }
+                }
+                "read" => {
+                    let Read {
+                        conversation,
+                        by,
+                        seq,
+                    } = Read::deserialize(rest)?;
+                    ServerMsg::Read {
+                        conversation,
+                        by,
+                        seq,
+                    }
+                }
+                "access" => ServerMsg::Access {
+                    account: Access::deserialize(rest)?.account,
+                },
+                "error" => {
+                    let Error { client_id, error } = Error::deserialize(rest)?;
+                    ServerMsg::Error { client_id, error }
+                }
+                other => return Err(de::Error::unknown_variant(other, TYPES)),
+            })
+        }
+    }
+
+    impl<'de> Deserialize<'de> for ServerMsg {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_map(TagFirst)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +296,101 @@ mod tests {
             serde_json::to_string(&r).unwrap(),
             r#"{"type":"resume","conversation":7,"since_seq":3}"#
         );
+    }
+
+    fn every_server_msg() -> Vec<ServerMsg> {
+        let message = MessageView {
+            conversation: ConversationId(3),
+            seq: 4,
+            author: Author::Operator,
+            author_name: "Ola \"W\"".into(),
+            body: "zażółć\n{\"type\":\"x\"}".into(),
+            at: 1_700_000_000_000,
+            client_id: Some("abcdefgh".into()),
+        };
+        let conversation = ConversationView {
+            id: ConversationId(3),
+            channel: ChannelId(2),
+            status: ConversationStatus::Open,
+            customer_name: "Jan".into(),
+            customer_account: "Acme".into(),
+            last_seq: 4,
+            created_at: 5,
+            channel_name: "Sales".into(),
+            operator: Some(UserId(9)),
+            operator_name: "Ola".into(),
+            preview: "hi".into(),
+            updated_at: 6,
+            unread: 1,
+            operator_read_seq: 2,
+            customer_read_seq: 3,
+        };
+        vec![
+            ServerMsg::Ack {
+                client_id: "abcdefgh".into(),
+                conversation: ConversationId(3),
+                seq: 4,
+                at: 5,
+            },
+            ServerMsg::Message { message },
+            ServerMsg::Conversation { conversation },
+            ServerMsg::Typing {
+                conversation: ConversationId(3),
+                by: Author::Customer,
+                name: "Jan".into(),
+            },
+            ServerMsg::Read {
+                conversation: ConversationId(3),
+                by: Author::Operator,
+                seq: 4,
+            },
+            ServerMsg::Access {
+                account: AccountId(1),
+            },
+            ServerMsg::Error {
+                client_id: None,
+                error: AppError::Invalid {
+                    field: crate::error::Field::Body,
+                    code: crate::error::Code::TooLong,
+                },
+            },
+        ]
+    }
+
+    #[test]
+    fn server_messages_are_read_back_as_written_with_the_tag_first() {
+        for m in every_server_msg() {
+            let json = serde_json::to_string(&m).unwrap();
+            assert!(json.starts_with("{\"type\":"), "{json}");
+            assert_eq!(serde_json::from_str::<ServerMsg>(&json).unwrap(), m, "{json}");
+            // What the derive would have read too: extra fields are ignored.
+            let extra = format!("{},\"later\":[1,{{\"a\":2}}]}}", &json[..json.len() - 1]);
+            assert_eq!(serde_json::from_str::<ServerMsg>(&extra).unwrap(), m, "{extra}");
+        }
+        assert_eq!(
+            serde_json::to_string(&ServerMsg::Read {
+                conversation: ConversationId(7),
+                by: Author::Customer,
+                seq: 2
+            })
+            .unwrap(),
+            r#"{"type":"read","conversation":7,"by":"customer","seq":2}"#
+        );
+    }
+
+    #[test]
+    fn server_messages_without_the_tag_first_or_with_an_unknown_tag_are_refused() {
+        for bad in [
+            r#"{"conversation":7,"type":"read","by":"customer","seq":2}"#,
+            r#"{"conversation":7,"by":"customer","seq":2}"#,
+            r#"{"type":"nope","conversation":7}"#,
+            r#"{"type":7}"#,
+            r#"{"type":"read","conversation":7,"by":"customer"}"#,
+            r#"{"type":"read","conversation":7,"by":"customer","seq":2"#,
+            r#"["read",7]"#,
+            r#"{}"#,
+        ] {
+            assert!(serde_json::from_str::<ServerMsg>(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 /// Every account in which the signed-in user works (the Network page).
-#[server(prefix = "/api", endpoint = "my_accounts")]
+#[server(prefix = "/api", endpoint = "my_accounts", output = crate::api::Answer)]
 pub async fn my_accounts() -> Result<Vec<AccountSummary>, AppError> {
     use crate::backend::{auth::require_user, services::accounts, AppState};
     let user = require_user().await?;
@@ -14,7 +14,7 @@ pub async fn my_accounts() -> Result<Vec<AccountSummary>, AppError> {
 }
 
 /// One account's home page, for its members only.
-#[server(prefix = "/api", endpoint = "account_page")]
+#[server(prefix = "/api", endpoint = "account_page", output = crate::api::Answer)]
 pub async fn account_page(slug: String) -> Result<AccountView, AppError> {
     use crate::backend::{auth::require_user, services::accounts, AppState};
     let user = require_user().await?;

@@ -5,7 +5,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 /// The Contact Center of account `slug` (admins: everything; operators: their channels).
-#[server(prefix = "/api", endpoint = "contact_center")]
+#[server(prefix = "/api", endpoint = "contact_center", output = crate::api::Answer)]
 pub async fn contact_center(slug: String) -> Result<ContactCenterView, AppError> {
     use crate::backend::{auth::require_user, services::accounts, services::channels, AppState};
     let user = require_user().await?;
@@ -15,7 +15,7 @@ pub async fn contact_center(slug: String) -> Result<ContactCenterView, AppError>
 }
 
 /// The settings form of the Network connector on channel `channel` (admins only).
-#[server(prefix = "/api", endpoint = "connector_settings")]
+#[server(prefix = "/api", endpoint = "connector_settings", output = crate::api::Answer)]
 pub async fn connector_settings(slug: String, channel: i64) -> Result<ConnectorSettingsView, AppError> {
     use crate::backend::{auth::require_user, services::accounts, services::channels, AppState};
     let user = require_user().await?;
@@ -31,7 +31,7 @@ pub async fn connector_settings(slug: String, channel: i64) -> Result<ConnectorS
 }
 
 /// The public card of the channel behind a link's `IM_DIALOG` value (any signed-in user).
-#[server(prefix = "/api", endpoint = "public_card")]
+#[server(prefix = "/api", endpoint = "public_card", output = crate::api::Answer)]
 pub async fn public_card(dialog: String) -> Result<ChannelCard, AppError> {
     use crate::backend::{auth::require_user, services::channels, AppState};
     use crate::domain::channel::ChannelCode;

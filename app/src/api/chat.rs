@@ -12,7 +12,7 @@ pub const PAGE: u64 = 50;
 /// The link page: the channel's public card and the user's accounts to write from. A
 /// visitor who is not signed in gets the card alone (the link is the channel's public
 /// address), so they see whom they are about to contact before signing in.
-#[server(prefix = "/api", endpoint = "picker")]
+#[server(prefix = "/api", endpoint = "picker", output = crate::api::Answer)]
 pub async fn picker(dialog: String) -> Result<PickerView, AppError> {
     use super::PickerAccount;
     use crate::backend::{auth::current_user_from_context, services, AppState};
@@ -47,7 +47,7 @@ pub async fn picker(dialog: String) -> Result<PickerView, AppError> {
 }
 
 /// The chat page of the signed-in user writing from account `slug` to channel `code`.
-#[server(prefix = "/api", endpoint = "chat_page")]
+#[server(prefix = "/api", endpoint = "chat_page", output = crate::api::Answer)]
 pub async fn chat_page(
     code: String,
     slug: String,
@@ -106,7 +106,7 @@ pub async fn chat_page(
 }
 
 /// Older messages of a conversation (history paging while scrolling up).
-#[server(prefix = "/api", endpoint = "older_messages")]
+#[server(prefix = "/api", endpoint = "older_messages", output = crate::api::Answer)]
 pub async fn older_messages(
     code: String,
     slug: String,
@@ -131,7 +131,7 @@ pub async fn older_messages(
 
 /// An operator's reply to a conversation of account `slug` (the inbox will use it too).
 /// Returns the stored message's sequence number.
-#[server(prefix = "/api", endpoint = "operator_reply")]
+#[server(prefix = "/api", endpoint = "operator_reply", output = crate::api::Answer)]
 pub async fn operator_reply(
     slug: String,
     conversation: i64,

@@ -22,7 +22,7 @@ async fn actor_for(
 }
 
 /// The inbox on load: the first page of `filter`, the queues, and conversation `open`.
-#[server(prefix = "/api", endpoint = "load_inbox")]
+#[server(prefix = "/api", endpoint = "load_inbox", output = crate::api::Answer)]
 pub async fn load_inbox(slug: String, filter: String, open: Option<i64>) -> Result<InboxView, AppError> {
     use crate::backend::services::inbox;
     use crate::backend::AppState;
@@ -57,7 +57,7 @@ pub async fn load_inbox(slug: String, filter: String, open: Option<i64>) -> Resu
 }
 
 /// A page of the inbox list: the first with an empty `cursor`, else the next one.
-#[server(prefix = "/api", endpoint = "inbox_more")]
+#[server(prefix = "/api", endpoint = "inbox_more", output = crate::api::Answer)]
 pub async fn inbox_more(slug: String, filter: String, cursor: String) -> Result<InboxPage, AppError> {
     use crate::backend::services::inbox;
     use crate::backend::AppState;
@@ -68,7 +68,7 @@ pub async fn inbox_more(slug: String, filter: String, cursor: String) -> Result<
 }
 
 /// One conversation, opened in the inbox.
-#[server(prefix = "/api", endpoint = "inbox_conversation")]
+#[server(prefix = "/api", endpoint = "inbox_conversation", output = crate::api::Answer)]
 pub async fn inbox_conversation(slug: String, conversation: i64) -> Result<ConversationDetail, AppError> {
     use crate::backend::services::inbox;
     use crate::backend::AppState;
@@ -78,7 +78,7 @@ pub async fn inbox_conversation(slug: String, conversation: i64) -> Result<Conve
 }
 
 /// Older messages of a conversation in the inbox (history paging).
-#[server(prefix = "/api", endpoint = "inbox_older")]
+#[server(prefix = "/api", endpoint = "inbox_older", output = crate::api::Answer)]
 pub async fn inbox_older(
     slug: String,
     conversation: i64,
@@ -99,7 +99,7 @@ pub async fn inbox_older(
 }
 
 /// What "Start new conversation" would do in a conversation now.
-#[server(prefix = "/api", endpoint = "split_rule")]
+#[server(prefix = "/api", endpoint = "split_rule", output = crate::api::Answer)]
 pub async fn split_rule(slug: String, conversation: i64) -> Result<super::SplitRule, AppError> {
     use crate::backend::services::inbox;
     use crate::backend::AppState;
@@ -109,7 +109,7 @@ pub async fn split_rule(slug: String, conversation: i64) -> Result<super::SplitR
 }
 
 /// Finishes a conversation.
-#[server(prefix = "/api", endpoint = "finish_conversation")]
+#[server(prefix = "/api", endpoint = "finish_conversation", output = crate::api::Answer)]
 pub async fn finish_conversation(slug: String, conversation: i64) -> Result<(), AppError> {
     use crate::backend::services::inbox;
     use crate::backend::AppState;
@@ -125,7 +125,7 @@ pub async fn finish_conversation(slug: String, conversation: i64) -> Result<(), 
 }
 
 /// Hands a conversation to another operator of its channel.
-#[server(prefix = "/api", endpoint = "transfer_conversation")]
+#[server(prefix = "/api", endpoint = "transfer_conversation", output = crate::api::Answer)]
 pub async fn transfer_conversation(slug: String, conversation: i64, operator: i64) -> Result<(), AppError> {
     use crate::backend::services::inbox;
     use crate::backend::AppState;
@@ -142,7 +142,7 @@ pub async fn transfer_conversation(slug: String, conversation: i64, operator: i6
 }
 
 /// "Start new conversation" from customer message `seq`; returns the new conversation.
-#[server(prefix = "/api", endpoint = "start_new_conversation")]
+#[server(prefix = "/api", endpoint = "start_new_conversation", output = crate::api::Answer)]
 pub async fn start_new_conversation(slug: String, conversation: i64, seq: i64) -> Result<i64, AppError> {
     use crate::backend::services::inbox;
     use crate::backend::AppState;

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 pub const FRESH_COOKIE: &str = "netlines_fresh";
 
 /// The signed-in user's profile. Reading it consumes the "just made" secret.
-#[server(prefix = "/api", endpoint = "profile_page")]
+#[server(prefix = "/api", endpoint = "profile_page", output = crate::api::Answer)]
 pub async fn profile_page() -> Result<ProfileView, AppError> {
     use crate::backend::services::{accounts, rest};
     use crate::backend::{auth::require_user, http_util::cookie, AppState};
