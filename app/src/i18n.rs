@@ -372,7 +372,7 @@ messages! {
     ErrOperatorFull => "This operator already has the most conversations allowed at a time.", "Ten operator ma już maksymalną dozwoloną liczbę jednoczesnych rozmów.";
     ErrConversationTaken => "Another operator has taken this conversation.", "Tę rozmowę przejął już inny operator.";
     ErrNotInQueue => "This person is not an operator of the channel.", "Ta osoba nie jest operatorem tego kanału.";
-    ErrNotCustomerMessage => "Choose a message written by the customer.", "Wybierz wiadomość napisaną przez klienta.";
+    ErrNotCustomerMessage => "Choose a message of the customer or of an operator.", "Wybierz wiadomość klienta lub operatora.";
     ErrRateLimited => "Too many requests at once. Wait a moment and try again.", "Zbyt wiele żądań naraz. Odczekaj chwilę i spróbuj ponownie.";
     ErrFollowLimit => "Too many conversations are open in this window. Close some and try again.", "W tym oknie otwarto zbyt wiele rozmów. Zamknij część i spróbuj ponownie.";
     ErrNotOperator => "Only operators and admins can be in a channel's queue; change this person's role first.", "W kolejce kanału mogą być tylko operatorzy i administratorzy; najpierw zmień rolę tej osoby.";

@@ -117,7 +117,7 @@ test('an operator works the inbox live: new conversation, unread title, typing a
   await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
 });
 
-test('Start new conversation from a customer message: parallel under the limit, unavailable at it, closing with one chat at a time', async ({ browser }) => {
+test('Start new conversation from a customer or an operator message: parallel under the limit, unavailable at it, closing with one chat at a time', async ({ browser }) => {
   const id = uniq();
   const { adminCtx, opCtx, op, admin, path } = await channelWithOperator(browser, id);
   await setMultiChat(admin, id, '2');
@@ -198,6 +198,24 @@ test('Start new conversation from a customer message: parallel under the limit, 
   await expect(tabs.getByRole('link')).toHaveCount(2);
   await expect(tabs.getByRole('link', { name: /Conversation 2 · Closed/ })).toBeVisible();
   await expect(tabs.getByRole('link', { name: /Conversation 1 · Closed/ })).toBeVisible();
+
+  // 4. From the operator's own message too ("a message to or from the customer"): the new
+  // conversation starts with that message, by the operator, and the customer sees it.
+  await op.getByLabel('Reply').fill('About the invoice: it is corrected now.');
+  await op.getByLabel('Reply').press('Enter');
+  const own = thread.getByRole('listitem').filter({ hasText: 'About the invoice: it is corrected now.' });
+  await expect(own).toContainText('Sent');
+  await own.click({ button: 'right' });
+  await expect(menu.getByRole('menuitem', { name: 'Start new conversation' })).toBeEnabled();
+  await menu.getByRole('menuitem', { name: 'Start new conversation' }).click();
+  await expect(list.getByRole('link')).toHaveCount(4);
+  await expect(thread.getByRole('listitem')).toHaveCount(1);
+  await expect(thread.getByRole('listitem').first()).toContainText('About the invoice: it is corrected now.');
+  await expect(thread.getByRole('listitem').first()).toContainText('You');
+  await expect(tabs.getByRole('tab')).toHaveCount(1);
+  await tabs.getByRole('tab', { name: /Conversation 4 · Open/ }).click();
+  await expect(customer.getByRole('list', { name: 'Messages' }).getByRole('listitem')).toHaveCount(1);
+  await expect(customer.getByRole('list', { name: 'Messages' })).toContainText('About the invoice: it is corrected now.');
   await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
 });
 

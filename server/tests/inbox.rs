@@ -447,6 +447,61 @@ async fn start_new_conversation_opens_a_parallel_one_under_the_limit_and_is_unav
 }
 
 #[tokio::test]
+async fn start_new_conversation_from_an_operator_message_starts_with_that_message() {
+    for b in backends() {
+        let w = world(&b, Some("3")).await;
+        let db = &w.app.state.db;
+        let a = w.new_conversation("Where is my parcel?").await;
+        let seq = w
+            .reply(&w.olek, a, "About your invoice: it is corrected.")
+            .await
+            .unwrap()
+            .seq;
+        let mut customer_feed = w.hub().subscribe(&Topic::Customer {
+            user: w.cleo.user,
+            account: w.cleo.account,
+            channel: w.channel,
+        });
+        let n = inbox::start_new(db, w.hub(), &w.olek, a, seq).await.unwrap();
+        assert_ne!(n, a, "{b:?}");
+        let original = conv::messages_since(db, &Viewer::Customer(&w.cleo), a, 0, 10)
+            .await
+            .unwrap();
+        let original = original.iter().find(|m| m.seq == seq).unwrap();
+        let first = conv::messages_since(db, &Viewer::Customer(&w.cleo), n, 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(first.len(), 1, "{b:?}");
+        assert_eq!(first[0].author, Author::Operator, "the copy keeps its author");
+        assert_eq!(first[0].body, "About your invoice: it is corrected.");
+        assert_eq!(first[0].author_name, original.author_name);
+        assert_eq!(w.operator_of(n).await, Some(w.olek.user));
+        assert_ne!(
+            w.status_of(a).await,
+            ConversationStatus::Closed,
+            "the first one stays open"
+        );
+        // The customer sees the new conversation appear live (its messages then come with
+        // the conversation, as read above).
+        match customer_feed.recv().await.unwrap() {
+            ServerMsg::Conversation { conversation } => assert_eq!(conversation.id, n),
+            other => panic!("{other:?}"),
+        }
+        // Asking again gives the same conversation; the welcome message still cannot start one.
+        assert_eq!(inbox::start_new(db, w.hub(), &w.olek, a, seq).await.unwrap(), n);
+        let err = inbox::start_new(db, w.hub(), &w.olek, a, 1).await.unwrap_err();
+        assert_eq!(err.code(), Code::NotCustomerMessage, "{b:?}");
+        assert_eq!(
+            conv::customer_conversations(db, &w.cleo, &w.code)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+}
+
+#[tokio::test]
 async fn start_new_conversation_with_one_chat_at_a_time_closes_the_current_one() {
     for b in backends() {
         let w = world(&b, None).await;

@@ -174,8 +174,9 @@ pub async fn split_rule(
     split_rule_of(db, &c).await
 }
 
-/// "Start new conversation" from customer message `seq` of conversation `id`: a new
-/// conversation starting with that message, assigned to the operator who started it.
+/// "Start new conversation" from message `seq` of conversation `id` (the customer's or an
+/// operator's): a new conversation starting with a copy of that message by the same
+/// author, assigned to the operator who started it.
 /// With multiple chats allowed and under the limit the old one stays open; with one chat
 /// at a time it closes; at the limit nothing happens (`conversation_limit`). Doing it
 /// twice for the same message returns the conversation made the first time.
@@ -198,7 +199,10 @@ pub async fn start_new(
             field: Field::Message,
             code: Code::NotFound,
         })?;
-    if Author::parse(&msg.author) != Author::Customer {
+    // A message to or from the customer (the source document's words): theirs or an
+    // operator's, not the channel's welcome message.
+    let author = Author::parse(&msg.author);
+    if author == Author::Channel {
         return Err(AppError::Invalid {
             field: Field::Message,
             code: Code::NotCustomerMessage,
@@ -220,10 +224,19 @@ pub async fn start_new(
         .into_iter()
         .map(|x| x.id)
         .collect();
+    // The `sys:` id cannot come from a client, whoever the author; the legacy one was
+    // only ever stored as the customer's.
     if let Some(done) = message::Entity::find()
         .filter(message::Column::ConversationId.is_in(all_ids))
-        .filter(message::Column::Author.eq(Author::Customer.as_str()))
-        .filter(message::Column::ClientId.is_in([client_id.as_str(), legacy_id.as_str()]))
+        .filter(
+            Condition::any()
+                .add(message::Column::ClientId.eq(client_id.as_str()))
+                .add(
+                    Condition::all()
+                        .add(message::Column::Author.eq(Author::Customer.as_str()))
+                        .add(message::Column::ClientId.eq(legacy_id.as_str())),
+                ),
+        )
         .one(&txn)
         .await
         .map_err(internal)?
@@ -251,16 +264,17 @@ pub async fn start_new(
     let first = append(
         &txn,
         &mut n,
-        Author::Customer,
+        author,
         msg.author_user_id.map(UserId),
         &client_id,
         &msg.body,
         now,
     )
     .await?;
-    let customer_name = names_of(&txn, &[c.customer_user_id])
+    let author_id = msg.author_user_id.unwrap_or(c.customer_user_id);
+    let author_name = names_of(&txn, &[author_id])
         .await?
-        .remove(&c.customer_user_id)
+        .remove(&author_id)
         .unwrap_or_default();
     txn.commit().await.map_err(internal)?;
     publish_committed(db, hub, &closed).await;
@@ -269,7 +283,7 @@ pub async fn start_new(
         hub,
         &topics_of(&n)[..2],
         ServerMsg::Message {
-            message: message_view(&first, &customer_name),
+            message: message_view(&first, &author_name),
         },
     );
     redispatch(db, hub, ChannelId(c.channel_id)).await;

@@ -711,7 +711,8 @@ fn Msg(
     };
     on_cleanup(cancel.clone());
     let (cancel_up, cancel_leave) = (cancel.clone(), cancel.clone());
-    let with_menu = customer && seq.is_some();
+    // "A message to or from the customer": theirs and the operators', not the welcome.
+    let with_menu = (customer || mine) && seq.is_some();
     let seq_v = seq.unwrap_or(0);
     let menu_open = move || menu.get() == Some(seq_v) && with_menu;
     view! {
