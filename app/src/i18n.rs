@@ -282,6 +282,8 @@ messages! {
     Send => "Send", "Wyślij";
     NewConversation => "Start a new conversation", "Rozpocznij nową rozmowę";
     ClosedNotice => "This conversation is closed. Writing again starts a new conversation.", "Ta rozmowa jest zamknięta. Nowa wiadomość rozpocznie nową rozmowę.";
+    FinishMine => "Finish this conversation", "Zakończ tę rozmowę";
+    FinishMineHint => "Closes it for you and the operator; writing again starts a new one.", "Zamyka ją dla Ciebie i operatora; nowa wiadomość rozpocznie nową rozmowę.";
     LimitNote => "Simultaneous conversations allowed:", "Dozwolone jednoczesne rozmowy:";
     Pending => "Sending…", "Wysyłanie…";
     Sent => "Sent", "Wysłano";

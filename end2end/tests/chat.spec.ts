@@ -1,5 +1,5 @@
 import { test, expect, Page } from './fixtures';
-import { channelWithOperator as setup, createAccount, hydrated, newContext, PASSWORD, register, uniq, watchConsole } from './helpers';
+import { channelWithOperator as setup, createAccount, customerOnChat, hydrated, newContext, PASSWORD, register, uniq, watchConsole } from './helpers';
 
 /** Disconnects (or reconnects) the test's channel from the admin's side. */
 async function admin_disconnect(ctx: import('@playwright/test').BrowserContext, id: string, disconnect: boolean) {
@@ -175,4 +175,36 @@ test('the same customer flow works with JavaScript disabled', async ({ browser }
   await customer.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(customer.getByText('This field is required.')).toBeVisible();
   await Promise.all([adminCtx.close(), opCtx.close(), ctx.close()]);
+});
+
+test('a customer finishes their own conversation; the operator sees it closed live', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, op, path } = await setup(browser, id);
+  const { ctx: custCtx, page: customer } = await customerOnChat(browser, id, path);
+  const box = customer.getByLabel('Message', { exact: true });
+  await box.fill('Thanks, that was all');
+  await box.press('Enter');
+  await expect(customer.getByRole('list', { name: 'Messages' })).toContainText('Sent');
+
+  await op.goto(`/a/acme-${id}/inbox`);
+  await hydrated(op);
+  const item = op.getByRole('list', { name: 'Conversations' }).getByRole('link').first();
+  await expect(item).toContainText('Thanks, that was all');
+  await expect(item).not.toContainText('Closed');
+
+  const finish = customer.getByRole('button', { name: 'Finish this conversation' });
+  await expect(finish).toHaveAccessibleDescription(/Closes it for you and the operator/);
+  await finish.click();
+  await expect(customer.getByText('This conversation is closed. Writing again starts a new conversation.')).toBeVisible();
+  await expect(customer.getByText('Previous conversations (1)')).toBeVisible();
+  await expect(finish).toHaveCount(0);
+  // The operator's inbox follows live.
+  await expect(item).toContainText('Closed');
+  await op.getByRole('navigation', { name: 'Filters' }).getByRole('link', { name: 'Closed' }).click();
+  await expect(op.getByRole('list', { name: 'Conversations' }).getByRole('link')).toHaveCount(1);
+  // Writing again starts a new conversation.
+  await box.fill('One more thing');
+  await box.press('Enter');
+  await expect(customer.getByRole('tab', { name: /Conversation 2/ })).toBeVisible();
+  await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close()]);
 });

@@ -80,3 +80,52 @@ pub async fn send(
         }
     }
 }
+
+#[derive(Deserialize)]
+pub struct FinishForm {
+    /// The conversation to finish.
+    #[serde(default)]
+    current: String,
+}
+
+/// `POST /chat/{code}/{slug}/finish`: the customer finishes their conversation `current`
+/// (a plain form, so it works without JavaScript too); back to the page showing it.
+pub async fn finish(
+    State(state): State<AppState>,
+    Path((code, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(f): Form<FinishForm>,
+) -> Response {
+    let page = format!("/chat/{code}/{slug}");
+    let user = crate::forms::session_user(&state, &headers).await.ok().flatten();
+    let Some(user) = user else {
+        return see_other(&with_query("/login", &[("next", &page)]), None);
+    };
+    let result = async {
+        let code = ChannelCode::parse(&code).map_err(|_| AppError::NotFound)?;
+        let id = f.current.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let customer = conv::customer(&state.db, &user, &slug).await?;
+        conv::customer_finish(
+            &state.db,
+            state.hub.as_ref(),
+            &customer,
+            &code,
+            ConversationId(id),
+        )
+        .await
+    }
+    .await;
+    // Only a number goes back into the address.
+    let c = f
+        .current
+        .parse::<i64>()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    match result {
+        Ok(()) => see_other(&with_query(&page, &[("c", &c)]), None),
+        Err(e) => see_other(
+            &with_query(&page, &[("c", &c), ("error", e.code().as_str())]),
+            None,
+        ),
+    }
+}

@@ -276,6 +276,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(live::ws))
         .route("/ws/inbox", get(live::inbox_ws))
         .route("/chat/{code}/{slug}/send", post(chat::send))
+        .route("/chat/{code}/{slug}/finish", post(chat::finish))
         .route("/profile/webhooks", post(profile::create_webhook))
         .route("/profile/tokens", post(profile::issue_token))
         .route("/profile/credentials/{id}/revoke", post(profile::revoke))

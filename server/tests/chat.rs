@@ -306,6 +306,114 @@ async fn the_chat_works_as_a_plain_form_and_a_resubmitted_form_is_stored_once() 
     }
 }
 
+#[tokio::test]
+async fn a_customer_finishes_their_own_conversation_and_nobody_else_can() {
+    for b in backends() {
+        let w = world(&b).await;
+        let app = &w.app;
+        let page = format!("/chat/{}/borealis", w.code);
+        let r = app
+            .post_form(
+                &w.cleo,
+                &format!("{page}/send"),
+                &[
+                    ("current", "new"),
+                    ("client_id", "fin-0001"),
+                    ("body", "Thanks, that was all"),
+                ],
+            )
+            .await;
+        let to = location(&r);
+        let conv = to
+            .split("c=")
+            .nth(1)
+            .unwrap()
+            .split('#')
+            .next()
+            .unwrap()
+            .to_string();
+        let closed_notice = "This conversation is closed.";
+        let (_, html) = app.get_html(&w.cleo, &to).await;
+        assert!(
+            html.contains("Finish this conversation") && !html.contains(closed_notice),
+            "{b:?}"
+        );
+
+        // Another employee of Borealis, with Cleo's conversation id: not found, nothing changes.
+        let bob = browser();
+        app.register(&bob, "bob@borealis.test", "Bob").await;
+        app.post_form(
+            &w.cleo,
+            "/a/borealis/members",
+            &[("member_email", "bob@borealis.test"), ("member_role", "employee")],
+        )
+        .await;
+        let r = app
+            .post_form(&bob, &format!("{page}/finish"), &[("current", &conv)])
+            .await;
+        assert_eq!(location(&r), format!("{page}?c={conv}&error=not_found"), "{b:?}");
+        // Signed out: to the sign-in page. A made-up id: not found.
+        let r = app
+            .post_form(&browser(), &format!("{page}/finish"), &[("current", &conv)])
+            .await;
+        assert!(location(&r).starts_with("/login?next="), "{}", location(&r));
+        let r = app
+            .post_form(&w.cleo, &format!("{page}/finish"), &[("current", "<x>")])
+            .await;
+        assert_eq!(location(&r), format!("{page}?error=not_found"));
+        let (_, html) = app.get_html(&w.cleo, &to).await;
+        assert!(!html.contains(closed_notice), "still open: {b:?}");
+
+        // A foreign page cannot finish it with Cleo's cookie.
+        let r = w
+            .cleo
+            .post(app.url(&format!("{page}/finish")))
+            .header("origin", "http://evil.example")
+            .form(&[("current", conv.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{b:?}");
+        let (_, html) = app.get_html(&w.cleo, &to).await;
+        assert!(
+            !html.contains(closed_notice),
+            "still open after a cross-origin post: {b:?}"
+        );
+
+        // Cleo finishes it: closed for her, and finishing again changes nothing.
+        let r = app
+            .post_form(&w.cleo, &format!("{page}/finish"), &[("current", &conv)])
+            .await;
+        assert_eq!(location(&r), format!("{page}?c={conv}"), "{b:?}");
+        let (_, html) = app.get_html(&w.cleo, &location(&r)).await;
+        assert!(
+            html.contains(closed_notice) && !html.contains("Finish this conversation"),
+            "{b:?}"
+        );
+        let r = app
+            .post_form(&w.cleo, &format!("{page}/finish"), &[("current", &conv)])
+            .await;
+        assert_eq!(location(&r), format!("{page}?c={conv}"));
+        // Nothing more can be written into it (the page posts the next message as a new one).
+        let r = app
+            .post_form(
+                &w.cleo,
+                &format!("{page}/send"),
+                &[
+                    ("current", &conv),
+                    ("client_id", "fin-0002"),
+                    ("body", "One more thing"),
+                ],
+            )
+            .await;
+        assert!(
+            location(&r).contains("error=conversation_closed"),
+            "{}",
+            location(&r)
+        );
+    }
+}
+
 async fn ws_connect(app: &TestApp, cookie: &str, code: &str, origin: Option<&str>) -> Result<Ws, u16> {
     app.ws(&format!("/ws?code={code}&account=borealis"), cookie, origin)
         .await

@@ -334,6 +334,55 @@ pub(crate) async fn make_room(
     }
 }
 
+/// The customer finishes their own conversation `id` with the channel behind `code`
+/// (nobody else's: another customer's id is "not found"). Finishing one already closed
+/// changes nothing. The operator's place in the queue is freed at once.
+pub async fn customer_finish(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    customer: &Customer,
+    code: &ChannelCode,
+    id: ConversationId,
+) -> Result<(), AppError> {
+    let txn = begin_write(db).await.map_err(internal)?;
+    let info = writable_channel(&txn, customer, code).await?;
+    let mine = customer_conversations_in(&txn, customer, info.channel).await?;
+    let c = mine
+        .into_iter()
+        .find(|c| c.id == id.0)
+        .ok_or(AppError::NotFound)?;
+    if status(&c) == ConversationStatus::Closed {
+        txn.rollback().await.map_err(internal)?;
+        return Ok(());
+    }
+    let now = now_ms();
+    let mut am: conversation::ActiveModel = c.into();
+    am.status = Set(ConversationStatus::Closed.as_str().to_string());
+    am.closed_at = Set(Some(now));
+    am.updated_at = Set(now);
+    let c = am.update(&txn).await.map_err(internal)?;
+    let view = conversation_view(&txn, &c).await?;
+    txn.commit().await.map_err(internal)?;
+    hub_publish(
+        hub,
+        &[
+            Topic::Conversation(id),
+            Topic::Channel(info.channel),
+            Topic::Customer {
+                user: customer.user,
+                account: customer.account,
+                channel: info.channel,
+            },
+        ],
+        ServerMsg::Conversation { conversation: view },
+    );
+    // The operator it was assigned to has room again.
+    if let Err(e) = super::queue::dispatch(db, hub, info.channel).await {
+        tracing::error!(error = ?e, channel = info.channel.0, "dispatch after a customer finished failed");
+    }
+    Ok(())
+}
+
 /// Sends a customer's message to the channel behind `code`, opening a conversation when
 /// asked to (and closing the current one when the channel allows only one).
 pub async fn customer_send(

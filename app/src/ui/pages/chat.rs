@@ -77,6 +77,7 @@ fn Chat(v: ChatView) -> impl IntoView {
     let code = v.card.code.clone();
     let slug = v.account_slug.clone();
     let base = format!("/chat/{code}/{slug}");
+    let base_finish = base.clone();
     let err: Option<FormError> = query_error();
     let typed = query_value("body");
     let conversations = RwSignal::new(v.conversations.clone());
@@ -302,6 +303,18 @@ fn Chat(v: ChatView) -> impl IntoView {
                     </ul>
                 </details>
             </nav>
+            // The customer may finish their conversation themselves (a plain form: it works
+            // without JavaScript; the page comes back showing it closed).
+            {move || {
+                let finish_action = format!("{base_finish}/finish");
+                selected.get().filter(|_| !is_closed()).map(|id| view! {
+                    <form method="post" action=finish_action class="finish-own">
+                        <input type="hidden" name="current" value=id.to_string() />
+                        <button type="submit" class="secondary-btn small" aria-describedby="finish-own-hint">{tr(K::FinishMine)}</button>
+                        <p class="hint muted small" id="finish-own-hint">{tr(K::FinishMineHint)}</p>
+                    </form>
+                })
+            }}
             {move || offline.get().then(|| view! { <p class="notice" role="status">{tr(K::Offline)}</p> })}
             {move || has_older.get().then(|| view! {
                 <p class="older"><a href=older_href on:click=load_older.clone()>{tr(K::LoadOlder)}</a></p>
