@@ -308,6 +308,19 @@ async fn customer_conversations_in(
 /// The per-customer rule for opening one more conversation, given the customer's open
 /// ones: at the channel's limit it is refused (`conversation_limit`); with one chat at a
 /// time the open ones are closed (and returned).
+/// Marks conversation `c` closed at `now` (in the caller's transaction).
+pub(crate) async fn close(
+    txn: &DatabaseTransaction,
+    c: conversation::Model,
+    now: i64,
+) -> Result<conversation::Model, AppError> {
+    let mut am: conversation::ActiveModel = c.into();
+    am.status = Set(ConversationStatus::Closed.as_str().to_string());
+    am.closed_at = Set(Some(now));
+    am.updated_at = Set(now);
+    am.update(txn).await.map_err(internal)
+}
+
 pub(crate) async fn make_room(
     txn: &DatabaseTransaction,
     limit: Option<i64>,
@@ -323,11 +336,7 @@ pub(crate) async fn make_room(
         None => {
             let mut closed = Vec::new();
             for c in open {
-                let mut am: conversation::ActiveModel = c.into();
-                am.status = Set(ConversationStatus::Closed.as_str().to_string());
-                am.closed_at = Set(Some(now));
-                am.updated_at = Set(now);
-                closed.push(am.update(txn).await.map_err(internal)?);
+                closed.push(close(txn, c, now).await?);
             }
             Ok(closed)
         }
@@ -355,12 +364,7 @@ pub async fn customer_finish(
         txn.rollback().await.map_err(internal)?;
         return Ok(());
     }
-    let now = now_ms();
-    let mut am: conversation::ActiveModel = c.into();
-    am.status = Set(ConversationStatus::Closed.as_str().to_string());
-    am.closed_at = Set(Some(now));
-    am.updated_at = Set(now);
-    let c = am.update(&txn).await.map_err(internal)?;
+    let c = close(&txn, c, now_ms()).await?;
     let view = conversation_view(&txn, &c).await?;
     txn.commit().await.map_err(internal)?;
     hub_publish(

@@ -70,12 +70,7 @@ pub async fn finish(
         txn.rollback().await.map_err(internal)?;
         return Ok(());
     }
-    let now = now_ms();
-    let mut am: conversation::ActiveModel = c.into();
-    am.status = Set(ConversationStatus::Closed.as_str().to_string());
-    am.closed_at = Set(Some(now));
-    am.updated_at = Set(now);
-    let c = am.update(&txn).await.map_err(internal)?;
+    let c = super::conversations::close(&txn, c, now_ms()).await?;
     txn.commit().await.map_err(internal)?;
     publish_committed(db, hub, std::slice::from_ref(&c)).await;
     redispatch(db, hub, ChannelId(c.channel_id)).await;
