@@ -95,6 +95,22 @@ pub struct ConnectorSummary {
     pub name: String,
 }
 
+/// One quick answer (saved reply) of an account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickAnswerView {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+}
+
+/// The quick answers page: admins manage the list, operators read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickAnswersView {
+    pub account: AccountSummary,
+    pub can_manage: bool,
+    pub items: Vec<QuickAnswerView>,
+}
+
 /// One open channel in the Contact Center.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelView {

@@ -6,6 +6,7 @@
 
 pub mod channel;
 pub mod conversation;
+pub mod quick_answer;
 
 use crate::error::{AppError, Code, Field};
 use serde::{Deserialize, Serialize};

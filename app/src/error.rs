@@ -149,10 +149,12 @@ pub enum Code {
     RateLimited,
     FollowLimit,
     NotOperator,
+    TitleTaken,
+    QuickAnswerLimit,
 }
 
 impl Code {
-    pub const ALL: [Code; 42] = [
+    pub const ALL: [Code; 44] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -195,6 +197,8 @@ impl Code {
         Code::RateLimited,
         Code::FollowLimit,
         Code::NotOperator,
+        Code::TitleTaken,
+        Code::QuickAnswerLimit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -241,6 +245,8 @@ impl Code {
             Code::RateLimited => "rate_limited",
             Code::FollowLimit => "follow_limit",
             Code::NotOperator => "not_operator",
+            Code::TitleTaken => "title_taken",
+            Code::QuickAnswerLimit => "quick_answer_limit",
         }
     }
 

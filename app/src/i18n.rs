@@ -378,6 +378,27 @@ messages! {
     ErrRateLimited => "Too many requests at once. Wait a moment and try again.", "Zbyt wiele żądań naraz. Odczekaj chwilę i spróbuj ponownie.";
     ErrFollowLimit => "Too many conversations are open in this window. Close some and try again.", "W tym oknie otwarto zbyt wiele rozmów. Zamknij część i spróbuj ponownie.";
     ErrNotOperator => "Only operators and admins can be in a channel's queue; change this person's role first.", "W kolejce kanału mogą być tylko operatorzy i administratorzy; najpierw zmień rolę tej osoby.";
+    ErrTitleTaken => "A quick answer with this title already exists.", "Szybka odpowiedź o tym tytule już istnieje.";
+    ErrQuickAnswerLimit => "An account can keep at most 200 quick answers; delete some first.", "Konto może mieć najwyżej 200 szybkich odpowiedzi; najpierw usuń niektóre.";
+    QaTitle => "Quick answers", "Szybkie odpowiedzi";
+    QaIntro => "Saved replies for the inbox: type / at the start of a reply to pick one.", "Zapisane odpowiedzi do skrzynki: wpisz / na początku odpowiedzi, aby wybrać jedną.";
+    QaPlaceholders => "Placeholders filled in when used:", "Pola wypełniane przy użyciu:";
+    QaNone => "No quick answers yet.", "Nie ma jeszcze szybkich odpowiedzi.";
+    QaNew => "New quick answer", "Nowa szybka odpowiedź";
+    QaLabelTitle => "Title", "Tytuł";
+    QaLabelText => "Text", "Treść";
+    QaAdd => "Add quick answer", "Dodaj szybką odpowiedź";
+    QaSave => "Save", "Zapisz";
+    QaDelete => "Delete", "Usuń";
+    QaEdit => "Edit", "Edytuj";
+    QaCreated => "Quick answer added.", "Dodano szybką odpowiedź.";
+    QaSaved => "Quick answer saved.", "Zapisano szybką odpowiedź.";
+    QaDeleted => "Quick answer deleted.", "Usunięto szybką odpowiedź.";
+    QaReadOnly => "Only admins can change this list.", "Tylko administratorzy mogą zmieniać tę listę.";
+    QaNoMatch => "No quick answer matches.", "Żadna szybka odpowiedź nie pasuje.";
+    QaHint => "↑/↓ to choose, Enter to insert, Esc to close", "↑/↓ wybór, Enter wstawia, Esc zamyka";
+    QaComposerHint => "Type / for quick answers.", "Wpisz /, aby wybrać szybką odpowiedź.";
+    QaLoading => "Loading quick answers…", "Wczytywanie szybkich odpowiedzi…";
     ErrRequired => "This field is required.", "To pole jest wymagane.";
     ErrTooLong => "This value is too long.", "Ta wartość jest za długa.";
     ErrControlChars => "This value contains characters that are not allowed.", "Ta wartość zawiera niedozwolone znaki.";
@@ -458,6 +479,8 @@ pub fn error_key(code: Code) -> K {
         Code::RateLimited => K::ErrRateLimited,
         Code::FollowLimit => K::ErrFollowLimit,
         Code::NotOperator => K::ErrNotOperator,
+        Code::TitleTaken => K::ErrTitleTaken,
+        Code::QuickAnswerLimit => K::ErrQuickAnswerLimit,
     }
 }
 

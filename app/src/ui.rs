@@ -162,6 +162,7 @@ lazy_page!(NetworkChannelsRoute, pages::contact_center::NetworkChannelsPage);
 lazy_page!(ConnectRoute, pages::contact_center::ConnectPage);
 lazy_page!(SettingsRoute, pages::contact_center::SettingsPage);
 lazy_page!(DisconnectRoute, pages::contact_center::DisconnectPage);
+lazy_page!(QuickAnswersRoute, pages::contact_center::QuickAnswersPage);
 
 /// The router with every page. All pages render fully on the server (`Async`), so they
 /// work without JavaScript and hydrate afterwards.
@@ -186,6 +187,7 @@ pub fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/a/:slug/contact-center/network/connect") view={Lazy::<ConnectRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center/network/settings/:id") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center/network/disconnect/:id") view={Lazy::<DisconnectRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/contact-center/quick-answers") view={Lazy::<QuickAnswersRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/oauth/select") view={Lazy::<ChannelLinkRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/chat/:code/:slug") view=pages::chat::ChatPage ssr=SsrMode::Async />
                 </Routes>

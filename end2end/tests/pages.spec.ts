@@ -102,6 +102,11 @@ test('every page fits a phone and a desktop, in both languages, without serious 
   const settingsHref = await admin.getByRole('link', { name: /Settings/ }).first().getAttribute('href');
   const channelId = settingsHref!.split('/').pop();
   const visitor = await (await newContext(browser)).newPage();
+  await admin.goto(`/a/acme-${id}/contact-center/quick-answers`);
+  await admin.getByRole('textbox', { name: 'Title', exact: true }).fill('Greeting');
+  await admin.getByRole('textbox', { name: 'Text', exact: true }).fill('Dzień dobry, {customer_name}! ' + 'zażółć gęślą jaźń '.repeat(8));
+  await admin.getByRole('button', { name: 'Add quick answer' }).click();
+  await expect(admin.getByText('Quick answer added.')).toBeVisible();
 
   for (const lang of ['en', 'pl'] as const) {
     for (const p of [admin, op, customer, visitor]) await setLang(p, lang);
@@ -121,10 +126,16 @@ test('every page fits a phone and a desktop, in both languages, without serious 
     await visit(admin, `/a/acme-${id}/contact-center/network/settings/${channelId}`, 'channel-settings', lang);
     await visit(admin, `/a/acme-${id}/contact-center/network/disconnect/${channelId}`, 'disconnect', lang);
     await visit(admin, '/profile', 'profile', lang);
+    await visit(admin, `/a/acme-${id}/contact-center/quick-answers`, 'quick-answers', lang);
     // The operator's day.
     await visit(op, `/a/acme-${id}/contact-center`, 'contact-center-operator', lang);
     await visit(op, `/a/acme-${id}/inbox`, 'inbox-list', lang);
     await visit(op, `/a/acme-${id}/inbox?c=${conv}`, 'inbox-conversation', lang);
+    // The composer's quick answers, open.
+    await op.getByLabel(lang === 'en' ? 'Reply' : 'Odpowiedź', { exact: true }).pressSequentially('/');
+    await expect(op.getByRole('listbox').getByRole('option')).toHaveCount(1);
+    await check(op, 'inbox-quick-answers', lang);
+    await visit(op, `/a/acme-${id}/contact-center/quick-answers`, 'quick-answers-operator', lang);
     // The customer's.
     await visit(customer, path, 'link-picker', lang);
     await visit(customer, chatPath, 'chat', lang);

@@ -5,8 +5,11 @@ use crate::forms::{back_with_error, back_with_errors, errors_param, see_other};
 use app::backend::images;
 use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
 use app::backend::services::inbox;
+use app::backend::services::quick_answers;
 use app::backend::AppState;
 use app::domain::channel::{Capacity, ChannelName, Distribution, RawSettings, Settings};
+use app::domain::conversation::MessageBody;
+use app::domain::quick_answer::QuickAnswerTitle;
 use app::domain::{ChannelId, UserId};
 use app::error::{AppError, Code, Field};
 use app::util::with_query;
@@ -418,4 +421,101 @@ fn decode_permits() -> &'static tokio::sync::Semaphore {
     PERMITS.get_or_init(|| {
         tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
     })
+}
+
+fn quick_answers_page(slug: &str) -> String {
+    format!("/a/{slug}/contact-center/quick-answers")
+}
+
+#[derive(Deserialize)]
+pub struct QuickAnswerForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+}
+
+impl QuickAnswerForm {
+    fn parse(&self) -> Result<(QuickAnswerTitle, MessageBody), AppError> {
+        Ok((
+            QuickAnswerTitle::parse(&self.title)?,
+            MessageBody::parse(&self.body)?,
+        ))
+    }
+
+    /// The values to re-fill after an error; the text no longer than the form allows.
+    fn keep(&self) -> (String, String) {
+        let title: String = self
+            .title
+            .trim()
+            .chars()
+            .take(QuickAnswerTitle::MAX_LEN + 1)
+            .collect();
+        let body: String = self.body.chars().take(MessageBody::MAX_LEN + 1).collect();
+        (title, body)
+    }
+}
+
+/// `POST /a/{slug}/contact-center/quick-answers/add`: adds a quick answer (admins).
+pub async fn create_quick_answer(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<QuickAnswerForm>,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let page = quick_answers_page(actor.slug.as_str());
+    let result = async {
+        let (title, body) = f.parse()?;
+        quick_answers::create(&state.db, &actor, &title, &body).await
+    }
+    .await;
+    match result {
+        Ok(_) => see_other(&with_query(&page, &[("ok", "quick_answer_created")]), None),
+        Err(e) => {
+            let (title, body) = f.keep();
+            back_with_error(&page, &e, &[("title", &title), ("body", &body)])
+        }
+    }
+}
+
+/// `POST /a/{slug}/contact-center/quick-answers/{id}`: changes a quick answer (admins).
+pub async fn update_quick_answer(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    Form(f): Form<QuickAnswerForm>,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let page = quick_answers_page(actor.slug.as_str());
+    let result = async {
+        let (title, body) = f.parse()?;
+        quick_answers::update(&state.db, &actor, id, &title, &body).await
+    }
+    .await;
+    match result {
+        Ok(()) => see_other(&with_query(&page, &[("ok", "quick_answer_saved")]), None),
+        Err(e) => {
+            let (title, body) = f.keep();
+            back_with_error(
+                &page,
+                &e,
+                &[("edit", &id.to_string()), ("title", &title), ("body", &body)],
+            )
+        }
+    }
+}
+
+/// `POST /a/{slug}/contact-center/quick-answers/{id}/delete` (admins).
+pub async fn delete_quick_answer(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let page = quick_answers_page(actor.slug.as_str());
+    match quick_answers::delete(&state.db, &actor, id).await {
+        Ok(()) => see_other(&with_query(&page, &[("ok", "quick_answer_deleted")]), None),
+        Err(e) => back_with_error(&page, &e, &[]),
+    }
 }

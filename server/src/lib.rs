@@ -272,6 +272,18 @@ pub fn router(state: AppState) -> Router {
             "/a/{slug}/contact-center/network/settings/{id}",
             post(contact_center::save_settings).layer(DefaultBodyLimit::max(SETTINGS_BODY_LIMIT)),
         )
+        .route(
+            "/a/{slug}/contact-center/quick-answers/add",
+            post(contact_center::create_quick_answer),
+        )
+        .route(
+            "/a/{slug}/contact-center/quick-answers/{id}",
+            post(contact_center::update_quick_answer),
+        )
+        .route(
+            "/a/{slug}/contact-center/quick-answers/{id}/delete",
+            post(contact_center::delete_quick_answer),
+        )
         .route("/avatars/{key}/{file}", get(contact_center::avatar))
         .route("/ws", get(live::ws))
         .route("/ws/inbox", get(live::inbox_ws))

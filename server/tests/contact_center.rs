@@ -735,3 +735,264 @@ async fn removing_a_member_takes_them_out_of_every_queue() {
         .await;
     assert_eq!(app.count("channel_operators").await, 0);
 }
+
+async fn quick_answers_of(app: &TestApp, c: &Client, slug: &str) -> Result<Value, Value> {
+    app.server_fn(c, "quick_answers", &[("slug", slug)]).await
+}
+
+#[tokio::test]
+async fn admins_keep_quick_answers_operators_read_them_and_nobody_else_sees_them() {
+    for b in backends() {
+        let w = world(&b).await;
+        let app = &w.app;
+        let page = "/a/acme/contact-center/quick-answers";
+        let add = format!("{page}/add");
+
+        // An admin adds two; the list is by title.
+        let r = app
+            .post_form(
+                &w.admin,
+                &add,
+                &[
+                    ("title", " Greeting "),
+                    ("body", "Hello {customer_name}!\r\nHow can I help?"),
+                ],
+            )
+            .await;
+        assert_eq!(location(&r), format!("{page}?ok=quick_answer_created"));
+        let r = app
+            .post_form(
+                &w.admin,
+                &add,
+                &[("title", "Bye"), ("body", "Goodbye from {channel_name}.")],
+            )
+            .await;
+        assert_eq!(location(&r), format!("{page}?ok=quick_answer_created"));
+        let list = quick_answers_of(app, &w.operator, "acme").await.unwrap();
+        let titles: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(titles, ["Bye", "Greeting"]);
+        assert_eq!(
+            list[1]["body"], "Hello {customer_name}!\nHow can I help?",
+            "stored as written, CRLF normalised"
+        );
+        let greeting = list[1]["id"].as_i64().unwrap();
+        let bye = list[0]["id"].as_i64().unwrap();
+
+        // Bad input: field + reason, the typed values back, nothing stored.
+        let before = app.count("quick_answers").await;
+        for (form, field, code) in [
+            (vec![("title", ""), ("body", "x")], "title", "required"),
+            (vec![("title", "x"), ("body", "  \n")], "body", "required"),
+            (
+                vec![("title", "a\u{7}b"), ("body", "x")],
+                "title",
+                "control_chars",
+            ),
+            (
+                vec![("title", &"t".repeat(81)[..]), ("body", "x")],
+                "title",
+                "too_long",
+            ),
+            (
+                vec![("title", "Long"), ("body", &"ż".repeat(4001)[..])],
+                "body",
+                "too_long",
+            ),
+            (
+                vec![("title", "Greeting"), ("body", "again")],
+                "title",
+                "title_taken",
+            ),
+        ] {
+            let r = app.post_form(&w.admin, &add, &form).await;
+            let to = location(&r);
+            assert!(
+                to.starts_with(&format!("{page}?error={code}&field={field}")),
+                "{form:?}: {to}"
+            );
+        }
+        assert_eq!(app.count("quick_answers").await, before, "nothing stored");
+        let r = app
+            .post_form(&w.admin, &add, &[("title", "Greeting"), ("body", "again")])
+            .await;
+        assert_eq!(
+            location(&r),
+            format!("{page}?error=title_taken&field=title&title=Greeting&body=again")
+        );
+
+        // Editing: a taken title is refused with the item named; a good edit is saved.
+        let r = app
+            .post_form(
+                &w.admin,
+                &format!("{page}/{bye}"),
+                &[("title", "Greeting"), ("body", "Ciao")],
+            )
+            .await;
+        assert_eq!(
+            location(&r),
+            format!("{page}?error=title_taken&field=title&edit={bye}&title=Greeting&body=Ciao")
+        );
+        let r = app
+            .post_form(
+                &w.admin,
+                &format!("{page}/{bye}"),
+                &[
+                    ("title", "Do widzenia"),
+                    ("body", "Do widzenia, {customer_name}."),
+                ],
+            )
+            .await;
+        assert_eq!(location(&r), format!("{page}?ok=quick_answer_saved"));
+
+        // Operators read but cannot change; employees and outsiders get nothing.
+        let before = quick_answers_of(app, &w.admin, "acme").await.unwrap();
+        for (path, form) in [
+            (add.clone(), vec![("title", "Mine"), ("body", "x")]),
+            (
+                format!("{page}/{greeting}"),
+                vec![("title", "Mine"), ("body", "x")],
+            ),
+            (format!("{page}/{greeting}/delete"), vec![]),
+        ] {
+            let r = app.post_form(&w.operator, &path, &form).await;
+            assert!(
+                location(&r).contains("error=forbidden"),
+                "{path}: {}",
+                location(&r)
+            );
+            let r = app.post_form(&w.employee, &path, &form).await;
+            assert!(
+                location(&r).contains("error=forbidden"),
+                "{path}: {}",
+                location(&r)
+            );
+            let r = app.post_form(&w.outsider, &path, &form).await;
+            assert_eq!(location(&r), "/a/acme", "{path}: outsiders learn nothing");
+        }
+        assert_eq!(
+            quick_answers_of(app, &w.admin, "acme").await.unwrap(),
+            before,
+            "nothing changed"
+        );
+        assert_eq!(
+            quick_answers_of(app, &w.employee, "acme").await.unwrap_err(),
+            serde_json::json!("Forbidden")
+        );
+        assert_eq!(
+            quick_answers_of(app, &w.outsider, "acme").await.unwrap_err(),
+            serde_json::json!("NotFound")
+        );
+        assert_eq!(
+            app.server_fn(&w.outsider, "quick_answers_page", &[("slug", "acme")])
+                .await
+                .unwrap_err(),
+            serde_json::json!("NotFound")
+        );
+        let (status, _) = app.get_html(&w.outsider, page).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = app.get_html(&w.employee, page).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, html) = app.get_html(&w.operator, page).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("Greeting") && html.contains("Do widzenia") && !html.contains("Add quick answer")
+        );
+        let anon = browser();
+        assert_eq!(
+            quick_answers_of(app, &anon, "acme").await.unwrap_err(),
+            serde_json::json!("Unauthorized")
+        );
+        let r = app.post_form(&anon, &add, &[("title", "x"), ("body", "x")]).await;
+        assert!(location(&r).starts_with("/login"), "{}", location(&r));
+
+        // An admin of another account cannot reach Acme's answers through their own.
+        app.create_account(&w.outsider, "Zeta", "zeta").await;
+        for path in [
+            format!("/a/zeta/contact-center/quick-answers/{greeting}"),
+            format!("/a/zeta/contact-center/quick-answers/{greeting}/delete"),
+        ] {
+            let r = app
+                .post_form(&w.outsider, &path, &[("title", "Stolen"), ("body", "x")])
+                .await;
+            assert!(
+                location(&r).contains("error=not_found"),
+                "{path}: {}",
+                location(&r)
+            );
+        }
+        assert_eq!(
+            quick_answers_of(app, &w.outsider, "zeta").await.unwrap(),
+            serde_json::json!([])
+        );
+        assert_eq!(
+            quick_answers_of(app, &w.admin, "acme").await.unwrap(),
+            before,
+            "nothing changed"
+        );
+
+        // Text is shown escaped on the page.
+        let r = app
+            .post_form(
+                &w.admin,
+                &add,
+                &[
+                    ("title", "<b>x</b>"),
+                    ("body", "</textarea><script>alert(1)</script>"),
+                ],
+            )
+            .await;
+        assert_eq!(location(&r), format!("{page}?ok=quick_answer_created"));
+        let (_, html) = app.get_html(&w.admin, page).await;
+        assert!(!html.contains("<script>alert(1)") && !html.contains("<b>x</b>"));
+
+        // Deleting.
+        let r = app
+            .post_form(&w.admin, &format!("{page}/{greeting}/delete"), &[])
+            .await;
+        assert_eq!(location(&r), format!("{page}?ok=quick_answer_deleted"));
+        let r = app
+            .post_form(&w.admin, &format!("{page}/{greeting}/delete"), &[])
+            .await;
+        assert!(location(&r).contains("error=not_found"));
+        let left = quick_answers_of(app, &w.admin, "acme").await.unwrap();
+        assert_eq!(left.as_array().unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn an_account_keeps_at_most_two_hundred_quick_answers() {
+    for b in backends() {
+        let w = world(&b).await;
+        let app = &w.app;
+        let add = "/a/acme/contact-center/quick-answers/add";
+        for i in 0..200 {
+            let r = app
+                .post_form(
+                    &w.admin,
+                    add,
+                    &[("title", &format!("Answer {i:03}")), ("body", "text")],
+                )
+                .await;
+            assert!(
+                location(&r).ends_with("ok=quick_answer_created"),
+                "{i}: {}",
+                location(&r)
+            );
+        }
+        let r = app
+            .post_form(&w.admin, add, &[("title", "One too many"), ("body", "text")])
+            .await;
+        assert!(
+            location(&r)
+                .starts_with("/a/acme/contact-center/quick-answers?error=quick_answer_limit&field=title"),
+            "{}",
+            location(&r)
+        );
+        assert_eq!(app.count("quick_answers").await, 200);
+    }
+}

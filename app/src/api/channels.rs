@@ -40,3 +40,13 @@ pub async fn public_card(dialog: String) -> Result<ChannelCard, AppError> {
     let code = ChannelCode::from_dialog(&dialog).map_err(|_| AppError::NotFound)?;
     channels::card(&state.db, &code).await
 }
+
+/// The quick answers page of account `slug` (admins manage; operators read).
+#[server(prefix = "/api", endpoint = "quick_answers_page", output = crate::api::Answer)]
+pub async fn quick_answers_page(slug: String) -> Result<super::QuickAnswersView, AppError> {
+    use crate::backend::{auth::require_user, services::accounts, services::quick_answers, AppState};
+    let user = require_user().await?;
+    let state = expect_context::<AppState>();
+    let actor = accounts::actor(&state.db, user.id, &slug).await?;
+    quick_answers::page(&state.db, &actor).await
+}

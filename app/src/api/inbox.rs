@@ -158,3 +158,13 @@ pub async fn start_new_conversation(slug: String, conversation: i64, seq: i64) -
     .await
     .map(|c| c.0)
 }
+
+/// The account's quick answers, for the composer's `/` list (admins and operators).
+#[server(prefix = "/api", endpoint = "quick_answers", output = crate::api::Answer)]
+pub async fn quick_answers(slug: String) -> Result<Vec<crate::api::QuickAnswerView>, AppError> {
+    use crate::backend::services::quick_answers;
+    use crate::backend::AppState;
+    let (actor, _) = actor_for(&slug).await?;
+    let state = expect_context::<AppState>();
+    quick_answers::list(&state.db, &actor).await
+}

@@ -10,6 +10,7 @@ pub mod network_connector;
 pub mod network_join;
 pub mod network_message;
 pub mod open_channel;
+pub mod quick_answer;
 pub mod rest_credential;
 pub mod session;
 pub mod user;

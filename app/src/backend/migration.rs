@@ -9,6 +9,7 @@ mod m0003_conversations;
 mod m0004_inbox;
 mod m0005_rest;
 mod m0006_message_keys;
+mod m0007_quick_answers;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_inbox::Migration),
             Box::new(m0005_rest::Migration),
             Box::new(m0006_message_keys::Migration),
+            Box::new(m0007_quick_answers::Migration),
         ]
     }
 }

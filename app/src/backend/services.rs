@@ -7,6 +7,7 @@ pub mod conversations;
 pub mod inbox;
 pub mod messages;
 pub mod queue;
+pub mod quick_answers;
 pub mod reads;
 pub mod rest;
 pub mod users;

@@ -8,11 +8,12 @@
 //! conversations in the list (Alt+↑/↓ from anywhere).
 
 use crate::api::inbox::{
-    finish_conversation, inbox_conversation, inbox_more, inbox_older, load_inbox, split_rule,
+    finish_conversation, inbox_conversation, inbox_more, inbox_older, load_inbox, quick_answers, split_rule,
     start_new_conversation, transfer_conversation,
 };
-use crate::api::{ConversationDetail, InboxFilter, InboxView, QueueView, SplitRule};
+use crate::api::{ConversationDetail, InboxFilter, InboxView, QueueView, QuickAnswerView, SplitRule};
 use crate::domain::conversation::{Author, ConversationStatus, MessageBody};
+use crate::domain::quick_answer::{composer_query, fill, search, Fill};
 use crate::domain::{ConversationId, Role, UserId};
 use crate::error::{AppError, Code};
 use crate::i18n::{error_key, K};
@@ -360,7 +361,7 @@ fn Inbox(v: InboxView) -> impl IntoView {
                 })}
             </aside>
             <Conversation s=s slug=slug.clone() live=live.clone() queues=queues menu=menu open=open
-                admin=v.account.role == Role::Admin />
+                admin=v.account.role == Role::Admin me_name=v.me_name.clone() />
             <Details s=s />
         </section>
     }
@@ -416,9 +417,29 @@ fn Conversation(
     menu: RwSignal<Option<i64>>,
     open: Callback<ConversationId>,
     admin: bool,
+    me_name: String,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let composer_error = RwSignal::new(None::<Code>);
+    let pick = QuickPick::new(draft, slug.clone());
+    // A chosen quick answer replaces the `/query` with its text, placeholders filled in.
+    let choose = Callback::new(move |q: QuickAnswerView| {
+        let text = s.current.with_untracked(|c| {
+            let c = c.as_ref();
+            fill(
+                &q.body,
+                &Fill {
+                    customer_name: c.map(|c| c.customer_name.as_str()).unwrap_or_default(),
+                    customer_account: c.map(|c| c.customer_account.as_str()).unwrap_or_default(),
+                    operator_name: &me_name,
+                    channel_name: c.map(|c| c.channel_name.as_str()).unwrap_or_default(),
+                },
+            )
+        });
+        pick.dismissed.set(text.starts_with('/'));
+        draft.set(text);
+        focus_id("reply");
+    });
     let send_live = live.clone();
     let send = move || {
         let Some(c) = s.current.get_untracked() else {
@@ -439,6 +460,9 @@ fn Conversation(
         send2();
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if pick.key(&ev, choose) {
+            return;
+        }
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             send();
@@ -649,12 +673,23 @@ fn Conversation(
                 let typing_live = typing_live.clone();
                 view! {
                     <form class="composer" on:submit=on_submit>
+                        <QuickPickList pick=pick choose=choose />
                         <div class="field" class:has-error=move || composer_error.get().is_some()>
                             <label for="reply">{tr(K::Reply)}</label>
                             <textarea id="reply" rows="3" maxlength=MessageBody::MAX_LEN.to_string()
-                                aria-describedby="reply-error"
+                                aria-describedby="reply-error" aria-autocomplete="list"
+                                aria-controls=move || pick.active_id().map(|_| "qa-list")
+                                placeholder=tr(K::QaComposerHint)
+                                aria-activedescendant=move || pick.active_id()
                                 prop:value=move || draft.get()
-                                on:input=move |ev| { draft.set(event_target_value(&ev)); typing_live.typing(); }
+                                on:input=move |ev| {
+                                    let v = event_target_value(&ev);
+                                    if !v.starts_with('/') {
+                                        pick.dismissed.set(false);
+                                    }
+                                    draft.set(v);
+                                    typing_live.typing();
+                                }
                                 on:keydown=on_key></textarea>
                             <p class="error" id="reply-error" role="alert">{move || composer_error.get().map(|c| tr(error_key(c)))}</p>
                         </div>
@@ -663,6 +698,171 @@ fn Conversation(
                 }
             })}
         </section>
+    }
+}
+
+/// The composer's quick answers: `/` at the start of the reply opens a filtered list.
+#[derive(Clone, Copy)]
+struct QuickPick {
+    /// The account's quick answers; `None` until first loaded.
+    items: RwSignal<Option<Vec<QuickAnswerView>>>,
+    /// The highlighted entry among [`QuickPick::found`].
+    active: RwSignal<usize>,
+    /// Escape closes the list until the reply no longer starts with `/`.
+    dismissed: RwSignal<bool>,
+    /// What follows the `/` while the list is open.
+    query: Memo<Option<String>>,
+    /// Indexes into `items` that match the query, best first.
+    found: Memo<Vec<usize>>,
+}
+
+impl QuickPick {
+    fn new(draft: RwSignal<String>, slug: String) -> Self {
+        let items = RwSignal::new(None::<Vec<QuickAnswerView>>);
+        let dismissed = RwSignal::new(false);
+        let active = RwSignal::new(0usize);
+        let query = Memo::new(move |_| {
+            if dismissed.get() {
+                return None;
+            }
+            draft.with(|d| composer_query(d).map(str::to_string))
+        });
+        let found = Memo::new(move |_| {
+            query.with(|q| {
+                let Some(q) = q else { return Vec::new() };
+                items.with(|list| {
+                    list.as_ref()
+                        .map(|l| search(l.iter().map(|x| (x.title.as_str(), x.body.as_str())), q))
+                        .unwrap_or_default()
+                })
+            })
+        });
+        // Fetched every time the list opens, so an admin's change shows without a reload.
+        Effect::new(move |was_open: Option<bool>| {
+            let open = query.with(|q| q.is_some());
+            if open && was_open != Some(true) {
+                let slug = slug.clone();
+                leptos::task::spawn_local(async move {
+                    items.set(Some(quick_answers(slug).await.unwrap_or_default()));
+                });
+            }
+            open
+        });
+        Effect::new(move |_| {
+            query.track();
+            active.set(0);
+        });
+        Self {
+            items,
+            active,
+            dismissed,
+            query,
+            found,
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        self.query.with(|q| q.is_some())
+    }
+
+    /// The highlighted quick answer, if the list shows any.
+    fn current(&self) -> Option<QuickAnswerView> {
+        let found = self.found.get_untracked();
+        let i = *found.get(self.active.get_untracked().min(found.len().checked_sub(1)?))?;
+        self.items
+            .with_untracked(|l| l.as_ref().and_then(|l| l.get(i).cloned()))
+    }
+
+    /// The id of the highlighted option, for the reply's `aria-activedescendant`.
+    fn active_id(&self) -> Option<String> {
+        if !self.is_open() {
+            return None;
+        }
+        let found = self.found.get();
+        let i = *found.get(self.active.get().min(found.len().checked_sub(1)?))?;
+        self.items.with(|l| {
+            l.as_ref()
+                .and_then(|l| l.get(i))
+                .map(|q| format!("qa-opt-{}", q.id))
+        })
+    }
+
+    /// Handles the list's keys while it is open; `true` when the key was used.
+    fn key(&self, ev: &leptos::ev::KeyboardEvent, choose: Callback<QuickAnswerView>) -> bool {
+        if !self.query.with_untracked(|q| q.is_some()) {
+            return false;
+        }
+        let n = self.found.with_untracked(|f| f.len());
+        match ev.key().as_str() {
+            "ArrowDown" | "ArrowUp" if n > 0 => {
+                ev.prevent_default();
+                let step = if ev.key() == "ArrowDown" { 1 } else { n - 1 };
+                self.active.update(|a| *a = ((*a).min(n - 1) + step) % n);
+                true
+            }
+            "Enter" if n > 0 && !ev.shift_key() && !ev.is_composing() => {
+                ev.prevent_default();
+                if let Some(q) = self.current() {
+                    choose.run(q);
+                }
+                true
+            }
+            "Escape" => {
+                ev.prevent_default();
+                self.dismissed.set(true);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The open list of quick answers above the composer.
+#[component]
+fn QuickPickList(pick: QuickPick, choose: Callback<QuickAnswerView>) -> impl IntoView {
+    move || {
+        if !pick.is_open() {
+            return None;
+        }
+        let body = match pick.items.get() {
+            None => view! { <p class="muted small" role="status">{tr(K::QaLoading)}</p> }.into_any(),
+            Some(list) => {
+                let found = pick.found.get();
+                if found.is_empty() {
+                    view! { <p class="muted small" role="status">{tr(K::QaNoMatch)}</p> }.into_any()
+                } else {
+                    let active = pick.active.get().min(found.len() - 1);
+                    view! {
+                        <ul id="qa-list" role="listbox" aria-label=tr(K::QaTitle)>
+                            {found
+                                .iter()
+                                .enumerate()
+                                .map(|(n, &i)| {
+                                    let q = list[i].clone();
+                                    let selected = n == active;
+                                    let title = q.title.clone();
+                                    let preview: String = q.body.chars().take(120).collect();
+                                    view! {
+                                        <li role="option" id=format!("qa-opt-{}", q.id) aria-selected=selected.to_string()
+                                            class:active=selected
+                                            on:mousedown=move |ev| {
+                                                ev.prevent_default();
+                                                choose.run(q.clone());
+                                            }>
+                                            <strong dir="auto">{title}</strong>
+                                            <span class="muted small" dir="auto">{preview}</span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                        <p class="hint small">{tr(K::QaHint)}</p>
+                    }
+                    .into_any()
+                }
+            }
+        };
+        Some(view! { <div class="qa-pop">{body}</div> })
     }
 }
 
