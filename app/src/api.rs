@@ -125,6 +125,9 @@ pub struct ChannelView {
     pub distribution: crate::domain::channel::Distribution,
     /// Most simultaneous conversations per operator.
     pub capacity: u16,
+    /// Time to take in seconds (0: off).
+    #[serde(default)]
+    pub take_seconds: u16,
 }
 
 /// The Contact Center of one account as the viewer may see it: admins see every channel

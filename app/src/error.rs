@@ -35,10 +35,11 @@ pub enum Field {
     Message,
     Scopes,
     Title,
+    TakeTime,
 }
 
 impl Field {
-    pub const ALL: [Field; 25] = [
+    pub const ALL: [Field; 26] = [
         Field::Email,
         Field::Password,
         Field::Name,
@@ -64,6 +65,7 @@ impl Field {
         Field::Message,
         Field::Scopes,
         Field::Title,
+        Field::TakeTime,
     ];
 }
 
@@ -95,6 +97,7 @@ impl Field {
             Field::Message => "message",
             Field::Scopes => "scopes",
             Field::Title => "title",
+            Field::TakeTime => "take_time",
         }
     }
 
@@ -151,10 +154,12 @@ pub enum Code {
     NotOperator,
     TitleTaken,
     QuickAnswerLimit,
+    TakeTimeRange,
+    NotAssigned,
 }
 
 impl Code {
-    pub const ALL: [Code; 44] = [
+    pub const ALL: [Code; 46] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -199,6 +204,8 @@ impl Code {
         Code::NotOperator,
         Code::TitleTaken,
         Code::QuickAnswerLimit,
+        Code::TakeTimeRange,
+        Code::NotAssigned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -247,6 +254,8 @@ impl Code {
             Code::NotOperator => "not_operator",
             Code::TitleTaken => "title_taken",
             Code::QuickAnswerLimit => "quick_answer_limit",
+            Code::TakeTimeRange => "take_time_range",
+            Code::NotAssigned => "not_assigned",
         }
     }
 

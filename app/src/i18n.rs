@@ -369,7 +369,7 @@ messages! {
     DistributionEven => "Evenly (to the least-loaded online operator)", "Równomiernie (do najmniej obciążonego operatora online)";
     CapacityLabel => "Max simultaneous conversations per operator", "Maks. jednoczesnych rozmów na operatora";
     SaveQueue => "Save queue", "Zapisz kolejkę";
-    ErrDistributionUnknown => "Choose “to everyone” or “evenly”.", "Wybierz „do wszystkich” lub „równomiernie”.";
+    ErrDistributionUnknown => "Choose “to everyone”, “evenly” or “strictly in order”.", "Wybierz „do wszystkich”, „równomiernie” lub „ściśle według kolejności”.";
     ErrCapacityRange => "Enter a number from 1 to 500.", "Podaj liczbę od 1 do 500.";
     ErrOperatorFull => "This operator already has the most conversations allowed at a time.", "Ten operator ma już maksymalną dozwoloną liczbę jednoczesnych rozmów.";
     ErrConversationTaken => "Another operator has taken this conversation.", "Tę rozmowę przejął już inny operator.";
@@ -399,6 +399,19 @@ messages! {
     QaHint => "↑/↓ to choose, Enter to insert, Esc to close", "↑/↓ wybór, Enter wstawia, Esc zamyka";
     QaComposerHint => "Type / for quick answers.", "Wpisz /, aby wybrać szybką odpowiedź.";
     QaLoading => "Loading quick answers…", "Wczytywanie szybkich odpowiedzi…";
+    ErrTakeTimeRange => "Enter 0 (off) or a number of seconds from 10 to 3600.", "Podaj 0 (wyłączone) lub liczbę sekund od 10 do 3600.";
+    ErrNotAssigned => "Only the operator who has this conversation can skip it.", "Pominąć rozmowę może tylko operator, który ją prowadzi.";
+    DistributionStrict => "Strictly in order (the first operator in the queue who is online and has room)", "Ściśle według kolejności (pierwszy operator z kolejki, który jest online i ma miejsce)";
+    TakeTimeLabel => "Time to take (seconds; 0 = off)", "Czas na podjęcie (sekundy; 0 = wyłączone)";
+    TakeTimeHint => "An assigned conversation nobody has answered passes to the next operator after this time.", "Przydzielona rozmowa bez odpowiedzi przechodzi po tym czasie do następnego operatora.";
+    TakeTimeOff => "off", "wyłączony";
+    QueueOrder => "Queue order", "Kolejność w kolejce";
+    QueueOrderHint => "“Strictly in order” gives new conversations to the first operator who is online and has room.", "„Ściśle według kolejności” daje nowe rozmowy pierwszemu operatorowi, który jest dostępny i ma miejsce.";
+    MoveUp => "Move up", "Przesuń w górę";
+    MoveDown => "Move down", "Przesuń w dół";
+    OrderSaved => "Queue order saved.", "Zapisano kolejność.";
+    Skip => "Skip", "Pomiń";
+    SkipHint => "Give this conversation back to the queue; it goes to the next operator.", "Oddaj tę rozmowę do kolejki; trafi do następnego operatora.";
     ErrRequired => "This field is required.", "To pole jest wymagane.";
     ErrTooLong => "This value is too long.", "Ta wartość jest za długa.";
     ErrControlChars => "This value contains characters that are not allowed.", "Ta wartość zawiera niedozwolone znaki.";
@@ -481,6 +494,8 @@ pub fn error_key(code: Code) -> K {
         Code::NotOperator => K::ErrNotOperator,
         Code::TitleTaken => K::ErrTitleTaken,
         Code::QuickAnswerLimit => K::ErrQuickAnswerLimit,
+        Code::TakeTimeRange => K::ErrTakeTimeRange,
+        Code::NotAssigned => K::ErrNotAssigned,
     }
 }
 

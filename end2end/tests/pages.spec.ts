@@ -102,6 +102,11 @@ test('every page fits a phone and a desktop, in both languages, without serious 
   const settingsHref = await admin.getByRole('link', { name: /Settings/ }).first().getAttribute('href');
   const channelId = settingsHref!.split('/').pop();
   const visitor = await (await newContext(browser)).newPage();
+  // The admin joins the queue too, so the queue's order shows.
+  await admin.goto(`/a/acme-${id}/contact-center`);
+  await admin.getByRole('group', { name: `Operators of Help ${id}` }).getByLabel(`Admin ${id}`).check();
+  await admin.getByRole('button', { name: 'Save operators' }).click();
+  await expect(admin.getByText('Operators saved.')).toBeVisible();
   await admin.goto(`/a/acme-${id}/contact-center/quick-answers`);
   await admin.getByRole('textbox', { name: 'Title', exact: true }).fill('Greeting');
   await admin.getByRole('textbox', { name: 'Text', exact: true }).fill('Dzień dobry, {customer_name}! ' + 'zażółć gęślą jaźń '.repeat(8));

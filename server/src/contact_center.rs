@@ -7,7 +7,7 @@ use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
 use app::backend::services::inbox;
 use app::backend::services::quick_answers;
 use app::backend::AppState;
-use app::domain::channel::{Capacity, ChannelName, Distribution, RawSettings, Settings};
+use app::domain::channel::{Capacity, ChannelName, Distribution, RawSettings, Settings, TakeTime};
 use app::domain::conversation::MessageBody;
 use app::domain::quick_answer::QuickAnswerTitle;
 use app::domain::{ChannelId, UserId};
@@ -145,6 +145,8 @@ pub struct QueueForm {
     distribution: String,
     #[serde(default)]
     capacity: String,
+    #[serde(default)]
+    take_time: String,
 }
 
 /// `POST /a/{slug}/contact-center/channels/{id}/queue`: distribution mode and the most
@@ -160,17 +162,22 @@ pub async fn set_queue(
     let home = cc_home(actor.slug.as_str());
     let distribution = Distribution::parse(&f.distribution);
     let capacity = Capacity::parse(&f.capacity);
+    let take = TakeTime::parse(&f.take_time);
     let id_s = id.to_string();
-    let keep = [("channel", id_s.as_str()), ("capacity", f.capacity.trim())];
-    match (distribution, capacity) {
-        (Ok(d), Ok(c)) => {
-            match inbox::set_queue(&state.db, state.hub.as_ref(), &actor, ChannelId(id), d, c).await {
+    let keep = [
+        ("channel", id_s.as_str()),
+        ("capacity", f.capacity.trim()),
+        ("take_time", f.take_time.trim()),
+    ];
+    match (distribution, capacity, take) {
+        (Ok(d), Ok(c), Ok(t)) => {
+            match inbox::set_queue(&state.db, state.hub.as_ref(), &actor, ChannelId(id), d, c, t).await {
                 Ok(()) => see_other(&with_query(&home, &[("ok", "queue_saved")]), None),
                 Err(e) => back_with_error(&home, &e, &keep),
             }
         }
-        (d, c) => {
-            let errs: Vec<AppError> = [d.err(), c.err()].into_iter().flatten().collect();
+        (d, c, t) => {
+            let errs: Vec<AppError> = [d.err(), c.err(), t.err()].into_iter().flatten().collect();
             back_with_errors(&home, &errs, &keep)
         }
     }
@@ -517,5 +524,47 @@ pub async fn delete_quick_answer(
     match quick_answers::delete(&state.db, &actor, id).await {
         Ok(()) => see_other(&with_query(&page, &[("ok", "quick_answer_deleted")]), None),
         Err(e) => back_with_error(&page, &e, &[]),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OrderForm {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    dir: String,
+}
+
+/// `POST /a/{slug}/contact-center/channels/{id}/order` with `user=ID&dir=up|down`: moves
+/// an operator one place in the queue's order (admins).
+pub async fn move_operator(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    Form(f): Form<OrderForm>,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let home = cc_home(actor.slug.as_str());
+    let result = async {
+        let user = f.user.trim().parse::<i64>().map_err(|_| AppError::Invalid {
+            field: Field::Operator,
+            code: Code::NotInQueue,
+        })?;
+        let up = match f.dir.as_str() {
+            "up" => true,
+            "down" => false,
+            _ => {
+                return Err(AppError::Invalid {
+                    field: Field::Operator,
+                    code: Code::InvalidFormat,
+                })
+            }
+        };
+        channels::move_operator(&state.db, &actor, ChannelId(id), UserId(user), up).await
+    }
+    .await;
+    match result {
+        Ok(()) => see_other(&with_query(&home, &[("ok", "order_saved")]), None),
+        Err(e) => back_with_error(&home, &e, &[("channel", &id.to_string())]),
     }
 }

@@ -139,8 +139,9 @@ impl Application {
 }
 
 /// Every second: operators who have had no inbox open on any node for the presence
-/// time-to-live give their unanswered conversations of "evenly" queues back, and the
-/// queues dispatch them again (a closed laptop, a crashed node).
+/// time-to-live give their unanswered conversations of "evenly" and "strictly in order"
+/// queues back, and the queues dispatch them again (a closed laptop, a crashed node);
+/// and conversations left unanswered past their channel's time to take pass on.
 fn spawn_presence_sweep(state: AppState) {
     tokio::spawn(async move {
         let grace = state.config.presence_ttl;
@@ -176,6 +177,21 @@ fn spawn_presence_sweep(state: AppState) {
                         tracing::warn!(error = ?e, user_id = user.0, "re-dispatch after an operator left failed")
                     }
                 }
+            }
+            // Time to take: unanswered assigned conversations pass to the next operator.
+            match app::backend::services::queue::pass_on_untaken(
+                &state.db,
+                state.hub.as_ref(),
+                app::backend::now_ms(),
+            )
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    conversations = n,
+                    "untaken conversations passed to the next operator"
+                ),
+                Err(e) => tracing::warn!(error = ?e, "passing on untaken conversations failed"),
             }
         }
     });
@@ -283,6 +299,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/a/{slug}/contact-center/quick-answers/{id}/delete",
             post(contact_center::delete_quick_answer),
+        )
+        .route(
+            "/a/{slug}/contact-center/channels/{id}/order",
+            post(contact_center::move_operator),
         )
         .route("/avatars/{key}/{file}", get(contact_center::avatar))
         .route("/ws", get(live::ws))

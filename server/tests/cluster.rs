@@ -100,6 +100,7 @@ impl World {
             self.channel,
             d,
             Capacity::new(cap).unwrap(),
+            app::domain::channel::TakeTime::OFF,
         )
         .await
         .unwrap();
@@ -678,6 +679,7 @@ async fn a_killed_node_loses_no_acknowledged_message_its_clients_move_and_its_op
         channel,
         Distribution::Even,
         Capacity::new(5).unwrap(),
+        app::domain::channel::TakeTime::OFF,
     )
     .await
     .unwrap();

@@ -12,7 +12,7 @@ use app::backend::services::accounts::{self, Actor};
 use app::backend::services::channels;
 use app::backend::services::conversations::{self as conv, Customer, Target, Viewer};
 use app::backend::services::{inbox, queue, reads};
-use app::domain::channel::{Capacity, ChannelCode, ChannelName, Distribution};
+use app::domain::channel::{Capacity, ChannelCode, ChannelName, Distribution, TakeTime};
 use app::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
 use app::domain::{AccountName, ChannelId, ConversationId, Role, Slug, UserId};
 use app::error::{AppError, Code};
@@ -159,6 +159,10 @@ impl World {
     }
 
     async fn queue(&self, d: Distribution, cap: i64) {
+        self.queue_with(d, cap, TakeTime::OFF).await
+    }
+
+    async fn queue_with(&self, d: Distribution, cap: i64, take: TakeTime) {
         inbox::set_queue(
             &self.app.state.db,
             self.hub(),
@@ -166,9 +170,27 @@ impl World {
             self.channel,
             d,
             Capacity::new(cap).unwrap(),
+            take,
         )
         .await
         .unwrap();
+    }
+
+    async fn order(&self) -> Vec<UserId> {
+        channels::contact_center(&self.app.state.db, &self.anna)
+            .await
+            .unwrap()
+            .channels
+            .into_iter()
+            .find(|c| c.id == self.channel)
+            .unwrap()
+            .operators
+    }
+
+    async fn skips(&self, c: ConversationId) -> i64 {
+        self.app
+            .count(&format!("conversation_skips WHERE conversation_id = {}", c.0))
+            .await
     }
 
     async fn list(&self, who: &Actor, f: InboxFilter) -> Vec<ConversationId> {
@@ -714,6 +736,7 @@ async fn nobody_outside_the_queue_or_the_account_can_see_or_act() {
             w.channel,
             Distribution::Even,
             Capacity::new(5).unwrap(),
+            app::domain::channel::TakeTime::OFF,
         )
         .await
         .unwrap_err();
@@ -740,6 +763,7 @@ async fn nobody_outside_the_queue_or_the_account_can_see_or_act() {
             w.channel,
             Distribution::Even,
             Capacity::new(5).unwrap(),
+            app::domain::channel::TakeTime::OFF,
         )
         .await
         .unwrap_err();
@@ -1061,5 +1085,313 @@ async fn server_functions_and_the_queue_form_check_rights_and_input() {
         assert_eq!((support.distribution, support.capacity), (Distribution::Even, 5));
         let (_, html) = app.get_html(&olek, "/a/acme/contact-center").await;
         assert!(html.contains("Evenly"), "operators see the queue settings");
+    }
+}
+
+#[tokio::test]
+async fn strictly_in_order_goes_to_the_first_operator_with_room_in_the_queue_order() {
+    for b in backends() {
+        let w = world(&b, Some("20")).await;
+        let db = &w.app.state.db;
+        w.queue(Distribution::Strict, 2).await;
+        assert_eq!(w.order().await, vec![w.olek.user, w.ola.user], "{b:?}");
+        w.online(&w.olek, true);
+        w.online(&w.ola, true);
+        // Olek is first: he gets new conversations until he is full, then Ola.
+        let mut got = Vec::new();
+        let mut ids = Vec::new();
+        for i in 0..4 {
+            let c = w.new_conversation(&format!("c{i}")).await;
+            ids.push(c);
+            got.push(w.operator_of(c).await.unwrap());
+        }
+        assert_eq!(
+            got,
+            vec![w.olek.user, w.olek.user, w.ola.user, w.ola.user],
+            "{b:?}"
+        );
+        let waiting = w.new_conversation("everyone is full").await;
+        assert_eq!(w.operator_of(waiting).await, None);
+        // Ola moves up. Olek frees a place: the waiting one goes to him (Ola is full).
+        channels::move_operator(db, &w.anna, w.channel, w.ola.user, true)
+            .await
+            .unwrap();
+        assert_eq!(w.order().await, vec![w.ola.user, w.olek.user]);
+        inbox::finish(db, w.hub(), &w.olek, ids[0]).await.unwrap();
+        assert_eq!(w.operator_of(waiting).await, Some(w.olek.user), "{b:?}");
+        // Ola frees a place: the next new one goes to her, the first in the order.
+        inbox::finish(db, w.hub(), &w.ola, ids[2]).await.unwrap();
+        let next = w.new_conversation("next").await;
+        assert_eq!(w.operator_of(next).await, Some(w.ola.user));
+        // An operator who is away is passed over.
+        inbox::finish(db, w.hub(), &w.ola, next).await.unwrap();
+        w.online(&w.ola, false);
+        inbox::finish(db, w.hub(), &w.olek, ids[1]).await.unwrap();
+        let later = w.new_conversation("later").await;
+        assert_eq!(w.operator_of(later).await, Some(w.olek.user));
+
+        // Moving the first up or the last down changes nothing; rights are checked.
+        channels::move_operator(db, &w.anna, w.channel, w.ola.user, true)
+            .await
+            .unwrap();
+        channels::move_operator(db, &w.anna, w.channel, w.olek.user, false)
+            .await
+            .unwrap();
+        assert_eq!(w.order().await, vec![w.ola.user, w.olek.user]);
+        let e = channels::move_operator(db, &w.olek, w.channel, w.olek.user, true)
+            .await
+            .unwrap_err();
+        assert_eq!(e, AppError::Forbidden);
+        let e = channels::move_operator(db, &w.anna, w.channel, w.ida.user, true)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::NotInQueue);
+        // A new operator joins at the end; those who stay keep their places.
+        channels::set_operators(
+            db,
+            w.hub(),
+            &w.anna,
+            w.channel,
+            &[w.olek.user, w.anna.user, w.ola.user],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            w.order().await,
+            vec![w.ola.user, w.olek.user, w.anna.user],
+            "{b:?}"
+        );
+
+        // Through the form: a plain POST, rights first.
+        let app = &w.app;
+        let (anna, olek) = (browser(), browser());
+        app.sign_in_cookie(&anna, "anna@acme.test").await;
+        app.sign_in_cookie(&olek, "olek@acme.test").await;
+        let path = format!("/a/acme/contact-center/channels/{}/order", w.channel.0);
+        let anna_id = w.anna.user.0.to_string();
+        let r = app
+            .post_form(&olek, &path, &[("user", &anna_id), ("dir", "up")])
+            .await;
+        assert!(location(&r).contains("error=forbidden"), "{}", location(&r));
+        let r = app
+            .post_form(&anna, &path, &[("user", &anna_id), ("dir", "sideways")])
+            .await;
+        assert!(location(&r).contains("error=invalid_format"), "{}", location(&r));
+        let r = app.post_form(&anna, &path, &[("user", "x"), ("dir", "up")]).await;
+        assert!(location(&r).contains("error=not_in_queue"), "{}", location(&r));
+        assert_eq!(w.order().await, vec![w.ola.user, w.olek.user, w.anna.user]);
+        let r = app
+            .post_form(&anna, &path, &[("user", &anna_id), ("dir", "up")])
+            .await;
+        assert_eq!(location(&r), "/a/acme/contact-center?ok=order_saved");
+        assert_eq!(w.order().await, vec![w.ola.user, w.anna.user, w.olek.user]);
+        let (_, html) = app.get_html(&anna, "/a/acme/contact-center").await;
+        assert!(
+            html.contains("Move up Anna") && html.contains("Strictly in order"),
+            "{b:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn skip_gives_a_conversation_to_the_next_operator_and_never_back_to_the_one_who_skipped() {
+    for b in backends() {
+        let w = world(&b, Some("20")).await;
+        let db = &w.app.state.db;
+        w.queue(Distribution::Even, 5).await;
+        w.online(&w.olek, true);
+        let c = w.new_conversation("hello").await;
+        assert_eq!(w.operator_of(c).await, Some(w.olek.user), "{b:?}");
+        w.online(&w.ola, true);
+        // Only the one who has it may skip it; others of the channel, the admin and
+        // other accounts are refused and nothing changes.
+        let e = inbox::skip(db, w.hub(), &w.ola, c).await.unwrap_err();
+        assert_eq!(e.code(), Code::ConversationTaken);
+        let e = inbox::skip(db, w.hub(), &w.anna, c).await.unwrap_err();
+        assert_eq!(e.code(), Code::NotAssigned);
+        assert!(matches!(
+            inbox::skip(db, w.hub(), &w.ida, c).await,
+            Err(AppError::NotFound | AppError::Forbidden)
+        ));
+        assert!(matches!(
+            inbox::skip(db, w.hub(), &w.emil, c).await,
+            Err(AppError::Forbidden | AppError::NotFound)
+        ));
+        assert_eq!(w.operator_of(c).await, Some(w.olek.user));
+        assert_eq!(w.skips(c).await, 0);
+        // Olek skips: it goes to Ola.
+        inbox::skip(db, w.hub(), &w.olek, c).await.unwrap();
+        assert_eq!(w.operator_of(c).await, Some(w.ola.user), "{b:?}");
+        // Ola skips too: nobody else may get it, so it waits — and is not handed back
+        // to Olek even when he frees up or comes online again.
+        inbox::skip(db, w.hub(), &w.ola, c).await.unwrap();
+        assert_eq!(w.operator_of(c).await, None);
+        assert_eq!(w.skips(c).await, 2);
+        queue::came_online(db, w.hub(), &w.olek).await.unwrap();
+        assert_eq!(w.operator_of(c).await, None);
+        assert_eq!(w.list(&w.olek, InboxFilter::Waiting).await, vec![c]);
+        // Other conversations are not held up by it.
+        let d = w.new_conversation("another").await;
+        assert!(w.operator_of(d).await.is_some(), "{b:?}");
+        // A new operator of the queue gets it.
+        channels::set_operators(
+            db,
+            w.hub(),
+            &w.anna,
+            w.channel,
+            &[w.olek.user, w.ola.user, w.anna.user],
+        )
+        .await
+        .unwrap();
+        w.online(&w.anna, true);
+        queue::came_online(db, w.hub(), &w.anna).await.unwrap();
+        assert_eq!(w.operator_of(c).await, Some(w.anna.user), "{b:?}");
+        // Closed ones cannot be skipped.
+        inbox::finish(db, w.hub(), &w.anna, c).await.unwrap();
+        let e = inbox::skip(db, w.hub(), &w.anna, c).await.unwrap_err();
+        assert_eq!(e.code(), Code::ConversationClosed);
+
+        // To everyone: whoever took it by answering gives it back to everyone.
+        w.queue(Distribution::All, 5).await;
+        let e2 = w.new_conversation("to everyone").await;
+        w.reply(&w.olek, e2, "mine").await.unwrap();
+        inbox::skip(db, w.hub(), &w.olek, e2).await.unwrap();
+        assert_eq!(w.operator_of(e2).await, None);
+        assert!(w.list(&w.ola, InboxFilter::Waiting).await.contains(&e2));
+
+        // Through the server function: the same rules.
+        let app = &w.app;
+        let (olek, ola) = (browser(), browser());
+        app.sign_in_cookie(&olek, "olek@acme.test").await;
+        app.sign_in_cookie(&ola, "ola@acme.test").await;
+        w.reply(&w.ola, e2, "Ola here").await.unwrap();
+        let args = [("slug", "acme"), ("conversation", &e2.0.to_string()[..])];
+        let (status, _) = app.server_fn_status(&olek, "skip_conversation", &args).await;
+        assert_eq!(status, 409, "Olek does not have it");
+        let (status, _) = app.server_fn_status(&ola, "skip_conversation", &args).await;
+        assert_eq!(status, 200);
+        assert_eq!(w.operator_of(e2).await, None);
+    }
+}
+
+#[tokio::test]
+async fn time_to_take_passes_an_unanswered_conversation_to_the_next_operator_once() {
+    for b in backends() {
+        let w = world(&b, Some("20")).await;
+        let db = &w.app.state.db;
+        // Off: nothing ever moves.
+        w.queue(Distribution::Strict, 5).await;
+        w.online(&w.olek, true);
+        w.online(&w.ola, true);
+        let c = w.new_conversation("anyone?").await;
+        assert_eq!(w.operator_of(c).await, Some(w.olek.user), "{b:?}");
+        let now = app::backend::now_ms();
+        assert_eq!(
+            queue::pass_on_untaken(db, w.hub(), now + 3_600_000)
+                .await
+                .unwrap(),
+            0
+        );
+        // 30 seconds to take it.
+        w.queue_with(Distribution::Strict, 5, TakeTime::new(30).unwrap())
+            .await;
+        assert_eq!(
+            queue::pass_on_untaken(db, w.hub(), now + 20_000).await.unwrap(),
+            0,
+            "not yet"
+        );
+        // Two nodes' sweeps at once pass it on once (Ola is away, so then it waits).
+        w.online(&w.ola, false);
+        let (a, b2) = tokio::join!(
+            queue::pass_on_untaken(db, w.hub(), now + 31_000),
+            queue::pass_on_untaken(db, w.hub(), now + 31_000)
+        );
+        assert_eq!(a.unwrap() + b2.unwrap(), 1, "{b:?}");
+        assert_eq!(w.operator_of(c).await, None);
+        assert_eq!(w.skips(c).await, 1);
+        // Ola comes back and gets it (Olek passed it on); her own 30 seconds start now,
+        // and when they run out too it waits in the queue.
+        w.online(&w.ola, true);
+        queue::came_online(db, w.hub(), &w.ola).await.unwrap();
+        assert_eq!(w.operator_of(c).await, Some(w.ola.user));
+        let t = app::backend::now_ms();
+        assert_eq!(queue::pass_on_untaken(db, w.hub(), t + 20_000).await.unwrap(), 0);
+        let later = t + 31_000;
+        assert_eq!(queue::pass_on_untaken(db, w.hub(), later).await.unwrap(), 1);
+        assert_eq!(w.operator_of(c).await, None);
+        assert_eq!(w.skips(c).await, 2);
+        // An answered conversation stays with its operator.
+        let d = w.new_conversation("second").await;
+        assert_eq!(w.operator_of(d).await, Some(w.olek.user));
+        w.reply(&w.olek, d, "On it").await.unwrap();
+        assert_eq!(
+            queue::pass_on_untaken(db, w.hub(), later + 3_600_000)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(w.operator_of(d).await, Some(w.olek.user));
+
+        // The server's own timer does it, without anyone calling.
+        w.queue_with(Distribution::Strict, 5, TakeTime::new(10).unwrap())
+            .await;
+        let e = w.new_conversation("third").await;
+        assert_eq!(w.operator_of(e).await, Some(w.olek.user));
+        let start = std::time::Instant::now();
+        while w.operator_of(e).await == Some(w.olek.user) {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(20),
+                "not passed on in time"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        assert!(
+            start.elapsed() >= std::time::Duration::from_secs(8),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(w.operator_of(e).await, Some(w.ola.user), "{b:?}");
+
+        // The form: the time is checked, with the field named.
+        let app = &w.app;
+        let anna = browser();
+        app.sign_in_cookie(&anna, "anna@acme.test").await;
+        let path = format!("/a/acme/contact-center/channels/{}/queue", w.channel.0);
+        for (value, code) in [
+            ("5", "take_time_range"),
+            ("3601", "take_time_range"),
+            ("soon", "not_a_number"),
+        ] {
+            let r = app
+                .post_form(
+                    &anna,
+                    &path,
+                    &[
+                        ("distribution", "strict"),
+                        ("capacity", "5"),
+                        ("take_time", value),
+                    ],
+                )
+                .await;
+            assert!(
+                location(&r).contains(&format!("error={code}&field=take_time")),
+                "{value}: {}",
+                location(&r)
+            );
+        }
+        let r = app
+            .post_form(
+                &anna,
+                &path,
+                &[("distribution", "strict"), ("capacity", "5"), ("take_time", "0")],
+            )
+            .await;
+        assert!(location(&r).contains("ok=queue_saved"), "{}", location(&r));
+        let q = channels::contact_center(db, &w.anna).await.unwrap();
+        let support = q.channels.iter().find(|c| c.id == w.channel).unwrap();
+        assert_eq!(
+            (support.distribution, support.take_seconds),
+            (Distribution::Strict, 0)
+        );
     }
 }

@@ -718,6 +718,7 @@ async fn a_webhook_of_one_account_cannot_read_or_write_anything_of_another() {
                 json!({"DIALOG_ID": chat, "MESSAGE": "intrusion"}),
             ),
             ("imopenlines.operator.finish", json!({"CHAT_ID": c.0})),
+            ("imopenlines.operator.skip", json!({"CHAT_ID": c.0})),
             (
                 "imopenlines.message.session.start",
                 json!({"CHAT_ID": c.0, "MESSAGE_ID": 1}),
@@ -897,6 +898,7 @@ async fn the_openapi_document_lists_every_method() {
         "imopenlines.config.list.get",
         "imopenlines.dialog.get",
         "imopenlines.operator.finish",
+        "imopenlines.operator.skip",
         "imopenlines.message.session.start",
         "im.dialog.messages.get",
         "im.message.add",
@@ -948,6 +950,84 @@ async fn a_method_past_its_operating_time_answers_operation_time_limit() {
                 .await
                 .0,
             200
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_operator_skips_their_conversation_through_rest_and_nobody_else_can() {
+    for b in backends() {
+        let w = world(&b).await;
+        let c = w.cleo_conversation().await;
+        let chat = format!("chat{}", c.0);
+        // Waiting, nobody has it: nothing to skip.
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.olek_hook,
+                "imopenlines.operator.skip",
+                json!({"CHAT_ID": c.0})
+            )
+            .await),
+            (400, "NOT_ASSIGNED"),
+            "{b:?}"
+        );
+        // Olek answers (and so takes it), then gives it back.
+        let (s, _) = call(
+            &w,
+            &w.olek_hook,
+            "im.message.add",
+            json!({"DIALOG_ID": chat, "MESSAGE": "Olek here"}),
+        )
+        .await;
+        assert_eq!(s, 200);
+        let (_, d) = call(
+            &w,
+            &w.anna_hook,
+            "imopenlines.dialog.get",
+            json!({"CHAT_ID": c.0}),
+        )
+        .await;
+        assert_eq!(d["result"]["operator_id"], json!(w.olek.user.0));
+        // The admin cannot skip it for him; the customer's and outsiders' hooks see nothing.
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.anna_hook,
+                "imopenlines.operator.skip",
+                json!({"CHAT_ID": c.0})
+            )
+            .await),
+            (400, "NOT_ASSIGNED")
+        );
+        for hook in [&w.cleo_hook, &w.zed_hook, &w.emil_hook] {
+            let r = call(&w, hook, "imopenlines.operator.skip", json!({"CHAT_ID": c.0})).await;
+            assert!(
+                matches!(err(&r), (404, "NOT_FOUND") | (403, "ACCESS_DENIED")),
+                "{:?}",
+                r.1
+            );
+        }
+        let (s, v) = call(
+            &w,
+            &w.olek_hook,
+            "imopenlines.operator.skip",
+            json!({"DIALOG_ID": chat}),
+        )
+        .await;
+        assert_eq!((s.as_u16(), &v["result"]), (200, &json!(true)), "{v}");
+        let (_, d) = call(
+            &w,
+            &w.anna_hook,
+            "imopenlines.dialog.get",
+            json!({"CHAT_ID": c.0}),
+        )
+        .await;
+        assert_eq!(d["result"]["operator_id"], Value::Null, "back in the queue");
+        assert_eq!(d["result"]["status"], "answered", "still open, answered");
+        assert_eq!(
+            err(&call(&w, &w.olek_hook, "imopenlines.operator.skip", json!({})).await).0,
+            400
         );
     }
 }

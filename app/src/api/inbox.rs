@@ -124,6 +124,22 @@ pub async fn finish_conversation(slug: String, conversation: i64) -> Result<(), 
     .await
 }
 
+/// Skip: gives the caller's conversation back to the queue (the next operator gets it).
+#[server(prefix = "/api", endpoint = "skip_conversation", output = crate::api::Answer)]
+pub async fn skip_conversation(slug: String, conversation: i64) -> Result<(), AppError> {
+    use crate::backend::services::inbox;
+    use crate::backend::AppState;
+    let (actor, _) = actor_for(&slug).await?;
+    let state = expect_context::<AppState>();
+    inbox::skip(
+        &state.db,
+        state.hub.as_ref(),
+        &actor,
+        crate::domain::ConversationId(conversation),
+    )
+    .await
+}
+
 /// Hands a conversation to another operator of its channel.
 #[server(prefix = "/api", endpoint = "transfer_conversation", output = crate::api::Answer)]
 pub async fn transfer_conversation(slug: String, conversation: i64, operator: i64) -> Result<(), AppError> {

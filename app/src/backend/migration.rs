@@ -10,6 +10,7 @@ mod m0004_inbox;
 mod m0005_rest;
 mod m0006_message_keys;
 mod m0007_quick_answers;
+mod m0008_queue_order;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_rest::Migration),
             Box::new(m0006_message_keys::Migration),
             Box::new(m0007_quick_answers::Migration),
+            Box::new(m0008_queue_order::Migration),
         ]
     }
 }

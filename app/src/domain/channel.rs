@@ -105,6 +105,9 @@ pub enum Distribution {
     All,
     /// Assigned at once to the least-loaded online operator (round-robin on ties).
     Even,
+    /// Assigned to the first operator in the queue's order who is online and has room;
+    /// the next one only when those before are full or away.
+    Strict,
 }
 
 impl Distribution {
@@ -112,22 +115,29 @@ impl Distribution {
         match self {
             Self::All => "all",
             Self::Even => "even",
+            Self::Strict => "strict",
         }
     }
 
     /// The stored value; anything unknown is read as `All`.
     pub fn from_stored(s: &str) -> Self {
-        if s == "even" {
-            Self::Even
-        } else {
-            Self::All
+        match s {
+            "even" => Self::Even,
+            "strict" => Self::Strict,
+            _ => Self::All,
         }
+    }
+
+    /// Does the channel hand each new conversation to one operator (not to everyone)?
+    pub fn assigns(self) -> bool {
+        matches!(self, Self::Even | Self::Strict)
     }
 
     pub fn parse(raw: &str) -> Result<Self, AppError> {
         match raw.trim() {
             "all" => Ok(Self::All),
             "even" => Ok(Self::Even),
+            "strict" => Ok(Self::Strict),
             "" => Err(invalid(Field::Distribution, Code::Required)),
             _ => Err(invalid(Field::Distribution, Code::DistributionUnknown)),
         }
@@ -163,6 +173,42 @@ impl Capacity {
     }
 
     pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+/// Time to take: how long an assigned conversation may stay unanswered before it passes
+/// to the next operator. `0` is off; otherwise 10 seconds to one hour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakeTime(u16);
+
+impl TakeTime {
+    pub const OFF: TakeTime = TakeTime(0);
+    pub const MIN: u16 = 10;
+    pub const MAX: u16 = 3600;
+
+    pub fn new(n: i64) -> Result<Self, AppError> {
+        if n == 0 || (Self::MIN as i64..=Self::MAX as i64).contains(&n) {
+            Ok(Self(n as u16))
+        } else {
+            Err(invalid(Field::TakeTime, Code::TakeTimeRange))
+        }
+    }
+
+    /// An empty field is "off".
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Ok(Self::OFF);
+        }
+        let n: i64 = s
+            .parse()
+            .map_err(|_| invalid(Field::TakeTime, Code::NotANumber))?;
+        Self::new(n)
+    }
+
+    /// Seconds; `0` when off.
+    pub fn secs(self) -> u16 {
         self.0
     }
 }
@@ -233,6 +279,40 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distributions_parse_store_and_say_whether_they_assign() {
+        for d in [Distribution::All, Distribution::Even, Distribution::Strict] {
+            assert_eq!(Distribution::parse(d.as_str()).unwrap(), d);
+            assert_eq!(Distribution::from_stored(d.as_str()), d);
+        }
+        assert_eq!(Distribution::from_stored("?"), Distribution::All);
+        assert_eq!(Distribution::parse("").unwrap_err().code(), Code::Required);
+        assert_eq!(
+            Distribution::parse("random").unwrap_err().code(),
+            Code::DistributionUnknown
+        );
+        assert!(!Distribution::All.assigns());
+        assert!(Distribution::Even.assigns() && Distribution::Strict.assigns());
+    }
+
+    #[test]
+    fn time_to_take_is_off_or_ten_seconds_to_an_hour() {
+        assert_eq!(TakeTime::parse("").unwrap(), TakeTime::OFF);
+        assert_eq!(TakeTime::parse(" 0 ").unwrap().secs(), 0);
+        assert_eq!(TakeTime::parse("10").unwrap().secs(), 10);
+        assert_eq!(TakeTime::parse("3600").unwrap().secs(), 3600);
+        for bad in ["9", "3601", "-5", "99999999999"] {
+            let e = TakeTime::parse(bad).unwrap_err();
+            assert_eq!(
+                (e.field(), e.code()),
+                (Some(Field::TakeTime), Code::TakeTimeRange),
+                "{bad}"
+            );
+        }
+        assert_eq!(TakeTime::parse("1.5").unwrap_err().code(), Code::NotANumber);
+        assert_eq!(TakeTime::parse("soon").unwrap_err().code(), Code::NotANumber);
+    }
 
     fn raw(name: &str, multi: bool, limit: &str) -> RawSettings {
         RawSettings {

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 /// Every method: name, required scope, one-line summary (also the OpenAPI document).
-pub const METHODS: [(&str, &str, &str); 9] = [
+pub const METHODS: [(&str, &str, &str); 10] = [
     (
         "imopenlines.network.join",
         "imopenlines",
@@ -45,6 +45,11 @@ pub const METHODS: [(&str, &str, &str); 9] = [
         "imopenlines.operator.finish",
         "imopenlines",
         "Finish a conversation (CHAT_ID)",
+    ),
+    (
+        "imopenlines.operator.skip",
+        "imopenlines",
+        "Give the caller's conversation back to the queue (CHAT_ID)",
     ),
     (
         "imopenlines.message.session.start",
@@ -96,6 +101,7 @@ pub async fn call(
         "imopenlines.config.list.get" => config_list(state, caller).await,
         "imopenlines.dialog.get" => dialog_get(state, caller, p).await,
         "imopenlines.operator.finish" => operator_finish(state, caller, p).await,
+        "imopenlines.operator.skip" => operator_skip(state, caller, p).await,
         "imopenlines.message.session.start" => session_start(state, caller, p).await,
         "im.dialog.messages.get" => messages_get(state, caller, p).await,
         "im.message.add" => message_add(state, caller, p).await,
@@ -307,8 +313,9 @@ fn config_json(c: &app::api::ChannelView) -> Value {
         "ID": c.id.0,
         "LINE_NAME": c.name,
         "ACTIVE": yn(c.active),
-        "QUEUE_TYPE": match c.distribution { Distribution::All => "all", Distribution::Even => "evenly" },
+        "QUEUE_TYPE": match c.distribution { Distribution::All => "all", Distribution::Even => "evenly", Distribution::Strict => "strictly" },
         "MAX_CHAT": c.capacity,
+        "QUEUE_TIME": c.take_seconds,
         "QUEUE": c.operators.iter().map(|u| json!({"ENTITY_TYPE": "user", "ENTITY_ID": u.0})).collect::<Vec<_>>(),
         "NETWORK": c.network.as_ref().map(|n| json!({"CODE": n.code, "CONNECTED": yn(n.connected), "NAME": n.name})),
     })
@@ -397,6 +404,12 @@ async fn dialog_get(state: &AppState, caller: &RestCaller, p: &Params) -> Result
 async fn operator_finish(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
     let id = chat_param(p)?;
     inbox::finish(&state.db, state.hub.as_ref(), &caller.actor, id).await?;
+    Ok(json!(true).into())
+}
+
+async fn operator_skip(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let id = chat_param(p)?;
+    inbox::skip(&state.db, state.hub.as_ref(), &caller.actor, id).await?;
     Ok(json!(true).into())
 }
 

@@ -33,7 +33,7 @@ fn params_of(method: &str) -> Vec<(&'static str, &'static str, bool, &'static st
             ("URL_PREVIEW", "string", false, "Y or N"),
         ],
         "imopenlines.config.get" => vec![("CONFIG_ID", "integer", true, "Open channel id")],
-        "imopenlines.dialog.get" | "imopenlines.operator.finish" => vec![
+        "imopenlines.dialog.get" | "imopenlines.operator.finish" | "imopenlines.operator.skip" => vec![
             ("CHAT_ID", "integer", false, "Conversation id"),
             ("DIALOG_ID", "string", false, "chatN (instead of CHAT_ID)"),
         ],

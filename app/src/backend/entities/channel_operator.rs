@@ -10,6 +10,8 @@ pub struct Model {
     pub user_id: i64,
     /// When this operator was last given a conversation (round-robin tie-break).
     pub last_assigned_at: i64,
+    /// Place in the queue's order (1 first); "strictly in order" follows it.
+    pub position: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,11 +10,15 @@ pub struct Model {
     pub name: String,
     pub active: bool,
     pub created_at: i64,
-    /// `all` (everyone sees new conversations; the first to answer takes it) or `even`
-    /// (assigned to the least-loaded online operator).
+    /// `all` (everyone sees new conversations; the first to answer takes it), `even`
+    /// (assigned to the least-loaded online operator) or `strict` (to the first online
+    /// operator with room, in the queue's order).
     pub distribution: String,
     /// Simultaneous conversations per operator.
     pub max_per_operator: i32,
+    /// Seconds an assigned conversation may stay unanswered before it passes to the
+    /// next operator; 0: off.
+    pub take_seconds: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

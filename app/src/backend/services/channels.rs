@@ -71,6 +71,8 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
     let ids: Vec<i64> = channels.iter().map(|c| c.id).collect();
     let ops = channel_operator::Entity::find()
         .filter(channel_operator::Column::ChannelId.is_in(ids.clone()))
+        .order_by_asc(channel_operator::Column::Position)
+        .order_by_asc(channel_operator::Column::UserId)
         .all(db)
         .await
         .map_err(internal)?;
@@ -85,17 +87,16 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
     let views = channels
         .into_iter()
         .map(|c| {
-            let mut operators: Vec<UserId> = ops
+            // In the queue's order.
+            let operators: Vec<UserId> = ops
                 .iter()
                 .filter(|o| o.channel_id == c.id)
                 .map(|o| UserId(o.user_id))
                 .collect();
-            operators.sort();
-            let mut operator_names: Vec<String> = operators
+            let operator_names: Vec<String> = operators
                 .iter()
                 .filter_map(|u| names.get(&u.0).cloned())
                 .collect();
-            operator_names.sort();
             let network = connectors
                 .iter()
                 .find(|n| n.channel_id == c.id)
@@ -113,6 +114,7 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
                 network,
                 distribution: crate::domain::channel::Distribution::from_stored(&c.distribution),
                 capacity: c.max_per_operator.clamp(1, u16::MAX as i32) as u16,
+                take_seconds: c.take_seconds.clamp(0, u16::MAX as i32) as u16,
             }
         })
         .filter(|v| is_admin || v.operators.contains(&actor.user))
@@ -187,6 +189,48 @@ pub async fn set_channel_active(
 /// who may serve (an operator or an admin; never an employee). Someone taken out of the
 /// queue gives their open conversations of this channel back to the queue, and the
 /// account's live sockets re-check their rights.
+/// Moves `user` one place up or down in the channel's queue order (admins).
+pub async fn move_operator(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    actor: &Actor,
+    id: ChannelId,
+    user: UserId,
+    up: bool,
+) -> Result<(), AppError> {
+    actor.require_admin()?;
+    let txn = begin_write(db).await.map_err(internal)?;
+    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let c = channel_of(&txn, actor, id).await?;
+    let mut ops = super::queue::operators_in_order(&txn, ChannelId(c.id)).await?;
+    let Some(at) = ops.iter().position(|o| o.user_id == user.0) else {
+        return Err(AppError::Invalid {
+            field: Field::Operator,
+            code: Code::NotInQueue,
+        });
+    };
+    let to = if up {
+        at.checked_sub(1)
+    } else {
+        Some(at + 1).filter(|t| *t < ops.len())
+    };
+    let Some(to) = to else {
+        // Already first (or last): nothing to do.
+        txn.rollback().await.map_err(internal)?;
+        return Ok(());
+    };
+    ops.swap(at, to);
+    for (i, o) in ops.into_iter().enumerate() {
+        let position = i as i64 + 1;
+        if o.position != position {
+            let mut am: channel_operator::ActiveModel = o.into();
+            am.position = Set(position);
+            am.update(&txn).await.map_err(internal)?;
+        }
+    }
+    txn.commit().await.map_err(internal)?;
+    Ok(())
+}
+
 pub async fn set_operators(
     db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
     hub: &dyn crate::backend::hub::Hub,
@@ -214,25 +258,27 @@ pub async fn set_operators(
     for m in &members {
         crate::backend::policy::require_may_serve(Role::parse(&m.role).unwrap_or(Role::Employee))?;
     }
-    let before: Vec<i64> = channel_operator::Entity::find()
-        .filter(channel_operator::Column::ChannelId.eq(c.id))
-        .all(&txn)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|o| o.user_id)
-        .collect();
+    let kept_rows = super::queue::operators_in_order(&txn, ChannelId(c.id)).await?;
+    let before: Vec<i64> = kept_rows.iter().map(|o| o.user_id).collect();
     channel_operator::Entity::delete_many()
         .filter(channel_operator::Column::ChannelId.eq(c.id))
         .exec(&txn)
         .await
         .map_err(internal)?;
-    let mut sorted: Vec<i64> = wanted.iter().copied().collect();
-    sorted.sort();
-    for user_id in sorted {
+    // Those who stay keep their place (and round-robin state); newcomers join at the end.
+    let mut added: Vec<i64> = wanted.iter().copied().filter(|u| !before.contains(u)).collect();
+    added.sort();
+    let order = kept_rows
+        .iter()
+        .filter(|o| wanted.contains(&o.user_id))
+        .map(|o| (o.user_id, o.last_assigned_at))
+        .chain(added.into_iter().map(|u| (u, 0)));
+    for (position, (user_id, last)) in order.enumerate() {
         channel_operator::ActiveModel {
             channel_id: Set(c.id),
             user_id: Set(user_id),
+            last_assigned_at: Set(last),
+            position: Set(position as i64 + 1),
             ..Default::default()
         }
         .insert(&txn)

@@ -19,7 +19,7 @@ use crate::backend::db::begin_write;
 use crate::backend::entities::{channel_operator, conversation, message, network_connector, open_channel};
 use crate::backend::hub::Hub;
 use crate::backend::{internal, now_ms};
-use crate::domain::channel::{Capacity, Distribution};
+use crate::domain::channel::{Capacity, Distribution, TakeTime};
 use crate::domain::conversation::{Author, ConversationStatus};
 use crate::domain::{AccountId, ChannelId, ConversationId, Role, UserId};
 use crate::error::{AppError, Code, Field};
@@ -71,6 +71,33 @@ pub async fn finish(
         return Ok(());
     }
     let c = super::conversations::close(&txn, c, now_ms()).await?;
+    txn.commit().await.map_err(internal)?;
+    publish_committed(db, hub, std::slice::from_ref(&c)).await;
+    redispatch(db, hub, ChannelId(c.channel_id)).await;
+    Ok(())
+}
+
+/// Skip: the operator who has a conversation gives it back to the queue. It goes to the
+/// next operator ("evenly" / "strictly in order") and is never handed to this one again;
+/// with "to everyone" it waits for whoever answers first.
+pub async fn skip(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    actor: &Actor,
+    id: ConversationId,
+) -> Result<(), AppError> {
+    let txn = begin_write(db).await.map_err(internal)?;
+    let (c, _) = for_change(&txn, actor, id).await?;
+    if status(&c) == ConversationStatus::Closed {
+        return Err(closed_error());
+    }
+    if c.operator_user_id != Some(actor.user.0) {
+        return Err(AppError::Invalid {
+            field: Field::Conversation,
+            code: Code::NotAssigned,
+        });
+    }
+    let c = super::queue::pass_on(&txn, c, actor.user, now_ms()).await?;
     txn.commit().await.map_err(internal)?;
     publish_committed(db, hub, std::slice::from_ref(&c)).await;
     redispatch(db, hub, ChannelId(c.channel_id)).await;
@@ -340,6 +367,7 @@ pub async fn set_queue(
     channel: ChannelId,
     distribution: Distribution,
     capacity: Capacity,
+    take: TakeTime,
 ) -> Result<(), AppError> {
     actor.require_admin()?;
     let c = open_channel::Entity::find_by_id(channel.0)
@@ -351,6 +379,7 @@ pub async fn set_queue(
     let mut am: open_channel::ActiveModel = c.into();
     am.distribution = Set(distribution.as_str().to_string());
     am.max_per_operator = Set(capacity.get() as i32);
+    am.take_seconds = Set(take.secs() as i32);
     am.update(db).await.map_err(internal)?;
     // More room (or a new mode) may let waiting conversations go.
     redispatch(db, hub, channel).await;

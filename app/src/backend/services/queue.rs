@@ -11,10 +11,10 @@
 use super::accounts::Actor;
 use super::conversations::{conversation_views, hub_publish};
 use crate::backend::db::begin_write;
-use crate::backend::entities::{channel_operator, conversation, open_channel};
+use crate::backend::entities::{channel_operator, conversation, conversation_skip, open_channel};
 use crate::backend::hub::{Hub, Topic};
 use crate::backend::{internal, now_ms};
-use crate::domain::channel::Distribution;
+use crate::domain::channel::{Distribution, TakeTime};
 use crate::domain::conversation::ConversationStatus;
 use crate::domain::{AccountId, ChannelId, ConversationId, UserId};
 use crate::error::AppError;
@@ -23,19 +23,118 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A channel's queue settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Queue {
     pub distribution: Distribution,
     pub capacity: u16,
+    pub take: TakeTime,
 }
 
 pub(crate) fn queue_of(c: &open_channel::Model) -> Queue {
     Queue {
         distribution: Distribution::from_stored(&c.distribution),
         capacity: c.max_per_operator.clamp(1, u16::MAX as i32) as u16,
+        take: TakeTime::new(c.take_seconds as i64).unwrap_or(TakeTime::OFF),
+    }
+}
+
+/// The channel's operators in the queue's order.
+pub(crate) async fn operators_in_order(
+    db: &impl ConnectionTrait,
+    channel: ChannelId,
+) -> Result<Vec<channel_operator::Model>, AppError> {
+    channel_operator::Entity::find()
+        .filter(channel_operator::Column::ChannelId.eq(channel.0))
+        .order_by_asc(channel_operator::Column::Position)
+        .order_by_asc(channel_operator::Column::UserId)
+        .all(db)
+        .await
+        .map_err(internal)
+}
+
+/// Who has passed each of `conversations` on.
+async fn skips_of(
+    db: &impl ConnectionTrait,
+    conversations: &[i64],
+) -> Result<HashMap<i64, HashSet<i64>>, AppError> {
+    let mut out: HashMap<i64, HashSet<i64>> = HashMap::new();
+    if conversations.is_empty() {
+        return Ok(out);
+    }
+    for s in conversation_skip::Entity::find()
+        .filter(conversation_skip::Column::ConversationId.is_in(conversations.iter().copied()))
+        .all(db)
+        .await
+        .map_err(internal)?
+    {
+        out.entry(s.conversation_id).or_default().insert(s.user_id);
+    }
+    Ok(out)
+}
+
+/// Records that `user` passed conversation `c` on and puts it back in the queue.
+/// Runs in the caller's write transaction, under the channel's lock.
+pub(crate) async fn pass_on(
+    txn: &DatabaseTransaction,
+    c: conversation::Model,
+    user: UserId,
+    now: i64,
+) -> Result<conversation::Model, AppError> {
+    let known = conversation_skip::Entity::find()
+        .filter(conversation_skip::Column::ConversationId.eq(c.id))
+        .filter(conversation_skip::Column::UserId.eq(user.0))
+        .one(txn)
+        .await
+        .map_err(internal)?;
+    if known.is_none() {
+        conversation_skip::ActiveModel {
+            conversation_id: Set(c.id),
+            user_id: Set(user.0),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(internal)?;
+    }
+    let mut am: conversation::ActiveModel = c.into();
+    am.operator_user_id = Set(None);
+    am.assigned_at = Set(None);
+    am.update(txn).await.map_err(internal)
+}
+
+/// The operator a waiting conversation goes to: among `ops` (the queue's order) those
+/// who have room and have not passed it on; "evenly" takes the least-loaded (the one who
+/// waited longest on a tie), "strictly in order" the first.
+pub fn pick_operator(
+    distribution: Distribution,
+    capacity: i64,
+    ops: &[channel_operator::Model],
+    load: &HashMap<i64, i64>,
+    passed: Option<&HashSet<i64>>,
+) -> Option<usize> {
+    let free = |o: &channel_operator::Model| {
+        load.get(&o.user_id).copied().unwrap_or(0) < capacity
+            && !passed.is_some_and(|p| p.contains(&o.user_id))
+    };
+    match distribution {
+        Distribution::All => None,
+        Distribution::Strict => ops.iter().position(free),
+        Distribution::Even => ops
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| free(o))
+            .min_by_key(|(_, o)| {
+                (
+                    load.get(&o.user_id).copied().unwrap_or(0),
+                    o.last_assigned_at,
+                    o.user_id,
+                )
+            })
+            .map(|(i, _)| i),
     }
 }
 
@@ -113,8 +212,8 @@ pub(crate) async fn publish_views(
     Ok(())
 }
 
-/// Hands waiting conversations of an "evenly" channel to online operators: each goes to
-/// the least-loaded operator under capacity (the one who waited longest on a tie).
+/// Hands waiting conversations of an "evenly" or "strictly in order" channel to online
+/// operators ([`pick_operator`]), never to one who has passed that conversation on.
 /// Called when a conversation arrives or frees up and when an operator comes online.
 /// Returns the assignments made.
 pub async fn dispatch(
@@ -127,7 +226,7 @@ pub async fn dispatch(
     loop {
         let txn = begin_write(db).await.map_err(internal)?;
         let queue = lock_queue(&txn, channel).await?;
-        if queue.distribution != Distribution::Even {
+        if !queue.distribution.assigns() {
             txn.commit().await.map_err(internal)?;
             return Ok(made);
         }
@@ -140,31 +239,30 @@ pub async fn dispatch(
             .all(&txn)
             .await
             .map_err(internal)?;
-        let mut ops: Vec<channel_operator::Model> = channel_operator::Entity::find()
-            .filter(channel_operator::Column::ChannelId.eq(channel.0))
-            .all(&txn)
-            .await
-            .map_err(internal)?
+        let mut ops: Vec<channel_operator::Model> = operators_in_order(&txn, channel)
+            .await?
             .into_iter()
             .filter(|o| hub.is_online(UserId(o.user_id)))
             .collect();
         let mut load = loads(&txn, channel).await?;
+        let ids: Vec<i64> = waiting.iter().map(|w| w.id).collect();
+        let passed = skips_of(&txn, &ids).await?;
         let now = now_ms();
         let mut assigned = Vec::new();
         for w in &waiting {
-            ops.sort_by_key(|o| {
-                (
-                    load.get(&o.user_id).copied().unwrap_or(0),
-                    o.last_assigned_at,
-                    o.user_id,
-                )
-            });
-            let Some(op) = ops
-                .iter_mut()
-                .find(|o| load.get(&o.user_id).copied().unwrap_or(0) < queue.capacity as i64)
-            else {
+            let cap = queue.capacity as i64;
+            if ops
+                .iter()
+                .all(|o| load.get(&o.user_id).copied().unwrap_or(0) >= cap)
+            {
                 break;
+            }
+            // Passed on by everyone who could take it now: it waits for someone else
+            // (or for any of them to take it from the list).
+            let Some(i) = pick_operator(queue.distribution, cap, &ops, &load, passed.get(&w.id)) else {
+                continue;
             };
+            let op = &mut ops[i];
             let mut am: conversation::ActiveModel = w.clone().into();
             am.operator_user_id = Set(Some(op.user_id));
             am.assigned_at = Set(Some(now));
@@ -302,7 +400,7 @@ pub async fn operator_gone(
     for ch in channels {
         let txn = begin_write(db).await.map_err(internal)?;
         let queue = lock_queue(&txn, ChannelId(ch)).await?;
-        if queue.distribution != Distribution::Even || hub.is_online(user) {
+        if !queue.distribution.assigns() || hub.is_online(user) {
             txn.commit().await.map_err(internal)?;
             continue;
         }
@@ -326,6 +424,67 @@ pub async fn operator_gone(
         redispatch(db, hub, ChannelId(ch)).await;
     }
     Ok(released)
+}
+
+/// Time to take: assigned conversations that nobody has answered (status `new`) for
+/// longer than their channel's time to take pass to the next operator; the one who let
+/// it wait is recorded ([`pass_on`]) and not given it again. Each channel is handled under
+/// its row lock and the condition re-read there, so nodes doing this at once pass each
+/// conversation on once; the state is in the database, so a restart loses nothing.
+/// Returns how many were passed on.
+pub async fn pass_on_untaken(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    now: i64,
+) -> Result<usize, AppError> {
+    let timed: Vec<(i64, i32)> = open_channel::Entity::find()
+        .select_only()
+        .column(open_channel::Column::Id)
+        .column(open_channel::Column::TakeSeconds)
+        .filter(open_channel::Column::TakeSeconds.gt(0))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let mut passed = 0;
+    for (ch, secs) in timed {
+        let due = |q: sea_orm::Select<conversation::Entity>, secs: i64| {
+            q.filter(conversation::Column::ChannelId.eq(ch))
+                .filter(conversation::Column::Status.eq(ConversationStatus::New.as_str()))
+                .filter(conversation::Column::OperatorUserId.is_not_null())
+                .filter(conversation::Column::AssignedAt.lte(now - secs * 1000))
+                .order_by_asc(conversation::Column::Id)
+                .limit(100)
+        };
+        if due(conversation::Entity::find(), secs as i64)
+            .count(db)
+            .await
+            .map_err(internal)?
+            == 0
+        {
+            continue;
+        }
+        let txn = begin_write(db).await.map_err(internal)?;
+        let queue = lock_queue(&txn, ChannelId(ch)).await?;
+        if !queue.distribution.assigns() || queue.take == TakeTime::OFF {
+            txn.commit().await.map_err(internal)?;
+            continue;
+        }
+        let mut back = Vec::new();
+        for c in due(conversation::Entity::find(), queue.take.secs() as i64)
+            .all(&txn)
+            .await
+            .map_err(internal)?
+        {
+            let Some(op) = c.operator_user_id else { continue };
+            back.push(pass_on(&txn, c, UserId(op), now).await?);
+        }
+        txn.commit().await.map_err(internal)?;
+        passed += back.len();
+        publish_committed(db, hub, &back).await;
+        redispatch(db, hub, ChannelId(ch)).await;
+    }
+    Ok(passed)
 }
 
 /// Conversations not answered by an operator yet (status `new`), per channel that has

@@ -30,6 +30,7 @@ fn ok_message(code: &str) -> Option<&'static str> {
         "channel_deactivated" => K::ChannelDeactivated,
         "operators_saved" => K::OperatorsSaved,
         "queue_saved" => K::QueueSaved,
+        "order_saved" => K::OrderSaved,
         "connected" => K::ConnectedOk,
         "settings_saved" => K::SettingsSaved,
         "disconnected" => K::DisconnectedOk,
@@ -106,7 +107,7 @@ fn ContactCenter(v: ContactCenterView) -> impl IntoView {
             <CcNav slug=slug.clone() account=v.account.name.clone() />
             <h1>{tr(K::CcTitle)}</h1>
             <p class="lead">{if manage { tr(K::CcIntro) } else { tr(K::CcOperatorIntro) }}</p>
-            <Notice ok=ok error=general_error(err, if manage { &[Field::ChannelName, Field::Distribution, Field::Capacity][..] } else { &[][..] }) />
+            <Notice ok=ok error=general_error(err, if manage { &[Field::ChannelName, Field::Distribution, Field::Capacity, Field::TakeTime][..] } else { &[][..] }) />
             <h2>{tr(K::OpenChannels)}</h2>
             {channels.is_empty().then(|| view! { <p class="muted">{tr(K::NoChannels)}</p> })}
             <ul class="channels">
@@ -134,6 +135,7 @@ fn distribution_text(d: Distribution) -> &'static str {
     match d {
         Distribution::All => tr(K::DistributionAll),
         Distribution::Even => tr(K::DistributionEven),
+        Distribution::Strict => tr(K::DistributionStrict),
     }
 }
 
@@ -147,6 +149,20 @@ fn QueueForm(c: ChannelView, base: String) -> impl IntoView {
         query_value("capacity")
     } else {
         c.capacity.to_string()
+    };
+    let take = if mine && query_errors().iter().any(|e| e.field == Some(Field::TakeTime)) {
+        query_value("take_time")
+    } else {
+        c.take_seconds.to_string()
+    };
+    let take_id = format!("take-{}", c.id);
+    let take_err = error_for(&errs, Field::TakeTime);
+    let take_hint_id = format!("{take_id}-hint");
+    let take_err_id = format!("{take_id}-error");
+    let take_described = if take_err.is_some() {
+        format!("{take_hint_id} {take_err_id}")
+    } else {
+        take_hint_id.clone()
     };
     let dist_id = format!("distribution-{}", c.id);
     let cap_id = format!("capacity-{}", c.id);
@@ -164,6 +180,7 @@ fn QueueForm(c: ChannelView, base: String) -> impl IntoView {
                     <select id=dist_id name="distribution" aria-describedby=dist_err_id.clone()>
                         <option value="all" selected=c.distribution == Distribution::All>{tr(K::DistributionAll)}</option>
                         <option value="even" selected=c.distribution == Distribution::Even>{tr(K::DistributionEven)}</option>
+                        <option value="strict" selected=c.distribution == Distribution::Strict>{tr(K::DistributionStrict)}</option>
                     </select>
                     {dist_err.map(|e| view! { <p class="error" id=dist_err_id.clone()>{e}</p> })}
                 </div>
@@ -173,10 +190,65 @@ fn QueueForm(c: ChannelView, base: String) -> impl IntoView {
                         aria-invalid=cap_err.is_some().to_string() aria-describedby=cap_err_id.clone() />
                     {cap_err.map(|e| view! { <p class="error" id=cap_err_id.clone()>{e}</p> })}
                 </div>
+                <div class="field" class:has-error=take_err.is_some()>
+                    <label for=take_id.clone()>{tr(K::TakeTimeLabel)}</label>
+                    <input id=take_id name="take_time" type="number" inputmode="numeric" min="0" max="3600" value=take
+                        aria-invalid=take_err.is_some().to_string() aria-describedby=take_described />
+                    <p class="hint" id=take_hint_id>{tr(K::TakeTimeHint)}</p>
+                    {take_err.map(|e| view! { <p class="error" id=take_err_id.clone()>{e}</p> })}
+                </div>
             </fieldset>
             <button type="submit" class="small">{tr(K::SaveQueue)}</button>
         </form>
     }
+}
+
+/// The queue's order, with a Move up / Move down form per operator (plain forms).
+#[component]
+fn QueueOrder(c: ChannelView, base: String, members: Vec<MemberView>) -> impl IntoView {
+    let n = c.operators.len();
+    let heading_id = format!("order-{}", c.id);
+    let action = format!("{base}/order");
+    (n > 1).then(|| {
+        view! {
+            <section class="queue-order" aria-labelledby=heading_id.clone()>
+                <h4 id=heading_id.clone()>{tr(K::QueueOrder)} " — " {c.name.clone()}</h4>
+                <p class="hint">{tr(K::QueueOrderHint)}</p>
+                <ol class="plain">
+                    {c.operators
+                        .iter()
+                        .enumerate()
+                        .map(|(i, u)| {
+                            let name = members
+                                .iter()
+                                .find(|m| m.user_id == *u)
+                                .map(|m| m.name.clone())
+                                .unwrap_or_default();
+                            let up = format!("{} {name}", tr(K::MoveUp));
+                            let down = format!("{} {name}", tr(K::MoveDown));
+                            let user = u.0.to_string();
+                            view! {
+                                <li>
+                                    <span class="order-pos" aria-hidden="true">{i + 1} "."</span>
+                                    <span class="order-name">{name.clone()}</span>
+                                    <form method="post" action=action.clone() class="inline">
+                                        <input type="hidden" name="user" value=user.clone() />
+                                        <input type="hidden" name="dir" value="up" />
+                                        <button type="submit" class="small secondary-btn" aria-label=up disabled=i == 0>"↑"</button>
+                                    </form>
+                                    <form method="post" action=action.clone() class="inline">
+                                        <input type="hidden" name="user" value=user />
+                                        <input type="hidden" name="dir" value="down" />
+                                        <button type="submit" class="small secondary-btn" aria-label=down disabled=i + 1 == n>"↓"</button>
+                                    </form>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ol>
+            </section>
+        }
+    })
 }
 
 #[component]
@@ -239,6 +311,7 @@ fn ChannelItem(c: ChannelView, slug: String, manage: bool, members: Vec<MemberVi
                         </fieldset>
                         <button type="submit" class="small">{tr(K::SaveOperators)}</button>
                     </form>
+                    <QueueOrder c=c.clone() base=base.clone() members=members.clone() />
                     <QueueForm c=c.clone() base=base.clone() />
                 }
                 .into_any()
@@ -251,7 +324,9 @@ fn ChannelItem(c: ChannelView, slug: String, manage: bool, members: Vec<MemberVi
                     <p>
                         <strong>{tr(K::DistributionLabel)} ": "</strong>
                         {distribution_text(c.distribution)} " · "
-                        {tr(K::CapacityLabel)} ": " {c.capacity}
+                        {tr(K::CapacityLabel)} ": " {c.capacity} " · "
+                        {tr(K::TakeTimeLabel)} ": "
+                        {if c.take_seconds == 0 { tr(K::TakeTimeOff).to_string() } else { c.take_seconds.to_string() }}
                     </p>
                 }
                 .into_any()

@@ -8,8 +8,8 @@
 //! conversations in the list (Alt+↑/↓ from anywhere).
 
 use crate::api::inbox::{
-    finish_conversation, inbox_conversation, inbox_more, inbox_older, load_inbox, quick_answers, split_rule,
-    start_new_conversation, transfer_conversation,
+    finish_conversation, inbox_conversation, inbox_more, inbox_older, load_inbox, quick_answers,
+    skip_conversation, split_rule, start_new_conversation, transfer_conversation,
 };
 use crate::api::{ConversationDetail, InboxFilter, InboxView, QueueView, QuickAnswerView, SplitRule};
 use crate::domain::conversation::{Author, ConversationStatus, MessageBody};
@@ -483,6 +483,18 @@ fn Conversation(
             }
         });
     };
+    let skip_slug = slug.clone();
+    let skip = move |_| {
+        let Some(c) = s.current.get_untracked() else {
+            return;
+        };
+        let slug = skip_slug.clone();
+        leptos::task::spawn_local(async move {
+            if let Err(e) = skip_conversation(slug, c.id.0).await {
+                s.notice.set(Some(e.code()));
+            }
+        });
+    };
     let transfer_to = RwSignal::new(String::new());
     let tr_slug = slug.clone();
     let transfer = move |ev: leptos::ev::SubmitEvent| {
@@ -597,6 +609,8 @@ fn Conversation(
                     // Finish and Transfer only for whoever may do them: the one who holds
                     // it, anyone while it waits, admins always.
                     let may_act = !closed && (admin || c.operator.is_none() || c.operator == Some(s.me));
+                    // Skip: only the one who has it gives it back.
+                    let may_skip = !closed && c.operator == Some(s.me);
                     // A header drawn anew (another conversation, or this one changed hands)
                     // starts with no operator chosen, as its select shows.
                     transfer_to.set(String::new());
@@ -629,6 +643,10 @@ fn Conversation(
                             {may_act.then(|| view! {
                                 <div class="conv-actions">
                                     <button type="button" class="small" on:click=finish.clone()>{tr(K::Finish)}</button>
+                                    {may_skip.then(|| view! {
+                                        <button type="button" class="small secondary-btn" title=tr(K::SkipHint)
+                                            on:click=skip.clone()>{tr(K::Skip)}</button>
+                                    })}
                                     <form class="inline" on:submit=transfer.clone()>
                                         <label for="transfer-to">{tr(K::TransferTo)}</label>
                                         <select id="transfer-to" prop:value=move || transfer_to.get()
