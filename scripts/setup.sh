@@ -84,6 +84,11 @@ if ! [ -x /usr/bin/chromium ]; then
   log "installing Debian's chromium"
   apt_install chromium
 fi
+# The emoji people's systems have (ratings use 👍 / 👎), so screenshots show what they see.
+if ! [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then
+  log "installing Debian's emoji font"
+  apt_install fonts-noto-color-emoji
+fi
 
 # --- PostgreSQL client tools (pg_isready) for choosing the test databases -------------
 if ! command -v pg_isready >/dev/null 2>&1; then

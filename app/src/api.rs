@@ -157,6 +157,8 @@ pub struct ConnectorSettingsView {
     pub avatar_url: Option<String>,
     pub multi_chat: bool,
     pub chat_limit: u8,
+    #[serde(default)]
+    pub ask_rating: bool,
 }
 
 /// What any signed-in user with the code may know about a channel.
@@ -219,6 +221,9 @@ pub struct ChatView {
     pub limit: Option<i64>,
     /// A fresh id for the no-JavaScript form's message, so a resubmitted form is stored once.
     pub form_client_id: String,
+    /// Whether a finished conversation asks the customer for a rating.
+    #[serde(default)]
+    pub ask_rating: bool,
 }
 
 pub mod inbox;

@@ -7,6 +7,7 @@
 pub mod channel;
 pub mod conversation;
 pub mod quick_answer;
+pub mod rating;
 
 use crate::error::{AppError, Code, Field};
 use serde::{Deserialize, Serialize};

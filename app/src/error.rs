@@ -36,10 +36,12 @@ pub enum Field {
     Scopes,
     Title,
     TakeTime,
+    Rating,
+    Comment,
 }
 
 impl Field {
-    pub const ALL: [Field; 26] = [
+    pub const ALL: [Field; 28] = [
         Field::Email,
         Field::Password,
         Field::Name,
@@ -66,6 +68,8 @@ impl Field {
         Field::Scopes,
         Field::Title,
         Field::TakeTime,
+        Field::Rating,
+        Field::Comment,
     ];
 }
 
@@ -98,6 +102,8 @@ impl Field {
             Field::Scopes => "scopes",
             Field::Title => "title",
             Field::TakeTime => "take_time",
+            Field::Rating => "rating",
+            Field::Comment => "comment",
         }
     }
 
@@ -156,10 +162,13 @@ pub enum Code {
     QuickAnswerLimit,
     TakeTimeRange,
     NotAssigned,
+    NotFinished,
+    AlreadyRated,
+    RatingOff,
 }
 
 impl Code {
-    pub const ALL: [Code; 46] = [
+    pub const ALL: [Code; 49] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -206,6 +215,9 @@ impl Code {
         Code::QuickAnswerLimit,
         Code::TakeTimeRange,
         Code::NotAssigned,
+        Code::NotFinished,
+        Code::AlreadyRated,
+        Code::RatingOff,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -256,6 +268,9 @@ impl Code {
             Code::QuickAnswerLimit => "quick_answer_limit",
             Code::TakeTimeRange => "take_time_range",
             Code::NotAssigned => "not_assigned",
+            Code::NotFinished => "not_finished",
+            Code::AlreadyRated => "already_rated",
+            Code::RatingOff => "rating_off",
         }
     }
 

@@ -412,6 +412,21 @@ messages! {
     OrderSaved => "Queue order saved.", "Zapisano kolejność.";
     Skip => "Skip", "Pomiń";
     SkipHint => "Give this conversation back to the queue; it goes to the next operator.", "Oddaj tę rozmowę do kolejki; trafi do następnego operatora.";
+    ErrNotFinished => "A conversation can be rated once it is finished.", "Rozmowę można ocenić, gdy zostanie zakończona.";
+    ErrAlreadyRated => "This conversation has already been rated.", "Ta rozmowa została już oceniona.";
+    ErrRatingOff => "This channel does not ask for ratings.", "Ten kanał nie prosi o oceny.";
+    RateTitle => "How was this conversation?", "Jak oceniasz tę rozmowę?";
+    RateLike => "👍 Good", "👍 Dobrze";
+    RateDislike => "👎 Bad", "👎 Źle";
+    RateComment => "Comment (optional)", "Komentarz (opcjonalnie)";
+    RateSend => "Send rating", "Wyślij ocenę";
+    RatedThanks => "Thank you for your rating.", "Dziękujemy za ocenę.";
+    RatedYou => "You rated this conversation:", "Twoja ocena tej rozmowy:";
+    RatingLabel => "Rating", "Ocena";
+    RatedLike => "Rated good", "Oceniona dobrze";
+    RatedDislike => "Rated bad", "Oceniona źle";
+    AskRatingLabel => "Ask the customer to rate a finished conversation", "Proś klienta o ocenę zakończonej rozmowy";
+    AskRatingHint => "Like or dislike with an optional comment, once; operators see it in the inbox.", "Kciuk w górę lub w dół z opcjonalnym komentarzem, raz; operatorzy widzą ją w skrzynce.";
     ErrRequired => "This field is required.", "To pole jest wymagane.";
     ErrTooLong => "This value is too long.", "Ta wartość jest za długa.";
     ErrControlChars => "This value contains characters that are not allowed.", "Ta wartość zawiera niedozwolone znaki.";
@@ -496,6 +511,9 @@ pub fn error_key(code: Code) -> K {
         Code::QuickAnswerLimit => K::ErrQuickAnswerLimit,
         Code::TakeTimeRange => K::ErrTakeTimeRange,
         Code::NotAssigned => K::ErrNotAssigned,
+        Code::NotFinished => K::ErrNotFinished,
+        Code::AlreadyRated => K::ErrAlreadyRated,
+        Code::RatingOff => K::ErrRatingOff,
     }
 }
 

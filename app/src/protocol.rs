@@ -54,6 +54,11 @@ pub struct ConversationView {
     pub operator_read_seq: i64,
     #[serde(default)]
     pub customer_read_seq: i64,
+    /// The customer's rating once finished, and its comment.
+    #[serde(default)]
+    pub rating: Option<crate::domain::rating::Rating>,
+    #[serde(default)]
+    pub rating_comment: String,
 }
 
 impl ConversationView {
@@ -324,6 +329,8 @@ mod tests {
             unread: 1,
             operator_read_seq: 2,
             customer_read_seq: 3,
+            rating: Some(crate::domain::rating::Rating::Dislike),
+            rating_comment: "Too \"slow\"\nżółw".into(),
         };
         vec![
             ServerMsg::Ack {

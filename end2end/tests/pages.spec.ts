@@ -151,5 +151,13 @@ test('every page fits a phone and a desktop, in both languages, without serious 
   const width = await customer.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(320);
   await customer.screenshot({ path: 'test-results/screens/pages/chat-pl-320.png', fullPage: true });
+  // A finished conversation asks for a rating.
+  await setLang(customer, 'en');
+  await customer.goto(chatPath);
+  await hydrated(customer);
+  await customer.getByRole('button', { name: 'Finish this conversation' }).click();
+  await expect(customer.getByRole('group', { name: 'How was this conversation?' })).toBeVisible();
+  await hydrated(customer);
+  await check(customer, 'chat-rating', 'en');
   await Promise.all([adminCtx.close(), opCtx.close(), custCtx.close(), visitor.context().close()]);
 });

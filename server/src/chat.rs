@@ -7,6 +7,7 @@ use app::backend::services::conversations::{self as conv, Target};
 use app::backend::AppState;
 use app::domain::channel::ChannelCode;
 use app::domain::conversation::{ClientMsgId, MessageBody};
+use app::domain::rating::{Rating, RatingComment};
 use app::domain::ConversationId;
 use app::error::AppError;
 use app::util::with_query;
@@ -127,5 +128,72 @@ pub async fn finish(
             &with_query(&page, &[("c", &c), ("error", e.code().as_str())]),
             None,
         ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RateForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /chat/{code}/{slug}/rate`: the customer rates their finished conversation
+/// `current` once (like / dislike, optional comment); a plain form, back to the page.
+pub async fn rate(
+    State(state): State<AppState>,
+    Path((code, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(f): Form<RateForm>,
+) -> Response {
+    let page = format!("/chat/{code}/{slug}");
+    let user = crate::forms::session_user(&state, &headers).await.ok().flatten();
+    let Some(user) = user else {
+        return see_other(&with_query("/login", &[("next", &page)]), None);
+    };
+    let result = async {
+        let code = ChannelCode::parse(&code).map_err(|_| AppError::NotFound)?;
+        let id = f.current.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let rating = Rating::parse(&f.rating)?;
+        let comment = RatingComment::parse(&f.comment)?;
+        let customer = conv::customer(&state.db, &user, &slug).await?;
+        conv::customer_rate(
+            &state.db,
+            state.hub.as_ref(),
+            &customer,
+            &code,
+            ConversationId(id),
+            rating,
+            &comment,
+        )
+        .await
+    }
+    .await;
+    let c = f
+        .current
+        .parse::<i64>()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    match result {
+        Ok(()) => see_other(&with_query(&page, &[("c", &c), ("ok", "rated")]), None),
+        Err(e) => {
+            let comment: String = f.comment.chars().take(RatingComment::MAX_LEN + 1).collect();
+            let field = e.field().map(|f| f.as_str()).unwrap_or_default();
+            see_other(
+                &with_query(
+                    &page,
+                    &[
+                        ("c", &c),
+                        ("error", e.code().as_str()),
+                        ("field", field),
+                        ("comment", &comment),
+                    ],
+                ),
+                None,
+            )
+        }
     }
 }

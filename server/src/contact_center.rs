@@ -302,6 +302,7 @@ async fn read_settings(mut mp: Multipart) -> Result<SettingsUpload, AppError> {
             "welcome_message" => up.raw.welcome_message = value,
             "multi_chat" => up.raw.multi_chat = !value.is_empty() && value != "0" && value != "off",
             "chat_limit" => up.raw.chat_limit = value,
+            "ask_rating" => up.raw.ask_rating = !value.is_empty() && value != "0" && value != "off",
             "avatar_crop" => up.crop = value == "1" || value == "on",
             "avatar_remove" => up.remove = value == "1" || value == "on",
             _ => {}
@@ -369,6 +370,7 @@ pub async fn save_settings(
         _ => {
             let joined = errors_param(&errors);
             let multi = if up.raw.multi_chat { "1" } else { "0" };
+            let ask = if up.raw.ask_rating { "1" } else { "0" };
             return see_other(
                 &with_query(
                     &page,
@@ -379,6 +381,7 @@ pub async fn save_settings(
                         ("welcome_message", &up.raw.welcome_message),
                         ("multi_chat", multi),
                         ("chat_limit", &up.raw.chat_limit),
+                        ("ask_rating", ask),
                     ],
                 ),
                 None,

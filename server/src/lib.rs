@@ -309,6 +309,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws/inbox", get(live::inbox_ws))
         .route("/chat/{code}/{slug}/send", post(chat::send))
         .route("/chat/{code}/{slug}/finish", post(chat::finish))
+        .route("/chat/{code}/{slug}/rate", post(chat::rate))
         .route("/profile/webhooks", post(profile::create_webhook))
         .route("/profile/tokens", post(profile::issue_token))
         .route("/profile/credentials/{id}/revoke", post(profile::revoke))

@@ -19,6 +19,7 @@ struct World {
     cleo: Client,
     cleo_cookie: String,
     code: String,
+    channel_id: i64,
 }
 
 /// Registers through a plain request and returns the session cookie (`name=value`).
@@ -74,6 +75,7 @@ async fn world(b: &Backend) -> World {
         ("welcome_message", "Hello!"),
         ("multi_chat", "1"),
         ("chat_limit", "2"),
+        ("ask_rating", "1"),
     ]
     .iter()
     .fold(reqwest::multipart::Form::new(), |f, (k, v)| {
@@ -108,6 +110,7 @@ async fn world(b: &Backend) -> World {
         operator,
         cleo,
         cleo_cookie,
+        channel_id: id,
         code,
     }
 }
@@ -811,4 +814,198 @@ async fn a_closed_conversation_is_read_only_and_writing_again_opens_a_new_one() 
         "{}",
         location(&r)
     );
+}
+
+/// Cleo writes (a new conversation) and finishes it herself; returns its id.
+async fn finished_conversation(w: &World, cid: &str) -> String {
+    let app = &w.app;
+    let page = format!("/chat/{}/borealis", w.code);
+    let r = app
+        .post_form(
+            &w.cleo,
+            &format!("{page}/send"),
+            &[("current", "new"), ("client_id", cid), ("body", "Question")],
+        )
+        .await;
+    let conv = location(&r)
+        .split("c=")
+        .nth(1)
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post_form(&w.cleo, &format!("{page}/finish"), &[("current", &conv)])
+        .await;
+    assert_eq!(location(&r), format!("{page}?c={conv}"));
+    conv
+}
+
+#[tokio::test]
+async fn a_customer_rates_a_finished_conversation_once_and_operators_see_it() {
+    for b in backends() {
+        let w = world(&b).await;
+        let app = &w.app;
+        let page = format!("/chat/{}/borealis", w.code);
+        let rate = format!("{page}/rate");
+        // An open conversation cannot be rated yet.
+        let r = app
+            .post_form(
+                &w.cleo,
+                &format!("{page}/send"),
+                &[("current", "new"), ("client_id", "rate-0001"), ("body", "Hi")],
+            )
+            .await;
+        let open = location(&r)
+            .split("c=")
+            .nth(1)
+            .unwrap()
+            .split('#')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = app
+            .post_form(&w.cleo, &rate, &[("current", &open), ("rating", "like")])
+            .await;
+        assert_eq!(
+            location(&r),
+            format!("{page}?c={open}&error=not_finished&field=conversation"),
+            "{b:?}"
+        );
+        app.post_form(&w.cleo, &format!("{page}/finish"), &[("current", &open)])
+            .await;
+
+        // Finished: the page asks for a rating.
+        let (_, html) = app.get_html(&w.cleo, &format!("{page}?c={open}")).await;
+        assert!(html.contains("How was this conversation?"), "{b:?}");
+        // Bad input: the field and the reason, nothing stored.
+        for (form, expected) in [
+            (vec![("current", open.as_str())], "error=required&field=rating"),
+            (
+                vec![("current", open.as_str()), ("rating", "meh")],
+                "error=invalid_format&field=rating",
+            ),
+        ] {
+            let r = app.post_form(&w.cleo, &rate, &form).await;
+            assert!(location(&r).contains(expected), "{}", location(&r));
+        }
+        let long = "ż".repeat(1001);
+        let r = app
+            .post_form(
+                &w.cleo,
+                &rate,
+                &[("current", &open), ("rating", "like"), ("comment", &long)],
+            )
+            .await;
+        assert!(
+            location(&r).contains("error=too_long&field=comment"),
+            "{}",
+            location(&r)
+        );
+        // Someone else (another employee of Borealis, the operator, signed out) cannot.
+        let bob = browser();
+        app.register(&bob, "bob@borealis.test", "Bob").await;
+        app.post_form(
+            &w.cleo,
+            "/a/borealis/members",
+            &[("member_email", "bob@borealis.test"), ("member_role", "employee")],
+        )
+        .await;
+        let r = app
+            .post_form(&bob, &rate, &[("current", &open), ("rating", "dislike")])
+            .await;
+        assert_eq!(location(&r), format!("{page}?c={open}&error=not_found"), "{b:?}");
+        let r = app
+            .post_form(&w.operator, &rate, &[("current", &open), ("rating", "dislike")])
+            .await;
+        assert!(location(&r).contains("error=not_found"), "{}", location(&r));
+        let r = app
+            .post_form(&browser(), &rate, &[("current", &open), ("rating", "dislike")])
+            .await;
+        assert!(location(&r).starts_with("/login?next="), "{}", location(&r));
+        let r = w
+            .cleo
+            .post(app.url(&rate))
+            .header("origin", "http://evil.example")
+            .form(&[("current", open.as_str()), ("rating", "dislike")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let inbox = app
+            .server_fn(
+                &w.operator,
+                "inbox_conversation",
+                &[("slug", "acme"), ("conversation", &open)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            inbox["conversation"]["rating"],
+            Value::Null,
+            "nothing stored: {b:?}"
+        );
+
+        // Cleo rates it, with a comment; once.
+        let r = app
+            .post_form(
+                &w.cleo,
+                &rate,
+                &[
+                    ("current", &open),
+                    ("rating", "like"),
+                    ("comment", "  Quick and kind <b>!</b> "),
+                ],
+            )
+            .await;
+        assert_eq!(location(&r), format!("{page}?c={open}&ok=rated"), "{b:?}");
+        let r = app
+            .post_form(&w.cleo, &rate, &[("current", &open), ("rating", "dislike")])
+            .await;
+        assert!(location(&r).contains("error=already_rated"), "{}", location(&r));
+        let inbox = app
+            .server_fn(
+                &w.operator,
+                "inbox_conversation",
+                &[("slug", "acme"), ("conversation", &open)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(inbox["conversation"]["rating"], "like", "{b:?}");
+        assert_eq!(inbox["conversation"]["rating_comment"], "Quick and kind <b>!</b>");
+        let (_, html) = app.get_html(&w.cleo, &format!("{page}?c={open}")).await;
+        assert!(html.contains("You rated this conversation") && !html.contains("How was this conversation?"));
+        assert!(!html.contains("<b>!</b>"), "the comment is escaped");
+
+        // The channel's settings switch the request off: no form, and a post is refused.
+        let form = [
+            ("name", "Acme Support"),
+            ("welcome_message", "Hello!"),
+            ("multi_chat", "1"),
+            ("chat_limit", "2"),
+        ]
+        .iter()
+        .fold(reqwest::multipart::Form::new(), |f, (k, v)| {
+            f.text(k.to_string(), v.to_string())
+        });
+        let r = w
+            .admin
+            .post(app.url(&format!(
+                "/a/acme/contact-center/network/settings/{}",
+                w.channel_id
+            )))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert!(location(&r).contains("ok=settings_saved"), "{}", location(&r));
+        let other = finished_conversation(&w, "rate-0002").await;
+        let (_, html) = app.get_html(&w.cleo, &format!("{page}?c={other}")).await;
+        assert!(!html.contains("How was this conversation?"), "{b:?}");
+        let r = app
+            .post_form(&w.cleo, &rate, &[("current", &other), ("rating", "like")])
+            .await;
+        assert!(location(&r).contains("error=rating_off"), "{}", location(&r));
+    }
 }

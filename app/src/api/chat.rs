@@ -102,6 +102,7 @@ pub async fn chat_page(
         has_older,
         limit: info.limit,
         form_client_id: crate::backend::random_token(12),
+        ask_rating: info.ask_rating,
     })
 }
 

@@ -11,6 +11,7 @@ mod m0005_rest;
 mod m0006_message_keys;
 mod m0007_quick_answers;
 mod m0008_queue_order;
+mod m0009_ratings;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_message_keys::Migration),
             Box::new(m0007_quick_answers::Migration),
             Box::new(m0008_queue_order::Migration),
+            Box::new(m0009_ratings::Migration),
         ]
     }
 }

@@ -238,6 +238,8 @@ pub struct RawSettings {
     pub welcome_message: String,
     pub multi_chat: bool,
     pub chat_limit: String,
+    /// Ask the customer to rate a finished conversation.
+    pub ask_rating: bool,
 }
 
 /// Valid connector settings. With `multi_chat` off there is no limit.
@@ -247,6 +249,7 @@ pub struct Settings {
     pub description: String,
     pub welcome_message: String,
     pub chat_limit: Option<ChatLimit>,
+    pub ask_rating: bool,
 }
 
 impl Settings {
@@ -267,6 +270,7 @@ impl Settings {
                 description,
                 welcome_message,
                 chat_limit,
+                ask_rating: raw.ask_rating,
             }),
             (n, d, w, l) => Err([n.err(), d.err(), w.err(), l.err()]
                 .into_iter()
@@ -381,6 +385,7 @@ mod tests {
             welcome_message: "w".repeat(1001),
             multi_chat: true,
             chat_limit: "99".into(),
+            ask_rating: true,
         };
         assert_eq!(
             fields(Settings::parse(&r).unwrap_err()),

@@ -75,7 +75,7 @@ pub fn fill(text: &str, f: &Fill<'_>) -> String {
 /// with it, then titles that contain it, then texts that contain it; case-insensitive.
 /// An empty query matches everything in the list's order.
 pub fn search<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>, query: &str) -> Vec<usize> {
-    let q = query.trim().to_lowercase();
+    let q = lowercase(query.trim());
     let mut ranked: Vec<(u8, usize)> = items
         .into_iter()
         .enumerate()
@@ -83,12 +83,12 @@ pub fn search<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>, query: &s
             if q.is_empty() {
                 return Some((0, i));
             }
-            let t = title.to_lowercase();
+            let t = lowercase(title);
             if t.starts_with(&q) {
                 Some((0, i))
             } else if t.contains(&q) {
                 Some((1, i))
-            } else if text.to_lowercase().contains(&q) {
+            } else if lowercase(text).contains(&q) {
                 Some((2, i))
             } else {
                 None
@@ -97,6 +97,19 @@ pub fn search<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>, query: &s
         .collect();
     ranked.sort();
     ranked.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Unicode lowercase. In the browser the browser's own (`String.prototype.toLowerCase`):
+/// Rust's would add its case tables to the wasm every page loads (the customer's chat
+/// page included), for a list only the inbox shows.
+#[cfg(feature = "hydrate")]
+fn lowercase(s: &str) -> String {
+    js_sys::JsString::from(s).to_lower_case().into()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn lowercase(s: &str) -> String {
+    s.to_lowercase()
 }
 
 /// The composer's query when its text calls up the quick answers: it starts with `/`

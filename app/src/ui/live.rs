@@ -273,6 +273,8 @@ pub(crate) fn conversation(
         unread,
         operator_read_seq: 0,
         customer_read_seq: 0,
+        rating: None,
+        rating_comment: String::new(),
     }
 }
 

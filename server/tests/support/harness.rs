@@ -520,6 +520,7 @@ pub async fn network_channel(
         welcome_message: "Hello!".into(),
         multi_chat: limit.is_some(),
         chat_limit: limit.unwrap_or("").into(),
+        ask_rating: true,
         ..Default::default()
     })
     .unwrap();

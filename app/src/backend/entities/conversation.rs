@@ -29,6 +29,11 @@ pub struct Model {
     pub operator_unread: i64,
     /// The start of the last message (inbox list).
     pub preview: String,
+    /// The customer's rating once finished: `like` or `dislike`.
+    pub rating: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,8 @@ pub struct Model {
     pub avatar_key: Option<String>,
     pub multi_chat: bool,
     pub chat_limit: i32,
+    /// Ask the customer to rate a finished conversation.
+    pub ask_rating: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }

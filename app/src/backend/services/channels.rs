@@ -412,6 +412,7 @@ pub async fn settings(
         avatar_url: n.avatar_key.as_deref().map(|k| avatar_url(k, 256)),
         multi_chat: n.multi_chat,
         chat_limit: n.chat_limit.clamp(2, 20) as u8,
+        ask_rating: n.ask_rating,
     })
 }
 
@@ -469,6 +470,7 @@ pub async fn save_settings(
     am.description = Set(s.description.clone());
     am.welcome_message = Set(s.welcome_message.clone());
     am.multi_chat = Set(s.chat_limit.is_some());
+    am.ask_rating = Set(s.ask_rating);
     am.chat_limit = Set(s.chat_limit.map(|l| l.get() as i32).unwrap_or(n.chat_limit));
     am.avatar_key = Set(avatar_key.clone());
     am.updated_at = Set(now);

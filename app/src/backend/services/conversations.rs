@@ -58,6 +58,8 @@ pub struct ChannelInfo {
     pub welcome: String,
     pub limit: Option<i64>,
     pub available: bool,
+    /// Whether finished conversations ask the customer for a rating.
+    pub ask_rating: bool,
 }
 
 pub async fn channel_info(db: &impl ConnectionTrait, code: &ChannelCode) -> Result<ChannelInfo, AppError> {
@@ -79,6 +81,7 @@ pub async fn channel_info(db: &impl ConnectionTrait, code: &ChannelCode) -> Resu
         welcome: n.welcome_message,
         limit: n.multi_chat.then_some(n.chat_limit as i64),
         available: n.connected && c.active,
+        ask_rating: n.ask_rating,
     })
 }
 
@@ -214,6 +217,8 @@ pub(crate) async fn conversation_views(
             },
             operator_read_seq: c.operator_read_seq,
             customer_read_seq: c.customer_read_seq,
+            rating: crate::domain::rating::Rating::from_stored(c.rating.as_deref()),
+            rating_comment: c.rating_comment.clone().unwrap_or_default(),
         })
         .collect())
 }
@@ -384,6 +389,81 @@ pub async fn customer_finish(
     if let Err(e) = super::queue::dispatch(db, hub, info.channel).await {
         tracing::error!(error = ?e, channel = info.channel.0, "dispatch after a customer finished failed");
     }
+    Ok(())
+}
+
+/// The customer rates their finished conversation `id` with the channel behind `code`,
+/// once (nobody else's: another customer's id is "not found"). Operators see the rating
+/// live in the inbox.
+pub async fn customer_rate(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    customer: &Customer,
+    code: &ChannelCode,
+    id: ConversationId,
+    rating: crate::domain::rating::Rating,
+    comment: &crate::domain::rating::RatingComment,
+) -> Result<(), AppError> {
+    let info = channel_info(db, code).await?;
+    let c = customer_conversations_in(db, customer, info.channel)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id.0)
+        .ok_or(AppError::NotFound)?;
+    if !info.ask_rating {
+        return Err(AppError::Invalid {
+            field: Field::Rating,
+            code: Code::RatingOff,
+        });
+    }
+    if status(&c) != ConversationStatus::Closed {
+        return Err(AppError::Invalid {
+            field: Field::Conversation,
+            code: Code::NotFinished,
+        });
+    }
+    let already = AppError::Conflict {
+        field: Field::Rating,
+        code: Code::AlreadyRated,
+    };
+    if c.rating.is_some() {
+        return Err(already);
+    }
+    // Once: only a row still without a rating is changed, whoever posts at the same time.
+    let changed = conversation::Entity::update_many()
+        .col_expr(conversation::Column::Rating, Expr::value(rating.as_str()))
+        .col_expr(
+            conversation::Column::RatingComment,
+            Expr::value((!comment.as_str().is_empty()).then(|| comment.as_str().to_string())),
+        )
+        .col_expr(conversation::Column::RatedAt, Expr::value(now_ms()))
+        .filter(conversation::Column::Id.eq(c.id))
+        .filter(conversation::Column::Rating.is_null())
+        .exec(db)
+        .await
+        .map_err(internal)?;
+    if changed.rows_affected == 0 {
+        return Err(already);
+    }
+    let c = conversation::Entity::find_by_id(c.id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let view = conversation_view(db, &c).await?;
+    hub_publish(
+        hub,
+        &[
+            Topic::Conversation(id),
+            Topic::Channel(info.channel),
+            Topic::Customer {
+                user: customer.user,
+                account: customer.account,
+                channel: info.channel,
+            },
+        ],
+        ServerMsg::Conversation { conversation: view },
+    );
     Ok(())
 }
 

@@ -537,6 +537,11 @@ fn SettingsForm(v: ConnectorSettingsView) -> impl IntoView {
         v.multi_chat
     };
     let limit = typed_or("chat_limit", &v.chat_limit.to_string(), after_error);
+    let ask_rating = if after_error {
+        query_value("ask_rating") == "1"
+    } else {
+        v.ask_rating
+    };
     let disconnect_href = format!("/a/{slug}/contact-center/network/disconnect/{}", v.channel_id);
     view! {
         <section class="card">
@@ -582,6 +587,14 @@ fn SettingsForm(v: ConnectorSettingsView) -> impl IntoView {
                     <TextField id="chat_limit" label=tr(K::LabelLimit) kind="number" value=limit
                         hint=Some(tr(K::LimitHint)) error=error_for(&errors, Field::ChatLimit) />
                     <span class="visually-hidden">{ChatLimit::MIN} "–" {ChatLimit::MAX}</span>
+                </div>
+                <div class="field switch-field">
+                    <label for="ask_rating" class="check">
+                        <input type="checkbox" role="switch" id="ask_rating" name="ask_rating" value="1" checked=ask_rating
+                            aria-describedby="ask_rating-hint" />
+                        {tr(K::AskRatingLabel)}
+                    </label>
+                    <p class="hint" id="ask_rating-hint">{tr(K::AskRatingHint)}</p>
                 </div>
                 <div class="form-actions">
                     <button type="submit">{tr(K::Save)}</button>

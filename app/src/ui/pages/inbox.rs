@@ -397,6 +397,10 @@ fn ConvItem(id: ConversationId, s: InboxSignals, open: Callback<ConversationId>)
                 <span class="conv-preview" dir="auto">{field(|c| c.preview.clone())}</span>
                 <span class="conv-bottom small">
                     <span class="status">{field(|c| status_text(c.shown_status()).to_string())}</span>
+                    {move || c.with(|c| c.as_ref().and_then(|c| c.rating)).map(|r| {
+                        let (icon, text) = rating_text(r);
+                        view! { <span class="rated" role="img" aria-label=text title=text>{icon}</span> }
+                    })}
                     <span class="muted">{assigned}</span>
                     {move || (unread() > 0).then(|| {
                         let n = unread();
@@ -405,6 +409,14 @@ fn ConvItem(id: ConversationId, s: InboxSignals, open: Callback<ConversationId>)
                 </span>
             </a>
         </li>
+    }
+}
+
+/// The icon and the words of a customer's rating.
+fn rating_text(r: crate::domain::rating::Rating) -> (&'static str, &'static str) {
+    match r {
+        crate::domain::rating::Rating::Like => ("👍", tr(K::RatedLike)),
+        crate::domain::rating::Rating::Dislike => ("👎", tr(K::RatedDislike)),
     }
 }
 
@@ -640,6 +652,15 @@ fn Conversation(
                                 <span class="status">{status_text(c.shown_status())}</span>
                                 {(!assigned.is_empty()).then(|| format!(" · {assigned}"))}
                             </p>
+                            {c.rating.map(|r| {
+                                let (icon, text) = rating_text(r);
+                                view! {
+                                    <p class="rating-line small">
+                                        <span aria-hidden="true">{icon}</span> " " {text}
+                                        {(!c.rating_comment.is_empty()).then(|| view! { ": " <q dir="auto">{c.rating_comment.clone()}</q> })}
+                                    </p>
+                                }
+                            })}
                             {may_act.then(|| view! {
                                 <div class="conv-actions">
                                     <button type="button" class="small" on:click=finish.clone()>{tr(K::Finish)}</button>
