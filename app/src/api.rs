@@ -242,10 +242,19 @@ pub enum InboxFilter {
     /// Answered and not finished.
     Open,
     Closed,
+    /// Pinned by the viewer.
+    Pinned,
 }
 
 impl InboxFilter {
-    pub const ALL: [InboxFilter; 5] = [Self::All, Self::Mine, Self::Waiting, Self::Open, Self::Closed];
+    pub const ALL: [InboxFilter; 6] = [
+        Self::All,
+        Self::Mine,
+        Self::Waiting,
+        Self::Open,
+        Self::Closed,
+        Self::Pinned,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -254,6 +263,7 @@ impl InboxFilter {
             Self::Waiting => "waiting",
             Self::Open => "open",
             Self::Closed => "closed",
+            Self::Pinned => "pinned",
         }
     }
 
@@ -264,8 +274,8 @@ impl InboxFilter {
             .unwrap_or_default()
     }
 
-    /// Whether a conversation belongs in this list for viewer `me`.
-    pub fn matches(self, c: &crate::protocol::ConversationView, me: UserId) -> bool {
+    /// Whether a conversation belongs in this list for viewer `me` (`pinned`: by them).
+    pub fn matches(self, c: &crate::protocol::ConversationView, me: UserId, pinned: bool) -> bool {
         use crate::domain::conversation::ConversationStatus as S;
         match self {
             Self::All => true,
@@ -273,6 +283,7 @@ impl InboxFilter {
             Self::Waiting => c.shown_status() == S::New,
             Self::Open => c.shown_status() == S::Open,
             Self::Closed => c.shown_status() == S::Closed,
+            Self::Pinned => pinned,
         }
     }
 }
@@ -343,6 +354,9 @@ pub struct InboxView {
     pub page: InboxPage,
     pub queues: Vec<QueueView>,
     pub open: Option<ConversationDetail>,
+    /// The conversations the viewer has pinned (in this account).
+    #[serde(default)]
+    pub pinned: Vec<crate::domain::ConversationId>,
 }
 
 pub mod profile;

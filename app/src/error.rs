@@ -165,10 +165,11 @@ pub enum Code {
     NotFinished,
     AlreadyRated,
     RatingOff,
+    PinLimit,
 }
 
 impl Code {
-    pub const ALL: [Code; 49] = [
+    pub const ALL: [Code; 50] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -218,6 +219,7 @@ impl Code {
         Code::NotFinished,
         Code::AlreadyRated,
         Code::RatingOff,
+        Code::PinLimit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -271,6 +273,7 @@ impl Code {
             Code::NotFinished => "not_finished",
             Code::AlreadyRated => "already_rated",
             Code::RatingOff => "rating_off",
+            Code::PinLimit => "pin_limit",
         }
     }
 

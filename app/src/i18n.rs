@@ -427,6 +427,11 @@ messages! {
     RatedDislike => "Rated bad", "Oceniona źle";
     AskRatingLabel => "Ask the customer to rate a finished conversation", "Proś klienta o ocenę zakończonej rozmowy";
     AskRatingHint => "Like or dislike with an optional comment, once; operators see it in the inbox.", "Kciuk w górę lub w dół z opcjonalnym komentarzem, raz; operatorzy widzą ją w skrzynce.";
+    ErrPinLimit => "You can pin at most 50 conversations; unpin some first.", "Możesz przypiąć najwyżej 50 rozmów; najpierw odepnij niektóre.";
+    FilterPinned => "Pinned", "Przypięte";
+    Pin => "Pin", "Przypnij";
+    PinHint => "Keep this conversation under “Pinned” (only for you).", "Zachowaj tę rozmowę w „Przypiętych” (tylko dla Ciebie).";
+    PinnedMark => "Pinned", "Przypięta";
     ErrRequired => "This field is required.", "To pole jest wymagane.";
     ErrTooLong => "This value is too long.", "Ta wartość jest za długa.";
     ErrControlChars => "This value contains characters that are not allowed.", "Ta wartość zawiera niedozwolone znaki.";
@@ -514,6 +519,7 @@ pub fn error_key(code: Code) -> K {
         Code::NotFinished => K::ErrNotFinished,
         Code::AlreadyRated => K::ErrAlreadyRated,
         Code::RatingOff => K::ErrRatingOff,
+        Code::PinLimit => K::ErrPinLimit,
     }
 }
 

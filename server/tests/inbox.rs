@@ -1395,3 +1395,94 @@ async fn time_to_take_passes_an_unanswered_conversation_to_the_next_operator_onc
         );
     }
 }
+
+#[tokio::test]
+async fn operators_pin_conversations_for_themselves_within_their_rights() {
+    for b in backends() {
+        let w = world(&b, Some("20")).await;
+        let db = &w.app.state.db;
+        let c = w.new_conversation("pin me").await;
+        let d = w.new_conversation("not me").await;
+        inbox::pin(db, &w.olek, c, true).await.unwrap();
+        inbox::pin(db, &w.olek, c, true).await.unwrap();
+        assert_eq!(inbox::pinned(db, &w.olek).await.unwrap(), vec![c], "{b:?}");
+        assert_eq!(w.list(&w.olek, InboxFilter::Pinned).await, vec![c]);
+        // Pins are each operator's own.
+        assert!(inbox::pinned(db, &w.ola).await.unwrap().is_empty());
+        assert!(w.list(&w.ola, InboxFilter::Pinned).await.is_empty());
+        // Nobody pins what they may not see: another channel's operator, an employee,
+        // another account's admin.
+        assert!(matches!(
+            inbox::pin(db, &w.ida, c, true).await,
+            Err(AppError::NotFound | AppError::Forbidden)
+        ));
+        assert!(matches!(
+            inbox::pin(db, &w.emil, c, true).await,
+            Err(AppError::NotFound | AppError::Forbidden)
+        ));
+        let zed = w.app.user("zed@zeta.test", "Zed").await;
+        accounts::create(
+            db,
+            zed.id,
+            &AccountName::parse("Zeta").unwrap(),
+            &Slug::parse("zeta").unwrap(),
+        )
+        .await
+        .unwrap();
+        let zeta = accounts::actor(db, zed.id, "zeta").await.unwrap();
+        assert!(matches!(
+            inbox::pin(db, &zeta, c, true).await,
+            Err(AppError::NotFound | AppError::Forbidden)
+        ));
+        assert!(w.list(&zeta, InboxFilter::Pinned).await.is_empty());
+        assert_eq!(w.app.count("conversation_pins").await, 1);
+        // Taken out of the queue, Olek no longer sees what he pinned.
+        channels::set_operators(db, w.hub(), &w.anna, w.channel, &[w.ola.user])
+            .await
+            .unwrap();
+        assert!(inbox::pinned(db, &w.olek).await.unwrap().is_empty(), "{b:?}");
+        assert!(w.list(&w.olek, InboxFilter::Pinned).await.is_empty());
+        channels::set_operators(db, w.hub(), &w.anna, w.channel, &[w.olek.user, w.ola.user])
+            .await
+            .unwrap();
+        assert_eq!(inbox::pinned(db, &w.olek).await.unwrap(), vec![c]);
+        // Unpinning; unpinning again changes nothing.
+        inbox::pin(db, &w.olek, c, false).await.unwrap();
+        inbox::pin(db, &w.olek, c, false).await.unwrap();
+        assert!(inbox::pinned(db, &w.olek).await.unwrap().is_empty());
+        // At most 50 (finished ones count too).
+        inbox::pin(db, &w.olek, d, true).await.unwrap();
+        let mut last = d;
+        for i in 0..49 {
+            let x = w.new_conversation(&format!("more {i}")).await;
+            inbox::finish(db, w.hub(), &w.anna, x).await.unwrap();
+            inbox::pin(db, &w.olek, x, true).await.unwrap();
+            last = x;
+        }
+        assert_eq!(inbox::pinned(db, &w.olek).await.unwrap().len(), 50);
+        let e = inbox::pin(db, &w.olek, c, true).await.unwrap_err();
+        assert_eq!(e.code(), Code::PinLimit, "{b:?}");
+        inbox::pin(db, &w.olek, last, false).await.unwrap();
+        inbox::pin(db, &w.olek, c, true).await.unwrap();
+
+        // Through the server function.
+        let app = &w.app;
+        let ola = browser();
+        app.sign_in_cookie(&ola, "ola@acme.test").await;
+        let args = [
+            ("slug", "acme"),
+            ("conversation", &c.0.to_string()[..]),
+            ("on", "true"),
+        ];
+        let (status, _) = app.server_fn_status(&ola, "pin_conversation", &args).await;
+        assert_eq!(status, 200);
+        let v = app
+            .server_fn(&ola, "load_inbox", &[("slug", "acme"), ("filter", "pinned")])
+            .await
+            .unwrap();
+        assert_eq!(v["pinned"], serde_json::json!([c.0]));
+        assert_eq!(v["page"]["items"][0]["id"], serde_json::json!(c.0));
+        let (status, _) = app.server_fn_status(&browser(), "pin_conversation", &args).await;
+        assert_eq!(status, 401);
+    }
+}

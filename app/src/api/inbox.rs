@@ -53,6 +53,7 @@ pub async fn load_inbox(slug: String, filter: String, open: Option<i64>) -> Resu
         page,
         queues,
         open,
+        pinned: inbox::pinned(&state.db, &actor).await?,
     })
 }
 
@@ -183,4 +184,14 @@ pub async fn quick_answers(slug: String) -> Result<Vec<crate::api::QuickAnswerVi
     let (actor, _) = actor_for(&slug).await?;
     let state = expect_context::<AppState>();
     quick_answers::list(&state.db, &actor).await
+}
+
+/// Pins (`on`) or unpins a conversation for the caller alone.
+#[server(prefix = "/api", endpoint = "pin_conversation", output = crate::api::Answer)]
+pub async fn pin_conversation(slug: String, conversation: i64, on: bool) -> Result<(), AppError> {
+    use crate::backend::services::inbox;
+    use crate::backend::AppState;
+    let (actor, _) = actor_for(&slug).await?;
+    let state = expect_context::<AppState>();
+    inbox::pin(&state.db, &actor, crate::domain::ConversationId(conversation), on).await
 }

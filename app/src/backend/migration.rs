@@ -12,6 +12,7 @@ mod m0006_message_keys;
 mod m0007_quick_answers;
 mod m0008_queue_order;
 mod m0009_ratings;
+mod m0010_pins;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_quick_answers::Migration),
             Box::new(m0008_queue_order::Migration),
             Box::new(m0009_ratings::Migration),
+            Box::new(m0010_pins::Migration),
         ]
     }
 }

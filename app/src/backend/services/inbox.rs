@@ -16,7 +16,9 @@ use super::queue::{
 };
 use crate::api::{ConversationDetail, InboxFilter, InboxPage, OperatorView, QueueView, SplitRule};
 use crate::backend::db::begin_write;
-use crate::backend::entities::{channel_operator, conversation, message, network_connector, open_channel};
+use crate::backend::entities::{
+    channel_operator, conversation, conversation_pin, message, network_connector, open_channel,
+};
 use crate::backend::hub::Hub;
 use crate::backend::{internal, now_ms};
 use crate::domain::channel::{Capacity, Distribution, TakeTime};
@@ -102,6 +104,94 @@ pub async fn skip(
     publish_committed(db, hub, std::slice::from_ref(&c)).await;
     redispatch(db, hub, ChannelId(c.channel_id)).await;
     Ok(())
+}
+
+/// How many conversations one operator may keep pinned.
+pub const MAX_PINS: u64 = 50;
+
+/// Pins (or unpins) conversation `id` for the actor alone; only a conversation they may
+/// see. Pinning twice or unpinning what is not pinned changes nothing.
+pub async fn pin(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: ConversationId,
+    on: bool,
+) -> Result<(), AppError> {
+    let c = operator_conversation(db, actor, id).await?;
+    let mine = conversation_pin::Entity::find()
+        .filter(conversation_pin::Column::UserId.eq(actor.user.0))
+        .filter(conversation_pin::Column::ConversationId.eq(c.id))
+        .one(db)
+        .await
+        .map_err(internal)?;
+    match (on, mine) {
+        (true, None) => {
+            let count = conversation_pin::Entity::find()
+                .filter(conversation_pin::Column::UserId.eq(actor.user.0))
+                .count(db)
+                .await
+                .map_err(internal)?;
+            if count >= MAX_PINS {
+                return Err(AppError::Invalid {
+                    field: Field::Conversation,
+                    code: Code::PinLimit,
+                });
+            }
+            let inserted = conversation_pin::ActiveModel {
+                user_id: Set(actor.user.0),
+                conversation_id: Set(c.id),
+                created_at: Set(now_ms()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await;
+            match inserted {
+                Ok(_) => {}
+                // Pinned at the same moment from another window: pinned all the same.
+                Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {}
+                Err(e) => return Err(internal(e)),
+            }
+        }
+        (false, Some(p)) => {
+            conversation_pin::Entity::delete_by_id(p.id)
+                .exec(db)
+                .await
+                .map_err(internal)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The conversations of the actor's account they have pinned and may still see.
+pub async fn pinned(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<ConversationId>, AppError> {
+    let ids: Vec<i64> = conversation_pin::Entity::find()
+        .filter(conversation_pin::Column::UserId.eq(actor.user.0))
+        .order_by_asc(conversation_pin::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|p| p.conversation_id)
+        .collect();
+    let channels: Vec<i64> = visible_channels(db, actor)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    Ok(conversation::Entity::find()
+        .select_only()
+        .column(conversation::Column::Id)
+        .filter(conversation::Column::Id.is_in(ids))
+        .filter(conversation::Column::AccountId.eq(actor.account.0))
+        .filter(conversation::Column::ChannelId.is_in(channels))
+        .into_tuple::<i64>()
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(ConversationId)
+        .collect())
 }
 
 /// Hands a conversation to another operator of the channel (within their capacity).
@@ -426,6 +516,15 @@ pub async fn inbox(
             .filter(active())
             .filter(conversation::Column::OperatorUserId.is_not_null()),
         InboxFilter::Closed => q.filter(conversation::Column::Status.eq(ConversationStatus::Closed.as_str())),
+        InboxFilter::Pinned => q.filter(
+            conversation::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(conversation_pin::Column::ConversationId)
+                    .from(conversation_pin::Entity)
+                    .and_where(conversation_pin::Column::UserId.eq(actor.user.0))
+                    .to_owned(),
+            ),
+        ),
     };
     if let Some((u, i)) = cursor.and_then(parse_cursor) {
         q = q.filter(

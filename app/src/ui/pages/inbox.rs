@@ -8,8 +8,8 @@
 //! conversations in the list (Alt+↑/↓ from anywhere).
 
 use crate::api::inbox::{
-    finish_conversation, inbox_conversation, inbox_more, inbox_older, load_inbox, quick_answers,
-    skip_conversation, split_rule, start_new_conversation, transfer_conversation,
+    finish_conversation, inbox_conversation, inbox_more, inbox_older, load_inbox, pin_conversation,
+    quick_answers, skip_conversation, split_rule, start_new_conversation, transfer_conversation,
 };
 use crate::api::{ConversationDetail, InboxFilter, InboxView, QueueView, QuickAnswerView, SplitRule};
 use crate::domain::conversation::{Author, ConversationStatus, MessageBody};
@@ -85,6 +85,8 @@ pub struct InboxSignals {
     pub opening: RwSignal<Option<ConversationId>>,
     /// The list is being fetched for another filter.
     pub list_loading: RwSignal<bool>,
+    /// The conversations the viewer has pinned.
+    pub pinned: RwSignal<Vec<ConversationId>>,
 }
 
 /// Newest activity first (the server's order).
@@ -108,6 +110,7 @@ fn filter_label(f: InboxFilter) -> &'static str {
         InboxFilter::Waiting => tr(K::FilterWaiting),
         InboxFilter::Open => tr(K::FilterOpen),
         InboxFilter::Closed => tr(K::FilterClosed),
+        InboxFilter::Pinned => tr(K::FilterPinned),
     }
 }
 
@@ -177,6 +180,7 @@ fn Inbox(v: InboxView) -> impl IntoView {
         notice: RwSignal::new(None),
         opening: RwSignal::new(None),
         list_loading: RwSignal::new(false),
+        pinned: RwSignal::new(v.pinned.clone()),
     };
     if let Some(d) = v.open.clone() {
         detail_into(&s, d);
@@ -397,6 +401,9 @@ fn ConvItem(id: ConversationId, s: InboxSignals, open: Callback<ConversationId>)
                 <span class="conv-preview" dir="auto">{field(|c| c.preview.clone())}</span>
                 <span class="conv-bottom small">
                     <span class="status">{field(|c| status_text(c.shown_status()).to_string())}</span>
+                    {move || s.pinned.with(|p| p.contains(&id)).then(|| view! {
+                        <span class="pinned" role="img" aria-label=tr(K::PinnedMark) title=tr(K::PinnedMark)>"📌"</span>
+                    })}
                     {move || c.with(|c| c.as_ref().and_then(|c| c.rating)).map(|r| {
                         let (icon, text) = rating_text(r);
                         view! { <span class="rated" role="img" aria-label=text title=text>{icon}</span> }
@@ -504,6 +511,32 @@ fn Conversation(
         leptos::task::spawn_local(async move {
             if let Err(e) = skip_conversation(slug, c.id.0).await {
                 s.notice.set(Some(e.code()));
+            }
+        });
+    };
+    let pin_slug = slug.clone();
+    let toggle_pin = move |_| {
+        let Some(c) = s.current.get_untracked() else {
+            return;
+        };
+        let on = !s.pinned.with_untracked(|p| p.contains(&c.id));
+        let slug = pin_slug.clone();
+        leptos::task::spawn_local(async move {
+            match pin_conversation(slug, c.id.0, on).await {
+                Ok(()) => {
+                    s.notice.set(None);
+                    s.pinned.update(|p| {
+                        p.retain(|x| *x != c.id);
+                        if on {
+                            p.push(c.id);
+                        }
+                    });
+                    if s.filter.get_untracked() == InboxFilter::Pinned {
+                        s.items
+                            .update(|items| crate::ui::live::conversation_in_list(items, c, on, true));
+                    }
+                }
+                Err(e) => s.notice.set(Some(e.code())),
             }
         });
     };
@@ -651,6 +684,11 @@ fn Conversation(
                                 {c.customer_account.clone()} " · " {c.channel_name.clone()} " · "
                                 <span class="status">{status_text(c.shown_status())}</span>
                                 {(!assigned.is_empty()).then(|| format!(" · {assigned}"))}
+                            </p>
+                            <p class="conv-tools">
+                                <button type="button" class="small secondary-btn" title=tr(K::PinHint)
+                                    aria-pressed=move || s.pinned.with(|p| p.contains(&c.id)).to_string()
+                                    on:click=toggle_pin.clone()>"📌 " {tr(K::Pin)}</button>
                             </p>
                             {c.rating.map(|r| {
                                 let (icon, text) = rating_text(r);
@@ -1323,7 +1361,8 @@ pub mod live {
                         {
                             notify(&conversation);
                         }
-                        let keep = s.filter.get_untracked().matches(&conversation, s.me);
+                        let pinned = s.pinned.with_untracked(|p| p.contains(&conversation.id));
+                        let keep = s.filter.get_untracked().matches(&conversation, s.me, pinned);
                         let viewing = self.is_current(conversation.id) && page_visible();
                         s.items.update(|items| {
                             live::conversation_in_list(items, conversation.clone(), keep, viewing)
@@ -1393,13 +1432,13 @@ mod tests {
     fn filters_match_like_the_server() {
         use ConversationStatus::*;
         let me = UserId(7);
-        assert!(InboxFilter::Mine.matches(&cv(1, 0, Some(7), New, 0), me));
-        assert!(!InboxFilter::Mine.matches(&cv(1, 0, Some(7), Closed, 0), me));
-        assert!(InboxFilter::Waiting.matches(&cv(1, 0, None, New, 0), me));
-        assert!(!InboxFilter::Waiting.matches(&cv(1, 0, Some(8), New, 0), me));
-        assert!(InboxFilter::Open.matches(&cv(1, 0, Some(8), Open, 0), me));
-        assert!(InboxFilter::Closed.matches(&cv(1, 0, None, Closed, 0), me));
-        assert!(InboxFilter::All.matches(&cv(1, 0, None, Closed, 0), me));
+        assert!(InboxFilter::Mine.matches(&cv(1, 0, Some(7), New, 0), me, false));
+        assert!(!InboxFilter::Mine.matches(&cv(1, 0, Some(7), Closed, 0), me, false));
+        assert!(InboxFilter::Waiting.matches(&cv(1, 0, None, New, 0), me, false));
+        assert!(!InboxFilter::Waiting.matches(&cv(1, 0, Some(8), New, 0), me, false));
+        assert!(InboxFilter::Open.matches(&cv(1, 0, Some(8), Open, 0), me, false));
+        assert!(InboxFilter::Closed.matches(&cv(1, 0, None, Closed, 0), me, false));
+        assert!(InboxFilter::All.matches(&cv(1, 0, None, Closed, 0), me, false));
     }
 
     #[test]
@@ -1411,7 +1450,7 @@ mod tests {
                 let c = cv(1, 0, op, status, 0);
                 let hits = [InboxFilter::Waiting, InboxFilter::Open, InboxFilter::Closed]
                     .into_iter()
-                    .filter(|f| f.matches(&c, me))
+                    .filter(|f| f.matches(&c, me, false))
                     .count();
                 assert_eq!(hits, 1, "{status:?} {op:?}");
             }
@@ -1419,8 +1458,8 @@ mod tests {
         // Assigned by a split or a transfer, not answered yet: open, not waiting.
         let split = cv(1, 0, Some(8), New, 0);
         assert_eq!(split.shown_status(), Open);
-        assert!(InboxFilter::Open.matches(&split, me));
-        assert!(!InboxFilter::Waiting.matches(&split, me));
+        assert!(InboxFilter::Open.matches(&split, me, false));
+        assert!(!InboxFilter::Waiting.matches(&split, me, false));
         // Given back to the queue after an answer: waiting again.
         assert_eq!(cv(1, 0, None, Open, 0).shown_status(), New);
     }
