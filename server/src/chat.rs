@@ -3,6 +3,7 @@
 //! the WebSocket instead; both go through the same service.
 
 use crate::forms::see_other;
+use app::api::SessionUser;
 use app::backend::services::conversations::{self as conv, Target};
 use app::backend::AppState;
 use app::domain::channel::ChannelCode;
@@ -16,6 +17,20 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
+
+/// The signed-in user posting a form of the chat page `page`; otherwise the redirect to
+/// sign in and come back.
+async fn signed_in(state: &AppState, headers: &HeaderMap, page: &str) -> Result<SessionUser, Response> {
+    match crate::forms::session_user(state, headers).await.ok().flatten() {
+        Some(user) => Ok(user),
+        None => Err(see_other(&with_query("/login", &[("next", page)]), None)),
+    }
+}
+
+/// A conversation id to put back into the address: only a number, else nothing.
+fn number_only(raw: &str) -> String {
+    raw.parse::<i64>().map(|n| n.to_string()).unwrap_or_default()
+}
 
 #[derive(Deserialize)]
 pub struct SendForm {
@@ -40,9 +55,9 @@ pub async fn send(
     Form(f): Form<SendForm>,
 ) -> Response {
     let page = format!("/chat/{code}/{slug}");
-    let user = crate::forms::session_user(&state, &headers).await.ok().flatten();
-    let Some(user) = user else {
-        return see_other(&with_query("/login", &[("next", &page)]), None);
+    let user = match signed_in(&state, &headers, &page).await {
+        Ok(u) => u,
+        Err(to_login) => return to_login,
     };
     let target = match (f.new_conversation.is_empty(), f.current.parse::<i64>()) {
         (true, Ok(n)) => Target::Existing(ConversationId(n)),
@@ -98,9 +113,9 @@ pub async fn finish(
     Form(f): Form<FinishForm>,
 ) -> Response {
     let page = format!("/chat/{code}/{slug}");
-    let user = crate::forms::session_user(&state, &headers).await.ok().flatten();
-    let Some(user) = user else {
-        return see_other(&with_query("/login", &[("next", &page)]), None);
+    let user = match signed_in(&state, &headers, &page).await {
+        Ok(u) => u,
+        Err(to_login) => return to_login,
     };
     let result = async {
         let code = ChannelCode::parse(&code).map_err(|_| AppError::NotFound)?;
@@ -116,12 +131,7 @@ pub async fn finish(
         .await
     }
     .await;
-    // Only a number goes back into the address.
-    let c = f
-        .current
-        .parse::<i64>()
-        .map(|n| n.to_string())
-        .unwrap_or_default();
+    let c = number_only(&f.current);
     match result {
         Ok(()) => see_other(&with_query(&page, &[("c", &c)]), None),
         Err(e) => see_other(
@@ -150,9 +160,9 @@ pub async fn rate(
     Form(f): Form<RateForm>,
 ) -> Response {
     let page = format!("/chat/{code}/{slug}");
-    let user = crate::forms::session_user(&state, &headers).await.ok().flatten();
-    let Some(user) = user else {
-        return see_other(&with_query("/login", &[("next", &page)]), None);
+    let user = match signed_in(&state, &headers, &page).await {
+        Ok(u) => u,
+        Err(to_login) => return to_login,
     };
     let result = async {
         let code = ChannelCode::parse(&code).map_err(|_| AppError::NotFound)?;
@@ -172,11 +182,7 @@ pub async fn rate(
         .await
     }
     .await;
-    let c = f
-        .current
-        .parse::<i64>()
-        .map(|n| n.to_string())
-        .unwrap_or_default();
+    let c = number_only(&f.current);
     match result {
         Ok(()) => see_other(&with_query(&page, &[("c", &c), ("ok", "rated")]), None),
         Err(e) => {

@@ -22,7 +22,7 @@ use std::collections::HashSet;
 /// The default limit stored while "multiple chats" is off.
 const DEFAULT_LIMIT: i32 = 2;
 
-fn summary(actor: &Actor) -> AccountSummary {
+pub(crate) fn summary(actor: &Actor) -> AccountSummary {
     AccountSummary {
         id: actor.account,
         name: actor.account_name.clone(),

@@ -370,21 +370,8 @@ pub async fn customer_finish(
         return Ok(());
     }
     let c = close(&txn, c, now_ms()).await?;
-    let view = conversation_view(&txn, &c).await?;
     txn.commit().await.map_err(internal)?;
-    hub_publish(
-        hub,
-        &[
-            Topic::Conversation(id),
-            Topic::Channel(info.channel),
-            Topic::Customer {
-                user: customer.user,
-                account: customer.account,
-                channel: info.channel,
-            },
-        ],
-        ServerMsg::Conversation { conversation: view },
-    );
+    super::queue::publish_committed(db, hub, std::slice::from_ref(&c)).await;
     // The operator it was assigned to has room again.
     if let Err(e) = super::queue::dispatch(db, hub, info.channel).await {
         tracing::error!(error = ?e, channel = info.channel.0, "dispatch after a customer finished failed");
@@ -450,20 +437,7 @@ pub async fn customer_rate(
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
-    let view = conversation_view(db, &c).await?;
-    hub_publish(
-        hub,
-        &[
-            Topic::Conversation(id),
-            Topic::Channel(info.channel),
-            Topic::Customer {
-                user: customer.user,
-                account: customer.account,
-                channel: info.channel,
-            },
-        ],
-        ServerMsg::Conversation { conversation: view },
-    );
+    super::queue::publish_committed(db, hub, std::slice::from_ref(&c)).await;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! [`super::accounts::actor`] answers `NotFound` to non-members.
 
 use super::accounts::Actor;
-use crate::api::{AccountSummary, QuickAnswerView, QuickAnswersView};
+use crate::api::{QuickAnswerView, QuickAnswersView};
 use crate::backend::db::{begin_write, lock_account};
 use crate::backend::entities::quick_answer;
 use crate::backend::policy::may_serve;
@@ -58,12 +58,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<QuickA
 /// The quick answers page: the list, and whether the actor may change it.
 pub async fn page(db: &impl ConnectionTrait, actor: &Actor) -> Result<QuickAnswersView, AppError> {
     Ok(QuickAnswersView {
-        account: AccountSummary {
-            id: actor.account,
-            name: actor.account_name.clone(),
-            slug: actor.slug.to_string(),
-            role: actor.role,
-        },
+        account: super::channels::summary(actor),
         can_manage: crate::backend::policy::require_admin(actor).is_ok(),
         items: list(db, actor).await?,
     })
