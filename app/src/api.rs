@@ -331,6 +331,25 @@ pub struct InboxPage {
     pub next: Option<String>,
 }
 
+/// One conversation found by a search, with the latest message that matched (none when
+/// only the customer's name did).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub conversation: crate::protocol::ConversationView,
+    #[serde(default)]
+    pub snippet: Option<String>,
+    #[serde(default)]
+    pub seq: Option<i64>,
+}
+
+/// A page of search results, newest activity first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchPage {
+    pub items: Vec<SearchHit>,
+    /// Cursor for the next (older) page.
+    pub next: Option<String>,
+}
+
 /// A conversation opened in the inbox.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationDetail {
@@ -342,6 +361,9 @@ pub struct ConversationDetail {
     /// How many conversations this customer (from this account) has had with the channel.
     #[serde(default)]
     pub customer_conversations: i64,
+    /// The operators' internal notes, oldest first.
+    #[serde(default)]
+    pub notes: Vec<crate::protocol::NoteView>,
 }
 
 /// Everything the inbox shows on load.
@@ -357,6 +379,17 @@ pub struct InboxView {
     /// The conversations the viewer has pinned (in this account).
     #[serde(default)]
     pub pinned: Vec<crate::domain::ConversationId>,
+    /// A search asked for in the address (`?q=`): what was typed, and its first page or
+    /// why it could not run.
+    #[serde(default)]
+    pub search: Option<SearchOutcome>,
+}
+
+/// A search the inbox shows: what was typed, and its results or its error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchOutcome {
+    pub query: String,
+    pub result: Result<SearchPage, crate::error::Code>,
 }
 
 pub mod profile;

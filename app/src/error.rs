@@ -38,10 +38,11 @@ pub enum Field {
     TakeTime,
     Rating,
     Comment,
+    Search,
 }
 
 impl Field {
-    pub const ALL: [Field; 28] = [
+    pub const ALL: [Field; 29] = [
         Field::Email,
         Field::Password,
         Field::Name,
@@ -70,6 +71,7 @@ impl Field {
         Field::TakeTime,
         Field::Rating,
         Field::Comment,
+        Field::Search,
     ];
 }
 
@@ -104,6 +106,7 @@ impl Field {
             Field::TakeTime => "take_time",
             Field::Rating => "rating",
             Field::Comment => "comment",
+            Field::Search => "search",
         }
     }
 
@@ -166,10 +169,12 @@ pub enum Code {
     AlreadyRated,
     RatingOff,
     PinLimit,
+    NoteLimit,
+    SearchShort,
 }
 
 impl Code {
-    pub const ALL: [Code; 50] = [
+    pub const ALL: [Code; 52] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -220,6 +225,8 @@ impl Code {
         Code::AlreadyRated,
         Code::RatingOff,
         Code::PinLimit,
+        Code::NoteLimit,
+        Code::SearchShort,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -274,6 +281,8 @@ impl Code {
             Code::AlreadyRated => "already_rated",
             Code::RatingOff => "rating_off",
             Code::PinLimit => "pin_limit",
+            Code::NoteLimit => "note_limit",
+            Code::SearchShort => "search_short",
         }
     }
 

@@ -428,8 +428,24 @@ messages! {
     AskRatingLabel => "Ask the customer to rate a finished conversation", "Proś klienta o ocenę zakończonej rozmowy";
     AskRatingHint => "Like or dislike with an optional comment, once; operators see it in the inbox.", "Kciuk w górę lub w dół z opcjonalnym komentarzem, raz; operatorzy widzą ją w skrzynce.";
     ErrPinLimit => "You can pin at most 50 conversations; unpin some first.", "Możesz przypiąć najwyżej 50 rozmów; najpierw odepnij niektóre.";
+    ErrSearchShort => "Type at least one word of two or more letters or digits.", "Wpisz co najmniej jedno słowo z dwóch lub więcej liter albo cyfr.";
+    ErrNoteLimit => "A conversation can keep at most 200 internal notes.", "Rozmowa może mieć najwyżej 200 notatek wewnętrznych.";
     FilterPinned => "Pinned", "Przypięte";
     Pin => "Pin", "Przypnij";
+    SearchLabel => "Search conversations", "Szukaj w rozmowach";
+    SearchHint => "Customer name or words from messages", "Imię klienta lub słowa z wiadomości";
+    SearchButton => "Search", "Szukaj";
+    SearchResultsFor => "Results for", "Wyniki dla";
+    SearchNone => "No conversation matches", "Żadna rozmowa nie pasuje do";
+    ClearSearch => "Clear search", "Wyczyść wyszukiwanie";
+    SearchResults => "Search results", "Wyniki wyszukiwania";
+    NameMatches => "The customer's name matches", "Pasuje imię klienta";
+    ComposerMode => "Write", "Pisz";
+    ModeReply => "Message to the customer", "Wiadomość do klienta";
+    ModeNote => "Internal note", "Notatka wewnętrzna";
+    NoteLabel => "Internal note (only operators see it)", "Notatka wewnętrzna (widzą ją tylko operatorzy)";
+    AddNote => "Add note", "Dodaj notatkę";
+    NoteTag => "Internal note", "Notatka wewnętrzna";
     PinHint => "Keep this conversation under “Pinned” (only for you).", "Zachowaj tę rozmowę w „Przypiętych” (tylko dla Ciebie).";
     PinnedMark => "Pinned", "Przypięta";
     ErrRequired => "This field is required.", "To pole jest wymagane.";
@@ -520,6 +536,8 @@ pub fn error_key(code: Code) -> K {
         Code::AlreadyRated => K::ErrAlreadyRated,
         Code::RatingOff => K::ErrRatingOff,
         Code::PinLimit => K::ErrPinLimit,
+        Code::NoteLimit => K::ErrNoteLimit,
+        Code::SearchShort => K::ErrSearchShort,
     }
 }
 

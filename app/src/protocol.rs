@@ -22,6 +22,20 @@ pub struct MessageView {
     pub client_id: Option<String>,
 }
 
+/// An operator's internal note on a conversation: shown to the operators of the
+/// conversation's account only, never to the customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteView {
+    pub id: i64,
+    pub conversation: ConversationId,
+    pub author: UserId,
+    pub author_name: String,
+    pub body: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub client_id: String,
+}
+
 /// A conversation's header.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationView {
@@ -126,6 +140,9 @@ pub enum ServerMsg {
         by: Author,
         seq: i64,
     },
+    /// An operator wrote an internal note (published on the channel's operators' feed
+    /// only: customers never subscribe to it).
+    InternalNote { note: NoteView },
     /// Rights changed in `account` (server-internal: live sockets re-check what they
     /// may see; never sent to browsers).
     Access { account: AccountId },
@@ -177,6 +194,10 @@ mod wire {
         seq: i64,
     }
     #[derive(Deserialize)]
+    struct InternalNote {
+        note: NoteView,
+    }
+    #[derive(Deserialize)]
     struct Access {
         account: AccountId,
     }
@@ -192,6 +213,7 @@ mod wire {
         "conversation",
         "typing",
         "read",
+        "internal_note",
         "access",
         "error",
     ];
@@ -257,6 +279,9 @@ mod wire {
                         seq,
                     }
                 }
+                "internal_note" => ServerMsg::InternalNote {
+                    note: InternalNote::deserialize(rest)?.note,
+                },
                 "access" => ServerMsg::Access {
                     account: Access::deserialize(rest)?.account,
                 },
@@ -350,6 +375,17 @@ mod tests {
                 conversation: ConversationId(3),
                 by: Author::Operator,
                 seq: 4,
+            },
+            ServerMsg::InternalNote {
+                note: NoteView {
+                    id: 3,
+                    conversation: ConversationId(7),
+                    author: UserId(2),
+                    author_name: "Ola".into(),
+                    body: "Klient \"VIP\" – {\"type\":\"message\"}".into(),
+                    at: 5,
+                    client_id: "n-1a2b3c4d".into(),
+                },
             },
             ServerMsg::Access {
                 account: AccountId(1),

@@ -99,6 +99,7 @@ impl Application {
         let state = AppState::with_cluster(leptos_options, db, config, cluster);
         spawn_session_purge(state.db.clone());
         spawn_presence_sweep(state.clone());
+        spawn_search_indexer(state.db.clone());
         let router = router(state.clone());
         Ok(Self {
             listener,
@@ -192,6 +193,24 @@ fn spawn_presence_sweep(state: AppState) {
                     "untaken conversations passed to the next operator"
                 ),
                 Err(e) => tracing::warn!(error = ?e, "passing on untaken conversations failed"),
+            }
+        }
+    });
+}
+
+/// Every second (SQLite): adds the messages committed since to the search index, in
+/// batches, off the message path. PostgreSQL keeps its own index: nothing to do.
+fn spawn_search_indexer(db: sea_orm::DatabaseConnection) {
+    if sea_orm::ConnectionTrait::get_database_backend(&db) != sea_orm::DbBackend::Sqlite {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(e) = app::backend::services::search::index_all_pending(&db).await {
+                tracing::warn!(error = ?e, "indexing messages for search failed");
             }
         }
     });

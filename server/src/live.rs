@@ -680,6 +680,11 @@ impl<S: Sink<Out> + Unpin> Session<S> {
         let strict = matches!(self.side, Side::Customer { .. });
         for m in out {
             let m: Out = m.into();
+            // Internal notes travel on the operators' channel feeds, which a customer
+            // never follows; and were one ever routed here, it would stop here.
+            if strict && matches!(m.msg(), ServerMsg::InternalNote { .. }) {
+                continue;
+            }
             if let ServerMsg::Message { message } = m.msg() {
                 let c = message.conversation;
                 let w = match self.sent.get_mut(&c) {

@@ -1486,3 +1486,397 @@ async fn operators_pin_conversations_for_themselves_within_their_rights() {
         assert_eq!(status, 401);
     }
 }
+
+#[tokio::test]
+async fn internal_notes_reach_the_channels_operators_and_never_the_customer() {
+    use app::backend::services::notes;
+    for b in backends() {
+        let w = world(&b, Some("3")).await;
+        let app = &w.app;
+        let db = &app.state.db;
+        let c = w.new_conversation("Hello, I need an invoice").await;
+        let (olek_c, ola_c, cleo_c) = (browser(), browser(), browser());
+        app.sign_in_cookie(&olek_c, "olek@acme.test").await;
+        let ola_cookie = app.sign_in_cookie(&ola_c, "ola@acme.test").await;
+        let cleo_cookie = app.sign_in_cookie(&cleo_c, "cleo@borealis.test").await;
+        let mut ola_ws = app.ws("/ws/inbox?account=acme", &ola_cookie, None).await.unwrap();
+        let mut cleo_ws = app
+            .ws(
+                &format!("/ws?code={}&account=borealis", w.code.as_str()),
+                &cleo_cookie,
+                None,
+            )
+            .await
+            .unwrap();
+        say(
+            &mut cleo_ws,
+            &ClientMsg::Resume {
+                conversation: c,
+                since_seq: 0,
+            },
+        )
+        .await;
+        let mut seen = 0;
+        while seen < 2 {
+            if let ServerMsg::Message { .. } = next_msg(&mut cleo_ws).await {
+                seen += 1;
+            }
+        }
+
+        // Olek writes a note through the server function; resending it stores it once.
+        let cs = c.0.to_string();
+        let args = [
+            ("slug", "acme"),
+            ("conversation", cs.as_str()),
+            ("client_id", "note-00000001"),
+            ("body", "VIP customer </textarea><script>alert(1)</script>"),
+        ];
+        let first = app.server_fn(&olek_c, "add_note", &args).await.unwrap();
+        let again = app.server_fn(&olek_c, "add_note", &args).await.unwrap();
+        assert_eq!(first, again, "{b:?}");
+        assert_eq!(first["author_name"], "Olek");
+        assert_eq!(w.app.count("conversation_notes").await, 1);
+        // Ola, of the same channel, gets it live.
+        loop {
+            match next_msg(&mut ola_ws).await {
+                ServerMsg::InternalNote { note } => {
+                    assert_eq!((note.conversation, note.id), (c, first["id"].as_i64().unwrap()));
+                    assert!(note.body.starts_with("VIP customer"));
+                    break;
+                }
+                ServerMsg::Conversation { .. } | ServerMsg::Message { .. } => continue,
+                other => panic!("{other:?}"),
+            }
+        }
+        // The customer never: her socket's next frame is Olek's reply, not the note.
+        w.reply(&w.olek, c, "Sure, one moment").await.unwrap();
+        loop {
+            match next_msg(&mut cleo_ws).await {
+                ServerMsg::Message { message } => {
+                    assert_eq!(message.body, "Sure, one moment", "{b:?}");
+                    break;
+                }
+                ServerMsg::InternalNote { .. } => panic!("{b:?}: the customer got a note"),
+                _ => continue,
+            }
+        }
+        // Nor in her history or on her chat page.
+        let history = conv::messages_since(db, &Viewer::Customer(&w.cleo), c, 0, 100)
+            .await
+            .unwrap();
+        assert!(history.iter().all(|m| !m.body.contains("VIP")));
+        let (_, html) = app
+            .get_html(&cleo_c, &format!("/chat/{}/borealis?c={}", w.code.as_str(), c.0))
+            .await;
+        assert!(
+            html.contains("Sure, one moment") && !html.contains("VIP customer"),
+            "{b:?}"
+        );
+        // Operators see it in the conversation, escaped.
+        let detail = inbox::detail(db, &w.ola, c).await.unwrap();
+        assert_eq!(detail.notes.len(), 1);
+        let (_, html) = app
+            .get_html(&olek_c, &format!("/a/acme/inbox?f=all&c={}", c.0))
+            .await;
+        assert!(
+            html.contains("VIP customer &lt;/textarea&gt;&lt;script&gt;"),
+            "{b:?}"
+        );
+        assert!(!html.contains("<script>alert(1)"));
+
+        // Nobody else reads or writes them: another channel's operator, an employee,
+        // another account's admin, and signed out.
+        let zed = app.user("zed@zeta.test", "Zed").await;
+        accounts::create(
+            db,
+            zed.id,
+            &AccountName::parse("Zeta").unwrap(),
+            &Slug::parse("zeta").unwrap(),
+        )
+        .await
+        .unwrap();
+        let zeta = accounts::actor(db, zed.id, "zeta").await.unwrap();
+        for who in [&w.ida, &w.emil, &zeta] {
+            assert!(matches!(
+                notes::list(db, who, c).await,
+                Err(AppError::NotFound | AppError::Forbidden)
+            ));
+            let r = notes::add(db, w.hub(), who, "X", c, &cid(), &body("psst")).await;
+            assert!(
+                matches!(r, Err(AppError::NotFound | AppError::Forbidden)),
+                "{r:?}"
+            );
+        }
+        let (ida_c, emil_c, zed_c) = (browser(), browser(), browser());
+        app.sign_in_cookie(&ida_c, "ida@acme.test").await;
+        app.sign_in_cookie(&emil_c, "emil@acme.test").await;
+        app.sign_in_cookie(&zed_c, "zed@zeta.test").await;
+        let args = [
+            ("slug", "acme"),
+            ("conversation", cs.as_str()),
+            ("client_id", "note-intruder1"),
+            ("body", "psst"),
+        ];
+        for (who, allowed) in [(&ida_c, [403, 404]), (&emil_c, [403, 404]), (&zed_c, [404, 404])] {
+            let (status, _) = app.server_fn_status(who, "add_note", &args).await;
+            assert!(allowed.contains(&status), "{status}");
+        }
+        let zargs = [
+            ("slug", "zeta"),
+            ("conversation", cs.as_str()),
+            ("client_id", "note-intruder2"),
+            ("body", "psst"),
+        ];
+        let (status, _) = app.server_fn_status(&zed_c, "add_note", &zargs).await;
+        assert_eq!(
+            status, 404,
+            "another account's conversation through one's own slug"
+        );
+        let (status, _) = app.server_fn_status(&browser(), "add_note", &args).await;
+        assert_eq!(status, 401);
+        // Ola may not take Olek's client id.
+        let (status, _) = app
+            .server_fn_status(
+                &ola_c,
+                "add_note",
+                &[
+                    ("slug", "acme"),
+                    ("conversation", cs.as_str()),
+                    ("client_id", "note-00000001"),
+                    ("body", "mine"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 409);
+        // Bad input: a clear error, nothing stored.
+        for (client_id, text, field, code) in [
+            ("note-00000002", "  ", "body", "required"),
+            ("note-00000002", &"x".repeat(4001)[..], "body", "too_long"),
+            ("bad id!", "fine", "client_id", "invalid_format"),
+        ] {
+            let (status, e) = app
+                .server_fn_status(
+                    &olek_c,
+                    "add_note",
+                    &[
+                        ("slug", "acme"),
+                        ("conversation", cs.as_str()),
+                        ("client_id", client_id),
+                        ("body", text),
+                    ],
+                )
+                .await;
+            let e = e.to_string();
+            assert!(
+                status == 422 && e.contains(field) && e.contains(code),
+                "{status} {e}"
+            );
+        }
+        assert_eq!(w.app.count("conversation_notes").await, 1, "{b:?}");
+
+        // Finished conversations keep taking notes; at most 200 each.
+        inbox::finish(db, w.hub(), &w.olek, c).await.unwrap();
+        for i in 1..notes::MAX_PER_CONVERSATION {
+            notes::add(db, w.hub(), &w.anna, "Anna", c, &cid(), &body(&format!("n{i}")))
+                .await
+                .unwrap();
+        }
+        let e = notes::add(db, w.hub(), &w.olek, "Olek", c, &cid(), &body("one more"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::NoteLimit, "{b:?}");
+        let all = notes::list(db, &w.olek, c).await.unwrap();
+        assert_eq!(all.len() as u64, notes::MAX_PER_CONVERSATION);
+        assert!(all.windows(2).all(|p| p[0].id < p[1].id));
+    }
+}
+
+#[tokio::test]
+async fn search_finds_conversations_by_customer_name_and_message_text_within_rights() {
+    use app::backend::services::search;
+    use app::domain::search::SearchQuery;
+    use sea_orm::ConnectionTrait;
+    for b in backends() {
+        let w = world(&b, Some("5")).await;
+        let app = &w.app;
+        let db = &app.state.db;
+        let find = |who: &Actor, q: &str| {
+            let who = who.clone();
+            let q = SearchQuery::parse(q).unwrap();
+            async move {
+                search::search(db, &who, &q, None)
+                    .await
+                    .map(|p| p.items.iter().map(|h| h.conversation.id).collect::<Vec<_>>())
+            }
+        };
+        let invoice = w.new_conversation("I need an invoice for March").await;
+        w.reply(&w.olek, invoice, "Invoice 2024/15 is on its way")
+            .await
+            .unwrap();
+        let parcel = w.new_conversation("Where is my parcel?").await;
+        // Dorota writes from Delta.
+        let dora = app.user("dora@delta.test", "Dorota Żółkiewska").await;
+        new_account(db, &dora, "Delta", "delta").await;
+        let dora = conv::customer(db, &dora, "delta").await.unwrap();
+        let dorota = conv::customer_send(
+            db,
+            w.hub(),
+            &dora,
+            &w.code,
+            Target::New,
+            &cid(),
+            &body("Hi there"),
+        )
+        .await
+        .unwrap()
+        .conversation;
+        // Zeta has a channel of its own, where Cleo asks for an invoice too.
+        let zed = app.user("zed@zeta.test", "Zed").await;
+        new_account(db, &zed, "Zeta", "zeta").await;
+        let zeta = accounts::actor(db, zed.id, "zeta").await.unwrap();
+        let (_, zeta_code) = network_channel(db, &zeta, "Help", &[zed.id], Some("5")).await;
+        let elsewhere = conv::customer_send(
+            db,
+            w.hub(),
+            &w.cleo,
+            &zeta_code,
+            Target::New,
+            &cid(),
+            &body("invoice please"),
+        )
+        .await
+        .unwrap()
+        .conversation;
+
+        // By message text: a word's start, any case, all words in one message.
+        assert_eq!(find(&w.olek, "invoice").await.unwrap(), vec![invoice], "{b:?}");
+        assert_eq!(find(&w.olek, "INVOI").await.unwrap(), vec![invoice]);
+        assert_eq!(find(&w.olek, "invoice march").await.unwrap(), vec![invoice]);
+        assert_eq!(find(&w.olek, "2024").await.unwrap(), vec![invoice]);
+        assert_eq!(find(&w.olek, "parcel").await.unwrap(), vec![parcel]);
+        assert!(find(&w.olek, "invoice parcel").await.unwrap().is_empty());
+        // The welcome message ("Hello!") is not the customer's words.
+        assert!(find(&w.olek, "hello").await.unwrap().is_empty(), "{b:?}");
+        // By the customer's name (first or last, any case), even without a matching message.
+        assert_eq!(find(&w.olek, "dorota").await.unwrap(), vec![dorota]);
+        assert_eq!(find(&w.olek, "Żółkiewska").await.unwrap(), vec![dorota]);
+        let newest_first = find(&w.anna, "cleo").await.unwrap();
+        assert_eq!(newest_first, vec![parcel, invoice], "{b:?}");
+        // A renamed customer is found by the new name only.
+        app.state
+            .db
+            .execute_unprepared(&format!(
+                "UPDATE users SET name = 'Dora Nowak' WHERE id = {}",
+                dora.user.0
+            ))
+            .await
+            .unwrap();
+        assert_eq!(find(&w.olek, "nowak").await.unwrap(), vec![dorota], "{b:?}");
+        assert!(find(&w.olek, "dorota").await.unwrap().is_empty());
+        // The hit says where: the latest matching message.
+        let q = SearchQuery::parse("invoice").unwrap();
+        let page = search::search(db, &w.olek, &q, None).await.unwrap();
+        assert_eq!(
+            page.items[0].snippet.as_deref(),
+            Some("Invoice 2024/15 is on its way")
+        );
+        assert_eq!(page.items[0].seq, Some(3));
+        let q = SearchQuery::parse("nowak").unwrap();
+        assert_eq!(
+            search::search(db, &w.olek, &q, None).await.unwrap().items[0].snippet,
+            None
+        );
+
+        // Rights: another account's conversations never; another channel's operator and
+        // an operator taken out of the queue find nothing; employees may not search.
+        assert_eq!(find(&zeta, "invoice").await.unwrap(), vec![elsewhere], "{b:?}");
+        assert!(find(&zeta, "parcel").await.unwrap().is_empty());
+        assert!(find(&w.ida, "invoice").await.unwrap().is_empty());
+        assert!(matches!(find(&w.emil, "invoice").await, Err(AppError::Forbidden)));
+        channels::set_operators(db, w.hub(), &w.anna, w.channel, &[w.ola.user])
+            .await
+            .unwrap();
+        assert!(find(&w.olek, "invoice").await.unwrap().is_empty(), "{b:?}");
+        assert_eq!(find(&w.ola, "invoice").await.unwrap(), vec![invoice]);
+        assert_eq!(find(&w.anna, "invoice").await.unwrap(), vec![invoice]);
+
+        // Paging: newest activity first, 50 at a time, nothing twice or missed.
+        let mut all = Vec::new();
+        for i in 0..53 {
+            let c = conv::customer_send(
+                db,
+                w.hub(),
+                &dora,
+                &w.code,
+                Target::New,
+                &cid(),
+                &body(&format!("Weekly report number {i}")),
+            )
+            .await
+            .unwrap()
+            .conversation;
+            inbox::finish(db, w.hub(), &w.anna, c).await.unwrap();
+            all.push(c);
+        }
+        all.reverse();
+        let q = SearchQuery::parse("report").unwrap();
+        let first = search::search(db, &w.ola, &q, None).await.unwrap();
+        assert_eq!(first.items.len(), 50, "{b:?}");
+        let second = search::search(db, &w.ola, &q, first.next.as_deref())
+            .await
+            .unwrap();
+        assert!(second.next.is_none());
+        let got: Vec<_> = first
+            .items
+            .iter()
+            .chain(second.items.iter())
+            .map(|h| h.conversation.id)
+            .collect();
+        assert_eq!(got, all, "{b:?}");
+
+        // Through the server function and the page's address.
+        let (ola_c, emil_c) = (browser(), browser());
+        app.sign_in_cookie(&ola_c, "ola@acme.test").await;
+        app.sign_in_cookie(&emil_c, "emil@acme.test").await;
+        let args = |q: &'static str| [("slug", "acme"), ("q", q), ("cursor", "")];
+        let r = app
+            .server_fn(&ola_c, "search_conversations", &args("parcel"))
+            .await
+            .unwrap();
+        assert_eq!(r["items"][0]["conversation"]["id"], serde_json::json!(parcel.0));
+        assert_eq!(r["items"][0]["snippet"], "Where is my parcel?");
+        for (q, code) in [("a ?", "search_short"), ("   ", "required")] {
+            let (status, e) = app
+                .server_fn_status(&ola_c, "search_conversations", &args(q))
+                .await;
+            assert!(status == 422 && e.to_string().contains(code), "{status} {e}");
+        }
+        let long = "x".repeat(201);
+        let (status, e) = app
+            .server_fn_status(
+                &ola_c,
+                "search_conversations",
+                &[("slug", "acme"), ("q", &long), ("cursor", "")],
+            )
+            .await;
+        assert!(
+            status == 422 && e.to_string().contains("too_long"),
+            "{status} {e}"
+        );
+        let (status, _) = app
+            .server_fn_status(&emil_c, "search_conversations", &args("parcel"))
+            .await;
+        assert_eq!(status, 403);
+        let (status, _) = app
+            .server_fn_status(&browser(), "search_conversations", &args("parcel"))
+            .await;
+        assert_eq!(status, 401);
+        let (_, html) = app.get_html(&ola_c, "/a/acme/inbox?f=all&q=parcel").await;
+        assert!(
+            html.contains("Where is my parcel?") && html.contains("Results for"),
+            "{b:?}"
+        );
+        let (_, html) = app.get_html(&ola_c, "/a/acme/inbox?f=all&q=%3F").await;
+        assert!(html.contains("Type at least one word"), "{b:?}");
+    }
+}

@@ -23,7 +23,12 @@ async fn actor_for(
 
 /// The inbox on load: the first page of `filter`, the queues, and conversation `open`.
 #[server(prefix = "/api", endpoint = "load_inbox", output = crate::api::Answer)]
-pub async fn load_inbox(slug: String, filter: String, open: Option<i64>) -> Result<InboxView, AppError> {
+pub async fn load_inbox(
+    slug: String,
+    filter: String,
+    open: Option<i64>,
+    q: Option<String>,
+) -> Result<InboxView, AppError> {
     use crate::backend::services::inbox;
     use crate::backend::AppState;
     use crate::domain::ConversationId;
@@ -54,7 +59,39 @@ pub async fn load_inbox(slug: String, filter: String, open: Option<i64>) -> Resu
         queues,
         open,
         pinned: inbox::pinned(&state.db, &actor).await?,
+        search: match q.filter(|q| !q.trim().is_empty()) {
+            Some(query) => Some(crate::api::SearchOutcome {
+                result: run_search(&actor, &query, None).await.map_err(|e| e.code()),
+                query,
+            }),
+            None => None,
+        },
     })
+}
+
+#[cfg(feature = "ssr")]
+async fn run_search(
+    actor: &crate::backend::services::accounts::Actor,
+    query: &str,
+    cursor: Option<&str>,
+) -> Result<crate::api::SearchPage, AppError> {
+    use crate::backend::services::search;
+    use crate::backend::AppState;
+    let q = crate::domain::search::SearchQuery::parse(query)?;
+    let state = expect_context::<AppState>();
+    search::search(&state.db, actor, &q, cursor).await
+}
+
+/// Searches the account's conversations the caller may see by customer name and message
+/// text: the first page with an empty `cursor`, else the next one.
+#[server(prefix = "/api", endpoint = "search_conversations", output = crate::api::Answer)]
+pub async fn search_conversations(
+    slug: String,
+    q: String,
+    cursor: String,
+) -> Result<crate::api::SearchPage, AppError> {
+    let (actor, _) = actor_for(&slug).await?;
+    run_search(&actor, &q, (!cursor.is_empty()).then_some(cursor.as_str())).await
 }
 
 /// A page of the inbox list: the first with an empty `cursor`, else the next one.
@@ -194,4 +231,32 @@ pub async fn pin_conversation(slug: String, conversation: i64, on: bool) -> Resu
     let (actor, _) = actor_for(&slug).await?;
     let state = expect_context::<AppState>();
     inbox::pin(&state.db, &actor, crate::domain::ConversationId(conversation), on).await
+}
+
+/// Adds an internal note to a conversation (operators of its channel and admins); a
+/// note resent with the same `client_id` is stored once.
+#[server(prefix = "/api", endpoint = "add_note", output = crate::api::Answer)]
+pub async fn add_note(
+    slug: String,
+    conversation: i64,
+    client_id: String,
+    body: String,
+) -> Result<crate::protocol::NoteView, AppError> {
+    use crate::backend::services::notes;
+    use crate::backend::AppState;
+    use crate::domain::conversation::{ClientMsgId, MessageBody};
+    let (actor, user) = actor_for(&slug).await?;
+    let client_id = ClientMsgId::parse(&client_id)?;
+    let body = MessageBody::parse(&body)?;
+    let state = expect_context::<AppState>();
+    notes::add(
+        &state.db,
+        state.hub.as_ref(),
+        &actor,
+        &user.name,
+        crate::domain::ConversationId(conversation),
+        &client_id,
+        &body,
+    )
+    .await
 }

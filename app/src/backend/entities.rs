@@ -4,6 +4,7 @@ pub mod account;
 pub mod avatar_image;
 pub mod channel_operator;
 pub mod conversation;
+pub mod conversation_note;
 pub mod conversation_pin;
 pub mod conversation_skip;
 pub mod membership;

@@ -13,6 +13,8 @@ mod m0007_quick_answers;
 mod m0008_queue_order;
 mod m0009_ratings;
 mod m0010_pins;
+mod m0011_notes;
+mod m0012_search;
 
 pub struct Migrator;
 
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_queue_order::Migration),
             Box::new(m0009_ratings::Migration),
             Box::new(m0010_pins::Migration),
+            Box::new(m0011_notes::Migration),
+            Box::new(m0012_search::Migration),
         ]
     }
 }

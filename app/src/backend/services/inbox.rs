@@ -499,10 +499,10 @@ pub async fn inbox(
         .into_iter()
         .map(|c| c.id)
         .collect();
-    let mut q = conversation::Entity::find()
+    let q = conversation::Entity::find()
         .filter(conversation::Column::AccountId.eq(actor.account.0))
         .filter(conversation::Column::ChannelId.is_in(channels));
-    q = match filter {
+    let q = match filter {
         InboxFilter::All => q,
         InboxFilter::Mine => q
             .filter(conversation::Column::OperatorUserId.eq(actor.user.0))
@@ -526,6 +526,20 @@ pub async fn inbox(
             ),
         ),
     };
+    let (rows, next) = page_of(db, q, cursor).await?;
+    Ok(InboxPage {
+        items: conversation_views(db, &rows).await?,
+        next,
+    })
+}
+
+/// One page of the conversations `q` selects, newest activity first, after `cursor`;
+/// with the cursor of the next page when there is one.
+pub(crate) async fn page_of(
+    db: &impl ConnectionTrait,
+    mut q: sea_orm::Select<conversation::Entity>,
+    cursor: Option<&str>,
+) -> Result<(Vec<conversation::Model>, Option<String>), AppError> {
     if let Some((u, i)) = cursor.and_then(parse_cursor) {
         q = q.filter(
             Condition::any().add(conversation::Column::UpdatedAt.lt(u)).add(
@@ -545,10 +559,7 @@ pub async fn inbox(
     let more = rows.len() as u64 > PAGE;
     rows.truncate(PAGE as usize);
     let next = if more { rows.last().map(cursor_of) } else { None };
-    Ok(InboxPage {
-        items: conversation_views(db, &rows).await?,
-        next,
-    })
+    Ok((rows, next))
 }
 
 /// A conversation as the inbox opens it: header, last messages, what "Start new
@@ -574,5 +585,6 @@ pub async fn detail(
         messages,
         split: split_rule_of(db, &c).await?,
         customer_conversations,
+        notes: super::notes::of(db, c.id).await?,
     })
 }

@@ -694,8 +694,8 @@ pub mod live {
                                 .update(|ms| self.outbox.borrow_mut().failed(ms, &cid, code));
                         }
                     }
-                    // Server-internal; never sent to browsers.
-                    ServerMsg::Access { .. } => {}
+                    // Server-internal, and operators' notes: never sent to customers.
+                    ServerMsg::Access { .. } | ServerMsg::InternalNote { .. } => {}
                 }
             }
         }

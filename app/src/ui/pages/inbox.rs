@@ -8,16 +8,20 @@
 //! conversations in the list (Alt+↑/↓ from anywhere).
 
 use crate::api::inbox::{
-    finish_conversation, inbox_conversation, inbox_more, inbox_older, load_inbox, pin_conversation,
-    quick_answers, skip_conversation, split_rule, start_new_conversation, transfer_conversation,
+    add_note, finish_conversation, inbox_conversation, inbox_more, inbox_older, load_inbox, pin_conversation,
+    quick_answers, search_conversations, skip_conversation, split_rule, start_new_conversation,
+    transfer_conversation,
 };
-use crate::api::{ConversationDetail, InboxFilter, InboxView, QueueView, QuickAnswerView, SplitRule};
+use crate::api::{
+    ConversationDetail, InboxFilter, InboxView, QueueView, QuickAnswerView, SearchHit, SearchOutcome,
+    SplitRule,
+};
 use crate::domain::conversation::{Author, ConversationStatus, MessageBody};
 use crate::domain::quick_answer::{composer_query, fill, search, Fill};
 use crate::domain::{ConversationId, Role, UserId};
 use crate::error::{AppError, Code};
 use crate::i18n::{error_key, K};
-use crate::protocol::ConversationView;
+use crate::protocol::{ConversationView, NoteView};
 use crate::ui::pages::chat::{merge, status_text, Delivery, UiMsg};
 use crate::ui::pages::{Forbidden, NotFound, SignInRedirect};
 use crate::ui::time::{MessageTime, RelativeTime};
@@ -33,9 +37,10 @@ pub fn InboxPage() -> impl IntoView {
     let init = use_query_map().get_untracked();
     let filter0 = init.get("f").unwrap_or_default();
     let open0 = init.get("c").and_then(|c| c.parse::<i64>().ok());
+    let q0 = init.get("q");
     let page = Resource::new(
         move || params.read().get("slug").unwrap_or_default(),
-        move |slug| load_inbox(slug, filter0.clone(), open0),
+        move |slug| load_inbox(slug, filter0.clone(), open0, q0.clone()),
     );
     view! {
         <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
@@ -87,6 +92,50 @@ pub struct InboxSignals {
     pub list_loading: RwSignal<bool>,
     /// The conversations the viewer has pinned.
     pub pinned: RwSignal<Vec<ConversationId>>,
+    /// The open conversation's internal notes, oldest first.
+    pub notes: RwSignal<Vec<NoteView>>,
+}
+
+/// Adds a note the inbox did not show yet (its own answer and the live event both
+/// bring it), keeping the notes in the order they were stored.
+pub fn note_into(notes: &mut Vec<NoteView>, n: NoteView) {
+    if !notes.iter().any(|x| x.id == n.id) {
+        notes.push(n);
+        notes.sort_by_key(|x| x.id);
+    }
+}
+
+/// One line of the conversation: a message or an internal note.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Row {
+    Msg(UiMsg),
+    Note(NoteView),
+}
+
+/// Messages with the notes between them, each note after the messages written before it.
+pub fn interleave(messages: Vec<UiMsg>, notes: &[NoteView]) -> Vec<Row> {
+    let mut out = Vec::with_capacity(messages.len() + notes.len());
+    let mut notes = notes.iter().peekable();
+    for m in messages {
+        while let Some(n) = notes.next_if(|n| n.at < m.at) {
+            out.push(Row::Note(n.clone()));
+        }
+        out.push(Row::Msg(m));
+    }
+    out.extend(notes.cloned().map(Row::Note));
+    out
+}
+
+/// A fresh id for a note (the server stores each id once).
+fn note_client_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        crate::ui::socket::new_client_id()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::new()
+    }
 }
 
 /// Newest activity first (the server's order).
@@ -156,6 +205,7 @@ fn detail_into(s: &InboxSignals, d: ConversationDetail) {
     s.has_older.set(d.has_older);
     s.split.set(d.split);
     s.history.set(d.customer_conversations);
+    s.notes.set(d.notes);
     s.typing.set(None);
     s.current.set(Some(d.conversation));
 }
@@ -181,11 +231,13 @@ fn Inbox(v: InboxView) -> impl IntoView {
         opening: RwSignal::new(None),
         list_loading: RwSignal::new(false),
         pinned: RwSignal::new(v.pinned.clone()),
+        notes: RwSignal::new(Vec::new()),
     };
     if let Some(d) = v.open.clone() {
         detail_into(&s, d);
     }
     let live = live::connect(slug.clone(), s);
+    let search = Search::new(v.search.clone());
     let queues = StoredValue::new(v.queues.clone());
     let menu = RwSignal::new(None::<i64>);
 
@@ -237,6 +289,37 @@ fn Inbox(v: InboxView) -> impl IntoView {
             }
         });
     };
+    let search_slug = slug.clone();
+    let run_search = move |more: bool| {
+        let query = search.text.get_untracked();
+        if query.trim().is_empty() {
+            return search.clear();
+        }
+        let cursor = if more {
+            match search.next() {
+                Some(c) => c,
+                None => return,
+            }
+        } else {
+            String::new()
+        };
+        let slug = search_slug.clone();
+        search.busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = search_conversations(slug, query.clone(), cursor).await;
+            // Only the answer to what is in the box now is shown.
+            if search.text.get_untracked() != query {
+                return;
+            }
+            search.busy.set(false);
+            search.done(query, result.map_err(|e| e.code()), more);
+            set_address(&search_href(
+                s.filter.get_untracked(),
+                &search.text.get_untracked(),
+            ));
+        });
+    };
+    let search_more = run_search.clone();
     let more_slug = slug.clone();
     let load_more = move |_| {
         let Some(cursor) = s.next.get_untracked() else {
@@ -335,6 +418,47 @@ fn Inbox(v: InboxView) -> impl IntoView {
                 </label>
                 <Notifications />
                 {move || s.offline.get().then(|| view! { <p class="notice" role="status">{tr(K::Offline)}</p> })}
+                <form role="search" class="inbox-search" method="get" on:submit={
+                    let run = run_search.clone();
+                    move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        run(false);
+                    }
+                }>
+                    <label for="inbox-q" class="visually-hidden">{tr(K::SearchLabel)}</label>
+                    <input id="inbox-q" type="search" name="q" maxlength="200" placeholder=tr(K::SearchHint)
+                        aria-describedby="inbox-q-error" prop:value=move || search.text.get()
+                        aria-invalid=move || search.error().is_some().to_string()
+                        on:input=move |ev| search.text.set(event_target_value(&ev))
+                        on:keydown=move |ev| if ev.key() == "Escape" { search.clear(); } />
+                    <input type="hidden" name="f" value=move || s.filter.get().as_str() />
+                    <button type="submit" class="small">{tr(K::SearchButton)}</button>
+                    <p class="error" id="inbox-q-error" role="alert">{move || search.error().map(|c| tr(error_key(c)))}</p>
+                </form>
+                {move || search.shown().map(|(query, hits, more)| {
+                    let more_fn = search_more.clone();
+                    view! {
+                        <section class="search-results" aria-label=tr(K::SearchResults)
+                            aria-busy=move || search.busy.get().to_string()>
+                            <p role="status" class="small">
+                                {if hits.is_empty() { tr(K::SearchNone) } else { tr(K::SearchResultsFor) }}
+                                " “" <span dir="auto">{query}</span> "”"
+                            </p>
+                            <button type="button" class="secondary-btn small" on:click=move |_| {
+                                search.clear();
+                                set_address(&href(s.filter.get_untracked(), s.current.get_untracked().map(|c| c.id)));
+                                focus_id("inbox-q");
+                            }>{tr(K::ClearSearch)}</button>
+                            <ul class="conv-list">
+                                {hits.into_iter().map(|h| view! { <Hit h=h s=s open=open /> }).collect_view()}
+                            </ul>
+                            {more.then(|| view! {
+                                <button type="button" class="secondary-btn small" on:click=move |_| more_fn(true)>{tr(K::LoadMore)}</button>
+                            })}
+                        </section>
+                    }
+                })}
+                <div class="inbox-lists" hidden=move || search.shown().is_some()>
                 <nav class="filters" aria-label=tr(K::Filters)>
                     {InboxFilter::ALL
                         .into_iter()
@@ -363,11 +487,107 @@ fn Inbox(v: InboxView) -> impl IntoView {
                 {move || s.next.get().is_some().then(|| view! {
                     <button type="button" class="secondary-btn small" on:click=load_more.clone()>{tr(K::LoadMore)}</button>
                 })}
+                </div>
             </aside>
             <Conversation s=s slug=slug.clone() live=live.clone() queues=queues menu=menu open=open
                 admin=v.account.role == Role::Admin me_name=v.me_name.clone() />
             <Details s=s />
         </section>
+    }
+}
+
+/// The list's search: what is typed, and what the last search found.
+#[derive(Clone, Copy)]
+struct Search {
+    text: RwSignal<String>,
+    /// The query that ran and its pages so far, or why it could not run.
+    outcome: RwSignal<Option<SearchOutcome>>,
+    busy: RwSignal<bool>,
+}
+
+impl Search {
+    fn new(initial: Option<SearchOutcome>) -> Self {
+        Self {
+            text: RwSignal::new(initial.as_ref().map(|o| o.query.clone()).unwrap_or_default()),
+            outcome: RwSignal::new(initial),
+            busy: RwSignal::new(false),
+        }
+    }
+
+    fn clear(&self) {
+        self.text.set(String::new());
+        self.outcome.set(None);
+    }
+
+    fn error(&self) -> Option<Code> {
+        self.outcome
+            .with(|o| o.as_ref().and_then(|o| o.result.as_ref().err().copied()))
+    }
+
+    fn next(&self) -> Option<String> {
+        self.outcome
+            .with_untracked(|o| o.as_ref().and_then(|o| o.result.as_ref().ok()?.next.clone()))
+    }
+
+    /// The results to show: the query, the hits, whether there are more.
+    fn shown(&self) -> Option<(String, Vec<SearchHit>, bool)> {
+        self.outcome.with(|o| {
+            let o = o.as_ref()?;
+            let page = o.result.as_ref().ok()?;
+            Some((o.query.clone(), page.items.clone(), page.next.is_some()))
+        })
+    }
+
+    /// A search answered: a first page replaces what was shown, a further one adds to it.
+    fn done(&self, query: String, result: Result<crate::api::SearchPage, Code>, more: bool) {
+        self.outcome.update(|o| match (o.as_mut(), result) {
+            (Some(prev), Ok(page)) if more && prev.query == query => {
+                if let Ok(p) = prev.result.as_mut() {
+                    for h in page.items {
+                        if !p.items.iter().any(|x| x.conversation.id == h.conversation.id) {
+                            p.items.push(h);
+                        }
+                    }
+                    p.next = page.next;
+                }
+            }
+            (_, result) => *o = Some(SearchOutcome { query, result }),
+        });
+    }
+}
+
+fn search_href(filter: InboxFilter, q: &str) -> String {
+    let q: String = q
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("?f={}&q={q}", filter.as_str())
+}
+
+/// One search result: the conversation, and the message that matched.
+#[component]
+fn Hit(h: SearchHit, s: InboxSignals, open: Callback<ConversationId>) -> impl IntoView {
+    let c = h.conversation;
+    let id = c.id;
+    let link = href(s.filter.get_untracked(), Some(id));
+    view! {
+        <li class="conv">
+            <a href=link aria-current=move || (s.current.with(|x| x.as_ref().map(|x| x.id)) == Some(id)).to_string()
+                on:click=move |ev| { ev.prevent_default(); open.run(id); }>
+                <span class="conv-top">
+                    <strong class="conv-name" dir="auto">{c.customer_name.clone()}</strong>
+                    <span class="muted small">{status_text(c.shown_status())}</span>
+                </span>
+                <span class="muted small">{c.customer_account.clone()} " · " {c.channel_name.clone()}</span>
+                <span class="conv-preview" dir="auto">
+                    {h.snippet.clone().unwrap_or_else(|| tr(K::NameMatches).to_string())}
+                </span>
+            </a>
+        </li>
     }
 }
 
@@ -459,11 +679,44 @@ fn Conversation(
         draft.set(text);
         focus_id("reply");
     });
+    // The composer writes a reply to the customer, or an internal note.
+    let note_mode = RwSignal::new(false);
+    // A note's id is kept until it is stored, so sending again after a lost answer
+    // stores it once; typing something else makes a new note.
+    let note_id = StoredValue::new(None::<String>);
+    let note_busy = RwSignal::new(false);
+    let note_slug = slug.clone();
     let send_live = live.clone();
     let send = move || {
         let Some(c) = s.current.get_untracked() else {
             return;
         };
+        if note_mode.get_untracked() {
+            let body = match MessageBody::parse(&draft.get_untracked()) {
+                Ok(b) => b.as_str().to_string(),
+                Err(e) => return composer_error.set(Some(e.code())),
+            };
+            if note_busy.get_untracked() {
+                return;
+            }
+            note_busy.set(true);
+            let cid = note_id.get_value().unwrap_or_else(note_client_id);
+            note_id.set_value(Some(cid.clone()));
+            let slug = note_slug.clone();
+            leptos::task::spawn_local(async move {
+                match add_note(slug, c.id.0, cid, body).await {
+                    Ok(n) => {
+                        note_id.set_value(None);
+                        composer_error.set(None);
+                        draft.set(String::new());
+                        s.notes.update(|ns| note_into(ns, n));
+                    }
+                    Err(e) => composer_error.set(Some(e.code())),
+                }
+                note_busy.set(false);
+            });
+            return;
+        }
         match MessageBody::parse(&draft.get_untracked()) {
             Ok(b) => {
                 composer_error.set(None);
@@ -731,12 +984,14 @@ fn Conversation(
                 {move || {
                     let read_upto = s.current.with(|c| c.as_ref().map(|c| c.customer_read_seq).unwrap_or(0));
                     let retry_live = retry_live.clone();
-                    s.messages
-                        .get()
-                        .into_iter()
-                        .map(|m| {
-                            let retry = retry_live.clone();
-                            view! { <Msg m=m read_upto=read_upto menu=menu split=s.split open_menu=open_menu start_new=start_new retry=Callback::new(move |cid: String| retry.retry(&cid)) /> }
+                    let rows = s.notes.with(|notes| interleave(s.messages.get(), notes));
+                    rows.into_iter()
+                        .map(|row| match row {
+                            Row::Msg(m) => {
+                                let retry = retry_live.clone();
+                                view! { <Msg m=m read_upto=read_upto menu=menu split=s.split open_menu=open_menu start_new=start_new retry=Callback::new(move |cid: String| retry.retry(&cid)) /> }.into_any()
+                            }
+                            Row::Note(n) => view! { <Note n=n /> }.into_any(),
                         })
                         .collect_view()
                 }}
@@ -749,10 +1004,19 @@ fn Conversation(
                 let on_submit = on_submit.clone();
                 let typing_live = typing_live.clone();
                 view! {
-                    <form class="composer" on:submit=on_submit>
+                    <form class="composer" class:note-mode=move || note_mode.get() on:submit=on_submit>
+                        <fieldset class="composer-mode">
+                            <legend class="visually-hidden">{tr(K::ComposerMode)}</legend>
+                            <label><input type="radio" name="composer-mode" prop:checked=move || !note_mode.get()
+                                on:change=move |_| { note_mode.set(false); composer_error.set(None); } />
+                                " " {tr(K::ModeReply)}</label>
+                            <label><input type="radio" name="composer-mode" prop:checked=move || note_mode.get()
+                                on:change=move |_| { note_mode.set(true); composer_error.set(None); } />
+                                " 🔒 " {tr(K::ModeNote)}</label>
+                        </fieldset>
                         <QuickPickList pick=pick choose=choose />
                         <div class="field" class:has-error=move || composer_error.get().is_some()>
-                            <label for="reply">{tr(K::Reply)}</label>
+                            <label for="reply">{move || if note_mode.get() { tr(K::NoteLabel) } else { tr(K::Reply) }}</label>
                             <textarea id="reply" rows="3" maxlength=MessageBody::MAX_LEN.to_string()
                                 aria-describedby="reply-error" aria-autocomplete="list"
                                 aria-controls=move || pick.active_id().map(|_| "qa-list")
@@ -765,12 +1029,18 @@ fn Conversation(
                                         pick.dismissed.set(false);
                                     }
                                     draft.set(v);
-                                    typing_live.typing();
+                                    note_id.set_value(None);
+                                    // Writing a note is not "typing…" to the customer.
+                                    if !note_mode.get_untracked() {
+                                        typing_live.typing();
+                                    }
                                 }
                                 on:keydown=on_key></textarea>
                             <p class="error" id="reply-error" role="alert">{move || composer_error.get().map(|c| tr(error_key(c)))}</p>
                         </div>
-                        <button type="submit">{tr(K::Send)}</button>
+                        <button type="submit" disabled=move || note_busy.get()>
+                            {move || if note_mode.get() { tr(K::AddNote) } else { tr(K::Send) }}
+                        </button>
                     </form>
                 }
             })}
@@ -949,6 +1219,21 @@ fn split_hint(rule: SplitRule) -> &'static str {
         SplitRule::ClosesCurrent => tr(K::SplitCloses),
         SplitRule::AtLimit => tr(K::ErrConversationLimitOperator),
         SplitRule::Closed => tr(K::ErrConversationClosed),
+    }
+}
+
+/// An internal note: marked as such, in its own colour.
+#[component]
+fn Note(n: NoteView) -> impl IntoView {
+    view! {
+        <li class="msg note">
+            <p class="msg-meta">
+                <span class="note-tag">"🔒 " {tr(K::NoteTag)}</span> " · "
+                <span class="msg-author" dir="auto">{n.author_name}</span>
+                " " <MessageTime at=n.at />
+            </p>
+            <p class="msg-body" dir="auto">{n.body}</p>
+        </li>
     }
 }
 
@@ -1399,6 +1684,11 @@ pub mod live {
                         }
                         None => s.notice.set(Some(error.code())),
                     },
+                    ServerMsg::InternalNote { note } => {
+                        if self.is_current(note.conversation) {
+                            s.notes.update(|ns| note_into(ns, note));
+                        }
+                    }
                     // Server-internal; never sent to browsers.
                     ServerMsg::Access { .. } => {}
                 }
@@ -1439,6 +1729,50 @@ mod tests {
         assert!(InboxFilter::Open.matches(&cv(1, 0, Some(8), Open, 0), me, false));
         assert!(InboxFilter::Closed.matches(&cv(1, 0, None, Closed, 0), me, false));
         assert!(InboxFilter::All.matches(&cv(1, 0, None, Closed, 0), me, false));
+    }
+
+    fn note(id: i64, at: i64) -> NoteView {
+        NoteView {
+            id,
+            conversation: ConversationId(1),
+            author: UserId(2),
+            author_name: "Ola".into(),
+            body: format!("note {id}"),
+            at,
+            client_id: format!("n-0000000{id}"),
+        }
+    }
+
+    fn msg(seq: i64, at: i64) -> UiMsg {
+        UiMsg::stored(&crate::protocol::MessageView {
+            conversation: ConversationId(1),
+            seq,
+            author: Author::Customer,
+            author_name: "Cleo".into(),
+            body: format!("m{seq}"),
+            at,
+            client_id: None,
+        })
+    }
+
+    #[test]
+    fn notes_sit_after_the_messages_written_before_them_and_come_once() {
+        let rows = interleave(
+            vec![msg(1, 10), msg(2, 20), msg(3, 30)],
+            &[note(1, 5), note(2, 20), note(3, 25), note(4, 99)],
+        );
+        let shape: Vec<String> = rows
+            .iter()
+            .map(|r| match r {
+                Row::Msg(m) => format!("m{}", m.seq.unwrap()),
+                Row::Note(n) => format!("n{}", n.id),
+            })
+            .collect();
+        assert_eq!(shape, ["n1", "m1", "m2", "n2", "n3", "m3", "n4"]);
+        let mut notes = vec![note(1, 5), note(3, 25)];
+        note_into(&mut notes, note(2, 20));
+        note_into(&mut notes, note(2, 20));
+        assert_eq!(notes.iter().map(|n| n.id).collect::<Vec<_>>(), [1, 2, 3]);
     }
 
     #[test]
