@@ -383,6 +383,9 @@ pub struct InboxView {
     /// why it could not run.
     #[serde(default)]
     pub search: Option<SearchOutcome>,
+    /// The id the uploader's plain form sends (the script makes its own after that).
+    #[serde(default)]
+    pub form_client_id: String,
 }
 
 /// A search the inbox shows: what was typed, and its results or its error.

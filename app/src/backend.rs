@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod entities;
+pub mod files;
 pub mod http_util;
 pub mod hub;
 pub mod images;

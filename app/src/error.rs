@@ -39,10 +39,11 @@ pub enum Field {
     Rating,
     Comment,
     Search,
+    Files,
 }
 
 impl Field {
-    pub const ALL: [Field; 29] = [
+    pub const ALL: [Field; 30] = [
         Field::Email,
         Field::Password,
         Field::Name,
@@ -72,6 +73,7 @@ impl Field {
         Field::Rating,
         Field::Comment,
         Field::Search,
+        Field::Files,
     ];
 }
 
@@ -107,6 +109,7 @@ impl Field {
             Field::Rating => "rating",
             Field::Comment => "comment",
             Field::Search => "search",
+            Field::Files => "files",
         }
     }
 
@@ -171,10 +174,15 @@ pub enum Code {
     PinLimit,
     NoteLimit,
     SearchShort,
+    FileType,
+    FileTooLarge,
+    FileCorrupt,
+    FileDimensions,
+    TooManyFiles,
 }
 
 impl Code {
-    pub const ALL: [Code; 52] = [
+    pub const ALL: [Code; 57] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -227,6 +235,11 @@ impl Code {
         Code::PinLimit,
         Code::NoteLimit,
         Code::SearchShort,
+        Code::FileType,
+        Code::FileTooLarge,
+        Code::FileCorrupt,
+        Code::FileDimensions,
+        Code::TooManyFiles,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -283,6 +296,11 @@ impl Code {
             Code::PinLimit => "pin_limit",
             Code::NoteLimit => "note_limit",
             Code::SearchShort => "search_short",
+            Code::FileType => "file_type",
+            Code::FileTooLarge => "file_too_large",
+            Code::FileCorrupt => "file_corrupt",
+            Code::FileDimensions => "file_dimensions",
+            Code::TooManyFiles => "too_many_files",
         }
     }
 

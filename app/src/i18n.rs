@@ -428,6 +428,11 @@ messages! {
     AskRatingLabel => "Ask the customer to rate a finished conversation", "Proś klienta o ocenę zakończonej rozmowy";
     AskRatingHint => "Like or dislike with an optional comment, once; operators see it in the inbox.", "Kciuk w górę lub w dół z opcjonalnym komentarzem, raz; operatorzy widzą ją w skrzynce.";
     ErrPinLimit => "You can pin at most 50 conversations; unpin some first.", "Możesz przypiąć najwyżej 50 rozmów; najpierw odepnij niektóre.";
+    ErrFileType => "This type of file cannot be sent. Send pictures (PNG, JPEG), PDF, office documents, ZIP or text files.", "Tego rodzaju pliku nie można wysłać. Wyślij obraz (PNG, JPEG), PDF, dokument biurowy, ZIP lub plik tekstowy.";
+    ErrFileTooLarge => "A file is larger than the limit.", "Plik jest większy niż pozwala limit.";
+    ErrFileCorrupt => "A picture could not be read; it may be damaged.", "Nie udało się odczytać obrazu; może być uszkodzony.";
+    ErrFileDimensions => "A picture is too large (at most 10,000 × 10,000 pixels).", "Obraz jest za duży (najwyżej 10 000 × 10 000 pikseli).";
+    ErrTooManyFiles => "At most 10 files can be sent in one message.", "W jednej wiadomości można wysłać najwyżej 10 plików.";
     ErrSearchShort => "Type at least one word of two or more letters or digits.", "Wpisz co najmniej jedno słowo z dwóch lub więcej liter albo cyfr.";
     ErrNoteLimit => "A conversation can keep at most 200 internal notes.", "Rozmowa może mieć najwyżej 200 notatek wewnętrznych.";
     FilterPinned => "Pinned", "Przypięte";
@@ -440,6 +445,13 @@ messages! {
     ClearSearch => "Clear search", "Wyczyść wyszukiwanie";
     SearchResults => "Search results", "Wyniki wyszukiwania";
     NameMatches => "The customer's name matches", "Pasuje imię klienta";
+    AttachmentsLabel => "Attachments", "Załączniki";
+    AttachFiles => "Attach files", "Dołącz pliki";
+    AttachHint => "or drop them here, or paste a picture", "albo upuść je tutaj lub wklej obraz";
+    ChosenFiles => "Files to send", "Pliki do wysłania";
+    Uploading => "Uploading", "Wysyłanie";
+    CancelUpload => "Cancel upload", "Anuluj wysyłanie";
+    SendFiles => "Send files", "Wyślij pliki";
     ComposerMode => "Write", "Pisz";
     ModeReply => "Message to the customer", "Wiadomość do klienta";
     ModeNote => "Internal note", "Notatka wewnętrzna";
@@ -538,6 +550,11 @@ pub fn error_key(code: Code) -> K {
         Code::PinLimit => K::ErrPinLimit,
         Code::NoteLimit => K::ErrNoteLimit,
         Code::SearchShort => K::ErrSearchShort,
+        Code::FileType => K::ErrFileType,
+        Code::FileTooLarge => K::ErrFileTooLarge,
+        Code::FileCorrupt => K::ErrFileCorrupt,
+        Code::FileDimensions => K::ErrFileDimensions,
+        Code::TooManyFiles => K::ErrTooManyFiles,
     }
 }
 

@@ -20,6 +20,49 @@ pub struct MessageView {
     pub at: i64,
     /// The sender's id for the message (customer and operator messages).
     pub client_id: Option<String>,
+    /// Attached files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileView>,
+}
+
+/// A file attached to a message: opened at [`FileView::url`]; an image also has a
+/// thumbnail at [`FileView::thumb_url`]. Only those who may read the conversation get
+/// either.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileView {
+    pub id: i64,
+    pub name: String,
+    pub mime: String,
+    /// Bytes.
+    pub size: i64,
+    /// An image's width and height (none for other files).
+    #[serde(default)]
+    pub width: Option<u32>,
+    #[serde(default)]
+    pub height: Option<u32>,
+}
+
+impl FileView {
+    pub fn is_image(&self) -> bool {
+        self.width.is_some()
+    }
+
+    pub fn url(&self) -> String {
+        format!("/files/{}", self.id)
+    }
+
+    pub fn thumb_url(&self) -> String {
+        format!("/files/{}/thumb", self.id)
+    }
+}
+
+/// A size for people: "812 B", "12.5 KB", "3.2 MB".
+pub fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
 }
 
 /// An operator's internal note on a conversation: shown to the operators of the
@@ -330,6 +373,14 @@ mod tests {
 
     fn every_server_msg() -> Vec<ServerMsg> {
         let message = MessageView {
+            files: vec![FileView {
+                id: 4,
+                name: "faktura \"marzec\".pdf".into(),
+                mime: "application/pdf".into(),
+                size: 12_800,
+                width: None,
+                height: None,
+            }],
             conversation: ConversationId(3),
             seq: 4,
             author: Author::Operator,

@@ -1,6 +1,7 @@
 //! Pages and components. Components stay thin: rules live in `domain`, `api` and the
 //! backend services; here we read signals and render.
 
+pub mod files;
 pub mod form;
 pub mod layout;
 pub mod live;

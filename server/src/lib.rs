@@ -19,6 +19,7 @@ pub mod assets;
 pub mod chat;
 pub mod cli;
 pub mod contact_center;
+pub mod files;
 pub mod forms;
 pub mod live;
 pub mod profile;
@@ -198,18 +199,18 @@ fn spawn_presence_sweep(state: AppState) {
     });
 }
 
-/// Every second (SQLite): adds the messages committed since to the search index, in
-/// batches, off the message path. PostgreSQL keeps its own index: nothing to do.
+/// Every quarter of a second (SQLite): adds a batch of the messages committed since to
+/// the search index, off the message path. PostgreSQL keeps its own index.
 fn spawn_search_indexer(db: sea_orm::DatabaseConnection) {
     if sea_orm::ConnectionTrait::get_database_backend(&db) != sea_orm::DbBackend::Sqlite {
         return;
     }
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut every = tokio::time::interval(app::backend::services::search::INDEX_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            if let Err(e) = app::backend::services::search::index_all_pending(&db).await {
+            if let Err(e) = app::backend::services::search::index_pending(&db).await {
                 tracing::warn!(error = ?e, "indexing messages for search failed");
             }
         }
@@ -329,6 +330,16 @@ pub fn router(state: AppState) -> Router {
         .route("/chat/{code}/{slug}/send", post(chat::send))
         .route("/chat/{code}/{slug}/finish", post(chat::finish))
         .route("/chat/{code}/{slug}/rate", post(chat::rate))
+        .route(
+            "/chat/{code}/{slug}/files",
+            post(files::customer_upload).layer(DefaultBodyLimit::max(files::body_limit(&state.config.files))),
+        )
+        .route(
+            "/a/{slug}/inbox/files",
+            post(files::operator_upload).layer(DefaultBodyLimit::max(files::body_limit(&state.config.files))),
+        )
+        .route("/files/{id}", get(files::open))
+        .route("/files/{id}/thumb", get(files::thumb))
         .route("/profile/webhooks", post(profile::create_webhook))
         .route("/profile/tokens", post(profile::issue_token))
         .route("/profile/credentials/{id}/revoke", post(profile::revoke))

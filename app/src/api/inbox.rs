@@ -66,6 +66,7 @@ pub async fn load_inbox(
             }),
             None => None,
         },
+        form_client_id: crate::backend::random_token(12),
     })
 }
 

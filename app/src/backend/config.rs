@@ -53,6 +53,31 @@ impl Default for RestLimits {
     }
 }
 
+/// Attachments: where their bytes are kept and how many and how large they may be.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileLimits {
+    /// `NETLINES_FILES_DIR`; by default `files` beside an SQLite database file, else
+    /// `data/files`.
+    pub dir: std::path::PathBuf,
+    /// `NETLINES_MAX_FILE_MB` (default 25): the largest file, in bytes.
+    pub max_bytes: usize,
+    /// Files in one message.
+    pub max_per_message: usize,
+}
+
+impl FileLimits {
+    fn for_database(database_url: &str) -> Self {
+        let dir = crate::backend::db::sqlite_file_path(database_url)
+            .and_then(|p| std::path::Path::new(&p).parent().map(|d| d.join("files")))
+            .unwrap_or_else(|| std::path::PathBuf::from("data/files"));
+        Self {
+            dir,
+            max_bytes: 25 * 1024 * 1024,
+            max_per_message: 10,
+        }
+    }
+}
+
 /// Limits of the live WebSockets (per socket) and of anonymous abuse.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LiveLimits {
@@ -125,6 +150,8 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed (`NETLINES_TRUSTED_PROXIES`);
     /// empty: the client is the TCP peer.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Attachments ([`FileLimits`]).
+    pub files: FileLimits,
 }
 
 /// How several nodes meet.
@@ -221,6 +248,14 @@ impl Config {
         if let Ok(list) = std::env::var("NETLINES_TRUSTED_PROXIES") {
             c.trusted_proxies = parse_proxies(&list)?;
         }
+        if let Ok(dir) = std::env::var("NETLINES_FILES_DIR") {
+            if !dir.trim().is_empty() {
+                c.files.dir = dir.trim().into();
+            }
+        }
+        if let Some(n) = env_u32("NETLINES_MAX_FILE_MB")? {
+            c.files.max_bytes = (n.clamp(1, 1024) as usize) * 1024 * 1024;
+        }
         Ok(c)
     }
 
@@ -231,7 +266,6 @@ impl Config {
             return Err("NETLINES_PUBLIC_URL must start with http:// or https://".into());
         }
         Ok(Self {
-            database_url,
             public_url: public_url.trim().trim_end_matches('/').to_string(),
             login_limits,
             rest: RestLimits::default(),
@@ -241,6 +275,8 @@ impl Config {
             nats: None,
             presence_ttl: std::time::Duration::from_secs(10),
             trusted_proxies: Vec::new(),
+            files: FileLimits::for_database(&database_url),
+            database_url,
         })
     }
 

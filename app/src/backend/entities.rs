@@ -1,6 +1,7 @@
 //! SeaORM entities. Timestamps are Unix milliseconds (`i64`) on every backend.
 
 pub mod account;
+pub mod attachment;
 pub mod avatar_image;
 pub mod channel_operator;
 pub mod conversation;

@@ -15,6 +15,7 @@ mod m0009_ratings;
 mod m0010_pins;
 mod m0011_notes;
 mod m0012_search;
+mod m0013_attachments;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_pins::Migration),
             Box::new(m0011_notes::Migration),
             Box::new(m0012_search::Migration),
+            Box::new(m0013_attachments::Migration),
         ]
     }
 }

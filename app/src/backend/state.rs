@@ -29,6 +29,8 @@ pub struct AppState {
     pub rest_operating: Arc<OperatingBudget>,
     /// The link to the other nodes (`NATS_URL`); `None` for a single node.
     pub cluster: Option<crate::backend::cluster::Cluster>,
+    /// Attachments' bytes.
+    pub files: Arc<dyn crate::backend::files::FileStore>,
 }
 
 impl AppState {
@@ -93,6 +95,7 @@ impl AppState {
                 ),
                 None => LeakyBuckets::new(abuse.bad_auth_per_sec, abuse.bad_auth_burst),
             }),
+            files: Arc::new(crate::backend::files::DirStore::new(config.files.dir.clone())),
             leptos_options,
             db,
             config: Arc::new(config),

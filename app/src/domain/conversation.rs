@@ -55,6 +55,16 @@ impl ClientMsgId {
     }
 }
 
+/// The text of a message that carries files and no caption: "📎 " and their names.
+pub fn files_caption(names: &[&str]) -> String {
+    let mut s = format!("📎 {}", names.join(", "));
+    if s.chars().count() > MessageBody::MAX_LEN {
+        s = s.chars().take(MessageBody::MAX_LEN - 1).collect();
+        s.push('…');
+    }
+    s
+}
+
 /// new → open (answered by an operator) → closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -20,6 +20,7 @@ pub struct UiMsg {
     pub body: String,
     pub at: i64,
     pub state: Delivery,
+    pub files: Vec<crate::protocol::FileView>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,7 @@ impl UiMsg {
             body: m.body.clone(),
             at: m.at,
             state: Delivery::Stored,
+            files: m.files.clone(),
         }
     }
 }
@@ -114,6 +116,7 @@ impl Outbox {
             body: body.clone(),
             at: now,
             state: Delivery::Pending,
+            files: Vec::new(),
         });
         let unsent = Unsent {
             client_id,
@@ -285,6 +288,7 @@ mod tests {
 
     fn mv(seq: i64, cid: Option<&str>) -> MessageView {
         MessageView {
+            files: Vec::new(),
             conversation: ConversationId(1),
             seq,
             author: Author::Customer,

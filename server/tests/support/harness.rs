@@ -53,6 +53,8 @@ pub struct Options {
     pub presence_ttl: Option<std::time::Duration>,
     /// `NETLINES_TRUSTED_PROXIES`.
     pub trusted_proxies: Option<&'static str>,
+    /// `NETLINES_MAX_FILE_MB`, in bytes.
+    pub max_file_bytes: Option<usize>,
 }
 
 /// The NATS server of the multi-node tests (`TEST_NATS_URL`, default
@@ -204,6 +206,10 @@ async fn spawn_in(
     }
     if let Some(p) = opts.trusted_proxies {
         config.trusted_proxies = app::backend::config::parse_proxies(p).unwrap();
+    }
+    config.files.dir = tmp.path().join("files");
+    if let Some(n) = opts.max_file_bytes {
+        config.files.max_bytes = n;
     }
     let (port, state, tx) = start(leptos_options, config).await;
     let base = format!("http://127.0.0.1:{port}");

@@ -15,6 +15,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub body: String,
     pub created_at: i64,
+    /// The message's attachments ([`crate::protocol::FileView`]s as JSON), if any.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub files: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,7 +13,9 @@
 use super::accounts::Actor;
 use crate::api::SessionUser;
 use crate::backend::db::begin_write;
-use crate::backend::entities::{account, conversation, message, network_connector, open_channel, user};
+use crate::backend::entities::{
+    account, attachment, conversation, message, network_connector, open_channel, user,
+};
 use crate::backend::hub::{Hub, Topic};
 use crate::backend::policy::{self, ConversationRight};
 use crate::backend::{internal, now_ms};
@@ -85,15 +87,14 @@ pub async fn channel_info(db: &impl ConnectionTrait, code: &ChannelCode) -> Resu
     })
 }
 
-/// The channel behind `code` for a customer to write to: not their own account's, and
-/// available. Locks its row until the transaction ends (one writer per channel on
-/// PostgreSQL; SQLite: the write transaction).
-async fn writable_channel(
-    txn: &DatabaseTransaction,
+/// Whether the customer may write to the channel behind `code` (not their own account's,
+/// and available), without locking anything: a check made before reading an upload.
+pub async fn channel_for_customer(
+    db: &impl ConnectionTrait,
     customer: &Customer,
     code: &ChannelCode,
 ) -> Result<ChannelInfo, AppError> {
-    let info = channel_info(txn, code).await?;
+    let info = channel_info(db, code).await?;
     if info.account == customer.account {
         return Err(AppError::Invalid {
             field: Field::Account,
@@ -106,6 +107,18 @@ async fn writable_channel(
             code: Code::ChannelUnavailable,
         });
     }
+    Ok(info)
+}
+
+/// The channel behind `code` for a customer to write to: not their own account's, and
+/// available. Locks its row until the transaction ends (one writer per channel on
+/// PostgreSQL; SQLite: the write transaction).
+async fn writable_channel(
+    txn: &DatabaseTransaction,
+    customer: &Customer,
+    code: &ChannelCode,
+) -> Result<ChannelInfo, AppError> {
+    let info = channel_for_customer(txn, customer, code).await?;
     open_channel::Entity::find_by_id(info.channel.0)
         .lock_exclusive()
         .one(txn)
@@ -281,6 +294,66 @@ pub(crate) async fn append(
     Ok(m)
 }
 
+/// A file whose bytes are in the file store, to attach to a message.
+#[derive(Clone, Debug)]
+pub struct NewFile {
+    pub key: String,
+    pub thumb_key: Option<String>,
+    pub name: String,
+    pub mime: String,
+    pub size: i64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// Records `files` as message `m`'s attachments (in `m`'s transaction) and writes their
+/// list into the message itself.
+async fn attach(
+    txn: &DatabaseTransaction,
+    mut m: message::Model,
+    files: &[NewFile],
+) -> Result<message::Model, AppError> {
+    if files.is_empty() {
+        return Ok(m);
+    }
+    let mut views = Vec::with_capacity(files.len());
+    for f in files {
+        let row = attachment::ActiveModel {
+            conversation_id: Set(m.conversation_id),
+            message_id: Set(m.id),
+            key: Set(f.key.clone()),
+            thumb_key: Set(f.thumb_key.clone()),
+            name: Set(f.name.clone()),
+            mime: Set(f.mime.clone()),
+            size: Set(f.size),
+            width: Set(f.width.map(|w| w as i32)),
+            height: Set(f.height.map(|h| h as i32)),
+            created_at: Set(m.created_at),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(internal)?;
+        views.push(crate::protocol::FileView {
+            id: row.id,
+            name: f.name.clone(),
+            mime: f.mime.clone(),
+            size: f.size,
+            width: f.width,
+            height: f.height,
+        });
+    }
+    let json = serde_json::to_string(&views).map_err(internal)?;
+    message::Entity::update_many()
+        .col_expr(message::Column::Files, Expr::value(json.clone()))
+        .filter(message::Column::Id.eq(m.id))
+        .exec(txn)
+        .await
+        .map_err(internal)?;
+    m.files = Some(json);
+    Ok(m)
+}
+
 pub(crate) fn message_view(m: &message::Model, author_name: &str) -> MessageView {
     let author = Author::parse(&m.author);
     MessageView {
@@ -291,6 +364,11 @@ pub(crate) fn message_view(m: &message::Model, author_name: &str) -> MessageView
         body: m.body.clone(),
         at: m.created_at,
         client_id: (author != Author::Channel).then(|| m.client_id.clone()),
+        files: m
+            .files
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default(),
     }
 }
 
@@ -452,6 +530,21 @@ pub async fn customer_send(
     client_id: &ClientMsgId,
     body: &MessageBody,
 ) -> Result<Ack, AppError> {
+    customer_send_files(db, hub, customer, code, target, client_id, body, &[]).await
+}
+
+/// [`customer_send`] with attachments, stored with the message in one transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn customer_send_files(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    customer: &Customer,
+    code: &ChannelCode,
+    target: Target,
+    client_id: &ClientMsgId,
+    body: &MessageBody,
+    files: &[NewFile],
+) -> Result<Ack, AppError> {
     let txn = begin_write(db).await.map_err(internal)?;
     let info = writable_channel(&txn, customer, code).await?;
     let mine = customer_conversations_in(&txn, customer, info.channel).await?;
@@ -562,6 +655,7 @@ pub async fn customer_send(
         now,
     )
     .await?;
+    let m = attach(&txn, m, files).await?;
     let new_view = if target == Target::New {
         Some(conversation_view(&txn, &conv).await?)
     } else {
@@ -725,6 +819,21 @@ pub async fn operator_send(
     client_id: &ClientMsgId,
     body: &MessageBody,
 ) -> Result<Ack, AppError> {
+    operator_send_files(db, hub, actor, operator_name, id, client_id, body, &[]).await
+}
+
+/// [`operator_send`] with attachments, stored with the message in one transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn operator_send_files(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    actor: &Actor,
+    operator_name: &str,
+    id: ConversationId,
+    client_id: &ClientMsgId,
+    body: &MessageBody,
+    files: &[NewFile],
+) -> Result<Ack, AppError> {
     let txn = begin_write(db).await.map_err(internal)?;
     let first = operator_conversation(&txn, actor, id).await?;
     // One lock order everywhere: the channel, then the conversation. Every writer of a
@@ -802,6 +911,7 @@ pub async fn operator_send(
         now,
     )
     .await?;
+    let m = attach(&txn, m, files).await?;
     txn.commit().await.map_err(internal)?;
     let topics = [
         Topic::Conversation(id),

@@ -447,6 +447,7 @@ fn decide(batch: &[&Append], mut snap: Snapshot, now: i64) -> Plan {
             author_user_id: Some(user.0),
             body: a.body.as_str().to_string(),
             created_at: now,
+            files: None,
         };
         let message = conv::message_view(&row, name_of(&a.sender));
         rows.push(row);

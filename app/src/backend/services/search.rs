@@ -21,8 +21,13 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement, Value,
 };
 
-/// Messages indexed per pass.
-pub const INDEX_BATCH: i64 = 2000;
+/// Messages indexed per pass. Each pass holds SQLite's one write lock, so passes are
+/// small and spaced ([`INDEX_EVERY`]): indexing never takes more than its share from
+/// the message path, and under a sustained flood beyond [`INDEX_BATCH`] per
+/// [`INDEX_EVERY`] the index falls behind and catches up once the flood is over.
+pub const INDEX_BATCH: i64 = 500;
+/// How often the server indexes a pass.
+pub const INDEX_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Adds the messages committed since the last pass (at most [`INDEX_BATCH`]) to the
 /// SQLite message index; answers how many it went through. Welcome messages are not
@@ -73,18 +78,6 @@ pub async fn index_pending(db: &DatabaseConnection) -> Result<i64, AppError> {
     .map_err(internal)?;
     txn.commit().await.map_err(internal)?;
     Ok(upto - done)
-}
-
-/// Indexes everything pending, a batch at a time (the server's background task).
-pub async fn index_all_pending(db: &DatabaseConnection) -> Result<i64, AppError> {
-    let mut total = 0;
-    loop {
-        let n = index_pending(db).await?;
-        total += n;
-        if n < INDEX_BATCH {
-            return Ok(total);
-        }
-    }
 }
 
 /// `?` placeholders as the backend writes them: PostgreSQL numbers them (`$1`, `$2`…);

@@ -78,6 +78,7 @@ fn Chat(v: ChatView) -> impl IntoView {
     let slug = v.account_slug.clone();
     let base = format!("/chat/{code}/{slug}");
     let base_finish = base.clone();
+    let upload_action = format!("{base}/files");
     let rate_action = format!("{base}/rate");
     let ask_rating = v.ask_rating;
     let err: Option<FormError> = query_error();
@@ -172,6 +173,7 @@ fn Chat(v: ChatView) -> impl IntoView {
         }
     };
     let retry_live = live.clone();
+    let show_live = live.clone();
     let typing_live = live.clone();
     let older_code = code.clone();
     let older_slug = slug.clone();
@@ -249,7 +251,7 @@ fn Chat(v: ChatView) -> impl IntoView {
     });
     view! {
         <Title text=title />
-        <section class="chat">
+        <section class="chat" on:drop=crate::ui::files::on_drop on:dragover=crate::ui::files::on_dragover>
             <header class="chat-head">
                 <ChannelCardView card=v.card.clone() />
                 <p class="muted small">{tr(K::WritingFrom)} " " <strong>{v.account_name.clone()}</strong> " · " {v.user_name.clone()}</p>
@@ -359,7 +361,10 @@ fn Chat(v: ChatView) -> impl IntoView {
                             view! {
                                 <li class="msg" class:mine=mine class:channel=m.author == Author::Channel class:failed=failed>
                                     <p class="msg-meta"><span class="msg-author" dir="auto">{who}</span> " " <MessageTime at=m.at /></p>
-                                    <p class="msg-body" dir="auto">{m.body.clone()}</p>
+                                    {(!crate::ui::files::body_is_caption(&m.body, &m.files)).then(|| view! {
+                                        <p class="msg-body" dir="auto">{m.body.clone()}</p>
+                                    })}
+                                    <crate::ui::files::Attachments files=m.files.clone() />
                                     {state.map(|s| view! { <p class="msg-state">{s} {reason.map(|r| format!(": {r}"))}</p> })}
                                     {failed.then(|| view! {
                                         <button type="button" class="small" on:click=move |_| retry.retry(&cid)>{tr(K::Retry)}</button>
@@ -386,6 +391,7 @@ fn Chat(v: ChatView) -> impl IntoView {
                         prop:value=move || draft.get()
                         on:input=move |ev| { draft.set(event_target_value(&ev)); typing_live.typing(); }
                         on:keydown=on_key
+                        on:paste=crate::ui::files::on_paste
                         inner_html=crate::ui::form::textarea_html(&draft.get_untracked())
                     ></textarea>
                     <p class="hint" id="body-hint">{tr(K::MessageHint)}</p>
@@ -400,6 +406,12 @@ fn Chat(v: ChatView) -> impl IntoView {
                     {limit.map(|l| view! { <span class="muted small">{format!("{} {l}", tr(K::LimitNote))}</span> })}
                 </div>
             </form>
+            <crate::ui::files::Uploader action=upload_action
+                conversation=Signal::derive(move || {
+                    if is_closed() { "new".to_string() } else { selected.get().map(|c| c.to_string()).unwrap_or_else(|| "new".into()) }
+                })
+                client_id=format!("{}-f", v.form_client_id)
+                sent=Callback::new(move |c: i64| show_live.show(ConversationId(c))) />
         </section>
     }
 }
@@ -505,6 +517,12 @@ pub mod live {
         pub fn retry(&self, _client_id: &str) {
             #[cfg(feature = "hydrate")]
             self.inner.retry(_client_id);
+        }
+
+        /// Files were sent into `conversation` (perhaps a new one): show and follow it.
+        pub fn show(&self, _conversation: ConversationId) {
+            #[cfg(feature = "hydrate")]
+            self.inner.show(_conversation);
         }
 
         /// The customer is typing (sent at most every few seconds).
@@ -618,6 +636,18 @@ pub mod live {
                 if let Some(m) = m {
                     self.socket.send(&m);
                 }
+            }
+
+            pub fn show(&self, conversation: ConversationId) {
+                if self.sig.selected.get_untracked() == Some(conversation) {
+                    return;
+                }
+                self.sig.messages.set(Vec::new());
+                self.sig.selected.set(Some(conversation));
+                self.socket.send(&ClientMsg::Resume {
+                    conversation,
+                    since_seq: 0,
+                });
             }
 
             pub fn retry(&self, client_id: &str) {

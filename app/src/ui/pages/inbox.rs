@@ -490,7 +490,8 @@ fn Inbox(v: InboxView) -> impl IntoView {
                 </div>
             </aside>
             <Conversation s=s slug=slug.clone() live=live.clone() queues=queues menu=menu open=open
-                admin=v.account.role == Role::Admin me_name=v.me_name.clone() />
+                admin=v.account.role == Role::Admin me_name=v.me_name.clone()
+                upload_client_id=v.form_client_id.clone() />
             <Details s=s />
         </section>
     }
@@ -657,8 +658,10 @@ fn Conversation(
     open: Callback<ConversationId>,
     admin: bool,
     me_name: String,
+    upload_client_id: String,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
+    let upload_action = format!("/a/{slug}/inbox/files");
     let composer_error = RwSignal::new(None::<Code>);
     let pick = QuickPick::new(draft, slug.clone());
     // A chosen quick answer replaces the `/query` with its text, placeholders filled in.
@@ -884,6 +887,7 @@ fn Conversation(
     });
     view! {
         <section class="inbox-main" aria-label=tr(K::ConversationLabel)
+            on:drop=crate::ui::files::on_drop on:dragover=crate::ui::files::on_dragover
             aria-busy=move || s.opening.get().is_some().to_string()>
             {move || s.opening.get().is_some().then(|| view! {
                 <p class="loading small" role="status">{tr(K::LoadingConversation)}</p>
@@ -1035,7 +1039,7 @@ fn Conversation(
                                         typing_live.typing();
                                     }
                                 }
-                                on:keydown=on_key></textarea>
+                                on:keydown=on_key on:paste=crate::ui::files::on_paste></textarea>
                             <p class="error" id="reply-error" role="alert">{move || composer_error.get().map(|c| tr(error_key(c)))}</p>
                         </div>
                         <button type="submit" disabled=move || note_busy.get()>
@@ -1044,6 +1048,14 @@ fn Conversation(
                     </form>
                 }
             })}
+            // Kept out of the composer above, which is drawn anew when the conversation
+            // changes: an upload under way must outlive that.
+            <div class="inbox-uploader"
+                hidden=move || !s.current.with(|c| c.as_ref().is_some_and(|c| c.status != ConversationStatus::Closed))>
+                <crate::ui::files::Uploader action=upload_action
+                    conversation=Signal::derive(move || s.current.with(|c| c.as_ref().map(|c| c.id.0.to_string()).unwrap_or_default()))
+                    client_id=upload_client_id sent=Callback::new(|_| {}) />
+            </div>
         </section>
     }
 }
@@ -1310,7 +1322,10 @@ fn Msg(
                         on:click=move |_| if menu_open() { menu.set(None) } else { open_menu.run(seq_v) }>"⋯"</button>
                 })}
             </p>
-            <p class="msg-body" dir="auto">{m.body.clone()}</p>
+            {(!crate::ui::files::body_is_caption(&m.body, &m.files)).then(|| view! {
+                <p class="msg-body" dir="auto">{m.body.clone()}</p>
+            })}
+            <crate::ui::files::Attachments files=m.files.clone() />
             {state.map(|st| view! { <p class="msg-state">{st}</p> })}
             {failed.then(|| view! {
                 <button type="button" class="small" on:click=move |_| retry.run(cid.clone())>{tr(K::Retry)}</button>
@@ -1745,6 +1760,7 @@ mod tests {
 
     fn msg(seq: i64, at: i64) -> UiMsg {
         UiMsg::stored(&crate::protocol::MessageView {
+            files: Vec::new(),
             conversation: ConversationId(1),
             seq,
             author: Author::Customer,

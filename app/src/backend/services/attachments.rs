@@ -1,0 +1,63 @@
+//! Who may open an attached file: exactly those who may read its conversation — the
+//! customer who writes in it (still a member of the account they write from), and the
+//! operators who may see it in their inbox (its channel's operators, the account's
+//! admins). Everyone else, signed in or not, learns nothing: "not found".
+
+use crate::api::SessionUser;
+use crate::backend::entities::{account, attachment, conversation};
+use crate::backend::internal;
+use crate::backend::policy;
+use crate::domain::ConversationId;
+use crate::error::AppError;
+use sea_orm::{ConnectionTrait, EntityTrait};
+
+/// The attachment `id` if `user` may read its conversation.
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    user: Option<&SessionUser>,
+    id: i64,
+) -> Result<attachment::Model, AppError> {
+    let user = user.ok_or(AppError::NotFound)?;
+    let a = attachment::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let c = conversation::Entity::find_by_id(a.conversation_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let slug_of = |account_id: i64| async move {
+        account::Entity::find_by_id(account_id)
+            .one(db)
+            .await
+            .map_err(internal)
+            .map(|a| a.map(|a| a.slug))
+    };
+    // The customer's side.
+    if c.customer_user_id == user.id.0 {
+        if let Some(slug) = slug_of(c.customer_account_id).await? {
+            if let Ok(customer) = policy::customer(db, user, &slug).await {
+                if policy::customer_conversation(db, &customer, ConversationId(c.id))
+                    .await
+                    .is_ok()
+                {
+                    return Ok(a);
+                }
+            }
+        }
+    }
+    // The operators' side.
+    if let Some(slug) = slug_of(c.account_id).await? {
+        if let Ok(actor) = super::accounts::actor(db, user.id, &slug).await {
+            if policy::operator_conversation(db, &actor, ConversationId(c.id))
+                .await
+                .is_ok()
+            {
+                return Ok(a);
+            }
+        }
+    }
+    Err(AppError::NotFound)
+}

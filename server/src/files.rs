@@ -1,0 +1,451 @@
+//! Attachments: uploading files with a message (the customer's chat page and the
+//! operators' inbox), and opening them.
+//!
+//! An upload is one multipart request: `client_id`, `conversation`, an optional `body`
+//! (the caption) and up to [`app::backend::config::FileLimits::max_per_message`]
+//! `files`. The right to write in the conversation is checked from the session before
+//! a byte of the body is read; each file is then read up to the size limit (the route's
+//! body limit bounds the whole), recognised by its content, pictures are decoded within
+//! limits and written again (metadata gone) with a thumbnail, the bytes go to the file
+//! store by content hash, and the message goes through the same idempotent, sequenced
+//! path as text (a retried upload with the same `client_id` is stored once).
+//!
+//! Answers: JSON (`{conversation, seq, at}` or the error) when the request asks for
+//! `application/json` (the pages' scripts), else a redirect back to the page (plain
+//! forms, without JavaScript).
+
+use crate::forms::see_other;
+use app::api::SessionUser;
+use app::backend::config::FileLimits;
+use app::backend::files::{self, FileStore};
+use app::backend::services::accounts::Actor;
+use app::backend::services::attachments;
+use app::backend::services::conversations::{self as conv, Ack, Customer, NewFile, Target};
+use app::backend::AppState;
+use app::domain::channel::ChannelCode;
+use app::domain::conversation::{ClientMsgId, MessageBody};
+use app::domain::ConversationId;
+use app::error::{AppError, Code, Field};
+use app::util::with_query;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// Uploads being processed at once (each holds its files in memory while it is checked).
+const UPLOADS_AT_ONCE: usize = 4;
+
+/// The largest upload request the routes accept: the files of one message together,
+/// plus the form's text fields.
+pub fn body_limit(limits: &FileLimits) -> usize {
+    limits.max_bytes.saturating_mul(2) + 64 * 1024
+}
+
+fn uploads() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(UPLOADS_AT_ONCE))
+}
+
+fn refuse(code: Code) -> AppError {
+    AppError::Invalid {
+        field: Field::Files,
+        code,
+    }
+}
+
+/// What an upload form sent.
+#[derive(Default)]
+struct Upload {
+    client_id: String,
+    conversation: String,
+    body: String,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+/// Reads the form: text fields, and each file up to the per-file limit.
+async fn read_upload(mut mp: Multipart, limits: &FileLimits) -> Result<Upload, AppError> {
+    let mut up = Upload::default();
+    let mut total = 0usize;
+    loop {
+        let mut field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(refuse(Code::FileTooLarge)),
+            Err(_) => return Err(refuse(Code::FileCorrupt)),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "files" {
+            let file_name = field.file_name().unwrap_or("").to_string();
+            let mut bytes = Vec::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if bytes.len() + chunk.len() > limits.max_bytes {
+                            return Err(refuse(Code::FileTooLarge));
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Err(refuse(Code::FileTooLarge))
+                    }
+                    Err(_) => return Err(refuse(Code::FileCorrupt)),
+                }
+            }
+            // A plain form sends an empty part when no file was chosen.
+            if file_name.is_empty() && bytes.is_empty() {
+                continue;
+            }
+            if up.files.len() == limits.max_per_message {
+                return Err(refuse(Code::TooManyFiles));
+            }
+            total += bytes.len();
+            if total > limits.max_bytes.saturating_mul(2) {
+                return Err(refuse(Code::FileTooLarge));
+            }
+            up.files.push((file_name, bytes));
+            continue;
+        }
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "client_id" => up.client_id = value,
+            "conversation" => up.conversation = value,
+            "body" => up.body = value,
+            _ => {}
+        }
+    }
+    Ok(up)
+}
+
+/// Recognises, converts and stores the files; what to attach to the message.
+async fn store_files(store: &dyn FileStore, raw: Vec<(String, Vec<u8>)>) -> Result<Vec<NewFile>, AppError> {
+    let mut out = Vec::with_capacity(raw.len());
+    for (name, bytes) in raw {
+        let name = files::clean_name(&name);
+        let kind = files::sniff(&bytes, &name).ok_or_else(|| refuse(Code::FileType))?;
+        if kind.is_image() {
+            let picture = tokio::task::spawn_blocking(move || files::picture(&bytes, kind))
+                .await
+                .map_err(app::backend::internal)??;
+            let key = files::key_of(&picture.full);
+            let thumb_key = files::key_of(&picture.thumb);
+            store
+                .put(&key, &picture.full)
+                .await
+                .map_err(app::backend::internal)?;
+            store
+                .put(&thumb_key, &picture.thumb)
+                .await
+                .map_err(app::backend::internal)?;
+            out.push(NewFile {
+                key,
+                thumb_key: Some(thumb_key),
+                name,
+                mime: kind.mime().into(),
+                size: picture.full.len() as i64,
+                width: Some(picture.width),
+                height: Some(picture.height),
+            });
+        } else {
+            let key = files::key_of(&bytes);
+            store.put(&key, &bytes).await.map_err(app::backend::internal)?;
+            out.push(NewFile {
+                key,
+                thumb_key: None,
+                name,
+                mime: kind.mime().into(),
+                size: bytes.len() as i64,
+                width: None,
+                height: None,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The caption, or — when there is none — the files' names, so every client (REST, the
+/// list's preview, notifications) has a text to show.
+fn caption(body: &str, files: &[NewFile]) -> Result<MessageBody, AppError> {
+    if !body.trim().is_empty() {
+        return MessageBody::parse(body);
+    }
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    MessageBody::parse(&app::domain::conversation::files_caption(&names))
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
+}
+
+fn json_answer(result: &Result<Ack, AppError>) -> Response {
+    match result {
+        Ok(ack) => axum::Json(serde_json::json!({
+            "conversation": ack.conversation,
+            "seq": ack.seq,
+            "at": ack.at,
+        }))
+        .into_response(),
+        Err(e) => (
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            axum::Json(e.clone()),
+        )
+            .into_response(),
+    }
+}
+
+/// The files of an upload, made ready; errors before any message is written.
+async fn prepare(
+    state: &AppState,
+    mp: Multipart,
+) -> Result<(Upload, Vec<NewFile>, MessageBody, ClientMsgId), AppError> {
+    let _permit = uploads().acquire().await.map_err(app::backend::internal)?;
+    let mut up = read_upload(mp, &state.config.files).await?;
+    let cid = ClientMsgId::parse(&up.client_id)?;
+    if up.files.is_empty() {
+        return Err(refuse(Code::Required));
+    }
+    let raw = std::mem::take(&mut up.files);
+    let files = store_files(state.files.as_ref(), raw).await?;
+    let body = caption(&up.body, &files)?;
+    Ok((up, files, body, cid))
+}
+
+/// `POST /chat/{code}/{slug}/files`: a customer sends files into `conversation` (or a
+/// new conversation when it is empty or `new`).
+pub async fn customer_upload(
+    State(state): State<AppState>,
+    Path((code, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> Response {
+    let page = format!("/chat/{code}/{slug}");
+    let json = wants_json(&headers);
+    let user: Option<SessionUser> = crate::forms::session_user(&state, &headers).await.ok().flatten();
+    let Some(user) = user else {
+        return if json {
+            json_answer(&Err(AppError::Unauthorized))
+        } else {
+            see_other(&with_query("/login", &[("next", &page)]), None)
+        };
+    };
+    // The right to write to this channel from this account, before the body is read.
+    let checked: Result<(Customer, ChannelCode), AppError> = async {
+        let code = ChannelCode::parse(&code).map_err(|_| AppError::NotFound)?;
+        let customer = conv::customer(&state.db, &user, &slug).await?;
+        conv::channel_for_customer(&state.db, &customer, &code).await?;
+        Ok((customer, code))
+    }
+    .await;
+    let (result, current) = match checked {
+        Err(e) => (Err(e), String::new()),
+        Ok((customer, code)) => match prepare(&state, mp).await {
+            Err(e) => (Err(e), String::new()),
+            Ok((up, files, body, cid)) => {
+                let target = match up.conversation.parse::<i64>() {
+                    Ok(n) => Target::Existing(ConversationId(n)),
+                    Err(_) => Target::New,
+                };
+                let r = conv::customer_send_files(
+                    &state.db,
+                    state.hub.as_ref(),
+                    &customer,
+                    &code,
+                    target,
+                    &cid,
+                    &body,
+                    &files,
+                )
+                .await;
+                (r, up.conversation)
+            }
+        },
+    };
+    if json {
+        return json_answer(&result);
+    }
+    match result {
+        Ok(ack) => see_other(&format!("{page}?c={}#composer", ack.conversation), None),
+        Err(e) => {
+            let c = current
+                .parse::<i64>()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|_| "new".into());
+            let mut pairs: Vec<(&str, &str)> = vec![("c", &c), ("error", e.code().as_str())];
+            if let Some(field) = e.field() {
+                pairs.push(("field", field.as_str()));
+            }
+            see_other(&with_query(&page, &pairs), None)
+        }
+    }
+}
+
+/// `POST /a/{slug}/inbox/files`: an operator sends files into `conversation`.
+pub async fn operator_upload(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> Response {
+    let json = wants_json(&headers);
+    let user: Option<SessionUser> = crate::forms::session_user(&state, &headers).await.ok().flatten();
+    let inbox = format!("/a/{slug}/inbox");
+    let Some(user) = user else {
+        return if json {
+            json_answer(&Err(AppError::Unauthorized))
+        } else {
+            see_other(&with_query("/login", &[("next", &inbox)]), None)
+        };
+    };
+    // Which conversation comes in the body; the right to the account's inbox is
+    // checked first, the conversation itself by the message path.
+    let checked: Result<Actor, AppError> = async {
+        let actor = app::backend::services::accounts::actor(&state.db, user.id, &slug).await?;
+        if !app::backend::policy::may_serve(actor.role) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(actor)
+    }
+    .await;
+    let (result, current) = match checked {
+        Err(e) => (Err(e), String::new()),
+        Ok(actor) => match prepare(&state, mp).await {
+            Err(e) => (Err(e), String::new()),
+            Ok((up, files, body, cid)) => {
+                let r = match up.conversation.parse::<i64>() {
+                    Ok(n) => {
+                        conv::operator_send_files(
+                            &state.db,
+                            state.hub.as_ref(),
+                            &actor,
+                            &user.name,
+                            ConversationId(n),
+                            &cid,
+                            &body,
+                            &files,
+                        )
+                        .await
+                    }
+                    Err(_) => Err(AppError::Invalid {
+                        field: Field::Conversation,
+                        code: Code::Required,
+                    }),
+                };
+                (r, up.conversation)
+            }
+        },
+    };
+    if json {
+        return json_answer(&result);
+    }
+    let c = current.parse::<i64>().map(|n| n.to_string()).unwrap_or_default();
+    match result {
+        Ok(ack) => see_other(&format!("{inbox}?c={}", ack.conversation), None),
+        Err(e) => see_other(
+            &with_query(&inbox, &[("c", &c), ("error", e.code().as_str())]),
+            None,
+        ),
+    }
+}
+
+/// `GET /files/{id}` and `GET /files/{id}/thumb`: the file (or an image's thumbnail) for
+/// those who may read its conversation; 404 for everyone else.
+pub async fn open(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    serve(&state, &headers, &id, false).await
+}
+
+pub async fn thumb(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    serve(&state, &headers, &id, true).await
+}
+
+async fn serve(state: &AppState, headers: &HeaderMap, id: &str, thumb: bool) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let user = crate::forms::session_user(state, headers).await.ok().flatten();
+    let a = match attachments::readable(&state.db, user.as_ref(), id).await {
+        Ok(a) => a,
+        Err(AppError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let key = match (thumb, &a.thumb_key) {
+        (false, _) => a.key.clone(),
+        (true, Some(k)) => k.clone(),
+        (true, None) => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let bytes = match state.files.get(&key).await {
+        Ok(Some(b)) => b,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, attachment = id, "reading an attachment failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let image = a.thumb_key.is_some();
+    // Pictures open in the browser; everything else is a download, never rendered.
+    let disposition = format!(
+        "{}; filename=\"{}\"; filename*=UTF-8''{}",
+        if image { "inline" } else { "attachment" },
+        ascii_fallback(&a.name),
+        percent(&a.name)
+    );
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(if image {
+            &a.mime
+        } else {
+            content_type_for_download(&a.mime)
+        })
+        .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; img-src 'self'; sandbox"),
+    );
+    res
+}
+
+/// The type a download is sent as: its own, except text, which never goes out as
+/// anything a browser might render.
+fn content_type_for_download(mime: &str) -> &str {
+    if mime.starts_with("text/") {
+        "text/plain; charset=utf-8"
+    } else {
+        mime
+    }
+}
+
+fn ascii_fallback(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn percent(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
