@@ -57,11 +57,17 @@ impl FileView {
 }
 
 /// A size for people: "812 B", "12.5 KB", "3.2 MB".
+///
+/// Integer arithmetic only: float formatting would add its code to every page's wasm.
 pub fn human_size(bytes: i64) -> String {
+    let tenths = |unit: i64| {
+        let t = (bytes.max(0) * 10 + unit / 2) / unit;
+        format!("{}.{}", t / 10, t % 10)
+    };
     match bytes {
         b if b < 1024 => format!("{b} B"),
-        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
-        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        b if b < 1024 * 1024 => format!("{} KB", tenths(1024)),
+        _ => format!("{} MB", tenths(1024 * 1024)),
     }
 }
 
@@ -470,6 +476,16 @@ mod tests {
             .unwrap(),
             r#"{"type":"read","conversation":7,"by":"customer","seq":2}"#
         );
+    }
+
+    #[test]
+    fn sizes_read_as_people_say_them() {
+        assert_eq!(human_size(15), "15 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(1024), "1.0 KB");
+        assert_eq!(human_size(12_800), "12.5 KB");
+        assert_eq!(human_size(2 * 1024 * 1024), "2.0 MB");
+        assert_eq!(human_size(25 * 1024 * 1024 - 1), "25.0 MB");
     }
 
     #[test]

@@ -68,8 +68,9 @@ pub fn Uploader(
     /// Called with the conversation the files went into.
     sent: Callback<i64>,
 ) -> impl IntoView {
-    let chosen = RwSignal::new(Vec::<(String, f64)>::new());
-    let progress = RwSignal::new(None::<f64>);
+    let chosen = RwSignal::new(Vec::<(String, i64)>::new());
+    // Percent sent, while an upload is under way.
+    let progress = RwSignal::new(None::<u32>);
     let error = RwSignal::new(None::<Code>);
     let cid = RwSignal::new(client_id);
     let form_ref = NodeRef::<leptos::html::Form>::new();
@@ -107,7 +108,7 @@ pub fn Uploader(
             {move || (!chosen.with(|c| c.is_empty())).then(|| view! {
                 <ul class="chosen small" aria-label=tr(K::ChosenFiles)>
                     {chosen.get().into_iter().map(|(name, size)| view! {
-                        <li><span dir="auto">{name}</span> " (" {human_size(size as i64)} ")"</li>
+                        <li><span dir="auto">{name}</span> " (" {human_size(size)} ")"</li>
                     }).collect_view()}
                 </ul>
             })}
@@ -115,8 +116,8 @@ pub fn Uploader(
                 let cancel = busy_cancel.clone();
                 view! {
                     <div class="upload-progress">
-                        <progress max="100" value=format!("{:.0}", p * 100.0) aria-label=tr(K::Uploading)></progress>
-                        <span class="small" role="status">{format!("{} {:.0} %", tr(K::Uploading), p * 100.0)}</span>
+                        <progress max="100" value=p.to_string() aria-label=tr(K::Uploading)></progress>
+                        <span class="small" role="status">{format!("{} {p} %", tr(K::Uploading))}</span>
                         <button type="button" class="secondary-btn small" on:click=move |_| cancel.cancel()>{tr(K::CancelUpload)}</button>
                     </div>
                 }
@@ -181,9 +182,9 @@ mod client {
         pub fn send<F>(
             &self,
             _form: &F,
-            _progress: RwSignal<Option<f64>>,
+            _progress: RwSignal<Option<u32>>,
             _error: RwSignal<Option<Code>>,
-            _chosen: RwSignal<Vec<(String, f64)>>,
+            _chosen: RwSignal<Vec<(String, i64)>>,
             _cid: RwSignal<String>,
             _sent: Callback<i64>,
         ) {
@@ -192,7 +193,7 @@ mod client {
         pub fn cancel(&self) {}
     }
 
-    pub fn chosen() -> Vec<(String, f64)> {
+    pub fn chosen() -> Vec<(String, i64)> {
         Vec::new()
     }
 }
@@ -214,13 +215,13 @@ mod client {
     }
 
     /// The files in the uploader: names and sizes.
-    pub fn chosen() -> Vec<(String, f64)> {
+    pub fn chosen() -> Vec<(String, i64)> {
         let Some(list) = input().and_then(|i| i.files()) else {
             return Vec::new();
         };
         (0..list.length())
             .filter_map(|i| list.get(i))
-            .map(|f| (f.name(), f.size()))
+            .map(|f| (f.name(), f.size() as i64))
             .collect()
     }
 
@@ -249,9 +250,9 @@ mod client {
         pub fn send(
             &self,
             form: &web_sys::HtmlFormElement,
-            progress: RwSignal<Option<f64>>,
+            progress: RwSignal<Option<u32>>,
             error: RwSignal<Option<Code>>,
-            chosen: RwSignal<Vec<(String, f64)>>,
+            chosen: RwSignal<Vec<(String, i64)>>,
             cid: RwSignal<String>,
             sent: Callback<i64>,
         ) {
@@ -268,7 +269,7 @@ mod client {
             let on_progress =
                 Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
                     if e.length_computable() && e.total() > 0.0 {
-                        progress.try_set(Some(e.loaded() / e.total()));
+                        progress.try_set(Some((e.loaded() * 100.0 / e.total()) as u32));
                     }
                 });
             if let Ok(up) = xhr.upload() {
@@ -289,11 +290,14 @@ mod client {
                         chosen.try_set(Vec::new());
                         error.try_set(None);
                         cid.try_set(crate::ui::socket::new_client_id());
-                        let conversation = serde_json::from_str::<serde_json::Value>(&body)
-                            .ok()
-                            .and_then(|v| v["conversation"].as_i64());
-                        if let Some(c) = conversation {
-                            sent.try_run(c);
+                        // Only the field needed (a generic JSON value would add its reader
+                        // to every page's wasm).
+                        #[derive(serde::Deserialize)]
+                        struct Sent {
+                            conversation: i64,
+                        }
+                        if let Ok(a) = serde_json::from_str::<Sent>(&body) {
+                            sent.try_run(a.conversation);
                         }
                     }
                     Some(code) => {
@@ -318,7 +322,7 @@ mod client {
             });
             xhr.set_onabort(Some(on_abort.as_ref().unchecked_ref()));
             on_abort.forget();
-            progress.try_set(Some(0.0));
+            progress.try_set(Some(0));
             error.try_set(None);
             if xhr.send_with_opt_form_data(Some(&data)).is_ok() {
                 *self.0.borrow_mut() = Some(xhr);
