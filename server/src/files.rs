@@ -17,6 +17,7 @@
 use crate::forms::see_other;
 use app::api::SessionUser;
 use app::backend::config::FileLimits;
+use app::backend::entities::attachment;
 use app::backend::files::{self, FileStore};
 use app::backend::services::accounts::Actor;
 use app::backend::services::attachments;
@@ -40,12 +41,12 @@ pub fn body_limit(limits: &FileLimits) -> usize {
     limits.max_bytes.saturating_mul(2) + 64 * 1024
 }
 
-fn uploads() -> &'static tokio::sync::Semaphore {
+pub(crate) fn uploads() -> &'static tokio::sync::Semaphore {
     static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     PERMITS.get_or_init(|| tokio::sync::Semaphore::new(UPLOADS_AT_ONCE))
 }
 
-fn refuse(code: Code) -> AppError {
+pub(crate) fn refuse(code: Code) -> AppError {
     AppError::Invalid {
         field: Field::Files,
         code,
@@ -117,7 +118,10 @@ async fn read_upload(mut mp: Multipart, limits: &FileLimits) -> Result<Upload, A
 }
 
 /// Recognises, converts and stores the files; what to attach to the message.
-async fn store_files(store: &dyn FileStore, raw: Vec<(String, Vec<u8>)>) -> Result<Vec<NewFile>, AppError> {
+pub(crate) async fn store_files(
+    store: &dyn FileStore,
+    raw: Vec<(String, Vec<u8>)>,
+) -> Result<Vec<NewFile>, AppError> {
     let mut out = Vec::with_capacity(raw.len());
     for (name, bytes) in raw {
         let name = files::clean_name(&name);
@@ -164,7 +168,7 @@ async fn store_files(store: &dyn FileStore, raw: Vec<(String, Vec<u8>)>) -> Resu
 
 /// The caption, or — when there is none — the files' names, so every client (REST, the
 /// list's preview, notifications) has a text to show.
-fn caption(body: &str, files: &[NewFile]) -> Result<MessageBody, AppError> {
+pub(crate) fn caption(body: &str, files: &[NewFile]) -> Result<MessageBody, AppError> {
     if !body.trim().is_empty() {
         return MessageBody::parse(body);
     }
@@ -369,6 +373,13 @@ async fn serve(state: &AppState, headers: &HeaderMap, id: &str, thumb: bool) -> 
         Err(AppError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
+    send_file(state, &a, thumb).await
+}
+
+/// The bytes of attachment `a` (or its thumbnail) as a response, to someone whose right
+/// to read its conversation has been checked.
+pub(crate) async fn send_file(state: &AppState, a: &attachment::Model, thumb: bool) -> Response {
+    let id = a.id;
     let key = match (thumb, &a.thumb_key) {
         (false, _) => a.key.clone(),
         (true, Some(k)) => k.clone(),

@@ -365,11 +365,9 @@ pub fn router(state: AppState) -> Router {
         ))
         // No request may hang forever: a stalled response becomes a 503 the client can
         // retry. (Leptos 0.8 has had rare races where a server-rendered page never
-        // finishes; see the README's known issues.)
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            std::time::Duration::from_secs(30),
-        ))
+        // finishes; see the README's known issues.) Uploads get longer: their handler
+        // reads the whole body, which on a slow link takes minutes.
+        .layer(axum::middleware::from_fn(bounded_in_time))
         // Everything else is compressed on the fly (quickly: pages are small), unless it
         // already is (pre-compressed assets, images).
         .layer(
@@ -468,6 +466,33 @@ async fn server_fn_status(req: Request, next: Next) -> Response {
 }
 
 /// Security headers on every response (`app::backend::web`).
+/// How long any request may take to be answered.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long an upload may take (25 MB at 400 kbit/s).
+const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Requests whose handler reads a file-sized body: the pages' upload forms and the REST
+/// upload method.
+fn is_upload(method: &http::Method, path: &str) -> bool {
+    method == http::Method::POST
+        && (path.ends_with("/files")
+            || path.ends_with("/disk.folder.uploadfile")
+            || path.ends_with("/disk.folder.uploadfile.json"))
+}
+
+/// Answers 503 when a request is not answered within its bound.
+async fn bounded_in_time(req: Request, next: Next) -> Response {
+    let limit = if is_upload(req.method(), req.uri().path()) {
+        UPLOAD_TIMEOUT
+    } else {
+        REQUEST_TIMEOUT
+    };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
 async fn hardening(mut req: Request, next: Next) -> Response {
     let slot = app::backend::web::PageNonceSlot::default();
     req.extensions_mut().insert(slot.clone());
@@ -574,4 +599,22 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown signal received, finishing requests");
+}
+
+#[cfg(test)]
+mod timeout_tests {
+    use super::is_upload;
+    use http::Method;
+
+    #[test]
+    fn only_uploads_get_the_long_bound() {
+        assert!(is_upload(&Method::POST, "/chat/0123/acme/files"));
+        assert!(is_upload(&Method::POST, "/a/acme/inbox/files"));
+        assert!(is_upload(&Method::POST, "/rest/3/abc/disk.folder.uploadfile"));
+        assert!(is_upload(&Method::POST, "/rest/disk.folder.uploadfile.json"));
+        assert!(!is_upload(&Method::GET, "/files/7"));
+        assert!(!is_upload(&Method::POST, "/chat/0123/acme/send"));
+        assert!(!is_upload(&Method::POST, "/rest/3/abc/im.message.add"));
+        assert!(!is_upload(&Method::GET, "/a/acme/inbox/files"));
+    }
 }

@@ -49,6 +49,8 @@ async fn world_with(b: &Backend, limits: Option<RestLimits>) -> World {
         b,
         Options {
             rest: limits,
+            // Small enough to test "too large" through REST without a huge body.
+            max_file_bytes: Some(256 * 1024),
             ..Default::default()
         },
     )
@@ -902,6 +904,9 @@ async fn the_openapi_document_lists_every_method() {
         "imopenlines.message.session.start",
         "im.dialog.messages.get",
         "im.message.add",
+        "im.disk.folder.get",
+        "disk.folder.uploadfile",
+        "im.disk.file.commit",
         "batch",
     ] {
         let path = format!("/rest/{{user_id}}/{{webhook_code}}/{m}");
@@ -910,6 +915,12 @@ async fn the_openapi_document_lists_every_method() {
     let add = &v["paths"]["/rest/{user_id}/{webhook_code}/imopenlines.network.message.add"]["post"];
     let required = &add["requestBody"]["content"]["application/json"]["schema"]["required"];
     assert_eq!(required, &json!(["CODE", "USER_ID", "MESSAGE"]));
+    for p in [
+        "/rest/download/{id}",
+        "/rest/{user_id}/{webhook_code}/download/{id}",
+    ] {
+        assert!(v["paths"][p]["get"]["responses"]["404"].is_object(), "{p}");
+    }
 }
 
 #[tokio::test]
@@ -1029,5 +1040,292 @@ async fn an_operator_skips_their_conversation_through_rest_and_nobody_else_can()
             err(&call(&w, &w.olek_hook, "imopenlines.operator.skip", json!({})).await).0,
             400
         );
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn small_png() -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(40, 30, image::Rgba([41, 82, 204, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// A webhook's download URL of file `id` (`base` ends in `/`).
+fn download_url(base: &str, id: i64) -> String {
+    format!("{base}download/{id}")
+}
+
+#[tokio::test]
+async fn files_go_through_rest_the_bitrix24_way_and_only_readers_download_them() {
+    for b in backends() {
+        let w = world(&b).await;
+        let c = w.cleo_conversation().await;
+        let chat = format!("chat{}", c.0);
+        // The conversation's folder: for those who may read it, nobody else.
+        let (s, f) = call(&w, &w.olek_hook, "im.disk.folder.get", json!({"CHAT_ID": c.0})).await;
+        assert_eq!(
+            (s.as_u16(), f["result"]["ID"].as_i64()),
+            (200, Some(c.0)),
+            "{b:?}: {f}"
+        );
+        let folder = c.0;
+        for hook in [&w.emil_hook, &w.zed_hook] {
+            assert_eq!(
+                err(&call(&w, hook, "im.disk.folder.get", json!({"CHAT_ID": c.0})).await),
+                (404, "NOT_FOUND")
+            );
+            assert_eq!(
+                err(&call(
+                    &w,
+                    hook,
+                    "disk.folder.uploadfile",
+                    json!({"id": folder, "fileContent": ["a.txt", b64(b"hello")]})
+                )
+                .await),
+                (404, "NOT_FOUND"),
+                "no upload into a conversation one cannot read"
+            );
+        }
+        // The operator uploads a PDF (JSON) and a picture (form, PHP brackets).
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+        let (s, u1) = call(
+            &w,
+            &w.olek_hook,
+            "disk.folder.uploadfile",
+            json!({"id": folder, "data": {"NAME": "invoice-7.pdf"}, "fileContent": ["x.bin", b64(&pdf)]}),
+        )
+        .await;
+        assert_eq!(s, 200, "{u1}");
+        assert_eq!(u1["result"]["NAME"], "invoice-7.pdf");
+        assert_eq!(u1["result"]["SIZE"], pdf.len());
+        let u1 = u1["result"]["ID"].as_i64().unwrap();
+        let png = small_png();
+        let r = w
+            .http
+            .post(format!("{}disk.folder.uploadfile", w.olek_hook))
+            .form(&[
+                ("id", folder.to_string()),
+                ("fileContent[0]", "photo.png".to_string()),
+                ("fileContent[1]", b64(&png)),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let u2 = r.json::<Value>().await.unwrap()["result"]["ID"].as_i64().unwrap();
+        // Bad files: clear errors, nothing stored.
+        for (body, code) in [
+            (json!({"id": folder}), "ERROR_ARGUMENT"),
+            (
+                json!({"id": folder, "fileContent": ["a.txt", "not base64!"]}),
+                "ERROR_ARGUMENT",
+            ),
+            (
+                json!({"id": folder, "fileContent": ["a.exe", b64(b"MZ\x90\x00\x03\x00\x00\x00")]}),
+                "FILE_TYPE",
+            ),
+            (
+                json!({"id": folder, "fileContent": ["big.txt", b64(&vec![b'a'; 300 * 1024])]}),
+                "FILE_TOO_LARGE",
+            ),
+            (json!({"fileContent": ["a.txt", b64(b"hi")]}), "ERROR_ARGUMENT"),
+        ] {
+            let v = call(&w, &w.olek_hook, "disk.folder.uploadfile", body).await;
+            assert_eq!(err(&v), (400, code), "{v:?}");
+        }
+        let only_lines = hook(&w.app, w.olek.user, "acme", "imopenlines").await;
+        assert_eq!(
+            err(&call(
+                &w,
+                &only_lines,
+                "disk.folder.uploadfile",
+                json!({"id": folder, "fileContent": ["a.txt", b64(b"hi")]})
+            )
+            .await),
+            (403, "insufficient_scope")
+        );
+        // Others cannot send the operator's uploads.
+        for hook in [&w.cleo_hook, &w.emil_hook, &w.anna_hook] {
+            assert_eq!(
+                err(&call(
+                    &w,
+                    hook,
+                    "im.disk.file.commit",
+                    json!({"CHAT_ID": c.0, "UPLOAD_ID": [u1]})
+                )
+                .await),
+                (404, "NOT_FOUND")
+            );
+        }
+        assert_eq!(
+            err(&call(&w, &w.olek_hook, "im.disk.file.commit", json!({"CHAT_ID": c.0})).await),
+            (400, "ERROR_ARGUMENT")
+        );
+        // Sent as one message; a repeated commit answers with the same message.
+        let (s, sent) = call(
+            &w,
+            &w.olek_hook,
+            "im.disk.file.commit",
+            json!({"DIALOG_ID": chat, "UPLOAD_ID": [u1, u2], "MESSAGE": "Your invoice and the photo"}),
+        )
+        .await;
+        assert_eq!(s, 200, "{sent}");
+        let mid = sent["result"]["MESSAGE_ID"].as_i64().unwrap();
+        let files: Vec<i64> = sent["result"]["FILE_ID"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
+        assert_eq!(files.len(), 2);
+        assert_eq!(sent["result"]["FILES"][format!("upload{u1}")]["id"], files[0]);
+        for again in [json!([u1, u2]), json!(u1), json!(u2.to_string())] {
+            let (_, v) = call(
+                &w,
+                &w.olek_hook,
+                "im.disk.file.commit",
+                json!({"CHAT_ID": c.0, "UPLOAD_ID": again}),
+            )
+            .await;
+            assert_eq!(v["result"]["MESSAGE_ID"].as_i64(), Some(mid), "{v}");
+        }
+        let (_, u3) = call(
+            &w,
+            &w.olek_hook,
+            "disk.folder.uploadfile",
+            json!({"id": folder, "fileContent": ["more.txt", b64(b"more")]}),
+        )
+        .await;
+        let u3 = u3["result"]["ID"].as_i64().unwrap();
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.olek_hook,
+                "im.disk.file.commit",
+                json!({"CHAT_ID": c.0, "UPLOAD_ID": [u1, u3]})
+            )
+            .await),
+            (400, "ERROR_ARGUMENT"),
+            "an upload already sent does not go out twice"
+        );
+        // The customer reads it through im.dialog.messages.get, Bitrix24's shape.
+        let (_, got) = call(
+            &w,
+            &w.cleo_hook,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": chat}),
+        )
+        .await;
+        let newest = &got["result"]["messages"][0];
+        assert_eq!(newest["id"].as_i64(), Some(mid), "{got}");
+        assert_eq!(newest["text"], "Your invoice and the photo");
+        assert_eq!(newest["params"]["FILE_ID"], json!(files));
+        let listed = got["result"]["files"].as_array().unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(
+            (
+                listed[0]["name"].as_str(),
+                listed[0]["type"].as_str(),
+                listed[0]["extension"].as_str()
+            ),
+            (Some("invoice-7.pdf"), Some("file"), Some("pdf"))
+        );
+        assert_eq!(listed[1]["type"], "image");
+        assert_eq!(listed[1]["image"], json!({"width": 40, "height": 30}));
+        assert_eq!(listed[0]["urlShow"], format!("/files/{}", files[0]));
+        // Downloads with the REST credential: the customer's webhook and token.
+        let r = w
+            .http
+            .get(download_url(&w.cleo_hook, files[0]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;"));
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(r.bytes().await.unwrap().as_ref(), pdf.as_slice());
+        let (_, token) = rest::issue_token(&w.app.state.db, w.cleo.user, "borealis", &["im".into()])
+            .await
+            .unwrap();
+        let r = w
+            .http
+            .get(
+                w.app
+                    .url(&format!("/rest/download/{}?auth={token}&thumb=1", files[1])),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "image/png");
+        let r = w
+            .http
+            .get(w.app.url(&format!("/rest/download/{}", files[0])))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        // Everyone else: 404 (or no credential: 401), in Bitrix24's error shape.
+        for url in [
+            download_url(&w.zed_hook, files[0]),
+            download_url(&w.emil_hook, files[0]),
+            download_url(&w.cleo_hook, files[0] + 1000),
+            download_url(&w.cleo_hook, 0),
+        ] {
+            let r = w.http.get(&url).send().await.unwrap();
+            assert_eq!(r.status(), 404, "{url}");
+            assert_eq!(r.json::<Value>().await.unwrap()["error"], "NOT_FOUND");
+        }
+        let r = w
+            .http
+            .get(w.app.url(&format!("/rest/download/{}", files[0])))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        let r = w
+            .http
+            .get(w.app.url(&format!("/rest/download/{}?auth=nope", files[0])))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        // The customer sends a file the same way; the operator reads it.
+        let (_, u4) = call(
+            &w,
+            &w.cleo_hook,
+            "disk.folder.uploadfile",
+            json!({"id": folder, "fileContent": ["order.txt", b64("Zamówienie 12".as_bytes())]}),
+        )
+        .await;
+        let u4 = u4["result"]["ID"].as_i64().unwrap();
+        let (s, v) = call(
+            &w,
+            &w.cleo_hook,
+            "im.disk.file.commit",
+            json!({"CHAT_ID": c.0, "UPLOAD_ID": u4}),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        let (_, got) = call(
+            &w,
+            &w.olek_hook,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": chat, "LIMIT": 1}),
+        )
+        .await;
+        assert_eq!(got["result"]["messages"][0]["text"], "📎 order.txt");
+        let fid = got["result"]["files"][0]["id"].as_i64().unwrap();
+        let r = w.http.get(download_url(&w.olek_hook, fid)).send().await.unwrap();
+        assert_eq!(r.text().await.unwrap(), "Zamówienie 12");
     }
 }

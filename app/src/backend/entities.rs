@@ -16,5 +16,6 @@ pub mod network_message;
 pub mod open_channel;
 pub mod quick_answer;
 pub mod rest_credential;
+pub mod rest_upload;
 pub mod session;
 pub mod user;

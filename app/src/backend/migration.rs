@@ -16,6 +16,7 @@ mod m0010_pins;
 mod m0011_notes;
 mod m0012_search;
 mod m0013_attachments;
+mod m0014_rest_uploads;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_notes::Migration),
             Box::new(m0012_search::Migration),
             Box::new(m0013_attachments::Migration),
+            Box::new(m0014_rest_uploads::Migration),
         ]
     }
 }

@@ -12,5 +12,6 @@ pub mod queue;
 pub mod quick_answers;
 pub mod reads;
 pub mod rest;
+pub mod rest_uploads;
 pub mod search;
 pub mod users;

@@ -5,17 +5,18 @@ use super::params::Params;
 use super::{Output, RestError};
 use app::backend::services::conversations::{self as conv, Side, Target, Viewer};
 use app::backend::services::rest::{self, RestCaller};
-use app::backend::services::{channels, inbox};
+use app::backend::services::{attachments, channels, inbox, rest_uploads};
 use app::backend::AppState;
 use app::domain::channel::{ChannelCode, Distribution};
 use app::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
 use app::domain::ConversationId;
-use app::error::AppError;
+use app::error::{AppError, Code};
+use app::protocol::FileView;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 /// Every method: name, required scope, one-line summary (also the OpenAPI document).
-pub const METHODS: [(&str, &str, &str); 10] = [
+pub const METHODS: [(&str, &str, &str); 13] = [
     (
         "imopenlines.network.join",
         "imopenlines",
@@ -66,6 +67,21 @@ pub const METHODS: [(&str, &str, &str); 10] = [
         "im",
         "Write in a conversation (DIALOG_ID, MESSAGE)",
     ),
+    (
+        "im.disk.folder.get",
+        "im",
+        "The upload folder of a conversation (CHAT_ID); its ID goes to disk.folder.uploadfile",
+    ),
+    (
+        "disk.folder.uploadfile",
+        "im",
+        "Upload a file into a conversation's folder (id, fileContent=[name, base64]); sent by im.disk.file.commit",
+    ),
+    (
+        "im.disk.file.commit",
+        "im",
+        "Send uploaded files as one message (CHAT_ID, UPLOAD_ID or UPLOAD_ID[], MESSAGE)",
+    ),
 ];
 
 /// Calls one method (not `batch`).
@@ -105,6 +121,9 @@ pub async fn call(
         "imopenlines.message.session.start" => session_start(state, caller, p).await,
         "im.dialog.messages.get" => messages_get(state, caller, p).await,
         "im.message.add" => message_add(state, caller, p).await,
+        "im.disk.folder.get" => folder_get(state, caller, p).await,
+        "disk.folder.uploadfile" => upload_file(state, caller, p).await,
+        "im.disk.file.commit" => file_commit(state, caller, p).await,
         _ => unreachable!("listed in METHODS"),
     }
 }
@@ -437,6 +456,7 @@ async fn messages_get(state: &AppState, caller: &RestCaller, p: &Params) -> Resu
     };
     let ms = conv::messages_by_id(&state.db, &viewer, id, p.int("LAST_ID"), p.int("FIRST_ID"), limit).await?;
     let mut users: Vec<Value> = Vec::new();
+    let mut files: Vec<Value> = Vec::new();
     let messages: Vec<Value> = ms
         .iter()
         .map(|(mid, m)| {
@@ -444,19 +464,28 @@ async fn messages_get(state: &AppState, caller: &RestCaller, p: &Params) -> Resu
             if !users.iter().any(|u| u["name"] == m.author_name) {
                 users.push(json!({"name": m.author_name, "type": m.author}));
             }
-            json!({
+            let date = super::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_millis(m.at as u64));
+            let mut one = json!({
                 "id": mid,
                 "chat_id": id.0,
                 "author_id": author_id,
                 "author": m.author,
                 "author_name": m.author_name,
                 "seq": m.seq,
-                "date": super::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_millis(m.at as u64)),
+                "date": date,
                 "text": m.body,
-            })
+                "params": {},
+            });
+            if !m.files.is_empty() {
+                one["params"] = json!({ "FILE_ID": m.files.iter().map(|f| f.id).collect::<Vec<_>>() });
+                for f in &m.files {
+                    files.push(file_json(id, f, &date, author_id, &m.author_name));
+                }
+            }
+            one
         })
         .collect();
-    Ok(json!({ "chat_id": id.0, "messages": messages, "users": users }).into())
+    Ok(json!({ "chat_id": id.0, "messages": messages, "users": users, "files": files }).into())
 }
 
 async fn message_add(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
@@ -497,6 +526,233 @@ async fn message_add(state: &AppState, caller: &RestCaller, p: &Params) -> Resul
         .await?
         .ok_or(AppError::Internal)?;
     Ok(json!(mid).into())
+}
+
+/// A file of a message as `im.dialog.messages.get` lists it (Bitrix24's `files`).
+/// `urlShow` / `urlDownload` open it in a signed-in browser; REST callers download it
+/// with their own credential at `/rest/download/{id}` (see the README).
+fn file_json(chat: ConversationId, f: &FileView, date: &str, author_id: i64, author_name: &str) -> Value {
+    let extension = f
+        .name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    json!({
+        "id": f.id,
+        "chatId": chat.0,
+        "date": date,
+        "type": if f.is_image() { "image" } else { "file" },
+        "name": f.name,
+        "extension": extension,
+        "size": f.size,
+        "mime": f.mime,
+        "image": match (f.width, f.height) {
+            (Some(w), Some(h)) => json!({"width": w, "height": h}),
+            _ => json!(false),
+        },
+        "status": "done",
+        "progress": 100,
+        "authorId": author_id,
+        "authorName": author_name,
+        "urlPreview": if f.is_image() { f.thumb_url() } else { String::new() },
+        "urlShow": f.url(),
+        "urlDownload": f.url(),
+        "urlRest": format!("/rest/download/{}", f.id),
+    })
+}
+
+/// `im.disk.folder.get`: every conversation has one upload folder, numbered like it.
+async fn folder_get(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let id = chat_param(p)?;
+    conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    Ok(json!({ "ID": id.0, "CHAT_ID": id.0, "NAME": format!("chat{}", id.0) }).into())
+}
+
+/// `fileContent` = `[name, base64]` (a list, or `fileContent[0]` / `fileContent[1]`
+/// in a form), with `data[NAME]` naming the file instead when given.
+fn file_content(p: &Params, max_bytes: usize) -> Result<(String, Vec<u8>), RestError> {
+    use base64::Engine as _;
+    let wrong = || {
+        RestError::bad(
+            "ERROR_ARGUMENT",
+            "fileContent must be [file name, base64 content]",
+        )
+    };
+    let v = p.get("fileContent").ok_or_else(|| {
+        RestError::bad(
+            "ERROR_ARGUMENT",
+            "fileContent is required: [file name, base64 content]",
+        )
+    })?;
+    let (name, data) = match v {
+        Value::Array(a) if a.len() == 2 => (a[0].as_str(), a[1].as_str()),
+        Value::Object(m) => (
+            m.get("0").and_then(Value::as_str),
+            m.get("1").and_then(Value::as_str),
+        ),
+        _ => (None, None),
+    };
+    let (Some(name), Some(data)) = (name, data) else {
+        return Err(wrong());
+    };
+    let name = p
+        .get("data")
+        .and_then(|d| d.get("NAME").or_else(|| d.get("name")))
+        .and_then(Value::as_str)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or(name)
+        .to_string();
+    // Bounded before decoding: base64 takes 4 characters for every 3 bytes.
+    let data = data.trim();
+    if data.len() / 4 * 3 > max_bytes + 3 {
+        return Err(file_error(Code::FileTooLarge));
+    }
+    let compact: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|_| wrong())?;
+    if bytes.len() > max_bytes {
+        return Err(file_error(Code::FileTooLarge));
+    }
+    if bytes.is_empty() {
+        return Err(file_error(Code::FileCorrupt));
+    }
+    Ok((name, bytes))
+}
+
+fn file_error(code: Code) -> RestError {
+    crate::files::refuse(code).into()
+}
+
+/// `disk.folder.uploadfile`: `id` is a conversation's folder (`im.disk.folder.get`).
+/// The file is checked, converted and stored as the pages' uploads are, and waits for
+/// `im.disk.file.commit`.
+async fn upload_file(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let folder = p.int("id").ok_or_else(|| {
+        RestError::bad(
+            "ERROR_ARGUMENT",
+            "id (the folder of im.disk.folder.get) is required",
+        )
+    })?;
+    let id = ConversationId(folder);
+    // Rights before a byte is decoded.
+    conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    let (name, bytes) = file_content(p, state.config.files.max_bytes)?;
+    let stored = crate::files::store_files(state.files.as_ref(), vec![(name, bytes)]).await?;
+    let f = stored.into_iter().next().ok_or(AppError::Internal)?;
+    let row = rest_uploads::add(&state.db, &caller.actor, id, &f).await?;
+    let at = super::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_millis(row.created_at as u64));
+    Ok(json!({
+        "ID": row.id,
+        "NAME": row.name,
+        "TYPE": "file",
+        "PARENT_ID": folder,
+        "STORAGE_ID": caller.actor.account.0,
+        "SIZE": row.size,
+        "MIME": row.mime,
+        "CREATE_TIME": at,
+        "UPDATE_TIME": at,
+        "CREATED_BY": caller.actor.user.0,
+        "DELETED_TYPE": 0,
+    })
+    .into())
+}
+
+/// `UPLOAD_ID` (or `DISK_ID`): one id or a list.
+fn upload_ids(p: &Params) -> Vec<i64> {
+    let v = p.get("UPLOAD_ID").or_else(|| p.get("DISK_ID"));
+    let mut ids: Vec<i64> = match v {
+        Some(Value::Array(a)) => a.iter().filter_map(int_of).collect(),
+        Some(Value::Object(m)) => m.values().filter_map(int_of).collect(),
+        Some(other) => int_of(other).into_iter().collect(),
+        None => Vec::new(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|i| seen.insert(*i));
+    ids
+}
+
+fn int_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `im.disk.file.commit`: sends uploaded files (with `MESSAGE` as the caption) as one
+/// message. A repeated commit of the same uploads answers with the same message.
+async fn file_commit(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let id = chat_param(p)?;
+    let ids = upload_ids(p);
+    if ids.is_empty() {
+        return Err(RestError::bad("ERROR_ARGUMENT", "UPLOAD_ID is required"));
+    }
+    if ids.len() > state.config.files.max_per_message {
+        return Err(file_error(Code::TooManyFiles));
+    }
+    let side = conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    let message_id = match rest_uploads::for_commit(&state.db, &caller.actor, id, &ids).await? {
+        rest_uploads::Commit::Sent(m) => m,
+        rest_uploads::Commit::Mixed => {
+            return Err(RestError::bad(
+                "ERROR_ARGUMENT",
+                "Some of these files were already sent in another message",
+            ))
+        }
+        rest_uploads::Commit::Send(files) => {
+            let body = crate::files::caption(&p.text("MESSAGE").unwrap_or_default(), &files)?;
+            let client_id = ClientMsgId::parse(&format!("rest-upload-{}", ids[0]))?;
+            let ack = match side {
+                Side::Operator => {
+                    conv::operator_send_files(
+                        &state.db,
+                        state.hub.as_ref(),
+                        &caller.actor,
+                        &caller.user_name,
+                        id,
+                        &client_id,
+                        &body,
+                        &files,
+                    )
+                    .await?
+                }
+                Side::Customer(c) => {
+                    let code = conv::code_of(&state.db, id).await?;
+                    conv::customer_send_files(
+                        &state.db,
+                        state.hub.as_ref(),
+                        &c,
+                        &code,
+                        Target::Existing(id),
+                        &client_id,
+                        &body,
+                        &files,
+                    )
+                    .await?
+                }
+            };
+            let mid = conv::message_id_of(&state.db, id, ack.seq)
+                .await?
+                .ok_or(AppError::Internal)?;
+            rest_uploads::mark_sent(&state.db, &ids, mid).await?;
+            mid
+        }
+    };
+    let sent = attachments::of_message(&state.db, message_id).await?;
+    let mut by_upload = serde_json::Map::new();
+    for (upload, a) in ids.iter().zip(sent.iter()) {
+        by_upload.insert(
+            format!("upload{upload}"),
+            json!({"id": a.id, "name": a.name, "size": a.size, "mime": a.mime, "urlRest": format!("/rest/download/{}", a.id)}),
+        );
+    }
+    Ok(json!({
+        "MESSAGE_ID": message_id,
+        "FILE_ID": sent.iter().map(|a| a.id).collect::<Vec<_>>(),
+        "FILES": by_upload,
+    })
+    .into())
 }
 
 /// `batch`: up to 50 commands (`cmd[key]=method?params`), stopping at the first error

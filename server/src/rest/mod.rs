@@ -152,8 +152,20 @@ fn respond(result: Result<(Output, Operating), RestError>, start: SystemTime, st
     }
 }
 
-/// Reads every parameter source of the request.
-async fn read_params(req: Request) -> Result<Params, RestError> {
+/// The largest body of an ordinary call.
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The method that carries a file in its parameters.
+const UPLOAD_METHOD: &str = "disk.folder.uploadfile";
+
+/// The largest body of `disk.folder.uploadfile`: one file of the configured size as
+/// base64 (4 characters for 3 bytes), plus the other parameters.
+fn upload_body_limit(state: &AppState) -> usize {
+    state.config.files.max_bytes / 3 * 4 + 64 * 1024
+}
+
+/// Reads every parameter source of the request (a body of at most `limit` bytes).
+async fn read_params(req: Request, limit: usize) -> Result<Params, RestError> {
     let refused = |e: params::ParamError| RestError::bad("INVALID_REQUEST", e.describe());
     let mut p = Params::from_query(req.uri().query().unwrap_or("")).map_err(refused)?;
     let ctype = req
@@ -180,7 +192,7 @@ async fn read_params(req: Request) -> Result<Params, RestError> {
         p.merge(Params::from_pairs(pairs).map_err(refused)?);
         return Ok(p);
     }
-    let bytes = axum::body::to_bytes(req.into_body(), 2 * 1024 * 1024)
+    let bytes = axum::body::to_bytes(req.into_body(), limit)
         .await
         .map_err(|_| RestError::bad("WRONG_REQUEST", "The request body is too large"))?;
     if bytes.is_empty() {
@@ -302,11 +314,22 @@ pub async fn with_webhook(
     let ip = crate::forms::client_ip(&state, addr, req.headers());
     let result = async {
         let method = method_name(&method)?;
-        let p = read_params(req).await?;
         let caller = match user_id.parse::<i64>() {
             Ok(uid) => rest::by_webhook(&state.db, uid, &code).await.map_err(auth_error),
             Err(_) => Err(auth_error(AuthFailure::Invalid)),
         };
+        // A file-sized body only for a caller already known, a few at a time.
+        let _permit;
+        let limit = if method == UPLOAD_METHOD && caller.is_ok() {
+            _permit = crate::files::uploads()
+                .acquire()
+                .await
+                .map_err(|_| internal_error())?;
+            upload_body_limit(&state)
+        } else {
+            BODY_LIMIT
+        };
+        let p = read_params(req, limit).await?;
         run(&state, ip, caller, &method, p).await
     }
     .await;
@@ -329,7 +352,23 @@ pub async fn with_token(
         .is_some_and(|c| c.contains(app::backend::auth::SESSION_COOKIE));
     let result = async {
         let method = method_name(&method)?;
-        let p = read_params(req).await?;
+        // A file-sized body only when the token in the query string is valid (checked
+        // before the body is read), a few at a time; otherwise the ordinary bound.
+        let _permit;
+        let mut limit = BODY_LIMIT;
+        if method == UPLOAD_METHOD {
+            let query = Params::from_query(req.uri().query().unwrap_or("")).unwrap_or_default();
+            if let Some(token) = query.text("auth") {
+                if rest::by_token(&state.db, &token).await.is_ok() {
+                    _permit = crate::files::uploads()
+                        .acquire()
+                        .await
+                        .map_err(|_| internal_error())?;
+                    limit = upload_body_limit(&state);
+                }
+            }
+        }
+        let p = read_params(req, limit).await?;
         let caller = match p.text("auth") {
             Some(token) => rest::by_token(&state.db, &token).await.map_err(auth_error),
             // A browser session is not a REST credential.
@@ -350,6 +389,146 @@ pub async fn with_token(
     counted(&method, respond(result, start, started))
 }
 
+fn internal_error() -> RestError {
+    RestError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL_SERVER_ERROR",
+        "Internal server error",
+    )
+}
+
+/// An attached file for a REST caller who may read its conversation; the credential
+/// counts against the same rate limit as calls. Bitrix24-style JSON errors.
+async fn download(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    caller: Result<RestCaller, RestError>,
+    id: &str,
+    thumb: bool,
+) -> Response {
+    let caller = match caller {
+        Ok(c) => c,
+        Err(e) => {
+            if state.rest_bad_auth.take(ip).await.is_err() {
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    axum::Json(
+                        RestError::new(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "QUERY_LIMIT_EXCEEDED",
+                            "Too many requests",
+                        )
+                        .body(),
+                    ),
+                )
+                    .into_response();
+            }
+            return (e.status, axum::Json(e.body())).into_response();
+        }
+    };
+    if !caller.has_scope("im") {
+        let e = RestError::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "The request requires higher privileges than provided by the credential (scope im)",
+        );
+        return (e.status, axum::Json(e.body())).into_response();
+    }
+    if state.rest_buckets.take(caller.credential).await.is_err() {
+        let e = RestError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "QUERY_LIMIT_EXCEEDED",
+            "Too many requests",
+        );
+        return (e.status, axum::Json(e.body())).into_response();
+    }
+    let not_found = || {
+        let e = RestError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "File is not found");
+        (e.status, axum::Json(e.body())).into_response()
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found();
+    };
+    match app::backend::services::attachments::readable_by_rest(
+        &state.db,
+        &caller.actor,
+        &caller.user_name,
+        id,
+    )
+    .await
+    {
+        Ok(a) if !thumb || a.thumb_key.is_some() => crate::files::send_file(state, &a, thumb).await,
+        Ok(_) | Err(AppError::NotFound) => not_found(),
+        Err(e) => {
+            let e = RestError::from(e);
+            (e.status, axum::Json(e.body())).into_response()
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct DownloadQuery {
+    pub auth: Option<String>,
+    #[serde(default)]
+    pub thumb: Option<String>,
+}
+
+/// `GET /rest/download/{id}?auth=TOKEN` (or `Authorization: Bearer TOKEN`); `&thumb=1`
+/// for an image's thumbnail.
+pub async fn download_with_token(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DownloadQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let ip = crate::forms::client_ip(&state, addr, &headers);
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let caller = match q.auth.or(bearer) {
+        Some(token) => rest::by_token(&state.db, &token).await.map_err(auth_error),
+        None => Err(RestError::new(
+            StatusCode::UNAUTHORIZED,
+            "NO_AUTH_FOUND",
+            "Wrong authorization data",
+        )),
+    };
+    download(
+        &state,
+        ip,
+        caller,
+        &id,
+        q.thumb.is_some_and(|t| t == "1" || t == "Y"),
+    )
+    .await
+}
+
+/// `GET /rest/{user_id}/{code}/download/{id}`: the same with an inbound webhook.
+pub async fn download_with_webhook(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path((user_id, code, id)): Path<(String, String, String)>,
+    axum::extract::Query(q): axum::extract::Query<DownloadQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let ip = crate::forms::client_ip(&state, addr, &headers);
+    let caller = match user_id.parse::<i64>() {
+        Ok(uid) => rest::by_webhook(&state.db, uid, &code).await.map_err(auth_error),
+        Err(_) => Err(auth_error(AuthFailure::Invalid)),
+    };
+    download(
+        &state,
+        ip,
+        caller,
+        &id,
+        q.thumb.is_some_and(|t| t == "1" || t == "Y"),
+    )
+    .await
+}
+
 /// Counts the call in the node's metrics (by method, when it is one we serve).
 fn counted(method: &str, res: Response) -> Response {
     let known = methods::METHODS.iter().map(|(m, _, _)| *m);
@@ -363,5 +542,10 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/rest/openapi.json", axum::routing::get(openapi))
         .route("/rest/{method}", any(with_token))
+        .route("/rest/download/{id}", axum::routing::get(download_with_token))
         .route("/rest/{user_id}/{code}/{method}", any(with_webhook))
+        .route(
+            "/rest/{user_id}/{code}/download/{id}",
+            axum::routing::get(download_with_webhook),
+        )
 }

@@ -56,6 +56,31 @@ fn params_of(method: &str) -> Vec<(&'static str, &'static str, bool, &'static st
             ("DIALOG_ID", "string", true, "chatN"),
             ("MESSAGE", "string", true, "Text, at most 4,000 characters"),
         ],
+        "im.disk.folder.get" => vec![
+            ("CHAT_ID", "integer", false, "Conversation id"),
+            ("DIALOG_ID", "string", false, "chatN (instead of CHAT_ID)"),
+        ],
+        "disk.folder.uploadfile" => vec![
+            ("id", "integer", true, "The folder's ID from im.disk.folder.get"),
+            (
+                "fileContent",
+                "array",
+                true,
+                "[file name, base64 content]; at most the server's file size (25 MB by default); PNG, JPEG, GIF, WebP, PDF, ZIP, office documents or text, recognised by content; answers ID (the UPLOAD_ID)",
+            ),
+            ("data", "object", false, "{NAME}: the file's name instead of fileContent's"),
+        ],
+        "im.disk.file.commit" => vec![
+            ("CHAT_ID", "integer", false, "Conversation id"),
+            ("DIALOG_ID", "string", false, "chatN (instead of CHAT_ID)"),
+            (
+                "UPLOAD_ID",
+                "array",
+                true,
+                "IDs from disk.folder.uploadfile (one or a list, at most 10); DISK_ID is read the same way",
+            ),
+            ("MESSAGE", "string", false, "Caption; the files' names when empty"),
+        ],
         _ => Vec::new(),
     }
 }
@@ -125,6 +150,39 @@ pub fn document() -> Value {
             }),
         );
     }
+    let file_response = json!({
+        "200": {"description": "The file's bytes, with Content-Disposition and X-Content-Type-Options: nosniff"},
+        "401": error_response("NO_AUTH_FOUND, invalid_token or expired_token"),
+        "403": error_response("insufficient_scope (scope im)"),
+        "404": error_response("NOT_FOUND: no such file, or not in a conversation the caller may read"),
+        "503": error_response("QUERY_LIMIT_EXCEEDED"),
+    });
+    let thumb = json!({"name": "thumb", "in": "query", "required": false, "schema": {"type": "string", "enum": ["1", "Y"]}, "description": "An image's thumbnail instead"});
+    let file_id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}, "description": "A file id (files[].id of im.dialog.messages.get)"});
+    paths.insert(
+        "/rest/download/{id}".into(),
+        json!({"get": {
+            "operationId": "download",
+            "summary": "An attached file of a conversation the caller may read (auth=TOKEN or Authorization: Bearer)",
+            "security": [{"token": []}],
+            "parameters": [file_id, thumb],
+            "responses": file_response,
+        }}),
+    );
+    paths.insert(
+        "/rest/{user_id}/{webhook_code}/download/{id}".into(),
+        json!({"get": {
+            "operationId": "download.webhook",
+            "summary": "The same with an inbound webhook",
+            "security": [{"webhook": []}],
+            "parameters": [
+                {"name": "user_id", "in": "path", "required": true, "schema": {"type": "integer"}},
+                {"name": "webhook_code", "in": "path", "required": true, "schema": {"type": "string"}},
+                file_id, thumb,
+            ],
+            "responses": file_response,
+        }}),
+    );
     json!({
         "openapi": "3.0.3",
         "info": {

@@ -61,3 +61,37 @@ pub async fn readable(
     }
     Err(AppError::NotFound)
 }
+
+/// The attachments of message `message_id`, in the order they were sent.
+pub async fn of_message(
+    db: &impl ConnectionTrait,
+    message_id: i64,
+) -> Result<Vec<attachment::Model>, AppError> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    attachment::Entity::find()
+        .filter(attachment::Column::MessageId.eq(message_id))
+        .order_by_asc(attachment::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)
+}
+
+/// Attachment `id` if the caller of the REST API (an account's user, `actor`) may read
+/// its conversation from that account; "not found" otherwise.
+pub async fn readable_by_rest(
+    db: &impl ConnectionTrait,
+    actor: &super::accounts::Actor,
+    user_name: &str,
+    id: i64,
+) -> Result<attachment::Model, AppError> {
+    let a = attachment::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    match super::conversations::side_of(db, actor, user_name, ConversationId(a.conversation_id)).await {
+        Ok(_) => Ok(a),
+        Err(AppError::NotFound | AppError::Forbidden) => Err(AppError::NotFound),
+        Err(e) => Err(e),
+    }
+}
