@@ -819,8 +819,8 @@ async fn batch_runs_up_to_fifty_commands_keyed_like_bitrix24_and_halts_on_reques
         assert_eq!(v["result"]["result_error"][0]["error"], "CODE");
         assert_eq!(
             v["result"]["result"],
-            json!({}),
-            "nothing ran after the error: {v}"
+            json!([]),
+            "nothing ran after the error (an empty list, as PHP's JSON writes it): {v}"
         );
         // Nested batch and more than 50 commands are refused.
         let (_, v) = call(
@@ -1327,5 +1327,84 @@ async fn files_go_through_rest_the_bitrix24_way_and_only_readers_download_them()
         let fid = got["result"]["files"][0]["id"].as_i64().unwrap();
         let r = w.http.get(download_url(&w.olek_hook, fid)).send().await.unwrap();
         assert_eq!(r.text().await.unwrap(), "Zamówienie 12");
+    }
+}
+
+#[tokio::test]
+async fn batch_runs_commands_in_the_order_sent_and_answers_as_php_would() {
+    for b in backends() {
+        let w = world(&b).await;
+        let code = w.code.as_str();
+        let send_to = |user: UserId| {
+            format!(
+                "imopenlines.network.message.add?CODE={code}&USER_ID={}&MESSAGE=Hi",
+                user.0
+            )
+        };
+        let join = format!("imopenlines.network.join?CODE={code}");
+        // "z" (join) must run before "a" (a message, which needs the join): the order
+        // sent, not the keys' alphabetical order. As JSON (halt as JSON true)…
+        let (_, v) = call(
+            &w,
+            &w.cleo_hook,
+            "batch",
+            json!({"halt": true, "cmd": {"z": join, "a": send_to(w.bob)}}),
+        )
+        .await;
+        assert_eq!(v["result"]["result_error"], json!([]), "{b:?}: {v}");
+        assert_eq!(v["result"]["result_next"], json!([]));
+        assert_eq!(v["result"]["result"]["a"], json!(true), "{v}");
+        // …and as a form; answered in the order run.
+        let r = w
+            .http
+            .post(format!("{}batch", w.cleo_hook))
+            .form(&[
+                ("halt", "1"),
+                ("cmd[z]", join.as_str()),
+                ("cmd[a]", send_to(w.cleo.user).as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["result"]["result_error"], json!([]), "{v}");
+        let keys: Vec<&String> = v["result"]["result"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["z", "a"], "answered in the order run");
+        // Numbered commands (the SDKs' JSON object {"0": …, "1": …}) come back as lists;
+        // halt as JSON true stops at the first error.
+        let (_, v) = call(
+            &w,
+            &w.cleo_hook,
+            "batch",
+            json!({"halt": false, "cmd": {"0": "imopenlines.config.list.get", "1": join}}),
+        )
+        .await;
+        assert!(v["result"]["result"].is_array(), "{v}");
+        assert!(v["result"]["result"][1].is_i64());
+        assert_eq!(v["result"]["result_total"], json!([0]));
+        let (_, v) = call(
+            &w,
+            &w.cleo_hook,
+            "batch",
+            json!({"halt": true, "cmd": {"0": "imopenlines.network.join?CODE=short", "1": "imopenlines.config.list.get"}}),
+        )
+        .await;
+        assert_eq!(v["result"]["result_error"][0]["error"], "CODE", "{v}");
+        assert_eq!(
+            v["result"]["result"],
+            json!([]),
+            "halt: true stopped the batch: {v}"
+        );
+        // Only some numbered commands failing: an object keyed by them, as PHP writes it.
+        let (_, v) = call(
+            &w,
+            &w.cleo_hook,
+            "batch",
+            json!({"cmd": ["imopenlines.config.list.get", "imopenlines.network.join?CODE=short"]}),
+        )
+        .await;
+        assert_eq!(v["result"]["result_error"]["1"]["error"], "CODE", "{v}");
+        assert!(v["result"]["result_error"].is_object());
+        assert!(v["result"]["result"].is_array());
     }
 }

@@ -495,33 +495,8 @@ async fn message_add(state: &AppState, caller: &RestCaller, p: &Params) -> Resul
         .ok_or_else(|| RestError::bad("MESSAGE_EMPTY", "MESSAGE is required"))?;
     let body = MessageBody::parse(&text)?;
     let client_id = ClientMsgId::parse(&format!("rest-{}", app::backend::random_token(12)))?;
-    let ack = match conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await? {
-        Side::Operator => {
-            conv::operator_send(
-                &state.db,
-                state.hub.as_ref(),
-                &caller.actor,
-                &caller.user_name,
-                id,
-                &client_id,
-                &body,
-            )
-            .await?
-        }
-        Side::Customer(c) => {
-            let code = conv::code_of(&state.db, id).await?;
-            conv::customer_send(
-                &state.db,
-                state.hub.as_ref(),
-                &c,
-                &code,
-                Target::Existing(id),
-                &client_id,
-                &body,
-            )
-            .await?
-        }
-    };
+    let side = conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    let ack = send_in(state, caller, side, id, &client_id, &body, &[]).await?;
     let mid = conv::message_id_of(&state.db, id, ack.seq)
         .await?
         .ok_or(AppError::Internal)?;
@@ -703,35 +678,7 @@ async fn file_commit(state: &AppState, caller: &RestCaller, p: &Params) -> Resul
         rest_uploads::Commit::Send(files) => {
             let body = crate::files::caption(&p.text("MESSAGE").unwrap_or_default(), &files)?;
             let client_id = ClientMsgId::parse(&format!("rest-upload-{}", ids[0]))?;
-            let ack = match side {
-                Side::Operator => {
-                    conv::operator_send_files(
-                        &state.db,
-                        state.hub.as_ref(),
-                        &caller.actor,
-                        &caller.user_name,
-                        id,
-                        &client_id,
-                        &body,
-                        &files,
-                    )
-                    .await?
-                }
-                Side::Customer(c) => {
-                    let code = conv::code_of(&state.db, id).await?;
-                    conv::customer_send_files(
-                        &state.db,
-                        state.hub.as_ref(),
-                        &c,
-                        &code,
-                        Target::Existing(id),
-                        &client_id,
-                        &body,
-                        &files,
-                    )
-                    .await?
-                }
-            };
+            let ack = send_in(state, caller, side, id, &client_id, &body, &files).await?;
             let mid = conv::message_id_of(&state.db, id, ack.seq)
                 .await?
                 .ok_or(AppError::Internal)?;
@@ -755,6 +702,59 @@ async fn file_commit(state: &AppState, caller: &RestCaller, p: &Params) -> Resul
     .into())
 }
 
+/// A keyed result as PHP's `json_encode` writes an array, which is what Bitrix24 answers:
+/// empty → `[]`; keys exactly 0, 1, 2… in order → a list; anything else → an object in
+/// the order the commands ran.
+fn php_array(m: serde_json::Map<String, Value>) -> Value {
+    if m.keys().enumerate().all(|(i, k)| *k == i.to_string()) {
+        Value::Array(m.into_iter().map(|(_, v)| v).collect())
+    } else {
+        Value::Object(m)
+    }
+}
+
+/// Writes in conversation `id` on the caller's side of it (operator or customer), with
+/// `files` attached, through the same idempotent, sequenced path as the pages.
+async fn send_in(
+    state: &AppState,
+    caller: &RestCaller,
+    side: Side,
+    id: ConversationId,
+    client_id: &ClientMsgId,
+    body: &MessageBody,
+    files: &[conv::NewFile],
+) -> Result<conv::Ack, AppError> {
+    match side {
+        Side::Operator => {
+            conv::operator_send_files(
+                &state.db,
+                state.hub.as_ref(),
+                &caller.actor,
+                &caller.user_name,
+                id,
+                client_id,
+                body,
+                files,
+            )
+            .await
+        }
+        Side::Customer(c) => {
+            let code = conv::code_of(&state.db, id).await?;
+            conv::customer_send_files(
+                &state.db,
+                state.hub.as_ref(),
+                &c,
+                &code,
+                Target::Existing(id),
+                client_id,
+                body,
+                files,
+            )
+            .await
+        }
+    }
+}
+
 /// `batch`: up to 50 commands (`cmd[key]=method?params`), stopping at the first error
 /// with `halt=1`. Results are keyed like the commands.
 pub async fn batch(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
@@ -776,8 +776,13 @@ pub async fn batch(state: &AppState, caller: &RestCaller, p: &Params) -> Result<
             "Max batch length exceeded (50)",
         ));
     }
-    let halt = matches!(p.text("HALT").as_deref(), Some("1" | "Y" | "y" | "true"));
-    let as_list = matches!(p.get("CMD"), Some(Value::Array(_)));
+    // `halt`: 1, "1", "Y", "true" or JSON true (the official SDKs send a boolean).
+    let halt = match p.get("HALT") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        Some(Value::String(s)) => matches!(s.trim(), "1" | "Y" | "y" | "true"),
+        _ => false,
+    };
     let (mut results, mut errors, mut totals, mut nexts, mut times) = (
         serde_json::Map::new(),
         serde_json::Map::new(),
@@ -820,19 +825,7 @@ pub async fn batch(state: &AppState, caller: &RestCaller, p: &Params) -> Result<
             }
         }
     }
-    // Keys 0, 1, 2… come back as lists, as Bitrix24 answers a list of commands.
-    let shape = |m: serde_json::Map<String, Value>| {
-        if as_list && !m.is_empty() {
-            let mut pairs: Vec<(usize, Value)> = m
-                .into_iter()
-                .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
-                .collect();
-            pairs.sort_by_key(|(k, _)| *k);
-            json!(pairs.into_iter().map(|(_, v)| v).collect::<Vec<_>>())
-        } else {
-            Value::Object(m)
-        }
-    };
+    let shape = php_array;
     Ok(json!({
         "result": shape(results),
         "result_error": shape(errors),

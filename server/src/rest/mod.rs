@@ -314,10 +314,7 @@ pub async fn with_webhook(
     let ip = crate::forms::client_ip(&state, addr, req.headers());
     let result = async {
         let method = method_name(&method)?;
-        let caller = match user_id.parse::<i64>() {
-            Ok(uid) => rest::by_webhook(&state.db, uid, &code).await.map_err(auth_error),
-            Err(_) => Err(auth_error(AuthFailure::Invalid)),
-        };
+        let caller = webhook_caller(&state, &user_id, &code).await;
         // A file-sized body only for a caller already known, a few at a time.
         let _permit;
         let limit = if method == UPLOAD_METHOD && caller.is_ok() {
@@ -473,6 +470,20 @@ pub struct DownloadQuery {
     pub thumb: Option<String>,
 }
 
+impl DownloadQuery {
+    fn wants_thumb(&self) -> bool {
+        self.thumb.as_deref().is_some_and(|t| t == "1" || t == "Y")
+    }
+}
+
+/// The caller of an inbound webhook `/rest/{user_id}/{code}/…`.
+async fn webhook_caller(state: &AppState, user_id: &str, code: &str) -> Result<RestCaller, RestError> {
+    match user_id.parse::<i64>() {
+        Ok(uid) => rest::by_webhook(&state.db, uid, code).await.map_err(auth_error),
+        Err(_) => Err(auth_error(AuthFailure::Invalid)),
+    }
+}
+
 /// `GET /rest/download/{id}?auth=TOKEN` (or `Authorization: Bearer TOKEN`); `&thumb=1`
 /// for an image's thumbnail.
 pub async fn download_with_token(
@@ -488,7 +499,7 @@ pub async fn download_with_token(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
-    let caller = match q.auth.or(bearer) {
+    let caller = match q.auth.clone().or(bearer) {
         Some(token) => rest::by_token(&state.db, &token).await.map_err(auth_error),
         None => Err(RestError::new(
             StatusCode::UNAUTHORIZED,
@@ -496,14 +507,7 @@ pub async fn download_with_token(
             "Wrong authorization data",
         )),
     };
-    download(
-        &state,
-        ip,
-        caller,
-        &id,
-        q.thumb.is_some_and(|t| t == "1" || t == "Y"),
-    )
-    .await
+    download(&state, ip, caller, &id, q.wants_thumb()).await
 }
 
 /// `GET /rest/{user_id}/{code}/download/{id}`: the same with an inbound webhook.
@@ -515,18 +519,8 @@ pub async fn download_with_webhook(
     headers: axum::http::HeaderMap,
 ) -> Response {
     let ip = crate::forms::client_ip(&state, addr, &headers);
-    let caller = match user_id.parse::<i64>() {
-        Ok(uid) => rest::by_webhook(&state.db, uid, &code).await.map_err(auth_error),
-        Err(_) => Err(auth_error(AuthFailure::Invalid)),
-    };
-    download(
-        &state,
-        ip,
-        caller,
-        &id,
-        q.thumb.is_some_and(|t| t == "1" || t == "Y"),
-    )
-    .await
+    let caller = webhook_caller(&state, &user_id, &code).await;
+    download(&state, ip, caller, &id, q.wants_thumb()).await
 }
 
 /// Counts the call in the node's metrics (by method, when it is one we serve).
