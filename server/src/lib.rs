@@ -67,6 +67,9 @@ pub struct Application {
     port: u16,
     state: AppState,
     router: Router,
+    /// The node's periodic work (session purge, presence sweep, search indexer): stopped
+    /// when serving stops, so a stopped application leaves nothing running.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -98,15 +101,18 @@ impl Application {
             None => None,
         };
         let state = AppState::with_cluster(leptos_options, db, config, cluster);
-        spawn_session_purge(state.db.clone());
-        spawn_presence_sweep(state.clone());
-        spawn_search_indexer(state.db.clone());
+        let mut background = vec![
+            spawn_session_purge(state.db.clone()),
+            spawn_presence_sweep(state.clone()),
+        ];
+        background.extend(spawn_search_indexer(state.db.clone()));
         let router = router(state.clone());
         Ok(Self {
             listener,
             port,
             state,
             router,
+            background,
         })
     }
 
@@ -131,12 +137,16 @@ impl Application {
                 tracing::warn!(error = %e, "TCP_NODELAY could not be set");
             }
         });
-        axum::serve(
+        let served = axum::serve(
             listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        for task in &self.background {
+            task.abort();
+        }
+        served
     }
 }
 
@@ -144,7 +154,7 @@ impl Application {
 /// time-to-live give their unanswered conversations of "evenly" and "strictly in order"
 /// queues back, and the queues dispatch them again (a closed laptop, a crashed node);
 /// and conversations left unanswered past their channel's time to take pass on.
-fn spawn_presence_sweep(state: AppState) {
+fn spawn_presence_sweep(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let grace = state.config.presence_ttl;
         let mut seen: std::collections::HashSet<app::domain::UserId> = Default::default();
@@ -196,16 +206,16 @@ fn spawn_presence_sweep(state: AppState) {
                 Err(e) => tracing::warn!(error = ?e, "passing on untaken conversations failed"),
             }
         }
-    });
+    })
 }
 
 /// Every quarter of a second (SQLite): adds a batch of the messages committed since to
 /// the search index, off the message path. PostgreSQL keeps its own index.
-fn spawn_search_indexer(db: sea_orm::DatabaseConnection) {
+fn spawn_search_indexer(db: sea_orm::DatabaseConnection) -> Option<tokio::task::JoinHandle<()>> {
     if sea_orm::ConnectionTrait::get_database_backend(&db) != sea_orm::DbBackend::Sqlite {
-        return;
+        return None;
     }
-    tokio::spawn(async move {
+    Some(tokio::spawn(async move {
         let mut every = tokio::time::interval(app::backend::services::search::INDEX_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -214,11 +224,11 @@ fn spawn_search_indexer(db: sea_orm::DatabaseConnection) {
                 tracing::warn!(error = ?e, "indexing messages for search failed");
             }
         }
-    });
+    }))
 }
 
 /// Deletes expired sessions once an hour (and once at start).
-fn spawn_session_purge(db: sea_orm::DatabaseConnection) {
+fn spawn_session_purge(db: sea_orm::DatabaseConnection) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
@@ -229,7 +239,7 @@ fn spawn_session_purge(db: sea_orm::DatabaseConnection) {
                 Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
             }
         }
-    });
+    })
 }
 
 /// Hides the password part of a database URL for log lines.
