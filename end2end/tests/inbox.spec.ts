@@ -401,3 +401,47 @@ test('switching conversations and filters shows that they load, and a slow answe
   await expect(listLoading).toHaveCount(0);
   await Promise.all([adminCtx.close(), opCtx.close(), first.ctx.close(), second.ctx.close()]);
 });
+
+test('a conversation that starts while the inbox is disconnected shows up when it reconnects, without a reload', async ({ browser, consoleErrors }) => {
+  const id = uniq();
+  const { opCtx, op, path } = await channelWithOperator(browser, id);
+  // While offline the browser logs its failed reconnection attempts.
+  consoleErrors.allow(/WebSocket|ERR_INTERNET_DISCONNECTED/);
+  // Lets the test cut the page's live connection, as a flaky network would.
+  await opCtx.addInitScript(() => {
+    const Orig = window.WebSocket;
+    const all: WebSocket[] = [];
+    class Tracked extends Orig {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        all.push(this);
+      }
+    }
+    (window as any).WebSocket = Tracked;
+    (window as any).__dropSockets = () => all.forEach((s) => s.close());
+  });
+  await op.goto(`/a/acme-${id}/inbox`);
+  await hydrated(op);
+  await expect(op.getByText('No conversations here.')).toBeVisible();
+  await op.evaluate(() => ((window as any).__sameDocument = true));
+
+  // The operator's network drops; meanwhile a customer starts a conversation.
+  await opCtx.setOffline(true);
+  await op.evaluate(() => (window as any).__dropSockets());
+  await expect(op.getByText('Connection lost: reconnecting…')).toBeVisible();
+  const { page: customer } = await customerOnChat(browser, id, path);
+  const box = customer.getByLabel('Message', { exact: true });
+  await box.fill('Anyone there? My order is stuck');
+  await box.press('Enter');
+  await expect(customer.getByRole('list', { name: 'Messages' }).getByRole('listitem').filter({ hasText: 'My order is stuck' })).toContainText('Sent');
+
+  // Back online: the list catches up by itself, in the same document.
+  await opCtx.setOffline(false);
+  const item = op.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(`Cleo ${id}`) });
+  await expect(item).toContainText('My order is stuck', { timeout: 40_000 });
+  await expect(op.getByText('Connection lost: reconnecting…')).toHaveCount(0);
+  expect(await op.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  await op.screenshot({ path: 'test-results/inbox-caught-up.png' });
+  await item.click();
+  await expect(op.getByRole('list', { name: 'Messages' })).toContainText('Anyone there? My order is stuck');
+});

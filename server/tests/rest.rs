@@ -1408,3 +1408,70 @@ async fn batch_runs_commands_in_the_order_sent_and_answers_as_php_would() {
         assert!(v["result"]["result"].is_array());
     }
 }
+
+#[tokio::test]
+async fn lists_page_by_fifty_and_batch_commands_use_earlier_answers() {
+    for b in backends() {
+        let w = world(&b).await;
+        // Acme has Support and Sales; with 51 more, 53 make two pages.
+        for i in 0..51 {
+            channels::create_channel(
+                &w.app.state.db,
+                &w.anna,
+                &app::domain::channel::ChannelName::parse(&format!("Line {i:02}")).unwrap(),
+            )
+            .await
+            .unwrap();
+        }
+        let (_, first) = call(&w, &w.anna_hook, "imopenlines.config.list.get", json!({})).await;
+        assert_eq!(
+            (first["total"].as_i64(), first["next"].as_i64()),
+            (Some(53), Some(50)),
+            "{b:?}"
+        );
+        assert_eq!(first["result"].as_array().unwrap().len(), 50);
+        let (_, second) = call(
+            &w,
+            &w.anna_hook,
+            "imopenlines.config.list.get",
+            json!({"start": 50}),
+        )
+        .await;
+        assert_eq!(second["result"].as_array().unwrap().len(), 3);
+        assert!(second.get("next").is_none(), "{second}");
+        let ids: std::collections::HashSet<i64> = first["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(second["result"].as_array().unwrap())
+            .map(|c| c["ID"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 53, "no channel twice, none left out");
+        // In a batch, a command reads an earlier one's answer; paging shows in
+        // result_total / result_next.
+        let r = w
+            .http
+            .post(format!("{}batch", w.anna_hook))
+            .form(&[
+                ("cmd[lines]", "imopenlines.config.list.get"),
+                (
+                    "cmd[one]",
+                    "imopenlines.config.get?CONFIG_ID=$result[lines][1][ID]",
+                ),
+                (
+                    "cmd[more]",
+                    "imopenlines.config.list.get?start=$result_next[lines]",
+                ),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        let res = &v["result"];
+        assert_eq!(res["result_error"], json!([]), "{v}");
+        assert_eq!(res["result"]["one"]["ID"], res["result"]["lines"][1]["ID"]);
+        assert_eq!(res["result_total"]["lines"], 53);
+        assert_eq!(res["result_next"]["lines"], 50);
+        assert_eq!(res["result"]["more"].as_array().unwrap().len(), 3);
+    }
+}

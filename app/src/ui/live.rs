@@ -244,6 +244,28 @@ pub fn conversation_in_list(
     }
 }
 
+/// The list's first page as the server has it now (fetched when the live feed opens or
+/// reopens, so what changed before it was listening is not missed): those
+/// conversations in their places; of the others the list held, only those older than
+/// the page's last one stay, and only when the server has more pages (`more`).
+pub fn first_page_into(
+    items: &mut Vec<ConversationView>,
+    fresh: Vec<ConversationView>,
+    more: bool,
+    viewing: Option<crate::domain::ConversationId>,
+) {
+    let key = |c: &ConversationView| (c.updated_at, c.id.0);
+    let oldest = fresh.iter().map(key).min();
+    items.retain(|i| !fresh.iter().any(|f| f.id == i.id) && more && oldest.is_some_and(|o| key(i) < o));
+    for mut c in fresh {
+        if Some(c.id) == viewing {
+            c.unread = 0;
+        }
+        items.push(c);
+    }
+    sort_items(items);
+}
+
 /// Whether a changed conversation is one the list has not seen, waiting for someone to
 /// take it (what rings and notifies).
 pub fn is_new_arrival(items: &[ConversationView], c: &ConversationView) -> bool {
@@ -283,6 +305,40 @@ pub(crate) fn conversation(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_fresh_first_page_adds_what_was_missed_and_drops_what_left() {
+        use ConversationStatus::*;
+        // The list held 5 (since taken by someone else), 9 and 1 (from an older page).
+        let mut items = vec![
+            conversation(9, 900, None, New, 1),
+            conversation(5, 1000, None, New, 0),
+            conversation(1, 100, None, Open, 0),
+        ];
+        // The server's first page now: 12 (new while not listening), 9 (updated).
+        let fresh = vec![
+            conversation(12, 1200, None, New, 1),
+            conversation(9, 950, None, New, 2),
+        ];
+        first_page_into(
+            &mut items,
+            fresh.clone(),
+            true,
+            Some(crate::domain::ConversationId(9)),
+        );
+        let ids: Vec<i64> = items.iter().map(|c| c.id.0).collect();
+        assert_eq!(
+            ids,
+            vec![12, 9, 1],
+            "5 is gone (newer than the page's end, not on it); 1 is on a later page"
+        );
+        assert_eq!(items[1].unread, 0, "the one being viewed is read");
+        // Without more pages, everything not on the page goes.
+        let mut items = vec![conversation(1, 100, None, Open, 0)];
+        first_page_into(&mut items, fresh, false, None);
+        assert_eq!(items.iter().map(|c| c.id.0).collect::<Vec<_>>(), vec![12, 9]);
+        assert_eq!(items[1].unread, 2);
+    }
     use super::*;
     use crate::domain::UserId;
 

@@ -114,7 +114,7 @@ pub async fn call(
         "imopenlines.network.join" => network_join(state, caller, p).await,
         "imopenlines.network.message.add" => network_message_add(state, caller, p).await,
         "imopenlines.config.get" => config_get(state, caller, p).await,
-        "imopenlines.config.list.get" => config_list(state, caller).await,
+        "imopenlines.config.list.get" => config_list(state, caller, p).await,
         "imopenlines.dialog.get" => dialog_get(state, caller, p).await,
         "imopenlines.operator.finish" => operator_finish(state, caller, p).await,
         "imopenlines.operator.skip" => operator_skip(state, caller, p).await,
@@ -340,14 +340,25 @@ fn config_json(c: &app::api::ChannelView) -> Value {
     })
 }
 
-async fn config_list(state: &AppState, caller: &RestCaller) -> Result<Output, RestError> {
+async fn config_list(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
     let cc = channels::contact_center(&state.db, &caller.actor).await?;
     let list: Vec<Value> = cc.channels.iter().map(config_json).collect();
-    Ok(Output {
-        total: Some(list.len() as i64),
-        result: json!(list),
-        next: None,
-    })
+    Ok(page(list, p))
+}
+
+/// Items on one page of a list method, as Bitrix24 pages: `start` is the offset (50 a
+/// page), the answer's `total` counts them all and `next` is the next page's `start`
+/// while there is one.
+fn page(list: Vec<Value>, p: &Params) -> Output {
+    const PAGE: usize = 50;
+    let total = list.len();
+    let start = p.int("start").unwrap_or(0).clamp(0, total as i64) as usize;
+    let end = (start + PAGE).min(total);
+    Output {
+        total: Some(total as i64),
+        next: (end < total).then_some(end as i64),
+        result: Value::Array(list.into_iter().skip(start).take(PAGE).collect()),
+    }
 }
 
 async fn config_get(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
@@ -702,6 +713,111 @@ async fn file_commit(state: &AppState, caller: &RestCaller, p: &Params) -> Resul
     .into())
 }
 
+/// One `$result[cmd][FIELD]…` reference found in a text: where it starts and ends, which
+/// earlier answer it names, and the path into it.
+struct Reference {
+    start: usize,
+    end: usize,
+    source: usize,
+    path: Vec<String>,
+}
+
+/// The references of `text` to the earlier answers named in `sources`
+/// (`$result[cmd]`, `$result[cmd][FIELD]`, deeper `[…]` too; `$result_total[cmd]`…).
+fn references(text: &str, sources: &[&str]) -> Vec<Reference> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(found) = text[at..].find('$') {
+        let start = at + found;
+        at = start + 1;
+        let rest = &text[start + 1..];
+        // The longest name first: `result_total` before `result`.
+        let Some((source, name)) = sources
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| rest.starts_with(**n) && rest[n.len()..].starts_with('['))
+            .max_by_key(|(_, n)| n.len())
+        else {
+            continue;
+        };
+        let mut pos = start + 1 + name.len();
+        let mut path = Vec::new();
+        while text[pos..].starts_with('[') {
+            let Some(close) = text[pos + 1..].find(']') else {
+                break;
+            };
+            path.push(text[pos + 1..pos + 1 + close].to_string());
+            pos += close + 2;
+        }
+        if !path.is_empty() {
+            out.push(Reference {
+                start,
+                end: pos,
+                source,
+                path,
+            });
+            at = pos;
+        }
+    }
+    out
+}
+
+/// Replaces references to earlier commands' answers in a command's parameters, as
+/// Bitrix24 does: a value that is exactly one reference becomes the referenced value
+/// (a list or an object stays one); references inside a longer text are replaced by
+/// the referenced number or text. A reference to nothing is left as it was.
+fn resolve_references(v: &mut Value, sources: &[(&str, &serde_json::Map<String, Value>)]) {
+    match v {
+        Value::Array(items) => items.iter_mut().for_each(|i| resolve_references(i, sources)),
+        Value::Object(m) => m.values_mut().for_each(|i| resolve_references(i, sources)),
+        Value::String(text) => {
+            let names: Vec<&str> = sources.iter().map(|(n, _)| *n).collect();
+            let refs = references(text, &names);
+            let lookup = |r: &Reference| -> Option<Value> {
+                let mut cur = sources[r.source].1.get(&r.path[0])?;
+                for step in &r.path[1..] {
+                    cur = match cur {
+                        Value::Object(m) => m.get(step).or_else(|| {
+                            m.iter()
+                                .find(|(k, _)| k.eq_ignore_ascii_case(step))
+                                .map(|(_, v)| v)
+                        })?,
+                        Value::Array(a) => a.get(step.parse::<usize>().ok()?)?,
+                        _ => return None,
+                    };
+                }
+                Some(cur.clone())
+            };
+            if let [only] = refs.as_slice() {
+                if only.start == 0 && only.end == text.len() {
+                    if let Some(found) = lookup(only) {
+                        *v = found;
+                    }
+                    return;
+                }
+            }
+            let mut out = String::with_capacity(text.len());
+            let mut last = 0;
+            for r in &refs {
+                let scalar = match lookup(r) {
+                    Some(Value::String(s)) => Some(s),
+                    Some(Value::Number(n)) => Some(n.to_string()),
+                    Some(Value::Bool(b)) => Some(if b { "1".into() } else { String::new() }),
+                    _ => None,
+                };
+                if let Some(s) = scalar {
+                    out.push_str(&text[last..r.start]);
+                    out.push_str(&s);
+                    last = r.end;
+                }
+            }
+            out.push_str(&text[last..]);
+            *text = out;
+        }
+        _ => {}
+    }
+}
+
 /// A keyed result as PHP's `json_encode` writes an array, which is what Bitrix24 answers:
 /// empty → `[]`; keys exactly 0, 1, 2… in order → a list; anything else → an object in
 /// the order the commands ran.
@@ -802,7 +918,17 @@ pub async fn batch(state: &AppState, caller: &RestCaller, p: &Params) -> Result<
             ))
         } else {
             match Params::from_query(query) {
-                Ok(p) => call(state, caller, &method, &p).await,
+                Ok(mut p) => {
+                    let earlier = [
+                        ("result", &results),
+                        ("result_total", &totals),
+                        ("result_next", &nexts),
+                    ];
+                    for v in p.0.values_mut() {
+                        resolve_references(v, &earlier);
+                    }
+                    call(state, caller, &method, &p).await
+                }
                 Err(e) => Err(RestError::bad("INVALID_REQUEST", e.describe())),
             }
         };
@@ -834,4 +960,94 @@ pub async fn batch(state: &AppState, caller: &RestCaller, p: &Params) -> Result<
         "result_time": shape(times),
     })
     .into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers() -> serde_json::Map<String, Value> {
+        let mut m = serde_json::Map::new();
+        m.insert(
+            "user".into(),
+            json!({"ID": 7, "NAME": "Bob", "UF_DEPARTMENT": [3, 5]}),
+        );
+        m.insert("lines".into(), json!([{"ID": 11}, {"ID": 12}]));
+        m.insert("n".into(), json!(4));
+        m
+    }
+
+    fn resolved(v: Value) -> Value {
+        let (results, totals) = (
+            answers(),
+            serde_json::Map::from_iter([("lines".to_string(), json!(2))]),
+        );
+        let mut v = v;
+        resolve_references(&mut v, &[("result", &results), ("result_total", &totals)]);
+        v
+    }
+
+    #[test]
+    fn a_whole_reference_becomes_the_value_it_names() {
+        assert_eq!(resolved(json!("$result[user][UF_DEPARTMENT]")), json!([3, 5]));
+        assert_eq!(resolved(json!("$result[user]"))["NAME"], "Bob");
+        assert_eq!(resolved(json!("$result[lines][1][ID]")), json!(12));
+        assert_eq!(
+            resolved(json!("$result[user][name]")),
+            json!("Bob"),
+            "field names as Bitrix24: any case"
+        );
+        assert_eq!(resolved(json!("$result_total[lines]")), json!(2));
+    }
+
+    #[test]
+    fn references_inside_a_text_are_replaced_by_their_text() {
+        assert_eq!(resolved(json!("chat$result[user][ID]")), json!("chat7"));
+        assert_eq!(
+            resolved(json!({"A": ["$result[n] of $result_total[lines]", "x"]})),
+            json!({"A": ["4 of 2", "x"]})
+        );
+    }
+
+    #[test]
+    fn references_to_nothing_and_lookalikes_stay_as_they_were() {
+        for text in [
+            "$result[missing]",
+            "$result[user][NOPE]",
+            "$result[lines][9][ID]",
+            "$results[user]",
+            "$result",
+            "costs $5",
+            "$result[user",
+        ] {
+            assert_eq!(resolved(json!(text)), json!(text), "{text}");
+        }
+        assert_eq!(
+            resolved(json!("$result[user][UF_DEPARTMENT] x")),
+            json!("$result[user][UF_DEPARTMENT] x"),
+            "a list has no text"
+        );
+    }
+
+    #[test]
+    fn lists_page_by_fifty_with_total_and_next() {
+        let list: Vec<Value> = (0..120).map(|i| json!(i)).collect();
+        let p = |start: Option<i64>| {
+            let mut m = serde_json::Map::new();
+            if let Some(s) = start {
+                m.insert("START".into(), json!(s));
+            }
+            Params(m)
+        };
+        let first = page(list.clone(), &p(None));
+        assert_eq!((first.total, first.next), (Some(120), Some(50)));
+        assert_eq!(first.result[0], 0);
+        let last = page(list.clone(), &p(Some(100)));
+        assert_eq!((last.result.as_array().unwrap().len(), last.next), (20, None));
+        assert_eq!(last.result[0], 100);
+        let past = page(list.clone(), &p(Some(500)));
+        assert_eq!((past.result, past.next), (json!([]), None));
+        let negative = page(list, &p(Some(-3)));
+        assert_eq!(negative.result[0], 0);
+    }
 }

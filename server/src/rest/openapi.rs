@@ -33,6 +33,12 @@ fn params_of(method: &str) -> Vec<(&'static str, &'static str, bool, &'static st
             ("URL_PREVIEW", "string", false, "Y or N"),
         ],
         "imopenlines.config.get" => vec![("CONFIG_ID", "integer", true, "Open channel id")],
+        "imopenlines.config.list.get" => vec![(
+            "start",
+            "integer",
+            false,
+            "Offset: 50 a page; the answer's next is the next page's start",
+        )],
         "imopenlines.dialog.get" | "imopenlines.operator.finish" | "imopenlines.operator.skip" => vec![
             ("CHAT_ID", "integer", false, "Conversation id"),
             ("DIALOG_ID", "string", false, "chatN (instead of CHAT_ID)"),
@@ -99,7 +105,7 @@ pub fn document() -> Value {
     all.push((
         "batch",
         "-",
-        "Up to 50 commands: cmd[key]=method?params, halt=0|1",
+        "Up to 50 commands run in the order sent: cmd[key]=method?params (params may use $result[key][FIELD], $result_total[key], $result_next[key] of earlier commands), halt",
     ));
     for (method, scope, summary) in all {
         let mut props = Map::new();
@@ -115,7 +121,10 @@ pub fn document() -> Value {
                 "cmd".into(),
                 json!({"type": "object", "additionalProperties": {"type": "string"}}),
             );
-            props.insert("halt".into(), json!({"type": "integer", "enum": [0, 1]}));
+            props.insert(
+                "halt".into(),
+                json!({"description": "0|1|Y|true, or JSON true/false", "oneOf": [{"type": "integer", "enum": [0, 1]}, {"type": "boolean"}, {"type": "string"}]}),
+            );
             required.push("cmd");
         }
         let body_schema = json!({"type": "object", "properties": props, "required": required});

@@ -1483,6 +1483,7 @@ pub mod live {
         use std::rc::Rc;
 
         pub struct Client {
+            slug: String,
             socket: Rc<Socket>,
             outbox: RefCell<Outbox>,
             s: InboxSignals,
@@ -1538,6 +1539,7 @@ pub mod live {
             pub fn start(slug: String, s: InboxSignals) -> Rc<Self> {
                 let socket = Socket::new(&format!("/ws/inbox?account={slug}"), s.offline);
                 let c = Rc::new(Client {
+                    slug: slug.clone(),
                     socket: socket.clone(),
                     outbox: RefCell::default(),
                     s,
@@ -1552,6 +1554,20 @@ pub mod live {
                 if let Some(id) = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id)) {
                     self.follow(id);
                 }
+                // What changed before the feed was listening (between the page's render
+                // and now, or while disconnected): the first page again, merged.
+                let (s, slug) = (self.s, self.slug.clone());
+                let filter = s.filter.get_untracked();
+                leptos::task::spawn_local(async move {
+                    if let Ok(p) = inbox_more(slug, filter.as_str().to_string(), String::new()).await {
+                        if s.filter.get_untracked() == filter {
+                            let viewing = s.current.with_untracked(|c| c.as_ref().map(|c| c.id));
+                            s.items.update(|items| {
+                                live::first_page_into(items, p.items, p.next.is_some(), viewing)
+                            });
+                        }
+                    }
+                });
                 let unsent = self.outbox.borrow().unsent();
                 for m in unsent {
                     self.socket.send(&m);
