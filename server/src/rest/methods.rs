@@ -766,13 +766,27 @@ fn references(text: &str, sources: &[&str]) -> Vec<Reference> {
 /// Bitrix24 does: a value that is exactly one reference becomes the referenced value
 /// (a list or an object stays one); references inside a longer text are replaced by
 /// the referenced number or text. A reference to nothing is left as it was.
-fn resolve_references(v: &mut Value, sources: &[(&str, &serde_json::Map<String, Value>)]) {
+/// References resolved in one command at most (each may copy a whole earlier answer,
+/// so the copies a command can make are bounded); further ones are left as written.
+const MAX_REFERENCES: usize = 100;
+
+fn resolve_references(
+    v: &mut Value,
+    sources: &[(&str, &serde_json::Map<String, Value>)],
+    budget: &mut usize,
+) {
     match v {
-        Value::Array(items) => items.iter_mut().for_each(|i| resolve_references(i, sources)),
-        Value::Object(m) => m.values_mut().for_each(|i| resolve_references(i, sources)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|i| resolve_references(i, sources, budget)),
+        Value::Object(m) => m
+            .values_mut()
+            .for_each(|i| resolve_references(i, sources, budget)),
         Value::String(text) => {
             let names: Vec<&str> = sources.iter().map(|(n, _)| *n).collect();
-            let refs = references(text, &names);
+            let mut refs = references(text, &names);
+            refs.truncate(*budget);
+            *budget -= refs.len();
             let lookup = |r: &Reference| -> Option<Value> {
                 let mut cur = sources[r.source].1.get(&r.path[0])?;
                 for step in &r.path[1..] {
@@ -924,8 +938,9 @@ pub async fn batch(state: &AppState, caller: &RestCaller, p: &Params) -> Result<
                         ("result_total", &totals),
                         ("result_next", &nexts),
                     ];
+                    let mut budget = MAX_REFERENCES;
                     for v in p.0.values_mut() {
-                        resolve_references(v, &earlier);
+                        resolve_references(v, &earlier, &mut budget);
                     }
                     call(state, caller, &method, &p).await
                 }
@@ -983,8 +998,23 @@ mod tests {
             serde_json::Map::from_iter([("lines".to_string(), json!(2))]),
         );
         let mut v = v;
-        resolve_references(&mut v, &[("result", &results), ("result_total", &totals)]);
+        resolve_references(
+            &mut v,
+            &[("result", &results), ("result_total", &totals)],
+            &mut MAX_REFERENCES.clone(),
+        );
         v
+    }
+
+    #[test]
+    fn a_command_resolves_a_bounded_number_of_references() {
+        let results = answers();
+        let mut v = json!(vec!["$result[n]"; MAX_REFERENCES + 5]);
+        let mut budget = MAX_REFERENCES;
+        resolve_references(&mut v, &[("result", &results)], &mut budget);
+        let items = v.as_array().unwrap();
+        assert_eq!(items.iter().filter(|i| **i == json!(4)).count(), MAX_REFERENCES);
+        assert_eq!(items.last().unwrap(), "$result[n]");
     }
 
     #[test]
