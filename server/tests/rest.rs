@@ -904,6 +904,8 @@ async fn the_openapi_document_lists_every_method() {
         "imopenlines.message.session.start",
         "im.dialog.messages.get",
         "im.message.add",
+        "im.dialog.read",
+        "im.dialog.writing",
         "im.disk.folder.get",
         "disk.folder.uploadfile",
         "im.disk.file.commit",
@@ -1473,5 +1475,97 @@ async fn lists_page_by_fifty_and_batch_commands_use_earlier_answers() {
         assert_eq!(res["result_total"]["lines"], 53);
         assert_eq!(res["result_next"]["lines"], 50);
         assert_eq!(res["result"]["more"].as_array().unwrap().len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn read_and_writing_reach_the_other_side_live_and_messages_name_their_authors() {
+    for b in backends() {
+        let w = world(&b).await;
+        let c = w.cleo_conversation().await;
+        let chat = format!("chat{}", c.0);
+        let (s, _) = call(
+            &w,
+            &w.olek_hook,
+            "im.message.add",
+            json!({"DIALOG_ID": chat, "MESSAGE": "Looking into it"}),
+        )
+        .await;
+        assert_eq!(s, 200, "{b:?}");
+        // author_id: the writing user; 0 for the channel's own (welcome) message.
+        let (_, got) = call(
+            &w,
+            &w.cleo_hook,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": chat}),
+        )
+        .await;
+        let authors: Vec<i64> = got["result"]["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["author_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(authors, vec![w.olek.user.0, w.cleo.user.0, 0], "{got}");
+        let users: Vec<i64> = got["result"]["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(users, vec![w.olek.user.0, w.cleo.user.0, 0]);
+        let newest = got["result"]["messages"][0]["id"].as_i64().unwrap();
+        let question = got["result"]["messages"][1]["id"].as_i64().unwrap();
+
+        // The operator types and reads through REST: the customer's feed hears both.
+        let mut feed = w.app.state.hub.subscribe(&Topic::Conversation(c));
+        let (s, v) = call(&w, &w.olek_hook, "im.dialog.writing", json!({"DIALOG_ID": chat})).await;
+        assert_eq!((s.as_u16(), &v["result"]), (200, &json!(true)), "{v}");
+        match feed.recv().await.unwrap() {
+            ServerMsg::Typing { name, .. } => assert_eq!(name, "Olek"),
+            other => panic!("{other:?}"),
+        }
+        let (s, v) = call(
+            &w,
+            &w.olek_hook,
+            "im.dialog.read",
+            json!({"DIALOG_ID": chat, "MESSAGE_ID": question}),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(
+            (v["result"]["chatId"].as_i64(), v["result"]["lastId"].as_i64()),
+            (Some(c.0), Some(question))
+        );
+        match feed.recv().await.unwrap() {
+            ServerMsg::Read { by, seq, .. } => {
+                assert_eq!(by, app::domain::conversation::Author::Operator);
+                assert_eq!(seq, 2);
+            }
+            other => panic!("{other:?}"),
+        }
+        // The customer reads everything.
+        let (_, v) = call(&w, &w.cleo_hook, "im.dialog.read", json!({"DIALOG_ID": chat})).await;
+        assert_eq!(v["result"]["lastId"].as_i64(), Some(newest), "{v}");
+        // Nobody else: not found, and no event.
+        for hook in [&w.emil_hook, &w.zed_hook] {
+            for method in ["im.dialog.read", "im.dialog.writing"] {
+                assert_eq!(
+                    err(&call(&w, hook, method, json!({"DIALOG_ID": chat})).await),
+                    (404, "NOT_FOUND"),
+                    "{method}"
+                );
+            }
+        }
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.olek_hook,
+                "im.dialog.read",
+                json!({"DIALOG_ID": chat, "MESSAGE_ID": newest + 1000})
+            )
+            .await),
+            (404, "NOT_FOUND")
+        );
     }
 }

@@ -8,7 +8,7 @@ use app::backend::services::rest::{self, RestCaller};
 use app::backend::services::{attachments, channels, inbox, rest_uploads};
 use app::backend::AppState;
 use app::domain::channel::{ChannelCode, Distribution};
-use app::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
+use app::domain::conversation::{ClientMsgId, ConversationStatus, MessageBody};
 use app::domain::ConversationId;
 use app::error::{AppError, Code};
 use app::protocol::FileView;
@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 /// Every method: name, required scope, one-line summary (also the OpenAPI document).
-pub const METHODS: [(&str, &str, &str); 13] = [
+pub const METHODS: [(&str, &str, &str); 15] = [
     (
         "imopenlines.network.join",
         "imopenlines",
@@ -66,6 +66,16 @@ pub const METHODS: [(&str, &str, &str); 13] = [
         "im.message.add",
         "im",
         "Write in a conversation (DIALOG_ID, MESSAGE)",
+    ),
+    (
+        "im.dialog.read",
+        "im",
+        "Mark a conversation read (DIALOG_ID, MESSAGE_ID: up to that message; else all)",
+    ),
+    (
+        "im.dialog.writing",
+        "im",
+        "Show the other side that the caller is typing (DIALOG_ID)",
     ),
     (
         "im.disk.folder.get",
@@ -121,6 +131,8 @@ pub async fn call(
         "imopenlines.message.session.start" => session_start(state, caller, p).await,
         "im.dialog.messages.get" => messages_get(state, caller, p).await,
         "im.message.add" => message_add(state, caller, p).await,
+        "im.dialog.read" => dialog_read(state, caller, p).await,
+        "im.dialog.writing" => dialog_writing(state, caller, p).await,
         "im.disk.folder.get" => folder_get(state, caller, p).await,
         "disk.folder.uploadfile" => upload_file(state, caller, p).await,
         "im.disk.file.commit" => file_commit(state, caller, p).await,
@@ -461,19 +473,24 @@ async fn messages_get(state: &AppState, caller: &RestCaller, p: &Params) -> Resu
     let id = chat_param(p)?;
     let limit = p.int("LIMIT").unwrap_or(20).clamp(1, 50) as u64;
     let side = conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
-    let viewer = match &side {
-        Side::Operator => Viewer::Operator(&caller.actor),
-        Side::Customer(c) => Viewer::Customer(c),
-    };
-    let ms = conv::messages_by_id(&state.db, &viewer, id, p.int("LAST_ID"), p.int("FIRST_ID"), limit).await?;
+    let ms = conv::messages_by_id(
+        &state.db,
+        &viewer(caller, &side),
+        id,
+        p.int("LAST_ID"),
+        p.int("FIRST_ID"),
+        limit,
+    )
+    .await?;
     let mut users: Vec<Value> = Vec::new();
     let mut files: Vec<Value> = Vec::new();
     let messages: Vec<Value> = ms
         .iter()
-        .map(|(mid, m)| {
-            let author_id = if m.author == Author::Channel { 0 } else { -1 };
-            if !users.iter().any(|u| u["name"] == m.author_name) {
-                users.push(json!({"name": m.author_name, "type": m.author}));
+        .map(|(mid, author, m)| {
+            // Bitrix24's author_id: the writing user; 0 for the channel's own messages.
+            let author_id = author.unwrap_or(0);
+            if !users.iter().any(|u| u["id"] == author_id) {
+                users.push(json!({"id": author_id, "name": m.author_name, "type": m.author}));
             }
             let date = super::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_millis(m.at as u64));
             let mut one = json!({
@@ -545,6 +562,58 @@ fn file_json(chat: ConversationId, f: &FileView, date: &str, author_id: i64, aut
         "urlDownload": f.url(),
         "urlRest": format!("/rest/download/{}", f.id),
     })
+}
+
+/// The caller's way of seeing conversation `id` (as its operator or its customer).
+fn viewer<'a>(caller: &'a RestCaller, side: &'a Side) -> Viewer<'a> {
+    match side {
+        Side::Operator => Viewer::Operator(&caller.actor),
+        Side::Customer(c) => Viewer::Customer(c),
+    }
+}
+
+/// `im.dialog.read`: read up to `MESSAGE_ID` (or everything), told live to the other
+/// side as the pages' read receipts are.
+async fn dialog_read(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let id = chat_param(p)?;
+    let side = conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    let seq = match p.int("MESSAGE_ID") {
+        Some(mid) => conv::message_seq(&state.db, id, mid)
+            .await?
+            .ok_or_else(|| RestError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Message is not found"))?,
+        None => i64::MAX,
+    };
+    let upto = app::backend::services::reads::mark_read(
+        &state.db,
+        state.hub.as_ref(),
+        &viewer(caller, &side),
+        id,
+        seq,
+    )
+    .await?;
+    let last_id = conv::message_id_of(&state.db, id, upto).await?;
+    Ok(json!({
+        "dialogId": format!("chat{}", id.0),
+        "chatId": id.0,
+        "lastId": last_id.unwrap_or(0),
+        "seq": upto,
+    })
+    .into())
+}
+
+/// `im.dialog.writing`: the other side sees "… is typing" for a few seconds.
+async fn dialog_writing(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let id = chat_param(p)?;
+    let side = conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    conv::typing(
+        &state.db,
+        state.hub.as_ref(),
+        &viewer(caller, &side),
+        id,
+        &caller.user_name,
+    )
+    .await?;
+    Ok(json!(true).into())
 }
 
 /// `im.disk.folder.get`: every conversation has one upload folder, numbered like it.

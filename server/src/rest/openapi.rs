@@ -62,6 +62,11 @@ fn params_of(method: &str) -> Vec<(&'static str, &'static str, bool, &'static st
             ("DIALOG_ID", "string", true, "chatN"),
             ("MESSAGE", "string", true, "Text, at most 4,000 characters"),
         ],
+        "im.dialog.read" => vec![
+            ("DIALOG_ID", "string", true, "chatN"),
+            ("MESSAGE_ID", "integer", false, "Read up to this message; everything when absent"),
+        ],
+        "im.dialog.writing" => vec![("DIALOG_ID", "string", true, "chatN")],
         "im.disk.folder.get" => vec![
             ("CHAT_ID", "integer", false, "Conversation id"),
             ("DIALOG_ID", "string", false, "chatN (instead of CHAT_ID)"),

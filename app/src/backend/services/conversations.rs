@@ -1114,7 +1114,8 @@ pub async fn side_of(
 }
 
 /// Messages by their global id (the REST API's `MESSAGE_ID`): before `last_id`, after
-/// `first_id`, or the newest; at most `limit`, newest first. Each with its id.
+/// `first_id`, or the newest; at most `limit`, newest first. Each with its id and its
+/// author's user id (none for the channel's own messages).
 pub async fn messages_by_id(
     db: &impl ConnectionTrait,
     viewer: &Viewer<'_>,
@@ -1122,7 +1123,7 @@ pub async fn messages_by_id(
     last_id: Option<i64>,
     first_id: Option<i64>,
     limit: u64,
-) -> Result<Vec<(i64, MessageView)>, AppError> {
+) -> Result<Vec<(i64, Option<i64>, MessageView)>, AppError> {
     let conv = viewable(db, viewer, id).await?;
     let mut q = message::Entity::find().filter(message::Column::ConversationId.eq(conv.id));
     q = match (last_id, first_id) {
@@ -1136,9 +1137,13 @@ pub async fn messages_by_id(
     };
     let mut ms = q.limit(limit).all(db).await.map_err(internal)?;
     ms.sort_by_key(|m| std::cmp::Reverse(m.id));
-    let ids: Vec<i64> = ms.iter().map(|m| m.id).collect();
+    let ids: Vec<(i64, Option<i64>)> = ms.iter().map(|m| (m.id, m.author_user_id)).collect();
     let vs = views(db, &conv, ms).await?;
-    Ok(ids.into_iter().zip(vs).collect())
+    Ok(ids
+        .into_iter()
+        .zip(vs)
+        .map(|((id, author), v)| (id, author, v))
+        .collect())
 }
 
 /// The seq of message `message_id` in conversation `id`, and back.
