@@ -1120,6 +1120,20 @@ async fn files_go_through_rest_the_bitrix24_way_and_only_readers_download_them()
             .unwrap();
         assert_eq!(r.status(), 200);
         let u2 = r.json::<Value>().await.unwrap()["result"]["ID"].as_i64().unwrap();
+        // With an access token in the query string (checked before the body is read).
+        let (_, olek_token) = rest::issue_token(&w.app.state.db, w.olek.user, "acme", &["im".into()])
+            .await
+            .unwrap();
+        let (s, by_token) = call(
+            &w,
+            &w.app
+                .url(&format!("/rest/disk.folder.uploadfile?auth={olek_token}&x=")),
+            "",
+            json!({"id": folder, "fileContent": ["note.txt", b64(b"token upload")]}),
+        )
+        .await;
+        assert_eq!(s, 200, "{by_token}");
+        assert_eq!(by_token["result"]["CREATED_BY"], w.olek.user.0);
         // Bad files: clear errors, nothing stored.
         for (body, code) in [
             (json!({"id": folder}), "ERROR_ARGUMENT"),

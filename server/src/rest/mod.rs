@@ -56,6 +56,12 @@ fn sentence(code: Code) -> &'static str {
     app::i18n::t(app::i18n::Lang::En, app::i18n::error_key(code))
 }
 
+impl IntoResponse for RestError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body())).into_response()
+    }
+}
+
 impl From<AppError> for RestError {
     fn from(e: AppError) -> Self {
         match e {
@@ -148,7 +154,7 @@ fn respond(result: Result<(Output, Operating), RestError>, start: SystemTime, st
             body["time"] = time_block_with(start, started, operating);
             (StatusCode::OK, axum::Json(body)).into_response()
         }
-        Err(e) => (e.status, axum::Json(e.body())).into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -228,6 +234,43 @@ fn method_name(raw: &str) -> Result<String, RestError> {
     Ok(m.strip_suffix(".json").unwrap_or(&m).to_string())
 }
 
+fn too_many() -> RestError {
+    RestError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "QUERY_LIMIT_EXCEEDED",
+        "Too many requests",
+    )
+}
+
+/// The caller, or its credential's error — requests with a bad credential limited per
+/// client IP, so credentials cannot be guessed quickly.
+async fn known_caller(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    caller: Result<RestCaller, RestError>,
+) -> Result<RestCaller, RestError> {
+    match caller {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            if state.rest_bad_auth.take(ip).await.is_err() {
+                tracing::warn!(%ip, "REST requests with bad credentials limited");
+                return Err(too_many());
+            }
+            Err(e)
+        }
+    }
+}
+
+/// One request from the caller's leaky bucket.
+async fn take_bucket(state: &AppState, caller: &RestCaller) -> Result<(), RestError> {
+    state
+        .rest_buckets
+        .take(caller.credential)
+        .await
+        .map(|_| ())
+        .map_err(|_| too_many())
+}
+
 async fn run(
     state: &AppState,
     ip: std::net::IpAddr,
@@ -235,21 +278,7 @@ async fn run(
     method: &str,
     p: Params,
 ) -> Result<(Output, Operating), RestError> {
-    let caller = match caller {
-        Ok(c) => c,
-        Err(e) => {
-            // Guessing credentials is limited per client IP.
-            if state.rest_bad_auth.take(ip).await.is_err() {
-                tracing::warn!(%ip, "REST requests with bad credentials limited");
-                return Err(RestError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "QUERY_LIMIT_EXCEEDED",
-                    "Too many requests",
-                ));
-            }
-            return Err(e);
-        }
-    };
+    let caller = known_caller(state, ip, caller).await?;
     // The operating budget is kept only for methods that exist (a made-up name must
     // not make the server remember it).
     if method != "batch" && !methods::is_known(method) {
@@ -259,13 +288,7 @@ async fn run(
             format!("Method not found: {method}"),
         ));
     }
-    if state.rest_buckets.take(caller.credential).await.is_err() {
-        return Err(RestError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "QUERY_LIMIT_EXCEEDED",
-            "Too many requests",
-        ));
-    }
+    take_bucket(state, &caller).await?;
     let budget = &state.rest_operating;
     let (used, reset_in) = budget
         .check(caller.credential, method)
@@ -353,28 +376,34 @@ pub async fn with_token(
         // before the body is read), a few at a time; otherwise the ordinary bound.
         let _permit;
         let mut limit = BODY_LIMIT;
+        let mut checked = None;
         if method == UPLOAD_METHOD {
             let query = Params::from_query(req.uri().query().unwrap_or("")).unwrap_or_default();
             if let Some(token) = query.text("auth") {
-                if rest::by_token(&state.db, &token).await.is_ok() {
+                if let Ok(caller) = rest::by_token(&state.db, &token).await {
                     _permit = crate::files::uploads()
                         .acquire()
                         .await
                         .map_err(|_| internal_error())?;
                     limit = upload_body_limit(&state);
+                    checked = Some(caller);
                 }
             }
         }
         let p = read_params(req, limit).await?;
-        let caller = match p.text("auth") {
-            Some(token) => rest::by_token(&state.db, &token).await.map_err(auth_error),
+        let caller = match (checked, p.text("auth")) {
+            // The credential that allowed the body is the one that calls.
+            (Some(caller), _) => Ok(caller),
+            (None, Some(token)) => rest::by_token(&state.db, &token).await.map_err(auth_error),
             // A browser session is not a REST credential.
-            None if has_session && method == "imopenlines.network.message.add" => Err(RestError::new(
-                StatusCode::FORBIDDEN,
-                "WRONG_AUTH_TYPE",
-                "This method cannot be called with a browser session",
-            )),
-            None => Err(RestError::new(
+            (None, None) if has_session && method == "imopenlines.network.message.add" => {
+                Err(RestError::new(
+                    StatusCode::FORBIDDEN,
+                    "WRONG_AUTH_TYPE",
+                    "This method cannot be called with a browser session",
+                ))
+            }
+            (None, None) => Err(RestError::new(
                 StatusCode::UNAUTHORIZED,
                 "NO_AUTH_FOUND",
                 "Wrong authorization data",
@@ -403,64 +432,33 @@ async fn download(
     id: &str,
     thumb: bool,
 ) -> Response {
-    let caller = match caller {
-        Ok(c) => c,
-        Err(e) => {
-            if state.rest_bad_auth.take(ip).await.is_err() {
-                return (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    axum::Json(
-                        RestError::new(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "QUERY_LIMIT_EXCEEDED",
-                            "Too many requests",
-                        )
-                        .body(),
-                    ),
-                )
-                    .into_response();
-            }
-            return (e.status, axum::Json(e.body())).into_response();
+    let result = async {
+        let caller = known_caller(state, ip, caller).await?;
+        if !caller.has_scope("im") {
+            return Err(RestError::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                "The request requires higher privileges than provided by the credential (scope im)",
+            ));
         }
-    };
-    if !caller.has_scope("im") {
-        let e = RestError::new(
-            StatusCode::FORBIDDEN,
-            "insufficient_scope",
-            "The request requires higher privileges than provided by the credential (scope im)",
-        );
-        return (e.status, axum::Json(e.body())).into_response();
-    }
-    if state.rest_buckets.take(caller.credential).await.is_err() {
-        let e = RestError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "QUERY_LIMIT_EXCEEDED",
-            "Too many requests",
-        );
-        return (e.status, axum::Json(e.body())).into_response();
-    }
-    let not_found = || {
-        let e = RestError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "File is not found");
-        (e.status, axum::Json(e.body())).into_response()
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found();
-    };
-    match app::backend::services::attachments::readable_by_rest(
-        &state.db,
-        &caller.actor,
-        &caller.user_name,
-        id,
-    )
-    .await
-    {
-        Ok(a) if !thumb || a.thumb_key.is_some() => crate::files::send_file(state, &a, thumb).await,
-        Ok(_) | Err(AppError::NotFound) => not_found(),
-        Err(e) => {
-            let e = RestError::from(e);
-            (e.status, axum::Json(e.body())).into_response()
+        take_bucket(state, &caller).await?;
+        let not_found = || RestError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "File is not found");
+        let id = id.parse::<i64>().map_err(|_| not_found())?;
+        match app::backend::services::attachments::readable_by_rest(
+            &state.db,
+            &caller.actor,
+            &caller.user_name,
+            id,
+        )
+        .await
+        {
+            Ok(a) if !thumb || a.thumb_key.is_some() => Ok(crate::files::send_file(state, &a, thumb).await),
+            Ok(_) | Err(AppError::NotFound) => Err(not_found()),
+            Err(e) => Err(e.into()),
         }
     }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 #[derive(serde::Deserialize)]
