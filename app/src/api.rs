@@ -426,6 +426,61 @@ pub struct ProfileView {
     pub public_url: String,
 }
 
+pub mod apps;
+
+/// A member who allowed an app to act as them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantView {
+    pub user_id: i64,
+    pub user_name: String,
+    /// When the app last got a token for this member (Unix ms).
+    pub last_issued_at: i64,
+}
+
+/// An account's OAuth app as its admins see it (never the secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppView {
+    pub id: i64,
+    pub name: String,
+    pub handler_url: String,
+    pub scopes: Vec<String>,
+    pub client_id: String,
+    pub secret_hint: String,
+    pub created_at: i64,
+    pub grants: Vec<GrantView>,
+}
+
+/// A just-registered app's credentials, shown once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreshApp {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// The account's apps page (admins).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppsView {
+    pub slug: String,
+    pub account_name: String,
+    pub apps: Vec<AppView>,
+    pub fresh: Option<FreshApp>,
+    pub public_url: String,
+}
+
+/// The consent page: which app asks to act as the signed-in member, in which account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentView {
+    pub app_name: String,
+    pub account_name: String,
+    pub user_name: String,
+    pub scopes: Vec<String>,
+    pub client_id: String,
+    /// Where the answer goes (origin shown to the user).
+    pub redirect_uri: String,
+    pub redirect_origin: String,
+    pub state: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

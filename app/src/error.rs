@@ -40,10 +40,11 @@ pub enum Field {
     Comment,
     Search,
     Files,
+    HandlerUrl,
 }
 
 impl Field {
-    pub const ALL: [Field; 30] = [
+    pub const ALL: [Field; 31] = [
         Field::Email,
         Field::Password,
         Field::Name,
@@ -74,6 +75,7 @@ impl Field {
         Field::Comment,
         Field::Search,
         Field::Files,
+        Field::HandlerUrl,
     ];
 }
 
@@ -110,6 +112,7 @@ impl Field {
             Field::Comment => "comment",
             Field::Search => "search",
             Field::Files => "files",
+            Field::HandlerUrl => "handler_url",
         }
     }
 
@@ -179,10 +182,15 @@ pub enum Code {
     FileCorrupt,
     FileDimensions,
     TooManyFiles,
+    UrlFormat,
+    AppLimit,
+    ChannelLimit,
+    ChannelInUse,
+    NetworkRequired,
 }
 
 impl Code {
-    pub const ALL: [Code; 57] = [
+    pub const ALL: [Code; 62] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -240,6 +248,11 @@ impl Code {
         Code::FileCorrupt,
         Code::FileDimensions,
         Code::TooManyFiles,
+        Code::UrlFormat,
+        Code::AppLimit,
+        Code::ChannelLimit,
+        Code::ChannelInUse,
+        Code::NetworkRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -301,6 +314,11 @@ impl Code {
             Code::FileCorrupt => "file_corrupt",
             Code::FileDimensions => "file_dimensions",
             Code::TooManyFiles => "too_many_files",
+            Code::UrlFormat => "url_format",
+            Code::AppLimit => "app_limit",
+            Code::ChannelLimit => "channel_limit",
+            Code::ChannelInUse => "channel_in_use",
+            Code::NetworkRequired => "network_required",
         }
     }
 

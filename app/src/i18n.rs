@@ -492,6 +492,44 @@ messages! {
                             "Osiągnięto limit jednoczesnych rozmów z tym kanałem. Najpierw zakończ wcześniejszą rozmowę.";
     ErrConversationClosed => "This conversation is closed. Start a new one to write again.", "Ta rozmowa jest zamknięta. Rozpocznij nową, aby znowu napisać.";
     ErrOwnAccount => "This is the channel's own account: write from another account.", "To jest konto tego kanału: napisz z innego konta.";
+    AppsTitle => "Apps", "Aplikacje";
+    AppsLinkIntro => "Bitrix24 apps act for the members who allow them, through OAuth 2.0.", "Aplikacje Bitrix24 działają w imieniu członków, którzy na to pozwolą, przez OAuth 2.0.";
+    ManageApps => "Manage apps", "Zarządzaj aplikacjami";
+    AppsIntro => "Apps use Bitrix24's OAuth 2.0: register one here, give its developer the client_id and client_secret, and each member who opens the app's authorization address decides whether it may act on their behalf.", "Aplikacje korzystają z OAuth 2.0 Bitrix24: zarejestruj aplikację tutaj, przekaż jej twórcy client_id i client_secret, a każdy członek, który otworzy adres autoryzacji aplikacji, sam zdecyduje, czy może ona działać w jego imieniu.";
+    AppCreated => "The app is registered.", "Aplikacja została zarejestrowana.";
+    AppDeleted => "The app is deleted; its tokens no longer work.", "Aplikacja została usunięta; jej tokeny już nie działają.";
+    AppAccessRevoked => "Access revoked; the app's tokens for this member no longer work.", "Dostęp cofnięty; tokeny aplikacji dla tego członka już nie działają.";
+    AppRegistered => "Copy the client secret now: it is not shown again.", "Skopiuj teraz sekret klienta: nie zostanie pokazany ponownie.";
+    NewApp => "Register an app", "Zarejestruj aplikację";
+    LabelAppName => "App name", "Nazwa aplikacji";
+    LabelHandlerUrl => "Handler URL", "Adres obsługi (handler URL)";
+    HandlerUrlHint => "Where the app lives: members are sent back there after they decide, and events are posted there.", "Gdzie działa aplikacja: tam wracają członkowie po decyzji i tam trafiają zdarzenia.";
+    RegisterApp => "Register app", "Zarejestruj aplikację";
+    YourApps => "Registered apps", "Zarejestrowane aplikacje";
+    NoApps => "No apps yet.", "Nie ma jeszcze aplikacji.";
+    DeleteApp => "Delete app", "Usuń aplikację";
+    AuthorizeAddress => "Authorization address", "Adres autoryzacji";
+    AppGrants => "Members who allowed it", "Członkowie, którzy udzielili dostępu";
+    NoGrants => "No member has allowed it yet.", "Żaden członek jeszcze nie udzielił dostępu.";
+    RevokeAccessOf => "Revoke the access of", "Cofnij dostęp:";
+    LastToken => "last token", "ostatni token";
+    ConsentTitle => "Allow an app", "Udziel dostępu aplikacji";
+    ConsentAsks => "asks to act on your behalf in the account", "prosi o możliwość działania w Twoim imieniu na koncie";
+    ConsentItMay => "It will be able to", "Będzie mogła";
+    ScopeImopenlines => "manage open channels and the Network (imopenlines)", "zarządzać otwartymi kanałami i Siecią (imopenlines)";
+    ScopeIm => "read and send messages in the conversations you may see (im)", "czytać i wysyłać wiadomości w rozmowach, które widzisz (im)";
+    ConsentReturnsTo => "After you decide, you return to", "Po decyzji wrócisz do";
+    ConsentAllow => "Allow", "Zezwól";
+    ConsentDeny => "Deny", "Odmów";
+    ConsentUnknownApp => "This app is not known here. Check the address you were given.", "Ta aplikacja nie jest tu znana. Sprawdź otrzymany adres.";
+    ConsentNotMember => "This app belongs to an account you are not a member of.", "Ta aplikacja należy do konta, którego nie jesteś członkiem.";
+    ConsentBadRedirect => "The app asked to send you to an address outside its registered site, so the request was stopped.", "Aplikacja chciała przekierować Cię pod adres spoza swojej zarejestrowanej witryny, więc żądanie zostało zatrzymane.";
+    ConsentBadRequest => "The authorization request is not valid (response_type must be code).", "Żądanie autoryzacji jest nieprawidłowe (response_type musi mieć wartość code).";
+    ErrUrlFormat => "Enter a full web address starting with https:// or http://, without a user name or #fragment.", "Wpisz pełny adres zaczynający się od https:// lub http://, bez nazwy użytkownika i #fragmentu.";
+    ErrAppLimit => "An account can register at most 50 apps; delete one first.", "Konto może zarejestrować najwyżej 50 aplikacji; najpierw usuń którąś.";
+    ErrChannelLimit => "An account can have at most 200 open channels.", "Konto może mieć najwyżej 200 otwartych kanałów.";
+    ErrNetworkRequired => "The welcome message belongs to the Network channel: connect it first.", "Powitanie należy do kanału Network: najpierw go podłącz.";
+    ErrChannelInUse => "This channel already has conversations or customers who joined it; switch it off instead of deleting it.", "Ten kanał ma już rozmowy lub klientów, którzy do niego dołączyli; wyłącz go zamiast usuwać.";
     ErrChannelTaken => "This open channel is already connected to the Network.", "Ten otwarty kanał jest już podłączony do Sieci.";
 }
 
@@ -555,6 +593,11 @@ pub fn error_key(code: Code) -> K {
         Code::FileCorrupt => K::ErrFileCorrupt,
         Code::FileDimensions => K::ErrFileDimensions,
         Code::TooManyFiles => K::ErrTooManyFiles,
+        Code::UrlFormat => K::ErrUrlFormat,
+        Code::AppLimit => K::ErrAppLimit,
+        Code::ChannelLimit => K::ErrChannelLimit,
+        Code::ChannelInUse => K::ErrChannelInUse,
+        Code::NetworkRequired => K::ErrNetworkRequired,
     }
 }
 

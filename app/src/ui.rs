@@ -164,6 +164,8 @@ lazy_page!(ConnectRoute, pages::contact_center::ConnectPage);
 lazy_page!(SettingsRoute, pages::contact_center::SettingsPage);
 lazy_page!(DisconnectRoute, pages::contact_center::DisconnectPage);
 lazy_page!(QuickAnswersRoute, pages::contact_center::QuickAnswersPage);
+lazy_page!(AppsRoute, pages::apps::AppsPage);
+lazy_page!(ConsentRoute, pages::apps::ConsentPage);
 
 /// The router with every page. All pages render fully on the server (`Async`), so they
 /// work without JavaScript and hydrate afterwards.
@@ -190,6 +192,8 @@ pub fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/a/:slug/contact-center/network/disconnect/:id") view={Lazy::<DisconnectRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center/quick-answers") view={Lazy::<QuickAnswersRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/oauth/select") view={Lazy::<ChannelLinkRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/oauth/authorize") view={Lazy::<ConsentRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/apps") view={Lazy::<AppsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/chat/:code/:slug") view=pages::chat::ChatPage ssr=SsrMode::Async />
                 </Routes>
             </main>

@@ -112,6 +112,12 @@ test('every page fits a phone and a desktop, in both languages, without serious 
   await admin.getByRole('textbox', { name: 'Text', exact: true }).fill('Dzień dobry, {customer_name}! ' + 'zażółć gęślą jaźń '.repeat(8));
   await admin.getByRole('button', { name: 'Add quick answer' }).click();
   await expect(admin.getByText('Quick answer added.')).toBeVisible();
+  // An OAuth app, with one member who allowed it.
+  await admin.goto(`/a/acme-${id}/apps`);
+  await admin.getByLabel('App name').fill('Invoice helper — faktury');
+  await admin.getByLabel('Handler URL').fill('https://invoices.example/bitrix24/handler');
+  await admin.getByRole('button', { name: 'Register app' }).click();
+  const clientId = await admin.getByLabel('client_id').inputValue();
 
   for (const lang of ['en', 'pl'] as const) {
     for (const p of [admin, op, customer, visitor]) await setLang(p, lang);
@@ -132,6 +138,8 @@ test('every page fits a phone and a desktop, in both languages, without serious 
     await visit(admin, `/a/acme-${id}/contact-center/network/disconnect/${channelId}`, 'disconnect', lang);
     await visit(admin, '/profile', 'profile', lang);
     await visit(admin, `/a/acme-${id}/contact-center/quick-answers`, 'quick-answers', lang);
+    await visit(admin, `/a/acme-${id}/apps`, 'apps', lang);
+    await visit(op, `/oauth/authorize/?client_id=${clientId}&response_type=code&state=1`, 'consent', lang);
     // The operator's day.
     await visit(op, `/a/acme-${id}/contact-center`, 'contact-center-operator', lang);
     await visit(op, `/a/acme-${id}/inbox`, 'inbox-list', lang);

@@ -15,6 +15,7 @@ macro_rules! actor_or_return {
     };
 }
 
+pub mod apps;
 pub mod assets;
 pub mod chat;
 pub mod cli;
@@ -227,7 +228,8 @@ fn spawn_search_indexer(db: sea_orm::DatabaseConnection) -> Option<tokio::task::
     }))
 }
 
-/// Deletes expired sessions once an hour (and once at start).
+/// Deletes expired sessions, and apps' expired codes and tokens, once an hour (and once
+/// at start).
 fn spawn_session_purge(db: sea_orm::DatabaseConnection) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -237,6 +239,11 @@ fn spawn_session_purge(db: sea_orm::DatabaseConnection) -> tokio::task::JoinHand
                 Ok(0) => {}
                 Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
                 Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+            }
+            match app::backend::services::apps::purge_expired(&db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "expired OAuth codes and tokens purged"),
+                Err(e) => tracing::warn!(error = %e, "purging OAuth codes and tokens failed"),
             }
         }
     })
@@ -273,8 +280,19 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         },
     );
+    let consent_page = link_page.clone();
     Router::new()
         .route("/oauth/select/", get(move |req: Request| link_page(req)))
+        .route(
+            "/oauth/authorize/",
+            get(move |req: Request| consent_page(req)).post(apps::decide),
+        )
+        .route("/oauth/authorize", post(apps::decide))
+        .route("/oauth/token/", get(apps::token).post(apps::token))
+        .route("/oauth/token", get(apps::token).post(apps::token))
+        .route("/a/{slug}/apps", post(apps::create))
+        .route("/a/{slug}/apps/{id}/delete", post(apps::delete))
+        .route("/a/{slug}/apps/{id}/grants/{user_id}/revoke", post(apps::revoke))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/auth/login", post(forms::login))
@@ -568,9 +586,9 @@ pub fn origin_allowed(public_url: &str, headers: &axum::http::HeaderMap) -> bool
 /// depth on top of `SameSite=Lax` cookies). Requests without `Origin` (non-browser
 /// clients) pass.
 async fn same_origin_posts(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    // REST calls carry their own credential (never the session cookie), so a foreign
-    // page cannot forge one.
-    let rest = req.uri().path().starts_with("/rest/");
+    // REST calls and OAuth token requests carry their own credential (never the session
+    // cookie), so a foreign page cannot forge one.
+    let rest = req.uri().path().starts_with("/rest/") || req.uri().path().starts_with("/oauth/token");
     if !rest
         && req.method() != Method::GET
         && req.method() != Method::HEAD

@@ -721,6 +721,11 @@ async fn a_webhook_of_one_account_cannot_read_or_write_anything_of_another() {
             ),
             ("imopenlines.operator.finish", json!({"CHAT_ID": c.0})),
             ("imopenlines.operator.skip", json!({"CHAT_ID": c.0})),
+            ("imopenlines.operator.answer", json!({"CHAT_ID": c.0})),
+            (
+                "imopenlines.operator.transfer",
+                json!({"CHAT_ID": c.0, "TRANSFER_ID": w.olek.user.0}),
+            ),
             (
                 "imopenlines.message.session.start",
                 json!({"CHAT_ID": c.0, "MESSAGE_ID": 1}),
@@ -901,6 +906,11 @@ async fn the_openapi_document_lists_every_method() {
         "imopenlines.dialog.get",
         "imopenlines.operator.finish",
         "imopenlines.operator.skip",
+        "imopenlines.operator.answer",
+        "imopenlines.operator.transfer",
+        "imopenlines.config.add",
+        "imopenlines.config.update",
+        "imopenlines.config.delete",
         "imopenlines.message.session.start",
         "im.dialog.messages.get",
         "im.message.add",
@@ -922,6 +932,16 @@ async fn the_openapi_document_lists_every_method() {
         "/rest/{user_id}/{webhook_code}/download/{id}",
     ] {
         assert!(v["paths"][p]["get"]["responses"]["404"].is_object(), "{p}");
+    }
+    // The OAuth endpoints of apps.
+    assert!(v["paths"]["/oauth/authorize/"]["get"].is_object());
+    for verb in ["get", "post"] {
+        let op = &v["paths"]["/oauth/token/"][verb];
+        assert!(
+            op["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["refresh_token"]
+                .is_object()
+        );
+        assert!(op["responses"]["401"].is_object(), "invalid_client");
     }
 }
 
@@ -1041,6 +1061,377 @@ async fn an_operator_skips_their_conversation_through_rest_and_nobody_else_can()
         assert_eq!(
             err(&call(&w, &w.olek_hook, "imopenlines.operator.skip", json!({})).await).0,
             400
+        );
+    }
+}
+
+#[tokio::test]
+async fn operators_answer_and_transfer_through_rest_with_the_inbox_rules() {
+    for b in backends() {
+        let w = world(&b).await;
+        let c = w.cleo_conversation().await;
+        let get = || async {
+            call(
+                &w,
+                &w.anna_hook,
+                "imopenlines.dialog.get",
+                json!({"CHAT_ID": c.0}),
+            )
+            .await
+            .1["result"]
+                .clone()
+        };
+        // Nobody outside the queue takes it: not the admin, not an employee or outsider.
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.anna_hook,
+                "imopenlines.operator.answer",
+                json!({"CHAT_ID": c.0})
+            )
+            .await),
+            (400, "NOT_IN_QUEUE"),
+            "{b:?}"
+        );
+        for hook in [&w.cleo_hook, &w.zed_hook, &w.emil_hook] {
+            let r = call(&w, hook, "imopenlines.operator.answer", json!({"CHAT_ID": c.0})).await;
+            assert!(
+                matches!(err(&r), (404, "NOT_FOUND") | (403, "ACCESS_DENIED")),
+                "{:?}",
+                r.1
+            );
+        }
+        assert_eq!(get().await["operator_id"], Value::Null);
+        // Olek answers: it is his, without a message; again: no change.
+        for _ in 0..2 {
+            let (s, v) = call(
+                &w,
+                &w.olek_hook,
+                "imopenlines.operator.answer",
+                json!({"DIALOG_ID": format!("chat{}", c.0)}),
+            )
+            .await;
+            assert_eq!((s.as_u16(), &v["result"]), (200, &json!(true)), "{v}");
+        }
+        assert_eq!(get().await["operator_id"], json!(w.olek.user.0));
+        // Transfer: to someone outside the queue refused; a queue line (queueN) refused;
+        // the admin joins the queue and receives it.
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.olek_hook,
+                "imopenlines.operator.transfer",
+                json!({"CHAT_ID": c.0, "TRANSFER_ID": w.anna.user.0})
+            )
+            .await),
+            (400, "NOT_IN_QUEUE")
+        );
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.olek_hook,
+                "imopenlines.operator.transfer",
+                json!({"CHAT_ID": c.0, "TRANSFER_ID": "queue3"})
+            )
+            .await),
+            (400, "WRONG_TRANSFER_ID")
+        );
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.olek_hook,
+                "imopenlines.operator.transfer",
+                json!({"CHAT_ID": c.0})
+            )
+            .await),
+            (400, "TRANSFER_ID_EMPTY")
+        );
+        channels::set_operators(
+            &w.app.state.db,
+            w.app.state.hub.as_ref(),
+            &w.anna,
+            w.channel,
+            &[w.olek.user, w.anna.user],
+        )
+        .await
+        .unwrap();
+        let (s, v) = call(
+            &w,
+            &w.olek_hook,
+            "imopenlines.operator.transfer",
+            json!({"CHAT_ID": c.0, "TRANSFER_ID": w.anna.user.0}),
+        )
+        .await;
+        assert_eq!((s.as_u16(), &v["result"]), (200, &json!(true)), "{v}");
+        assert_eq!(get().await["operator_id"], json!(w.anna.user.0));
+        // Now Anna's: Olek can no longer answer it.
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.olek_hook,
+                "imopenlines.operator.answer",
+                json!({"CHAT_ID": c.0})
+            )
+            .await),
+            (400, "CONVERSATION_TAKEN")
+        );
+    }
+}
+
+#[tokio::test]
+async fn admins_add_update_and_delete_open_channels_through_rest_and_nothing_half_changes() {
+    for b in backends() {
+        let w = world(&b).await;
+        let get = |id: i64| {
+            let w = &w;
+            async move {
+                call(
+                    w,
+                    &w.anna_hook,
+                    "imopenlines.config.get",
+                    json!({"CONFIG_ID": id}),
+                )
+                .await
+                .1["result"]
+                    .clone()
+            }
+        };
+        // Added with Bitrix24's names: queue, mode, capacity, time to take, welcome.
+        let (s, v) = call(
+            &w,
+            &w.anna_hook,
+            "imopenlines.config.add",
+            json!({"PARAMS": {
+                "LINE_NAME": "Returns",
+                "QUEUE": [{"ENTITY_TYPE": "user", "ENTITY_ID": w.olek.user.0}],
+                "QUEUE_TYPE": "strictly",
+                "MAX_CHAT": "3",
+                "QUEUE_TIME": 30,
+                "NETWORK": "Y",
+                "WELCOME_MESSAGE_TEXT": "Hello from returns",
+                "WORKTIME_ENABLE": "N"
+            }}),
+        )
+        .await;
+        assert_eq!(s.as_u16(), 200, "{b:?} {v}");
+        let id = v["result"].as_i64().expect("the new channel's id");
+        let c = get(id).await;
+        assert_eq!(c["LINE_NAME"], "Returns");
+        assert_eq!(c["QUEUE_TYPE"], "strictly");
+        assert_eq!(c["MAX_CHAT"], 3);
+        assert_eq!(c["QUEUE_TIME"], 30);
+        assert_eq!(c["ACTIVE"], "Y");
+        assert_eq!(
+            c["QUEUE"],
+            json!([{"ENTITY_TYPE": "user", "ENTITY_ID": w.olek.user.0}])
+        );
+        assert_eq!(c["NETWORK"]["CONNECTED"], "Y");
+        let code = ChannelCode::parse(c["NETWORK"]["CODE"].as_str().unwrap()).unwrap();
+        let card = channels::card(&w.app.state.db, &code).await.unwrap();
+        assert_eq!(card.welcome, "Hello from returns");
+        // Form-encoded, as the PHP and Python SDKs send it; MAX_CHAT 0 is "no limit".
+        let r = w
+            .http
+            .post(format!("{}imopenlines.config.update", w.anna_hook))
+            .form(&[
+                ("CONFIG_ID", id.to_string()),
+                ("PARAMS[QUEUE_TYPE]", "evenly".into()),
+                ("PARAMS[MAX_CHAT]", "0".into()),
+                ("PARAMS[QUEUE][0][ENTITY_TYPE]", "user".into()),
+                ("PARAMS[QUEUE][0][ENTITY_ID]", w.anna.user.0.to_string()),
+                ("PARAMS[QUEUE][1][ENTITY_TYPE]", "user".into()),
+                ("PARAMS[QUEUE][1][ENTITY_ID]", w.olek.user.0.to_string()),
+                ("PARAMS[ACTIVE]", "N".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+        let c = get(id).await;
+        assert_eq!(
+            (
+                c["QUEUE_TYPE"].as_str(),
+                c["MAX_CHAT"].as_i64(),
+                c["ACTIVE"].as_str()
+            ),
+            (Some("evenly"), Some(500), Some("N"))
+        );
+        assert_eq!(
+            c["QUEUE"],
+            json!([
+                {"ENTITY_TYPE": "user", "ENTITY_ID": w.anna.user.0},
+                {"ENTITY_TYPE": "user", "ENTITY_ID": w.olek.user.0}
+            ])
+        );
+        // Wrong values: refused with the field and reason, and nothing of the call
+        // changed (the good LINE_NAME beside a bad part is not stored either).
+        for (params, code) in [
+            (json!({"LINE_NAME": "x".repeat(65)}), "TOO_LONG"),
+            (json!({"LINE_NAME": ""}), "REQUIRED"),
+            (
+                json!({"LINE_NAME": "New", "QUEUE_TYPE": "random"}),
+                "DISTRIBUTION_UNKNOWN",
+            ),
+            (json!({"LINE_NAME": "New", "MAX_CHAT": 501}), "CAPACITY_RANGE"),
+            (json!({"LINE_NAME": "New", "MAX_CHAT": "many"}), "NOT_A_NUMBER"),
+            (json!({"LINE_NAME": "New", "QUEUE_TIME": 5}), "TAKE_TIME_RANGE"),
+            (json!({"LINE_NAME": "New", "ACTIVE": "maybe"}), "WRONG_REQUEST"),
+            (
+                json!({"LINE_NAME": "New", "QUEUE": [{"ENTITY_TYPE": "department", "ENTITY_ID": 1}]}),
+                "WRONG_REQUEST",
+            ),
+            // Someone of another account is not a member: unknown.
+            (
+                json!({"LINE_NAME": "New", "QUEUE": [w.olek.user.0, w.cleo.user.0]}),
+                "USER_UNKNOWN",
+            ),
+            (
+                json!({"LINE_NAME": "New", "WELCOME_MESSAGE_TEXT": "x".repeat(1001)}),
+                "TOO_LONG",
+            ),
+        ] {
+            let r = call(
+                &w,
+                &w.anna_hook,
+                "imopenlines.config.update",
+                json!({"CONFIG_ID": id, "PARAMS": params}),
+            )
+            .await;
+            assert_eq!(err(&r), (400, code), "{params} {}", r.1);
+        }
+        let unchanged = get(id).await;
+        assert_eq!(unchanged, c, "{b:?}");
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.anna_hook,
+                "imopenlines.config.update",
+                json!({"PARAMS": {}})
+            )
+            .await),
+            (400, "CONFIG_ID_EMPTY")
+        );
+        // The welcome message belongs to the Network channel: a plain channel refuses it,
+        // and the channel that was half-made is not left behind.
+        let before = call(&w, &w.anna_hook, "imopenlines.config.list.get", json!({}))
+            .await
+            .1["total"]
+            .clone();
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.anna_hook,
+                "imopenlines.config.add",
+                json!({"PARAMS": {"LINE_NAME": "Plain", "WELCOME_MESSAGE_TEXT": "Hi"}})
+            )
+            .await),
+            (400, "NETWORK_REQUIRED")
+        );
+        let after = call(&w, &w.anna_hook, "imopenlines.config.list.get", json!({}))
+            .await
+            .1["total"]
+            .clone();
+        assert_eq!(before, after);
+        // Operators, employees and other accounts change nothing.
+        for hook in [&w.olek_hook, &w.emil_hook] {
+            for (m, body) in [
+                ("imopenlines.config.add", json!({"PARAMS": {"LINE_NAME": "Mine"}})),
+                (
+                    "imopenlines.config.update",
+                    json!({"CONFIG_ID": id, "PARAMS": {"ACTIVE": "Y"}}),
+                ),
+                ("imopenlines.config.delete", json!({"CONFIG_ID": id})),
+            ] {
+                assert_eq!(err(&call(&w, hook, m, body).await), (403, "ACCESS_DENIED"), "{m}");
+            }
+        }
+        for (m, body) in [
+            (
+                "imopenlines.config.update",
+                json!({"CONFIG_ID": id, "PARAMS": {"ACTIVE": "Y"}}),
+            ),
+            ("imopenlines.config.delete", json!({"CONFIG_ID": id})),
+        ] {
+            assert_eq!(
+                err(&call(&w, &w.cleo_hook, m, body).await),
+                (404, "NOT_FOUND"),
+                "{m}"
+            );
+        }
+        assert_eq!(get(id).await, c);
+        // A channel with conversations is never deleted (switch it off instead); an
+        // unused one is, with its queue and Network connector.
+        w.cleo_conversation().await;
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.anna_hook,
+                "imopenlines.config.delete",
+                json!({"CONFIG_ID": w.channel.0})
+            )
+            .await),
+            (400, "CHANNEL_IN_USE")
+        );
+        let (s, v) = call(
+            &w,
+            &w.anna_hook,
+            "imopenlines.config.delete",
+            json!({"CONFIG_ID": id}),
+        )
+        .await;
+        assert_eq!((s.as_u16(), &v["result"]), (200, &json!(true)), "{v}");
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.anna_hook,
+                "imopenlines.config.get",
+                json!({"CONFIG_ID": id})
+            )
+            .await),
+            (404, "NOT_FOUND")
+        );
+        assert!(channels::card(&w.app.state.db, &code).await.is_err());
+        assert_eq!(
+            err(&call(
+                &w,
+                &w.anna_hook,
+                "imopenlines.config.delete",
+                json!({"CONFIG_ID": id})
+            )
+            .await),
+            (404, "NOT_FOUND")
+        );
+        // At most MAX_CHANNELS channels per account, through REST as through the form.
+        let total = call(&w, &w.anna_hook, "imopenlines.config.list.get", json!({}))
+            .await
+            .1["total"]
+            .as_u64()
+            .unwrap();
+        for n in total..channels::MAX_CHANNELS {
+            let name = app::domain::channel::ChannelName::parse(&format!("Line {n}")).unwrap();
+            channels::create_channel(&w.app.state.db, &w.anna, &name)
+                .await
+                .unwrap();
+        }
+        let r = call(
+            &w,
+            &w.anna_hook,
+            "imopenlines.config.add",
+            json!({"PARAMS": {"LINE_NAME": "One more"}}),
+        )
+        .await;
+        assert_eq!(err(&r), (400, "CHANNEL_LIMIT"), "{}", r.1);
+        let page = call(
+            &w,
+            &w.anna_hook,
+            "imopenlines.config.list.get",
+            json!({"start": 150}),
+        )
+        .await
+        .1;
+        assert_eq!(
+            (page["total"].as_u64(), page["result"].as_array().map(Vec::len)),
+            (Some(200), Some(50))
         );
     }
 }

@@ -17,6 +17,7 @@ mod m0011_notes;
 mod m0012_search;
 mod m0013_attachments;
 mod m0014_rest_uploads;
+mod m0015_rest_apps;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_search::Migration),
             Box::new(m0013_attachments::Migration),
             Box::new(m0014_rest_uploads::Migration),
+            Box::new(m0015_rest_apps::Migration),
         ]
     }
 }

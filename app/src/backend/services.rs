@@ -2,6 +2,7 @@
 //! ([`accounts::Actor`]) and filters by its account.
 
 pub mod accounts;
+pub mod apps;
 pub mod attachments;
 pub mod channels;
 pub mod conversations;

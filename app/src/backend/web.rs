@@ -9,11 +9,32 @@ use http::header::{HeaderName, HeaderValue};
 /// from this site (images also as `data:`/`blob:` previews); the live socket and server
 /// functions talk to this site; nothing may frame the page.
 pub fn page_csp(nonce: &str) -> String {
+    page_csp_with(nonce, None)
+}
+
+/// The page policy, with one more origin its forms may lead to (the consent page's Allow
+/// redirects to the app; Chromium applies `form-action` to a form's redirects too).
+pub fn page_csp_with(nonce: &str, form_target: Option<&str>) -> String {
+    let extra = form_target
+        .filter(|o| is_plain_origin(o))
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'none'; form-action 'self'{extra}; frame-ancestors 'none'"
     )
+}
+
+/// `http(s)://host[:port]` and nothing that could end or widen a directive.
+fn is_plain_origin(o: &str) -> bool {
+    let rest = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        !r.is_empty()
+            && r.len() <= 300
+            && r.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    })
 }
 
 /// The policy of every other response (JSON, images, files): nothing runs.
@@ -28,9 +49,17 @@ pub const STRICT_CSP: &str =
 /// header now and then: about one page in 20 right after a form's 303 went out with the
 /// strict policy, so it did not hydrate.)
 #[derive(Clone, Debug, Default)]
-pub struct PageNonceSlot(std::sync::Arc<std::sync::OnceLock<String>>);
+pub struct PageNonceSlot(
+    std::sync::Arc<std::sync::OnceLock<String>>,
+    std::sync::Arc<std::sync::OnceLock<String>>,
+);
 
 impl PageNonceSlot {
+    /// Lets the page's forms lead to `origin` as well (set once, by the consent page).
+    pub fn allow_form_target(&self, origin: &str) {
+        let _ = self.1.set(origin.to_owned());
+    }
+
     /// The nonce the page's inline scripts carry, once the page was rendered.
     pub fn get(&self) -> Option<&str> {
         self.0.get().map(String::as_str)
@@ -61,7 +90,7 @@ pub fn secure_response(slot: &PageNonceSlot, headers: &mut http::HeaderMap) {
         .get(http::header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     if let (true, Some(nonce)) = (is_html, slot.get()) {
-        if let Ok(v) = HeaderValue::from_str(&page_csp(nonce)) {
+        if let Ok(v) = HeaderValue::from_str(&page_csp_with(nonce, slot.1.get().map(String::as_str))) {
             headers.insert(http::header::CONTENT_SECURITY_POLICY, v);
         }
     }
@@ -115,6 +144,24 @@ mod tests {
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
         h
+    }
+
+    #[test]
+    fn only_a_plain_origin_is_added_to_form_action() {
+        let p = page_csp_with("n", Some("https://app.example:8443"));
+        assert!(p.contains("form-action 'self' https://app.example:8443;"), "{p}");
+        for bad in [
+            "https://a.example; script-src *",
+            "*",
+            "https://a.example/path",
+            "javascript:x",
+            "https://",
+        ] {
+            assert!(
+                page_csp_with("n", Some(bad)).contains("form-action 'self';"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -230,6 +230,11 @@ fn optional_text(raw: &str, field: Field, max: usize) -> Result<String, AppError
 pub const DESCRIPTION_MAX: usize = 255;
 pub const WELCOME_MAX: usize = 1000;
 
+/// A welcome message on its own (as REST sets it): at most [`WELCOME_MAX`] characters.
+pub fn welcome_message(raw: &str) -> Result<String, AppError> {
+    optional_text(raw, Field::WelcomeMessage, WELCOME_MAX)
+}
+
 /// The connector's settings as submitted by the form, before any parsing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RawSettings {

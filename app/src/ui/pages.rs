@@ -1,6 +1,7 @@
 //! One module per area.
 
 pub mod accounts;
+pub mod apps;
 pub mod auth;
 pub mod chat;
 pub mod contact_center;

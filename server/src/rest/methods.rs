@@ -3,20 +3,23 @@
 
 use super::params::Params;
 use super::{Output, RestError};
+use app::backend::services::channels::ConfigChange;
 use app::backend::services::conversations::{self as conv, Side, Target, Viewer};
 use app::backend::services::rest::{self, RestCaller};
 use app::backend::services::{attachments, channels, inbox, rest_uploads};
 use app::backend::AppState;
-use app::domain::channel::{ChannelCode, Distribution};
+use app::domain::channel::{
+    self as channel_domain, Capacity, ChannelCode, ChannelName, Distribution, TakeTime,
+};
 use app::domain::conversation::{ClientMsgId, ConversationStatus, MessageBody};
-use app::domain::ConversationId;
+use app::domain::{ChannelId, ConversationId, UserId};
 use app::error::{AppError, Code};
 use app::protocol::FileView;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 /// Every method: name, required scope, one-line summary (also the OpenAPI document).
-pub const METHODS: [(&str, &str, &str); 15] = [
+pub const METHODS: [(&str, &str, &str); 20] = [
     (
         "imopenlines.network.join",
         "imopenlines",
@@ -38,6 +41,21 @@ pub const METHODS: [(&str, &str, &str); 15] = [
         "The open channels of this account the caller may see",
     ),
     (
+        "imopenlines.config.add",
+        "imopenlines",
+        "Create an open channel (PARAMS: LINE_NAME, ACTIVE, QUEUE, QUEUE_TYPE, MAX_CHAT, QUEUE_TIME, WELCOME_MESSAGE_TEXT, NETWORK); answers its ID",
+    ),
+    (
+        "imopenlines.config.update",
+        "imopenlines",
+        "Change an open channel (CONFIG_ID, PARAMS as for config.add; only what is given changes)",
+    ),
+    (
+        "imopenlines.config.delete",
+        "imopenlines",
+        "Delete an open channel nobody has used yet (CONFIG_ID); one with conversations is switched off instead",
+    ),
+    (
         "imopenlines.dialog.get",
         "imopenlines",
         "A conversation (CHAT_ID or DIALOG_ID=chatN)",
@@ -51,6 +69,16 @@ pub const METHODS: [(&str, &str, &str); 15] = [
         "imopenlines.operator.skip",
         "imopenlines",
         "Give the caller's conversation back to the queue (CHAT_ID)",
+    ),
+    (
+        "imopenlines.operator.answer",
+        "imopenlines",
+        "Take a waiting conversation of a channel whose queue the caller is in (CHAT_ID)",
+    ),
+    (
+        "imopenlines.operator.transfer",
+        "imopenlines",
+        "Hand a conversation to another operator of its channel (CHAT_ID, TRANSFER_ID = user id)",
     ),
     (
         "imopenlines.message.session.start",
@@ -124,10 +152,15 @@ pub async fn call(
         "imopenlines.network.join" => network_join(state, caller, p).await,
         "imopenlines.network.message.add" => network_message_add(state, caller, p).await,
         "imopenlines.config.get" => config_get(state, caller, p).await,
+        "imopenlines.config.add" => config_add(state, caller, p).await,
+        "imopenlines.config.update" => config_update(state, caller, p).await,
+        "imopenlines.config.delete" => config_delete(state, caller, p).await,
         "imopenlines.config.list.get" => config_list(state, caller, p).await,
         "imopenlines.dialog.get" => dialog_get(state, caller, p).await,
         "imopenlines.operator.finish" => operator_finish(state, caller, p).await,
         "imopenlines.operator.skip" => operator_skip(state, caller, p).await,
+        "imopenlines.operator.answer" => operator_answer(state, caller, p).await,
+        "imopenlines.operator.transfer" => operator_transfer(state, caller, p).await,
         "imopenlines.message.session.start" => session_start(state, caller, p).await,
         "im.dialog.messages.get" => messages_get(state, caller, p).await,
         "im.message.add" => message_add(state, caller, p).await,
@@ -386,6 +419,153 @@ async fn config_get(state: &AppState, caller: &RestCaller, p: &Params) -> Result
     Ok(config_json(c).into())
 }
 
+fn config_id(p: &Params) -> Result<ChannelId, RestError> {
+    p.int("CONFIG_ID")
+        .map(ChannelId)
+        .ok_or_else(|| RestError::bad("CONFIG_ID_EMPTY", "CONFIG_ID is required"))
+}
+
+async fn config_add(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let change = config_change(p)?;
+    let id = channels::configure(&state.db, state.hub.as_ref(), &caller.actor, None, change).await?;
+    Ok(json!(id.0).into())
+}
+
+async fn config_update(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let id = config_id(p)?;
+    let change = config_change(p)?;
+    channels::configure(&state.db, state.hub.as_ref(), &caller.actor, Some(id), change).await?;
+    Ok(json!(true).into())
+}
+
+async fn config_delete(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let id = config_id(p)?;
+    channels::delete_channel(&state.db, &caller.actor, id).await?;
+    Ok(json!(true).into())
+}
+
+/// The `PARAMS` of `imopenlines.config.add / update`, read as Bitrix24 names them (keys
+/// in any case). Keys Netlines has no setting for (`WORKTIME_*`, `CLOSE_RULE`…) are
+/// ignored, as Bitrix24 ignores unknown ones; a known key with a wrong value is refused.
+fn config_change(p: &Params) -> Result<ConfigChange, RestError> {
+    let params: serde_json::Map<String, Value> = match p.get("PARAMS") {
+        None => serde_json::Map::new(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| (k.to_ascii_uppercase(), v.clone()))
+            .collect(),
+        Some(Value::Array(a)) if a.is_empty() => serde_json::Map::new(),
+        Some(_) => return Err(RestError::bad("WRONG_REQUEST", "PARAMS must be an object")),
+    };
+    let text = |k: &str| -> Option<String> {
+        match params.get(k)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let flag = |k: &str| -> Result<Option<bool>, RestError> {
+        match params.get(k) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(v) => match v
+                .as_str()
+                .map(str::trim)
+                .or(v.as_i64().map(|n| if n == 0 { "N" } else { "Y" }))
+            {
+                Some("Y" | "y" | "1" | "true") => Ok(Some(true)),
+                Some("N" | "n" | "0" | "false") => Ok(Some(false)),
+                _ => Err(RestError::bad("WRONG_REQUEST", format!("{k} must be Y or N"))),
+            },
+        }
+    };
+    let mut change = ConfigChange::default();
+    if params.contains_key("LINE_NAME") {
+        change.name = Some(ChannelName::parse(&text("LINE_NAME").unwrap_or_default())?);
+    }
+    change.active = flag("ACTIVE")?;
+    change.network = flag("NETWORK")?;
+    if params.contains_key("QUEUE_TYPE") {
+        let raw = text("QUEUE_TYPE").unwrap_or_default();
+        change.distribution = Some(match raw.trim() {
+            "evenly" => Distribution::Even,
+            "strictly" => Distribution::Strict,
+            "all" => Distribution::All,
+            other => Distribution::parse(other)?,
+        });
+    }
+    if params.contains_key("MAX_CHAT") {
+        let raw = text("MAX_CHAT").unwrap_or_default();
+        // Bitrix24's 0 is "no limit": the most Netlines allows.
+        change.capacity = Some(if raw.trim() == "0" {
+            Capacity::new(Capacity::MAX as i64)?
+        } else {
+            Capacity::parse(&raw)?
+        });
+    }
+    if params.contains_key("QUEUE_TIME") {
+        change.take = Some(TakeTime::parse(&text("QUEUE_TIME").unwrap_or_default())?);
+    }
+    if let Some(q) = params.get("QUEUE") {
+        change.operators = Some(queue_param(q)?);
+    }
+    let welcome_on = flag("WELCOME_MESSAGE")?;
+    if welcome_on == Some(false) {
+        change.welcome_message = Some(String::new());
+    } else if params.contains_key("WELCOME_MESSAGE_TEXT") {
+        change.welcome_message = Some(channel_domain::welcome_message(
+            &text("WELCOME_MESSAGE_TEXT").unwrap_or_default(),
+        )?);
+    }
+    Ok(change)
+}
+
+/// `QUEUE`: `[{ENTITY_TYPE: "user", ENTITY_ID: 5}, …]` or plain user ids `[5, 7]`.
+fn queue_param(q: &Value) -> Result<Vec<UserId>, RestError> {
+    let items: Vec<&Value> = match q {
+        Value::Array(a) => a.iter().collect(),
+        // `QUEUE[a][ENTITY_ID]=5` (non-numeric keys) arrives as an object.
+        Value::Object(m) => m.values().collect(),
+        Value::String(s) if s.is_empty() => Vec::new(),
+        _ => return Err(RestError::bad("WRONG_REQUEST", "QUEUE must be a list of users")),
+    };
+    let wrong = || {
+        RestError::bad(
+            "WRONG_REQUEST",
+            "QUEUE entries must be {ENTITY_TYPE: \"user\", ENTITY_ID: user id} (departments are not supported)",
+        )
+    };
+    let number = |v: &Value| match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let id = match item {
+            Value::Object(m) => {
+                let kind = m
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("ENTITY_TYPE"))
+                    .and_then(|(_, v)| v.as_str())
+                    .unwrap_or("user");
+                if !kind.eq_ignore_ascii_case("user") {
+                    return Err(wrong());
+                }
+                m.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("ENTITY_ID"))
+                    .and_then(|(_, v)| number(v))
+                    .ok_or_else(wrong)?
+            }
+            v => number(v).ok_or_else(wrong)?,
+        };
+        if !out.contains(&UserId(id)) {
+            out.push(UserId(id));
+        }
+    }
+    Ok(out)
+}
+
 /// `CHAT_ID=5` or `DIALOG_ID=chat5`.
 fn chat_param(p: &Params) -> Result<ConversationId, RestError> {
     if let Some(id) = p.int("CHAT_ID") {
@@ -452,6 +632,29 @@ async fn operator_finish(state: &AppState, caller: &RestCaller, p: &Params) -> R
 async fn operator_skip(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
     let id = chat_param(p)?;
     inbox::skip(&state.db, state.hub.as_ref(), &caller.actor, id).await?;
+    Ok(json!(true).into())
+}
+
+async fn operator_answer(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let id = chat_param(p)?;
+    inbox::answer(&state.db, state.hub.as_ref(), &caller.actor, id).await?;
+    Ok(json!(true).into())
+}
+
+/// `TRANSFER_ID`: the user id of an operator of the conversation's channel (Bitrix24's
+/// `queueN`, another open line, is refused: a conversation stays in its channel).
+async fn operator_transfer(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let id = chat_param(p)?;
+    let raw = p
+        .text("TRANSFER_ID")
+        .ok_or_else(|| RestError::bad("TRANSFER_ID_EMPTY", "TRANSFER_ID is required"))?;
+    let to = raw.trim().parse::<i64>().map_err(|_| {
+        RestError::bad(
+            "WRONG_TRANSFER_ID",
+            "TRANSFER_ID must be the user id of an operator of the conversation's channel",
+        )
+    })?;
+    inbox::transfer(&state.db, state.hub.as_ref(), &caller.actor, id, UserId(to)).await?;
     Ok(json!(true).into())
 }
 

@@ -5,6 +5,12 @@ use super::methods::METHODS;
 use axum::response::IntoResponse;
 use serde_json::{json, Map, Value};
 
+/// What `PARAMS` of `imopenlines.config.add / update` may hold.
+const CONFIG_PARAMS: &str = "LINE_NAME (1-64 characters), ACTIVE (Y/N), QUEUE ([{ENTITY_TYPE: user, ENTITY_ID}] in order), \
+QUEUE_TYPE (evenly|strictly|all), MAX_CHAT (1-500 per operator; 0 = 500), QUEUE_TIME (seconds to take: 0 or 10-3600), \
+WELCOME_MESSAGE (Y/N), WELCOME_MESSAGE_TEXT (at most 1,000 characters; needs the Network channel), \
+NETWORK (Y/N: connect the Network channel; a Netlines addition). Other Bitrix24 keys are ignored.";
+
 /// The parameters of each method: (name, type, required, description).
 fn params_of(method: &str) -> Vec<(&'static str, &'static str, bool, &'static str)> {
     match method {
@@ -32,16 +38,36 @@ fn params_of(method: &str) -> Vec<(&'static str, &'static str, bool, &'static st
             ("KEYBOARD", "array", false, "Link buttons: [{TEXT, LINK}]"),
             ("URL_PREVIEW", "string", false, "Y or N"),
         ],
-        "imopenlines.config.get" => vec![("CONFIG_ID", "integer", true, "Open channel id")],
+        "imopenlines.config.get" | "imopenlines.config.delete" => {
+            vec![("CONFIG_ID", "integer", true, "Open channel id")]
+        }
+        "imopenlines.config.add" => vec![("PARAMS", "object", false, CONFIG_PARAMS)],
+        "imopenlines.config.update" => vec![
+            ("CONFIG_ID", "integer", true, "Open channel id"),
+            ("PARAMS", "object", true, CONFIG_PARAMS),
+        ],
         "imopenlines.config.list.get" => vec![(
             "start",
             "integer",
             false,
             "Offset: 50 a page; the answer's next is the next page's start",
         )],
-        "imopenlines.dialog.get" | "imopenlines.operator.finish" | "imopenlines.operator.skip" => vec![
+        "imopenlines.dialog.get"
+        | "imopenlines.operator.finish"
+        | "imopenlines.operator.skip"
+        | "imopenlines.operator.answer" => vec![
             ("CHAT_ID", "integer", false, "Conversation id"),
             ("DIALOG_ID", "string", false, "chatN (instead of CHAT_ID)"),
+        ],
+        "imopenlines.operator.transfer" => vec![
+            ("CHAT_ID", "integer", false, "Conversation id"),
+            ("DIALOG_ID", "string", false, "chatN (instead of CHAT_ID)"),
+            (
+                "TRANSFER_ID",
+                "integer",
+                true,
+                "User id of an operator of the conversation's channel",
+            ),
         ],
         "imopenlines.message.session.start" => vec![
             ("CHAT_ID", "integer", true, "Conversation id"),
@@ -197,12 +223,56 @@ pub fn document() -> Value {
             "responses": file_response,
         }}),
     );
+    let oauth_param = |name: &str, required: bool, description: &str| json!({"name": name, "in": "query", "required": required, "schema": {"type": "string"}, "description": description});
+    paths.insert(
+        "/oauth/authorize/".into(),
+        json!({"get": {
+            "operationId": "oauth.authorize",
+            "summary": "The consent page of an OAuth app (a signed-in member of the app's account allows or denies); redirects to redirect_uri with code, state, domain, member_id, scope, server_domain — or error=access_denied",
+            "parameters": [
+                oauth_param("client_id", true, "The app's client_id (local.…)"),
+                oauth_param("response_type", false, "code"),
+                oauth_param("redirect_uri", false, "On the same site as the app's handler URL; the handler URL when absent"),
+                oauth_param("state", false, "Returned unchanged (at most 1,000 characters)"),
+            ],
+            "responses": {"200": {"description": "The consent page (HTML)"}},
+        }}),
+    );
+    let token_ok = json!({"description": "Tokens", "content": {"application/json": {"schema": {"type": "object", "properties": {
+        "access_token": {"type": "string"}, "refresh_token": {"type": "string"}, "expires": {"type": "integer"},
+        "expires_in": {"type": "integer"}, "scope": {"type": "string"}, "domain": {"type": "string"},
+        "server_endpoint": {"type": "string"}, "client_endpoint": {"type": "string"}, "status": {"type": "string"},
+        "member_id": {"type": "string"}, "user_id": {"type": "integer"}}}}}});
+    let token_op = json!({
+        "operationId": "oauth.token",
+        "summary": "Trades an authorization code (grant_type=authorization_code, code) or a refresh token (grant_type=refresh_token, refresh_token; used once, both rotate) for an access token (1 hour) and a refresh token (28 days); client_id and client_secret always; query string or form body",
+        "parameters": [
+            oauth_param("grant_type", true, "authorization_code | refresh_token"),
+            oauth_param("client_id", true, ""),
+            oauth_param("client_secret", true, ""),
+            oauth_param("code", false, "grant_type=authorization_code: valid one minute, once"),
+            oauth_param("redirect_uri", false, "When given, the one the code was sent to"),
+            oauth_param("refresh_token", false, "grant_type=refresh_token"),
+        ],
+        "responses": {
+            "200": token_ok,
+            "400": error_response("invalid_request, unsupported_grant_type, invalid_grant (unknown, used, expired or another app's code or refresh token), expired_token"),
+            "401": error_response("invalid_client"),
+            "429": error_response("slow_down: too many failed requests from this address"),
+        },
+    });
+    let mut token_post = token_op.clone();
+    token_post["operationId"] = json!("oauth.token.post");
+    paths.insert(
+        "/oauth/token/".into(),
+        json!({"get": token_op, "post": token_post}),
+    );
     json!({
         "openapi": "3.0.3",
         "info": {
             "title": "Netlines REST API (Bitrix24-compatible)",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Inbound webhooks (/rest/{user_id}/{code}/{method}) or access tokens (/rest/{method}?auth=TOKEN). Rate limit: a leaky bucket per credential, 2 requests/s, burst 50 (HTTP 503 QUERY_LIMIT_EXCEEDED).",
+            "description": "Inbound webhooks (/rest/{user_id}/{code}/{method}) or access tokens (/rest/{method}?auth=TOKEN): issued on the profile page, or to OAuth 2.0 apps through /oauth/authorize/ and /oauth/token/. Rate limit: a leaky bucket per credential, 2 requests/s, burst 50 (HTTP 503 QUERY_LIMIT_EXCEEDED).",
         },
         "paths": paths,
         "components": {

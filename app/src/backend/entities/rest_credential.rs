@@ -7,7 +7,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// `webhook` or `token`.
+    /// `webhook`, `token` (issued on the profile page), or an app's `oauth` (access)
+    /// and `refresh` tokens.
     pub kind: String,
     pub user_id: i64,
     pub account_id: i64,
@@ -19,6 +20,8 @@ pub struct Model {
     pub created_at: i64,
     /// Unix ms; 0 = never.
     pub expires_at: i64,
+    /// The OAuth app the token was issued to.
+    pub app_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,16 +6,19 @@ use crate::api::{
     ContactCenterView,
 };
 use crate::backend::db::{begin_write, lock_account};
-use crate::backend::entities::{avatar_image, channel_operator, membership, network_connector, open_channel};
+use crate::backend::entities::{
+    avatar_image, channel_operator, conversation, membership, network_connector, network_join,
+    network_message, open_channel,
+};
 use crate::backend::images::Avatar;
 use crate::backend::{internal, now_ms};
-use crate::domain::channel::{ChannelCode, ChannelName, Settings};
+use crate::domain::channel::{Capacity, ChannelCode, ChannelName, Distribution, Settings, TakeTime};
 use crate::domain::{ChannelId, Role, UserId};
 use crate::error::{AppError, Code, Field};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
 };
 use std::collections::HashSet;
 
@@ -137,6 +140,9 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
     })
 }
 
+/// How many open channels one account may have (the form and REST alike).
+pub const MAX_CHANNELS: u64 = 200;
+
 /// Creates an active open channel with no operators. Admins only.
 pub async fn create_channel(
     db: &impl ConnectionTrait,
@@ -144,6 +150,17 @@ pub async fn create_channel(
     name: &ChannelName,
 ) -> Result<open_channel::Model, AppError> {
     actor.require_admin()?;
+    let count = open_channel::Entity::find()
+        .filter(open_channel::Column::AccountId.eq(actor.account.0))
+        .count(db)
+        .await
+        .map_err(internal)?;
+    if count >= MAX_CHANNELS {
+        return Err(AppError::Invalid {
+            field: Field::ChannelName,
+            code: Code::ChannelLimit,
+        });
+    }
     open_channel::ActiveModel {
         account_id: Set(actor.account.0),
         name: Set(name.as_str().to_string()),
@@ -242,11 +259,26 @@ pub async fn set_operators(
     let txn = begin_write(db).await.map_err(internal)?;
     lock_account(&txn, actor.account.0).await.map_err(internal)?;
     let c = channel_of(&txn, actor, id).await?;
+    let released = replace_operators(&txn, actor, &c, users, false).await?;
+    txn.commit().await.map_err(internal)?;
+    super::queue::after_access_change(db, hub, actor.account, released).await;
+    Ok(())
+}
+
+/// The queue replacement of [`set_operators`] inside the caller's write transaction
+/// (the account locked), in `users`' order or keeping the places of those who stay; returns the conversations that went back to the queue.
+async fn replace_operators(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    c: &open_channel::Model,
+    users: &[UserId],
+    in_given_order: bool,
+) -> Result<Vec<conversation::Model>, AppError> {
     let wanted: HashSet<i64> = users.iter().map(|u| u.0).collect();
     let members: Vec<membership::Model> = membership::Entity::find()
         .filter(membership::Column::AccountId.eq(actor.account.0))
         .filter(membership::Column::UserId.is_in(wanted.iter().copied().collect::<Vec<_>>()))
-        .all(&txn)
+        .all(txn)
         .await
         .map_err(internal)?;
     if members.len() != wanted.len() {
@@ -258,22 +290,37 @@ pub async fn set_operators(
     for m in &members {
         crate::backend::policy::require_may_serve(Role::parse(&m.role).unwrap_or(Role::Employee))?;
     }
-    let kept_rows = super::queue::operators_in_order(&txn, ChannelId(c.id)).await?;
+    let kept_rows = super::queue::operators_in_order(txn, ChannelId(c.id)).await?;
     let before: Vec<i64> = kept_rows.iter().map(|o| o.user_id).collect();
     channel_operator::Entity::delete_many()
         .filter(channel_operator::Column::ChannelId.eq(c.id))
-        .exec(&txn)
+        .exec(txn)
         .await
         .map_err(internal)?;
-    // Those who stay keep their place (and round-robin state); newcomers join at the end.
-    let mut added: Vec<i64> = wanted.iter().copied().filter(|u| !before.contains(u)).collect();
-    added.sort();
-    let order = kept_rows
-        .iter()
-        .filter(|o| wanted.contains(&o.user_id))
-        .map(|o| (o.user_id, o.last_assigned_at))
-        .chain(added.into_iter().map(|u| (u, 0)));
-    for (position, (user_id, last)) in order.enumerate() {
+    let order: Vec<(i64, i64)> = if in_given_order {
+        // As listed (REST's QUEUE is an ordered list); round-robin state is kept.
+        users
+            .iter()
+            .map(|u| {
+                let last = kept_rows
+                    .iter()
+                    .find(|o| o.user_id == u.0)
+                    .map_or(0, |o| o.last_assigned_at);
+                (u.0, last)
+            })
+            .collect()
+    } else {
+        // Those who stay keep their place (and round-robin state); newcomers join at the end.
+        let mut added: Vec<i64> = wanted.iter().copied().filter(|u| !before.contains(u)).collect();
+        added.sort();
+        kept_rows
+            .iter()
+            .filter(|o| wanted.contains(&o.user_id))
+            .map(|o| (o.user_id, o.last_assigned_at))
+            .chain(added.into_iter().map(|u| (u, 0)))
+            .collect()
+    };
+    for (position, (user_id, last)) in order.into_iter().enumerate() {
         channel_operator::ActiveModel {
             channel_id: Set(c.id),
             user_id: Set(user_id),
@@ -281,17 +328,15 @@ pub async fn set_operators(
             position: Set(position as i64 + 1),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await
         .map_err(internal)?;
     }
     let mut released = Vec::new();
     for gone in before.into_iter().filter(|u| !wanted.contains(u)) {
-        released.extend(super::queue::release_operator(&txn, actor.account, UserId(gone), Some(c.id)).await?);
+        released.extend(super::queue::release_operator(txn, actor.account, UserId(gone), Some(c.id)).await?);
     }
-    txn.commit().await.map_err(internal)?;
-    super::queue::after_access_change(db, hub, actor.account, released).await;
-    Ok(())
+    Ok(released)
 }
 
 /// Which channel to connect: an existing one, or a new one created on the spot.
@@ -337,42 +382,46 @@ pub async fn connect(
             am.updated_at = Set(now);
             am.update(&txn).await.map_err(internal)?;
         }
-        None => {
-            // 128 random bits: a collision is practically impossible, but the unique
-            // index has the last word, so retry a few times rather than fail.
-            let mut attempt = 0;
-            loop {
-                let res = network_connector::ActiveModel {
-                    channel_id: Set(channel.id),
-                    code: Set(new_code()),
-                    connected: Set(true),
-                    name: Set(channel.name.clone()),
-                    description: Set(String::new()),
-                    welcome_message: Set(String::new()),
-                    avatar_key: Set(None),
-                    multi_chat: Set(false),
-                    chat_limit: Set(DEFAULT_LIMIT),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await;
-                match res {
-                    Ok(_) => break,
-                    Err(e)
-                        if attempt < 3
-                            && matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
-                    {
-                        attempt += 1;
-                    }
-                    Err(e) => return Err(internal(e)),
-                }
-            }
-        }
+        None => insert_connector(&txn, &channel, now).await?,
     }
     txn.commit().await.map_err(internal)?;
     Ok(ChannelId(channel.id))
+}
+
+/// A new, connected Network connector with a fresh code for `channel`.
+async fn insert_connector(
+    txn: &DatabaseTransaction,
+    channel: &open_channel::Model,
+    now: i64,
+) -> Result<(), AppError> {
+    // 128 random bits: a collision is practically impossible, but the unique
+    // index has the last word, so retry a few times rather than fail.
+    let mut attempt = 0;
+    loop {
+        let res = network_connector::ActiveModel {
+            channel_id: Set(channel.id),
+            code: Set(new_code()),
+            connected: Set(true),
+            name: Set(channel.name.clone()),
+            description: Set(String::new()),
+            welcome_message: Set(String::new()),
+            avatar_key: Set(None),
+            multi_chat: Set(false),
+            chat_limit: Set(DEFAULT_LIMIT),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await;
+        match res {
+            Ok(_) => return Ok(()),
+            Err(e) if attempt < 3 && matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                attempt += 1;
+            }
+            Err(e) => return Err(internal(e)),
+        }
+    }
 }
 
 /// Stops the link and the REST methods; keeps the code, settings and history.
@@ -478,21 +527,27 @@ pub async fn save_settings(
     // A rendition no channel uses any more is deleted (the same picture may be shared
     // by several channels: its key is its content hash).
     if let Some(old) = n.avatar_key.filter(|k| Some(k) != avatar_key.as_ref()) {
-        let still_used = network_connector::Entity::find()
-            .filter(network_connector::Column::AvatarKey.eq(&old))
-            .one(&txn)
-            .await
-            .map_err(internal)?
-            .is_some();
-        if !still_used {
-            avatar_image::Entity::delete_many()
-                .filter(avatar_image::Column::Key.eq(&old))
-                .exec(&txn)
-                .await
-                .map_err(internal)?;
-        }
+        drop_avatar_if_unused(&txn, &old).await?;
     }
     txn.commit().await.map_err(internal)
+}
+
+/// Deletes the renditions of `key` when no channel uses that picture any more.
+async fn drop_avatar_if_unused(txn: &DatabaseTransaction, key: &str) -> Result<(), AppError> {
+    let still_used = network_connector::Entity::find()
+        .filter(network_connector::Column::AvatarKey.eq(key))
+        .one(txn)
+        .await
+        .map_err(internal)?
+        .is_some();
+    if !still_used {
+        avatar_image::Entity::delete_many()
+            .filter(avatar_image::Column::Key.eq(key))
+            .exec(txn)
+            .await
+            .map_err(internal)?;
+    }
+    Ok(())
 }
 
 /// The public card behind a code: what anyone holding the link sees.
@@ -554,4 +609,160 @@ pub async fn remove_from_queues(
         .await
         .map_err(internal)?;
     Ok(())
+}
+
+/// A change of a channel's configuration as `imopenlines.config.add / update` carries
+/// it: each part is optional, every part already valid.
+#[derive(Clone, Debug, Default)]
+pub struct ConfigChange {
+    pub name: Option<ChannelName>,
+    pub active: Option<bool>,
+    /// The whole queue, in order.
+    pub operators: Option<Vec<UserId>>,
+    pub distribution: Option<Distribution>,
+    pub capacity: Option<Capacity>,
+    pub take: Option<TakeTime>,
+    /// Connect (`true`) or disconnect the Network channel.
+    pub network: Option<bool>,
+    /// The Network channel's welcome message (`""` for none).
+    pub welcome_message: Option<String>,
+}
+
+/// Creates (`id` = `None`, named `name` or "Open channel") or changes a channel with all
+/// of `change` in one transaction: if any part is refused, nothing changes. Admins only.
+pub async fn configure(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn crate::backend::hub::Hub,
+    actor: &Actor,
+    id: Option<ChannelId>,
+    change: ConfigChange,
+) -> Result<ChannelId, AppError> {
+    actor.require_admin()?;
+    let txn = begin_write(db).await.map_err(internal)?;
+    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let mut c = match id {
+        Some(id) => channel_of(&txn, actor, id).await?,
+        None => {
+            let name = match &change.name {
+                Some(n) => n.clone(),
+                None => ChannelName::parse("Open channel")?,
+            };
+            create_channel(&txn, actor, &name).await?
+        }
+    };
+    let now = now_ms();
+    let touches_channel = change.name.is_some()
+        || change.active.is_some()
+        || change.distribution.is_some()
+        || change.capacity.is_some()
+        || change.take.is_some();
+    if touches_channel {
+        let mut am: open_channel::ActiveModel = c.clone().into();
+        if let Some(n) = &change.name {
+            am.name = Set(n.as_str().to_string());
+        }
+        if let Some(a) = change.active {
+            am.active = Set(a);
+        }
+        if let Some(d) = change.distribution {
+            am.distribution = Set(d.as_str().to_string());
+        }
+        if let Some(cap) = change.capacity {
+            am.max_per_operator = Set(cap.get() as i32);
+        }
+        if let Some(t) = change.take {
+            am.take_seconds = Set(t.secs() as i32);
+        }
+        c = am.update(&txn).await.map_err(internal)?;
+    }
+    let released = match &change.operators {
+        Some(users) => replace_operators(&txn, actor, &c, users, true).await?,
+        None => Vec::new(),
+    };
+    let mut connector = connector_of(&txn, c.id).await?;
+    match (change.network, &connector) {
+        (Some(true), None) => {
+            insert_connector(&txn, &c, now).await?;
+            connector = connector_of(&txn, c.id).await?;
+        }
+        (Some(wanted), Some(n)) if n.connected != wanted => {
+            let mut am: network_connector::ActiveModel = n.clone().into();
+            am.connected = Set(wanted);
+            am.updated_at = Set(now);
+            connector = Some(am.update(&txn).await.map_err(internal)?);
+        }
+        _ => {}
+    }
+    if let Some(text) = &change.welcome_message {
+        let Some(n) = connector else {
+            return Err(AppError::Invalid {
+                field: Field::WelcomeMessage,
+                code: Code::NetworkRequired,
+            });
+        };
+        let mut am: network_connector::ActiveModel = n.into();
+        am.welcome_message = Set(text.clone());
+        am.updated_at = Set(now);
+        am.update(&txn).await.map_err(internal)?;
+    }
+    txn.commit().await.map_err(internal)?;
+    let id = ChannelId(c.id);
+    super::queue::after_access_change(db, hub, actor.account, released).await;
+    // More room, another mode or other operators may let waiting conversations go.
+    super::queue::redispatch(db, hub, id).await;
+    Ok(id)
+}
+
+/// Deletes a channel nobody has used yet: with no conversation, no account that joined
+/// it and no message sent from it (history is never thrown away; such a channel is
+/// switched off instead). Its queue and Network connector go with it. Admins only.
+pub async fn delete_channel(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    actor: &Actor,
+    id: ChannelId,
+) -> Result<(), AppError> {
+    actor.require_admin()?;
+    let txn = begin_write(db).await.map_err(internal)?;
+    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let c = channel_of(&txn, actor, id).await?;
+    let conversations = conversation::Entity::find()
+        .filter(conversation::Column::ChannelId.eq(c.id))
+        .count(&txn)
+        .await
+        .map_err(internal)?;
+    let joins = network_join::Entity::find()
+        .filter(network_join::Column::ChannelId.eq(c.id))
+        .count(&txn)
+        .await
+        .map_err(internal)?;
+    let sent = network_message::Entity::find()
+        .filter(network_message::Column::ChannelId.eq(c.id))
+        .count(&txn)
+        .await
+        .map_err(internal)?;
+    if conversations + joins + sent > 0 {
+        return Err(AppError::Conflict {
+            field: Field::Channel,
+            code: Code::ChannelInUse,
+        });
+    }
+    let avatar = connector_of(&txn, c.id).await?.and_then(|n| n.avatar_key);
+    channel_operator::Entity::delete_many()
+        .filter(channel_operator::Column::ChannelId.eq(c.id))
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    network_connector::Entity::delete_many()
+        .filter(network_connector::Column::ChannelId.eq(c.id))
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    open_channel::Entity::delete_by_id(c.id)
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    if let Some(key) = avatar {
+        drop_avatar_if_unused(&txn, &key).await?;
+    }
+    txn.commit().await.map_err(internal)
 }

@@ -106,6 +106,62 @@ pub async fn skip(
     Ok(())
 }
 
+/// The actor takes a waiting conversation of a channel whose queue they are in, without
+/// writing (Bitrix24's `imopenlines.operator.answer`), within their capacity. Taking one
+/// that is already theirs changes nothing; someone else's is `conversation_taken`.
+pub async fn answer(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
+    hub: &dyn Hub,
+    actor: &Actor,
+    id: ConversationId,
+) -> Result<(), AppError> {
+    let txn = begin_write(db).await.map_err(internal)?;
+    let (c, queue) = for_change(&txn, actor, id).await?;
+    if status(&c) == ConversationStatus::Closed {
+        return Err(closed_error());
+    }
+    match c.operator_user_id {
+        Some(op) if op == actor.user.0 => {
+            txn.rollback().await.map_err(internal)?;
+            return Ok(());
+        }
+        // An admin passes `for_change` for anyone's conversation; taking it is a transfer.
+        Some(_) => {
+            return Err(AppError::Conflict {
+                field: Field::Conversation,
+                code: Code::ConversationTaken,
+            })
+        }
+        None => {}
+    }
+    let in_queue = channel_operator::Entity::find()
+        .filter(channel_operator::Column::ChannelId.eq(c.channel_id))
+        .filter(channel_operator::Column::UserId.eq(actor.user.0))
+        .one(&txn)
+        .await
+        .map_err(internal)?;
+    if in_queue.is_none() {
+        return Err(AppError::Invalid {
+            field: Field::Operator,
+            code: Code::NotInQueue,
+        });
+    }
+    if load_of(&txn, ChannelId(c.channel_id), actor.user).await? >= queue.capacity as i64 {
+        return Err(AppError::Limit {
+            code: Code::OperatorFull,
+            retry_after_secs: 0,
+        });
+    }
+    let mut am: conversation::ActiveModel = c.into();
+    am.operator_user_id = Set(Some(actor.user.0));
+    am.assigned_at = Set(Some(now_ms()));
+    let c = am.update(&txn).await.map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+    publish_committed(db, hub, std::slice::from_ref(&c)).await;
+    redispatch(db, hub, ChannelId(c.channel_id)).await;
+    Ok(())
+}
+
 /// How many conversations one operator may keep pinned.
 pub const MAX_PINS: u64 = 50;
 

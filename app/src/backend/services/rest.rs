@@ -21,6 +21,10 @@ use sea_orm::{
 /// Permission groups of REST methods.
 pub const SCOPES: [&str; 2] = ["imopenlines", "im"];
 
+/// The credentials a user makes for themselves on the profile page (apps' tokens are
+/// managed on the app's page).
+const OWN_KINDS: [&str; 2] = ["webhook", "token"];
+
 /// How long an access token lasts.
 pub const TOKEN_TTL_MS: i64 = 3600 * 1000;
 
@@ -81,18 +85,34 @@ async fn make(
     let actor = accounts::actor(db, user, slug).await?;
     let title = title_of(title)?;
     let scopes = parse_scopes(scopes)?;
+    insert(db, kind, user, actor.account.0, &title, &scopes, expires_at, None).await
+}
+
+/// Stores a new credential with a fresh 128-bit secret; returns it and the secret.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    user: UserId,
+    account: i64,
+    title: &str,
+    scopes: &[String],
+    expires_at: i64,
+    app_id: Option<i64>,
+) -> Result<(rest_credential::Model, String), AppError> {
     loop {
         let secret = random_token(16);
         let r = rest_credential::ActiveModel {
             kind: Set(kind.to_string()),
             user_id: Set(user.0),
-            account_id: Set(actor.account.0),
+            account_id: Set(account),
             secret_hash: Set(token_hash(&secret)),
             hint: Set(secret[..6].to_string()),
-            title: Set(title.clone()),
+            title: Set(title.to_string()),
             scopes: Set(scopes.join(",")),
             created_at: Set(now_ms()),
             expires_at: Set(expires_at),
+            app_id: Set(app_id),
             ..Default::default()
         }
         .insert(db)
@@ -132,6 +152,7 @@ pub async fn list(db: &impl ConnectionTrait, user: UserId) -> Result<Vec<Credent
     let now = now_ms();
     let rows = rest_credential::Entity::find()
         .filter(rest_credential::Column::UserId.eq(user.0))
+        .filter(rest_credential::Column::Kind.is_in(OWN_KINDS))
         .order_by_desc(rest_credential::Column::Id)
         .all(db)
         .await
@@ -166,6 +187,7 @@ pub async fn revoke(db: &impl ConnectionTrait, user: UserId, id: i64) -> Result<
     let r = rest_credential::Entity::delete_many()
         .filter(rest_credential::Column::Id.eq(id))
         .filter(rest_credential::Column::UserId.eq(user.0))
+        .filter(rest_credential::Column::Kind.is_in(OWN_KINDS))
         .exec(db)
         .await
         .map_err(internal)?;
@@ -201,7 +223,10 @@ pub enum AuthFailure {
     Expired,
 }
 
-async fn caller_of(db: &impl ConnectionTrait, r: rest_credential::Model) -> Result<RestCaller, AuthFailure> {
+pub(crate) async fn caller_of(
+    db: &impl ConnectionTrait,
+    r: rest_credential::Model,
+) -> Result<RestCaller, AuthFailure> {
     // The membership must still exist: removing a member disables their credentials.
     let m = membership::Entity::find()
         .filter(membership::Column::AccountId.eq(r.account_id))
@@ -233,14 +258,14 @@ async fn caller_of(db: &impl ConnectionTrait, r: rest_credential::Model) -> Resu
     })
 }
 
-async fn find(
+pub(crate) async fn find(
     db: &impl ConnectionTrait,
-    kind: &str,
+    kinds: &[&str],
     secret: &str,
 ) -> Result<rest_credential::Model, AuthFailure> {
     rest_credential::Entity::find()
         .filter(rest_credential::Column::SecretHash.eq(token_hash(secret)))
-        .filter(rest_credential::Column::Kind.eq(kind))
+        .filter(rest_credential::Column::Kind.is_in(kinds.iter().copied()))
         .one(db)
         .await
         .map_err(|_| AuthFailure::Invalid)?
@@ -253,16 +278,16 @@ pub async fn by_webhook(
     user_id: i64,
     code: &str,
 ) -> Result<RestCaller, AuthFailure> {
-    let r = find(db, "webhook", code).await?;
+    let r = find(db, &["webhook"], code).await?;
     if r.user_id != user_id {
         return Err(AuthFailure::Invalid);
     }
     caller_of(db, r).await
 }
 
-/// `?auth=TOKEN`.
+/// `?auth=TOKEN`: a profile's access token or an OAuth app's.
 pub async fn by_token(db: &impl ConnectionTrait, token: &str) -> Result<RestCaller, AuthFailure> {
-    let r = find(db, "token", token).await?;
+    let r = find(db, &["token", "oauth"], token).await?;
     if r.expires_at <= now_ms() {
         return Err(AuthFailure::Expired);
     }

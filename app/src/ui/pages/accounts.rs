@@ -116,6 +116,10 @@ fn AccountHome(page: AccountView) -> impl IntoView {
                 </tbody>
             </table>
             {is_admin.then(|| view! { <AddMember slug=slug.clone() err=err /> })}
+            {is_admin.then(|| view! {
+                <h2>{tr(K::AppsTitle)}</h2>
+                <p>{tr(K::AppsLinkIntro)} " " <a href=format!("/a/{slug}/apps")>{tr(K::ManageApps)}</a></p>
+            })}
         </section>
     }
 }
