@@ -8,6 +8,7 @@ pub mod channel;
 pub mod conversation;
 pub mod quick_answer;
 pub mod rating;
+pub mod rich;
 pub mod search;
 
 use crate::error::{AppError, Code, Field};

@@ -446,6 +446,7 @@ messages! {
     SearchResults => "Search results", "Wyniki wyszukiwania";
     NameMatches => "The customer's name matches", "Pasuje imię klienta";
     AttachmentsLabel => "Attachments", "Załączniki";
+    MessageButtons => "Message buttons", "Przyciski wiadomości";
     AttachFiles => "Attach files", "Dołącz pliki";
     AttachHint => "or drop them here, or paste a picture", "albo upuść je tutaj lub wklej obraz";
     ChosenFiles => "Files to send", "Pliki do wysłania";

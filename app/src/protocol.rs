@@ -23,6 +23,9 @@ pub struct MessageView {
     /// Attached files.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileView>,
+    /// Rich blocks and link buttons (messages sent through the REST API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rich: Option<crate::domain::rich::Rich>,
 }
 
 /// A file attached to a message: opened at [`FileView::url`]; an image also has a
@@ -394,6 +397,29 @@ mod tests {
             body: "zażółć\n{\"type\":\"x\"}".into(),
             at: 1_700_000_000_000,
             client_id: Some("abcdefgh".into()),
+            rich: Some(crate::domain::rich::Rich {
+                blocks: vec![
+                    crate::domain::rich::Block::Text {
+                        text: "Invoice".into(),
+                    },
+                    crate::domain::rich::Block::Delimiter,
+                    crate::domain::rich::Block::Grid {
+                        rows: vec![crate::domain::rich::GridRow {
+                            name: "Total".into(),
+                            value: "1 €".into(),
+                        }],
+                    },
+                    crate::domain::rich::Block::Link {
+                        name: "PDF".into(),
+                        desc: String::new(),
+                        url: "https://a.test/\"x".into(),
+                    },
+                ],
+                buttons: vec![crate::domain::rich::Button {
+                    text: "Pay".into(),
+                    url: "https://a.test/pay".into(),
+                }],
+            }),
         };
         let conversation = ConversationView {
             id: ConversationId(3),

@@ -6,6 +6,7 @@ pub mod form;
 pub mod layout;
 pub mod live;
 pub mod pages;
+pub mod rich;
 pub mod socket;
 pub mod time;
 

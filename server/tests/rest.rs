@@ -452,6 +452,10 @@ async fn network_message_add_delivers_live_through_the_core_with_every_documente
             (400, "KEYBOARD_ERROR")
         );
         assert_eq!(
+            err(&add(json!({"CODE": code, "USER_ID": bob, "MESSAGE": "Hi", "ATTACH": [{"LINK": {"NAME": "x", "LINK": "javascript:alert(1)"}}]})).await),
+            (400, "ATTACH_ERROR")
+        );
+        assert_eq!(
             err(&add(json!({"CODE": code, "USER_ID": bob, "MESSAGE": "Hi", "URL_PREVIEW": "maybe"})).await),
             (400, "WRONG_REQUEST")
         );
@@ -504,11 +508,36 @@ async fn network_message_add_delivers_live_through_the_core_with_every_documente
         )
         .await
         .unwrap();
-        let last = &ms.last().unwrap().body;
-        assert!(last.starts_with("Your invoice is ready"), "{last}");
-        assert!(
-            last.contains("Invoice 7/2026") && last.contains("Open: https://acme.test/invoice/7"),
-            "{last}"
+        // The text is the MESSAGE; ATTACH and KEYBOARD are kept as blocks and buttons.
+        let last = ms.last().unwrap();
+        assert_eq!(last.body, "Your invoice is ready");
+        let rich = last.rich.clone().expect("rich content kept");
+        assert_eq!(
+            rich.blocks,
+            vec![app::domain::rich::Block::Text {
+                text: "Invoice 7/2026".into()
+            }]
+        );
+        assert_eq!(
+            rich.buttons,
+            vec![app::domain::rich::Button {
+                text: "Open".into(),
+                url: "https://acme.test/invoice/7".into()
+            }]
+        );
+        // REST readers get them back in Bitrix24's shape.
+        let (_, got) = call(
+            &w,
+            &w.olek_hook,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{}", convs[0].id.0)}),
+        )
+        .await;
+        let params = &got["result"]["messages"][0]["params"];
+        assert_eq!(params["ATTACH"], json!([{"MESSAGE": "Invoice 7/2026"}]), "{got}");
+        assert_eq!(
+            params["KEYBOARD"],
+            json!([{"TEXT": "Open", "LINK": "https://acme.test/invoice/7"}])
         );
         // One per user per week by default.
         assert_eq!(
@@ -912,6 +941,7 @@ async fn the_openapi_document_lists_every_method() {
         "imopenlines.config.update",
         "imopenlines.config.delete",
         "imopenlines.message.session.start",
+        "imopenlines.session.open",
         "im.dialog.messages.get",
         "im.message.add",
         "im.dialog.read",
@@ -1971,6 +2001,91 @@ async fn read_and_writing_reach_the_other_side_live_and_messages_name_their_auth
             )
             .await),
             (404, "NOT_FOUND")
+        );
+    }
+}
+
+#[tokio::test]
+async fn operators_open_a_customers_conversation_by_user_code_and_nobody_else_does() {
+    for b in backends() {
+        let w = world(&b).await;
+        let c = w.cleo_conversation().await;
+        let open = |hook: String, code: Value| {
+            let w = &w;
+            async move { call(w, &hook, "imopenlines.session.open", json!({ "USER_CODE": code })).await }
+        };
+        // dialog.get names the conversation's user code.
+        let (_, d) = call(
+            &w,
+            &w.olek_hook,
+            "imopenlines.dialog.get",
+            json!({"CHAT_ID": c.0}),
+        )
+        .await;
+        let code = format!("network|{}|{}|{}", w.channel.0, w.cleo.account.0, w.cleo.user.0);
+        assert_eq!(d["result"]["user_code"], json!(code), "{b:?} {d}");
+        // The channel's operator and the admin open it by that code.
+        for hook in [&w.olek_hook, &w.anna_hook] {
+            let (s, v) = open(hook.clone(), json!(code)).await;
+            assert_eq!(
+                (s.as_u16(), &v["result"]),
+                (200, &json!({"CHAT_ID": c.0})),
+                "{b:?} {v}"
+            );
+        }
+        // Bad codes are refused before any lookup.
+        assert_eq!(
+            err(&open(w.olek_hook.clone(), json!("")).await),
+            (400, "USER_CODE_EMPTY")
+        );
+        assert_eq!(
+            err(&call(&w, &w.olek_hook, "imopenlines.session.open", json!({})).await),
+            (400, "USER_CODE_EMPTY")
+        );
+        for bad in [
+            "livechat|1|2|3".to_string(),
+            format!("network|{}|{}", w.channel.0, w.cleo.account.0),
+            "network|a|b|c".into(),
+        ] {
+            assert_eq!(
+                err(&open(w.olek_hook.clone(), json!(bad)).await),
+                (400, "WRONG_USER_CODE"),
+                "{bad}"
+            );
+        }
+        // A customer with no conversation, and everyone who may not see this one, get
+        // the same answer: nobody learns who writes to whom.
+        let nobody = format!("network|{}|{}|{}", w.channel.0, w.cleo.account.0, w.bob.0);
+        assert_eq!(
+            err(&open(w.olek_hook.clone(), json!(nobody)).await),
+            (404, "NOT_FOUND")
+        );
+        let bob_hook = hook(&w.app, w.bob, "borealis", "imopenlines,im").await;
+        for hook in [&w.cleo_hook, &w.emil_hook, &w.zed_hook, &bob_hook] {
+            assert_eq!(
+                err(&open(hook.clone(), json!(code)).await),
+                (404, "NOT_FOUND"),
+                "{b:?} {hook}"
+            );
+        }
+        // Finished, it is still the one opened; once Cleo starts another, that one is.
+        let (s, _) = call(
+            &w,
+            &w.olek_hook,
+            "imopenlines.operator.finish",
+            json!({"CHAT_ID": c.0}),
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert_eq!(
+            open(w.olek_hook.clone(), json!(code)).await.1["result"]["CHAT_ID"],
+            json!(c.0)
+        );
+        let c2 = w.cleo_conversation().await;
+        assert_ne!(c2, c);
+        assert_eq!(
+            open(w.olek_hook.clone(), json!(code)).await.1["result"]["CHAT_ID"],
+            json!(c2.0)
         );
     }
 }

@@ -18,6 +18,7 @@ mod m0012_search;
 mod m0013_attachments;
 mod m0014_rest_uploads;
 mod m0015_rest_apps;
+mod m0016_message_rich;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_attachments::Migration),
             Box::new(m0014_rest_uploads::Migration),
             Box::new(m0015_rest_apps::Migration),
+            Box::new(m0016_message_rich::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ pub struct UiMsg {
     pub at: i64,
     pub state: Delivery,
     pub files: Vec<crate::protocol::FileView>,
+    pub rich: Option<crate::domain::rich::Rich>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +42,7 @@ impl UiMsg {
             at: m.at,
             state: Delivery::Stored,
             files: m.files.clone(),
+            rich: m.rich.clone(),
         }
     }
 }
@@ -117,6 +119,7 @@ impl Outbox {
             at: now,
             state: Delivery::Pending,
             files: Vec::new(),
+            rich: None,
         });
         let unsent = Unsent {
             client_id,
@@ -345,6 +348,7 @@ mod tests {
     fn mv(seq: i64, cid: Option<&str>) -> MessageView {
         MessageView {
             files: Vec::new(),
+            rich: None,
             conversation: ConversationId(1),
             seq,
             author: Author::Customer,

@@ -19,7 +19,7 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 /// Every method: name, required scope, one-line summary (also the OpenAPI document).
-pub const METHODS: [(&str, &str, &str); 20] = [
+pub const METHODS: [(&str, &str, &str); 21] = [
     (
         "imopenlines.network.join",
         "imopenlines",
@@ -84,6 +84,11 @@ pub const METHODS: [(&str, &str, &str); 20] = [
         "imopenlines.message.session.start",
         "imopenlines",
         "Start a new conversation from a customer message (CHAT_ID, MESSAGE_ID)",
+    ),
+    (
+        "imopenlines.session.open",
+        "imopenlines",
+        "The conversation of a customer by USER_CODE (network|LINE_ID|CUSTOMER_ACCOUNT_ID|CUSTOMER_USER_ID) → CHAT_ID",
     ),
     (
         "im.dialog.messages.get",
@@ -162,6 +167,7 @@ pub async fn call(
         "imopenlines.operator.answer" => operator_answer(state, caller, p).await,
         "imopenlines.operator.transfer" => operator_transfer(state, caller, p).await,
         "imopenlines.message.session.start" => session_start(state, caller, p).await,
+        "imopenlines.session.open" => session_open(state, caller, p).await,
         "im.dialog.messages.get" => messages_get(state, caller, p).await,
         "im.message.add" => message_add(state, caller, p).await,
         "im.dialog.read" => dialog_read(state, caller, p).await,
@@ -214,68 +220,6 @@ async fn network_join(state: &AppState, caller: &RestCaller, p: &Params) -> Resu
     Ok(json!(id).into())
 }
 
-/// A rich block flattened to text lines: every `MESSAGE`, `LINK` and `NAME` it holds.
-fn attach_text(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Array(items) => items.iter().for_each(|i| attach_text(i, out)),
-        Value::Object(m) => {
-            for (k, v) in m {
-                match (k.to_ascii_uppercase().as_str(), v) {
-                    ("MESSAGE" | "NAME" | "LINK" | "TITLE" | "VALUE", Value::String(s))
-                        if !s.trim().is_empty() =>
-                    {
-                        out.push(s.trim().to_string())
-                    }
-                    (_, v @ (Value::Array(_) | Value::Object(_))) => attach_text(v, out),
-                    _ => {}
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-/// `KEYBOARD`: link buttons only — a list (or `{BUTTONS: [...]}`) of `{TEXT, LINK}`.
-fn keyboard_lines(v: &Value) -> Result<Vec<String>, RestError> {
-    let bad = || {
-        RestError::bad(
-            "KEYBOARD_ERROR",
-            "KEYBOARD must be a list of buttons with TEXT and an http(s) LINK",
-        )
-    };
-    let buttons = match v {
-        Value::Array(a) => a.clone(),
-        Value::Object(m) => match m.iter().find(|(k, _)| k.eq_ignore_ascii_case("BUTTONS")) {
-            Some((_, Value::Array(a))) => a.clone(),
-            _ => return Err(bad()),
-        },
-        _ => return Err(bad()),
-    };
-    if buttons.is_empty() {
-        return Err(bad());
-    }
-    let field = |b: &serde_json::Map<String, Value>, name: &str| {
-        b.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .and_then(|(_, v)| v.as_str())
-            .map(str::trim)
-            .map(str::to_string)
-    };
-    buttons
-        .iter()
-        .map(|b| {
-            let b = b.as_object().ok_or_else(bad)?;
-            let text = field(b, "TEXT").filter(|t| !t.is_empty()).ok_or_else(bad)?;
-            let link = field(b, "LINK").ok_or_else(bad)?;
-            let url = url::Url::parse(&link).map_err(|_| bad())?;
-            if !matches!(url.scheme(), "http" | "https") {
-                return Err(bad());
-            }
-            Ok(format!("{text}: {link}"))
-        })
-        .collect()
-}
-
 async fn network_message_add(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
     let code = code_param(p)?;
     let user_id = p
@@ -284,23 +228,17 @@ async fn network_message_add(state: &AppState, caller: &RestCaller, p: &Params) 
     let message = p
         .text("MESSAGE")
         .ok_or_else(|| RestError::bad("MESSAGE_EMPTY", "MESSAGE is required"))?;
-    let mut text = message.trim().to_string();
+    let text = message.trim().to_string();
     if let Some(a) = p.get("ATTACH") {
         if serde_json::to_string(a).map(|s| s.len()).unwrap_or(0) > 30 * 1024 {
             return Err(RestError::bad("ATTACH_OVERSIZE", "ATTACH is larger than 30 KB"));
         }
-        if !(a.is_array() || a.is_object()) {
-            return Err(RestError::bad("ATTACH_ERROR", "ATTACH must be a list of blocks"));
-        }
-        let mut lines = Vec::new();
-        attach_text(a, &mut lines);
-        if !lines.is_empty() {
-            text = format!("{text}\n\n{}", lines.join("\n"));
-        }
     }
-    if let Some(k) = p.get("KEYBOARD") {
-        text = format!("{text}\n\n{}", keyboard_lines(k)?.join("\n"));
-    }
+    // Rich blocks and link buttons, shown as such in the chat (not flattened to text).
+    let rich = app::domain::rich::from_bitrix(p.get("ATTACH"), p.get("KEYBOARD")).map_err(|e| match e {
+        app::domain::rich::RichError::Attach(why) => RestError::bad("ATTACH_ERROR", why),
+        app::domain::rich::RichError::Keyboard(why) => RestError::bad("KEYBOARD_ERROR", why),
+    })?;
     if let Some(v) = p.text("URL_PREVIEW") {
         if v != "Y" && v != "N" {
             return Err(RestError::bad("WRONG_REQUEST", "URL_PREVIEW must be Y or N"));
@@ -345,6 +283,7 @@ async fn network_message_add(state: &AppState, caller: &RestCaller, p: &Params) 
         &customer,
         &code,
         &body,
+        Some(&rich),
         (limits.network_messages, limits.network_window_secs as i64 * 1000),
     )
     .await;
@@ -615,6 +554,7 @@ async fn dialog_get(state: &AppState, caller: &RestCaller, p: &Params) -> Result
         "name": view.customer_name,
         "customer_account": view.customer_account,
         "line_name": view.channel_name,
+        "user_code": conv::user_code_of(&state.db, id).await?.to_string(),
         "status": session_status(view.status),
         "operator_id": view.operator.map(|u| u.0),
         "last_seq": view.last_seq,
@@ -656,6 +596,23 @@ async fn operator_transfer(state: &AppState, caller: &RestCaller, p: &Params) ->
     })?;
     inbox::transfer(&state.db, state.hub.as_ref(), &caller.actor, id, UserId(to)).await?;
     Ok(json!(true).into())
+}
+
+/// `USER_CODE` (`network|channel|customer account|customer`, as `dialog.get` gives it)
+/// → `{CHAT_ID}`: the customer's conversation an operator of the channel opens.
+async fn session_open(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let raw = p
+        .text("USER_CODE")
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| RestError::bad("USER_CODE_EMPTY", "USER_CODE is required"))?;
+    let code = conv::UserCode::parse(&raw).ok_or_else(|| {
+        RestError::bad(
+            "WRONG_USER_CODE",
+            "USER_CODE must read network|LINE_ID|CUSTOMER_ACCOUNT_ID|CUSTOMER_USER_ID",
+        )
+    })?;
+    let id = conv::open_by_user_code(&state.db, &caller.actor, code).await?;
+    Ok(json!({ "CHAT_ID": id.0 }).into())
 }
 
 async fn session_start(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
@@ -711,6 +668,15 @@ async fn messages_get(state: &AppState, caller: &RestCaller, p: &Params) -> Resu
                 one["params"] = json!({ "FILE_ID": m.files.iter().map(|f| f.id).collect::<Vec<_>>() });
                 for f in &m.files {
                     files.push(file_json(id, f, &date, author_id, &m.author_name));
+                }
+            }
+            if let Some(rich) = &m.rich {
+                let (attach, keyboard) = rich.to_bitrix();
+                if !rich.blocks.is_empty() {
+                    one["params"]["ATTACH"] = attach;
+                }
+                if !rich.buttons.is_empty() {
+                    one["params"]["KEYBOARD"] = keyboard;
                 }
             }
             one

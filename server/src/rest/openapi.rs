@@ -27,15 +27,15 @@ fn params_of(method: &str) -> Vec<(&'static str, &'static str, bool, &'static st
                 "MESSAGE",
                 "string",
                 true,
-                "Text (with ATTACH and KEYBOARD at most 4,000 characters)",
+                "Text, at most 4,000 characters",
             ),
             (
                 "ATTACH",
                 "object",
                 false,
-                "Rich block, at most 30 KB; its texts and links are appended",
+                "Rich blocks (MESSAGE, LINK, DELIMITER, GRID, IMAGE, FILE, USER, BLOCKS), at most 30 KB and 50 blocks; links http(s) only",
             ),
-            ("KEYBOARD", "array", false, "Link buttons: [{TEXT, LINK}]"),
+            ("KEYBOARD", "array", false, "Link buttons: [{TEXT, LINK}], at most 20; LINK http(s)"),
             ("URL_PREVIEW", "string", false, "Y or N"),
         ],
         "imopenlines.config.get" | "imopenlines.config.delete" => {
@@ -69,6 +69,12 @@ fn params_of(method: &str) -> Vec<(&'static str, &'static str, bool, &'static st
                 "User id of an operator of the conversation's channel",
             ),
         ],
+        "imopenlines.session.open" => vec![(
+            "USER_CODE",
+            "string",
+            true,
+            "network|LINE_ID|CUSTOMER_ACCOUNT_ID|CUSTOMER_USER_ID (imopenlines.dialog.get's user_code)",
+        )],
         "imopenlines.message.session.start" => vec![
             ("CHAT_ID", "integer", true, "Conversation id"),
             (

@@ -18,6 +18,9 @@ pub struct Model {
     /// The message's attachments ([`crate::protocol::FileView`]s as JSON), if any.
     #[sea_orm(column_type = "Text", nullable)]
     pub files: Option<String>,
+    /// Rich blocks and link buttons ([`crate::domain::rich::Rich`] as JSON), if any.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub rich: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -448,6 +448,7 @@ fn decide(batch: &[&Append], mut snap: Snapshot, now: i64) -> Plan {
             body: a.body.as_str().to_string(),
             created_at: now,
             files: None,
+            rich: None,
         };
         let message = conv::message_view(&row, name_of(&a.sender));
         rows.push(row);

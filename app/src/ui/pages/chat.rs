@@ -364,7 +364,8 @@ fn Chat(v: ChatView) -> impl IntoView {
                                     {(!crate::ui::files::body_is_caption(&m.body, &m.files)).then(|| view! {
                                         <p class="msg-body" dir="auto">{m.body.clone()}</p>
                                     })}
-                                    <crate::ui::files::Attachments files=m.files.clone() />
+                                    <crate::ui::rich::RichContent rich=m.rich.clone() />
+            <crate::ui::files::Attachments files=m.files.clone() />
                                     {state.map(|s| view! { <p class="msg-state">{s} {reason.map(|r| format!(": {r}"))}</p> })}
                                     {failed.then(|| view! {
                                         <button type="button" class="small" on:click=move |_| retry.retry(&cid)>{tr(K::Retry)}</button>
@@ -697,8 +698,25 @@ pub mod live {
                         }
                     }
                     ServerMsg::Conversation { conversation } => {
+                        let id = conversation.id;
+                        let known = sig
+                            .conversations
+                            .with_untracked(|cs| cs.iter().any(|c| c.id == id));
                         sig.conversations
                             .update(|cs| live::upsert_conversation(cs, conversation));
+                        // A conversation the channel opened (a message an app sent) while
+                        // the customer has none going: show it at once. Not while their own
+                        // first message waits for its acknowledgement, which selects it.
+                        let idle = match sig.selected.get_untracked() {
+                            None => true,
+                            Some(sel) => sig.conversations.with_untracked(|cs| {
+                                cs.iter()
+                                    .any(|c| c.id == sel && c.status == ConversationStatus::Closed)
+                            }),
+                        };
+                        if !known && idle && self.outbox.borrow().unsent().is_empty() {
+                            self.show(id);
+                        }
                     }
                     ServerMsg::Typing {
                         conversation, name, ..

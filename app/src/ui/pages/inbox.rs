@@ -1325,6 +1325,7 @@ fn Msg(
             {(!crate::ui::files::body_is_caption(&m.body, &m.files)).then(|| view! {
                 <p class="msg-body" dir="auto">{m.body.clone()}</p>
             })}
+            <crate::ui::rich::RichContent rich=m.rich.clone() />
             <crate::ui::files::Attachments files=m.files.clone() />
             {state.map(|st| view! { <p class="msg-state">{st}</p> })}
             {failed.then(|| view! {
@@ -1777,6 +1778,7 @@ mod tests {
     fn msg(seq: i64, at: i64) -> UiMsg {
         UiMsg::stored(&crate::protocol::MessageView {
             files: Vec::new(),
+            rich: None,
             conversation: ConversationId(1),
             seq,
             author: Author::Customer,
