@@ -448,6 +448,29 @@ pub struct AppView {
     pub secret_hint: String,
     pub created_at: i64,
     pub grants: Vec<GrantView>,
+    /// The events it bound (`event.bind`): (event, handler URL).
+    pub bindings: Vec<(String, String)>,
+    /// Its newest events and how their delivery went (newest first).
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// One event of an app's delivery log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    /// The event's stable id (`event_id`).
+    pub id: i64,
+    pub event: String,
+    pub conversation: i64,
+    /// `pending`, `delivered` or `failed` (given up).
+    pub status: String,
+    pub attempts: i32,
+    pub created_at: i64,
+    /// The last attempt (0: none yet) and the next one (pending only).
+    pub last_at: i64,
+    pub next_at: i64,
+    /// The handler's last HTTP status, or why there was none.
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
 }
 
 /// A just-registered app's credentials, shown once.

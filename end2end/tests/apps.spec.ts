@@ -6,12 +6,47 @@ import { channelWithOperator, customerOnChat, hydrated, uniq, watchConsole } fro
 /**
  * A small Bitrix24-style app (test code): its handler receives the member's
  * authorization code, trades it at /oauth/token/, refreshes the pair once (as apps do
- * when the hour is up), and answers in a conversation through im.message.add.
+ * when the hour is up) and binds ONOPENLINEMESSAGEADD; when a customer writes, the event
+ * arrives at /events and the app answers in that conversation through im.message.add.
+ * A customer message containing "fail once" is refused (503) the first time.
  */
 async function startApp(base: string) {
-  const app = { clientId: '', clientSecret: '', access: '', refresh: '', memberId: '', userId: 0 };
+  const app = { clientId: '', clientSecret: '', access: '', refresh: '', memberId: '', userId: 0, events: [] as string[], bind: null as unknown };
+  const refusedOnce = new Set<string>();
+  const reply = async (chat: string, message: string) =>
+    fetch(`${base}/rest/im.message.add.json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ auth: app.access, DIALOG_ID: `chat${chat}`, MESSAGE: message }),
+    });
+  let origin = '';
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/events' && req.method === 'POST') {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      const f = new URLSearchParams(body);
+      const id = f.get('event_id') ?? '';
+      const text = f.get('data[DATA][0][message][text]') ?? '';
+      const customer = f.get('data[DATA][0][message][author]') === 'customer';
+      const ours = f.get('auth[application_token]') !== null && f.get('auth[member_id]') === app.memberId;
+      if (!ours) {
+        res.writeHead(403);
+        return res.end();
+      }
+      if (customer && text.includes('fail once') && !refusedOnce.has(id)) {
+        refusedOnce.add(id);
+        res.writeHead(503);
+        return res.end();
+      }
+      app.events.push(`${f.get('event')} ${id}`);
+      if (customer) {
+        const chat = f.get('data[DATA][0][chat][id]')!;
+        await reply(chat, text.includes('fail once') ? 'Got it after a retry (Helper app)' : 'Your invoice copy is on its way (sent by Helper app)');
+      }
+      res.writeHead(200);
+      return res.end();
+    }
     const send = (status: number, html: string) => {
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
       res.end(`<!doctype html><html lang="en"><title>Helper app</title><link rel="icon" href="data:,"><body>${html}</body></html>`);
@@ -44,6 +79,11 @@ async function startApp(base: string) {
           memberId: fresh.member_id,
           userId: fresh.user_id,
         });
+        app.bind = await fetch(`${base}/rest/event.bind.json`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ auth: app.access, event: 'ONOPENLINEMESSAGEADD', handler: `${origin}/events` }),
+        }).then((r) => r.json());
         return send(200, `<h1>Connected to Netlines</h1><p>state ${url.searchParams.get('state')}</p>`);
       }
       if (url.pathname === '/handler' && url.searchParams.get('error')) {
@@ -69,6 +109,7 @@ async function startApp(base: string) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
   return { app, server, handler: `http://127.0.0.1:${port}/handler`, answer: `http://127.0.0.1:${port}/answer` };
 }
 
@@ -122,16 +163,41 @@ test('an admin registers an app; an operator allows it in Chromium; the app answ
     await expect(op.getByText(`state st-${id}`)).toBeVisible();
     expect(helper.app.memberId).toMatch(/^[0-9a-f]{32}$/);
 
-    // The app answers in the customer's conversation; the customer sees it live.
-    await expect(customer.getByRole('list', { name: 'Messages' })).toContainText('Sent');
+    expect(helper.app.bind).toMatchObject({ result: true });
+
+    // The customer writes again: the app hears it as an event and answers in the
+    // conversation; the customer sees the answer live.
+    const messages = customer.getByRole('list', { name: 'Messages' });
+    await expect(messages).toContainText('Sent');
     const tab = customer.getByRole('tablist', { name: 'Open conversations' }).getByRole('tab').first();
     const chat = (await tab.getAttribute('href'))!.replace('?c=', '');
-    const answer = await op.request.get(`${helper.answer}?dialog=chat${chat}`);
-    expect(answer.status(), await answer.text()).toBe(200);
-    expect(typeof (await answer.json()).result).toBe('number');
-    await expect(customer.getByRole('list', { name: 'Messages' })).toContainText(
-      'Your invoice copy is on its way (sent by Helper app)',
-    );
+    await box.fill('Please send it to my email');
+    await box.press('Enter');
+    await expect(messages).toContainText('Your invoice copy is on its way (sent by Helper app)');
+
+    // The app refuses one event (503): the admin sees it waiting in the delivery log and
+    // sends it again at once; the app then answers.
+    await box.fill('This one should fail once');
+    await box.press('Enter');
+    await expect(messages).toContainText('This one should fail once');
+    const log = card.getByRole('table', { name: 'Delivery log' });
+    let waiting = log.getByRole('row').filter({ hasText: '503' });
+    await expect(async () => {
+      await admin.reload();
+      await expect(waiting).toHaveCount(1, { timeout: 1000 });
+    }).toPass({ timeout: 15_000 });
+    await expect(waiting).toContainText('Waiting; next try');
+    await expect(log.getByRole('row').filter({ hasText: 'Delivered' }).first()).toBeVisible();
+    await admin.screenshot({ path: 'test-results/screens/apps-delivery-log.png', fullPage: true });
+    await waiting.getByRole('button', { name: /Retry now/ }).click();
+    await expect(admin.getByText('The event is being sent again now.')).toBeVisible();
+    await expect(messages).toContainText('Got it after a retry (Helper app)');
+    await expect(async () => {
+      await admin.reload();
+      await expect(log.getByRole('row').filter({ hasText: '503' })).toHaveCount(0, { timeout: 1000 });
+    }).toPass({ timeout: 15_000 });
+    expect(helper.app.events.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(helper.app.events).size).toBe(helper.app.events.length);
 
     // The admin sees who allowed it, and revokes: the app's token stops working.
     await admin.reload();

@@ -2,7 +2,8 @@
 //!
 //! - `POST /a/{slug}/apps` (admins) registers an app; its `client_secret` travels to the
 //!   page once in a short-lived cookie (`Path=/a/{slug}/apps`), never in an address;
-//! - `POST /a/{slug}/apps/{id}/delete`, `POST /a/{slug}/apps/{id}/grants/{user}/revoke`;
+//! - `POST /a/{slug}/apps/{id}/delete`, `POST /a/{slug}/apps/{id}/grants/{user}/revoke`,
+//!   `POST /a/{slug}/apps/{id}/events/{event_id}/retry` ("Retry now" in the delivery log);
 //! - `POST /oauth/authorize/`: the consent page's Allow / Deny, which redirects to the
 //!   app with `code` (or `error=access_denied`);
 //! - `GET|POST /oauth/token/`: `grant_type=authorization_code` or `refresh_token`, with
@@ -106,6 +107,20 @@ pub async fn revoke(
     let page = apps_path(actor.slug.as_str());
     match apps::revoke_member(&state.db, &actor, id, member).await {
         Ok(()) => see_other(&with_query(&page, &[("ok", "access_revoked")]), None),
+        Err(e) => back_with_errors(&page, &[e], &[]),
+    }
+}
+
+/// `POST /a/{slug}/apps/{id}/events/{event_id}/retry`: "Retry now" in the delivery log.
+pub async fn retry_event(
+    State(state): State<AppState>,
+    Path((slug, id, event_id)): Path<(String, i64, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let page = apps_path(actor.slug.as_str());
+    match apps::retry_event(&state.db, &actor, id, event_id).await {
+        Ok(()) => see_other(&with_query(&page, &[("ok", "event_retried")]), None),
         Err(e) => back_with_errors(&page, &[e], &[]),
     }
 }

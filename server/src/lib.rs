@@ -20,6 +20,7 @@ pub mod assets;
 pub mod chat;
 pub mod cli;
 pub mod contact_center;
+pub mod events;
 pub mod files;
 pub mod forms;
 pub mod live;
@@ -105,6 +106,7 @@ impl Application {
         let mut background = vec![
             spawn_session_purge(state.db.clone()),
             spawn_presence_sweep(state.clone()),
+            events::spawn(state.clone()),
         ];
         background.extend(spawn_search_indexer(state.db.clone()));
         let router = router(state.clone());
@@ -293,6 +295,10 @@ pub fn router(state: AppState) -> Router {
         .route("/a/{slug}/apps", post(apps::create))
         .route("/a/{slug}/apps/{id}/delete", post(apps::delete))
         .route("/a/{slug}/apps/{id}/grants/{user_id}/revoke", post(apps::revoke))
+        .route(
+            "/a/{slug}/apps/{id}/events/{event_id}/retry",
+            post(apps::retry_event),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/auth/login", post(forms::login))

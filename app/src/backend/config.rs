@@ -152,6 +152,10 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Attachments ([`FileLimits`]).
     pub files: FileLimits,
+    /// `NETLINES_EVENTS_ALLOW_PRIVATE=1`: apps' event handlers may be on loopback, private
+    /// and link-local addresses (an admin's choice for a closed network; off by default,
+    /// so nobody aims the server at the machines behind it).
+    pub events_allow_private: bool,
 }
 
 /// How several nodes meet.
@@ -256,6 +260,13 @@ impl Config {
         if let Some(n) = env_u32("NETLINES_MAX_FILE_MB")? {
             c.files.max_bytes = (n.clamp(1, 1024) as usize) * 1024 * 1024;
         }
+        if let Ok(v) = std::env::var("NETLINES_EVENTS_ALLOW_PRIVATE") {
+            c.events_allow_private = match v.trim() {
+                "1" | "true" | "yes" => true,
+                "" | "0" | "false" | "no" => false,
+                _ => return Err("NETLINES_EVENTS_ALLOW_PRIVATE must be 1 or 0".into()),
+            };
+        }
         Ok(c)
     }
 
@@ -276,6 +287,7 @@ impl Config {
             presence_ttl: std::time::Duration::from_secs(10),
             trusted_proxies: Vec::new(),
             files: FileLimits::for_database(&database_url),
+            events_allow_private: false,
             database_url,
         })
     }

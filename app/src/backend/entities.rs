@@ -8,6 +8,8 @@ pub mod conversation;
 pub mod conversation_note;
 pub mod conversation_pin;
 pub mod conversation_skip;
+pub mod event_binding;
+pub mod event_outbox;
 pub mod membership;
 pub mod message;
 pub mod network_connector;

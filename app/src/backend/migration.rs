@@ -19,6 +19,7 @@ mod m0013_attachments;
 mod m0014_rest_uploads;
 mod m0015_rest_apps;
 mod m0016_message_rich;
+mod m0017_events;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_rest_uploads::Migration),
             Box::new(m0015_rest_apps::Migration),
             Box::new(m0016_message_rich::Migration),
+            Box::new(m0017_events::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ pub mod apps;
 pub mod attachments;
 pub mod channels;
 pub mod conversations;
+pub mod events;
 pub mod inbox;
 pub mod messages;
 pub mod notes;

@@ -6,7 +6,7 @@ use super::{Output, RestError};
 use app::backend::services::channels::ConfigChange;
 use app::backend::services::conversations::{self as conv, Side, Target, Viewer};
 use app::backend::services::rest::{self, RestCaller};
-use app::backend::services::{attachments, channels, inbox, rest_uploads};
+use app::backend::services::{attachments, channels, events, inbox, rest_uploads};
 use app::backend::AppState;
 use app::domain::channel::{
     self as channel_domain, Capacity, ChannelCode, ChannelName, Distribution, TakeTime,
@@ -19,7 +19,7 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 /// Every method: name, required scope, one-line summary (also the OpenAPI document).
-pub const METHODS: [(&str, &str, &str); 21] = [
+pub const METHODS: [(&str, &str, &str); 24] = [
     (
         "imopenlines.network.join",
         "imopenlines",
@@ -86,6 +86,17 @@ pub const METHODS: [(&str, &str, &str); 21] = [
         "Start a new conversation from a customer message (CHAT_ID, MESSAGE_ID)",
     ),
     (
+        "event.bind",
+        "",
+        "Bind an event (ONOPENLINEMESSAGEADD, ONSESSIONSTART, ONSESSIONFINISH) to a handler URL (OAuth apps only)",
+    ),
+    (
+        "event.unbind",
+        "",
+        "Unbind an event (of one handler, or of all) (OAuth apps only)",
+    ),
+    ("event.get", "", "The app's event bindings (OAuth apps only)"),
+    (
         "imopenlines.session.open",
         "imopenlines",
         "The conversation of a customer by USER_CODE (network|LINE_ID|CUSTOMER_ACCOUNT_ID|CUSTOMER_USER_ID) → CHAT_ID",
@@ -146,7 +157,7 @@ pub async fn call(
             format!("Method not found: {method}"),
         ));
     };
-    if !caller.has_scope(scope) {
+    if !scope.is_empty() && !caller.has_scope(scope) {
         return Err(RestError::new(
             StatusCode::FORBIDDEN,
             "insufficient_scope",
@@ -168,6 +179,9 @@ pub async fn call(
         "imopenlines.operator.transfer" => operator_transfer(state, caller, p).await,
         "imopenlines.message.session.start" => session_start(state, caller, p).await,
         "imopenlines.session.open" => session_open(state, caller, p).await,
+        "event.bind" => event_bind(state, caller, p).await,
+        "event.unbind" => event_unbind(state, caller, p).await,
+        "event.get" => event_get(state, caller).await,
         "im.dialog.messages.get" => messages_get(state, caller, p).await,
         "im.message.add" => message_add(state, caller, p).await,
         "im.dialog.read" => dialog_read(state, caller, p).await,
@@ -596,6 +610,93 @@ async fn operator_transfer(state: &AppState, caller: &RestCaller, p: &Params) ->
     })?;
     inbox::transfer(&state.db, state.hub.as_ref(), &caller.actor, id, UserId(to)).await?;
     Ok(json!(true).into())
+}
+
+/// The OAuth app behind the caller's token; events are an app's (Bitrix24: "Application
+/// context required").
+async fn caller_app(
+    state: &AppState,
+    caller: &RestCaller,
+) -> Result<app::backend::entities::rest_app::Model, RestError> {
+    let denied = || {
+        RestError::new(
+            StatusCode::FORBIDDEN,
+            "WRONG_AUTH_TYPE",
+            "Events are for OAuth apps: call with an app's access token",
+        )
+    };
+    let id = caller.app.ok_or_else(denied)?;
+    use sea_orm::EntityTrait;
+    app::backend::entities::rest_app::Entity::find_by_id(id)
+        .one(&state.db)
+        .await
+        .map_err(|_| RestError::from(AppError::Internal))?
+        .ok_or_else(denied)
+}
+
+fn event_param(p: &Params) -> Result<&'static str, RestError> {
+    let raw = p
+        .text("event")
+        .filter(|e| !e.trim().is_empty())
+        .ok_or_else(|| RestError::bad("ERROR_EVENT_NOT_FOUND", "event is required"))?;
+    events::event_name(&raw).ok_or_else(|| {
+        RestError::bad(
+            "ERROR_EVENT_NOT_FOUND",
+            format!(
+                "Unknown event {}: Netlines raises {}",
+                raw.trim(),
+                events::EVENTS.join(", ")
+            ),
+        )
+    })
+}
+
+/// `event` and `handler` (default: the app's handler URL). The handler must be a public
+/// http(s) address unless the server's admin allows private ones.
+async fn event_bind(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let app = caller_app(state, caller).await?;
+    let event = event_param(p)?;
+    let handler = p
+        .text("handler")
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| app.handler_url.clone());
+    if let Some(why) = events::handler_problem(&handler) {
+        return Err(RestError::bad("WRONG_HANDLER_URL", why));
+    }
+    let url = url::Url::parse(&handler)
+        .map_err(|_| RestError::bad("WRONG_HANDLER_URL", "handler must be an absolute http(s) URL"))?;
+    events::resolve_handler(&url, state.config.events_allow_private)
+        .await
+        .map_err(|why| RestError::bad("WRONG_HANDLER_URL", why))?;
+    match events::bind(&state.db, &app, event, &handler, app::backend::now_ms()).await? {
+        Some(_) => Ok(json!(true).into()),
+        None => Err(RestError::bad(
+            "ERROR_EVENT_LIMIT",
+            format!("An app binds at most {} handlers", events::MAX_BINDINGS),
+        )),
+    }
+}
+
+async fn event_unbind(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
+    let app = caller_app(state, caller).await?;
+    let event = event_param(p)?;
+    let handler = p
+        .text("handler")
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty());
+    let count = events::unbind(&state.db, app.id, event, handler.as_deref()).await?;
+    Ok(json!({ "count": count }).into())
+}
+
+async fn event_get(state: &AppState, caller: &RestCaller) -> Result<Output, RestError> {
+    let app = caller_app(state, caller).await?;
+    let list: Vec<Value> = events::list(&state.db, app.id)
+        .await?
+        .into_iter()
+        .map(|b| json!({ "event": b.event, "handler": b.handler, "auth_type": "0", "offline": 0 }))
+        .collect();
+    Ok(json!(list).into())
 }
 
 /// `USER_CODE` (`network|channel|customer account|customer`, as `dialog.get` gives it)

@@ -124,6 +124,24 @@ fn params_of(method: &str) -> Vec<(&'static str, &'static str, bool, &'static st
             ),
             ("MESSAGE", "string", false, "Caption; the files' names when empty"),
         ],
+        "event.bind" => vec![
+            (
+                "event",
+                "string",
+                true,
+                "ONOPENLINEMESSAGEADD, ONSESSIONSTART or ONSESSIONFINISH (any case)",
+            ),
+            (
+                "handler",
+                "string",
+                false,
+                "http(s) URL posted to (default: the app's handler URL); public addresses only unless NETLINES_EVENTS_ALLOW_PRIVATE",
+            ),
+        ],
+        "event.unbind" => vec![
+            ("event", "string", true, "The event"),
+            ("handler", "string", false, "Only this handler's binding (default: all of the event)"),
+        ],
         _ => Vec::new(),
     }
 }

@@ -55,6 +55,8 @@ pub struct Options {
     pub trusted_proxies: Option<&'static str>,
     /// `NETLINES_MAX_FILE_MB`, in bytes.
     pub max_file_bytes: Option<usize>,
+    /// `NETLINES_EVENTS_ALLOW_PRIVATE`.
+    pub events_allow_private: bool,
 }
 
 /// The NATS server of the multi-node tests (`TEST_NATS_URL`, default
@@ -201,6 +203,7 @@ async fn spawn_in(
     }
     config.metrics_token = opts.metrics_token;
     config.nats = opts.nats;
+    config.events_allow_private = opts.events_allow_private;
     if let Some(t) = opts.presence_ttl {
         config.presence_ttl = t;
     }

@@ -13,7 +13,9 @@ use super::accounts::{self, Actor};
 use super::rest::{self, AuthFailure};
 use crate::api::{AppView, ConsentView, GrantView};
 use crate::backend::auth::token_hash;
-use crate::backend::entities::{account, oauth_code, rest_app, rest_credential, user};
+use crate::backend::entities::{
+    account, event_binding, event_outbox, oauth_code, rest_app, rest_credential, user,
+};
 use crate::backend::{internal, now_ms, random_token};
 use crate::domain::UserId;
 use crate::error::{AppError, Code, Field};
@@ -178,9 +180,16 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<AppVie
         .all(db)
         .await
         .map_err(internal)?;
+    let mut logs = std::collections::HashMap::new();
+    for a in &apps {
+        let bindings = super::events::list(db, a.id).await?;
+        let log = super::events::log(db, a.id, DELIVERY_LOG).await?;
+        logs.insert(a.id, (bindings, log));
+    }
     Ok(apps
         .into_iter()
         .map(|a| {
+            let (bindings, log) = logs.remove(&a.id).unwrap_or_default();
             let mut grants: Vec<GrantView> = Vec::new();
             for c in creds.iter().filter(|c| c.app_id == Some(a.id)) {
                 match grants.iter_mut().find(|g| g.user_id == c.user_id) {
@@ -206,9 +215,39 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<AppVie
                 secret_hint: a.secret_hint,
                 created_at: a.created_at,
                 grants,
+                bindings: bindings.into_iter().map(|b| (b.event, b.handler)).collect(),
+                deliveries: log
+                    .into_iter()
+                    .map(|d| crate::api::DeliveryView {
+                        id: d.id,
+                        event: d.event,
+                        conversation: d.conversation,
+                        status: d.status,
+                        attempts: d.attempts,
+                        created_at: d.created_at,
+                        last_at: d.last_at,
+                        next_at: d.next_at,
+                        last_status: d.last_status,
+                        last_error: d.last_error,
+                    })
+                    .collect(),
             }
         })
         .collect())
+}
+
+/// Events shown in an app's delivery log.
+pub const DELIVERY_LOG: u64 = 20;
+
+/// "Retry now" on the app's page (admins of its account): the event is tried at once.
+pub async fn retry_event(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    app_id: i64,
+    event_id: i64,
+) -> Result<(), AppError> {
+    let app = own_app(db, actor, app_id).await?;
+    super::events::retry_now(db, app.id, event_id, now_ms()).await
 }
 
 async fn own_app(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<rest_app::Model, AppError> {
@@ -239,6 +278,27 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait<Transaction = sea_orm:
         .exec(&txn)
         .await
         .map_err(internal)?;
+    // Its events and bindings (explicitly: SQLite may run without foreign keys).
+    let bindings: Vec<i64> = event_binding::Entity::find()
+        .filter(event_binding::Column::AppId.eq(app.id))
+        .all(&txn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    if !bindings.is_empty() {
+        event_outbox::Entity::delete_many()
+            .filter(event_outbox::Column::BindingId.is_in(bindings.clone()))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        event_binding::Entity::delete_many()
+            .filter(event_binding::Column::Id.is_in(bindings))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+    }
     rest_app::Entity::delete_by_id(app.id)
         .exec(&txn)
         .await

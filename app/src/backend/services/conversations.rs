@@ -138,7 +138,7 @@ pub(crate) async fn new_conversation(
     operator: Option<UserId>,
     now: i64,
 ) -> Result<conversation::Model, AppError> {
-    conversation::ActiveModel {
+    let c = conversation::ActiveModel {
         channel_id: Set(channel.0),
         account_id: Set(account.0),
         customer_user_id: Set(customer_user.0),
@@ -158,7 +158,9 @@ pub(crate) async fn new_conversation(
     }
     .insert(txn)
     .await
-    .map_err(internal)
+    .map_err(internal)?;
+    super::events::record(txn, c.account_id, super::events::SESSION_START, c.id, 0, now).await?;
+    Ok(c)
 }
 
 /// Where a customer's message goes.
@@ -291,6 +293,15 @@ pub(crate) async fn append(
         .exec(txn)
         .await
         .map_err(internal)?;
+    super::events::record(
+        txn,
+        conv.account_id,
+        super::events::MESSAGE_ADD,
+        conv.id,
+        seq,
+        now,
+    )
+    .await?;
     Ok(m)
 }
 
@@ -402,7 +413,9 @@ pub(crate) async fn close(
     am.status = Set(ConversationStatus::Closed.as_str().to_string());
     am.closed_at = Set(Some(now));
     am.updated_at = Set(now);
-    am.update(txn).await.map_err(internal)
+    let c = am.update(txn).await.map_err(internal)?;
+    super::events::record(txn, c.account_id, super::events::SESSION_FINISH, c.id, 0, now).await?;
+    Ok(c)
 }
 
 pub(crate) async fn make_room(

@@ -558,11 +558,22 @@ async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<Vec<Stored>
             .insert((m.conversation_id, author, m.client_id), earlier);
     }
 
+    let account_of: HashMap<i64, i64> = snap.convs.values().map(|c| (c.id, c.account_id)).collect();
     let plan = decide(batch, snap, now_ms());
     if plan.rows.is_empty() {
         txn.rollback().await?;
         return Ok(plan.out);
     }
+    // Apps' events of these messages, in the same transaction (one statement).
+    let events: Vec<(i64, i64, i64)> = plan
+        .rows
+        .iter()
+        .filter_map(|r| {
+            account_of
+                .get(&r.conversation_id)
+                .map(|a| (*a, r.conversation_id, r.seq))
+        })
+        .collect();
     let mut rest: Vec<message::ActiveModel> = plan
         .rows
         .into_iter()
@@ -581,6 +592,7 @@ async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<Vec<Stored>
     }
     txn.execute_raw(update_conversations(backend, &plan.changes, plan.now))
         .await?;
+    super::events::record_many(&txn, super::events::MESSAGE_ADD, &events, plan.now).await?;
     txn.commit().await?;
     Ok(plan.out)
 }

@@ -206,6 +206,8 @@ pub struct RestCaller {
     /// The credential's id (the rate limit's key).
     pub credential: i64,
     pub kind: String,
+    /// The OAuth app the credential was issued to (none: a webhook or a profile token).
+    pub app: Option<i64>,
 }
 
 impl RestCaller {
@@ -255,6 +257,7 @@ pub(crate) async fn caller_of(
         scopes: r.scopes.split(',').map(str::to_string).collect(),
         credential: r.id,
         kind: r.kind,
+        app: r.app_id,
     })
 }
 

@@ -20,6 +20,7 @@ fn ok_message(code: &str) -> Option<&'static str> {
         "app_created" => K::AppCreated,
         "app_deleted" => K::AppDeleted,
         "access_revoked" => K::AppAccessRevoked,
+        "event_retried" => K::EventRetried,
         _ => return None,
     }))
 }
@@ -106,6 +107,9 @@ fn AppCard(a: AppView, slug: String, authorize: String) -> impl IntoView {
     let labelled_by = heading_id.clone();
     let app_id = a.id;
     let grants = a.grants.clone();
+    let bindings = a.bindings.clone();
+    let deliveries = a.deliveries.clone();
+    let log_id = format!("app-{}-log", a.id);
     view! {
         <article class="app-card" aria-labelledby=labelled_by>
             <h3 id=heading_id dir="auto">{a.name.clone()}</h3>
@@ -134,6 +138,66 @@ fn AppCard(a: AppView, slug: String, authorize: String) -> impl IntoView {
                         }
                     }).collect_view()}
                 </ul>
+            })}
+            <h4>{tr(K::AppEvents)}</h4>
+            {bindings.is_empty().then(|| view! { <p class="muted">{tr(K::NoEventBindings)}</p> })}
+            {(!bindings.is_empty()).then(|| view! {
+                <ul class="bindings">
+                    {bindings.iter().map(|(e, h)| view! {
+                        <li><code>{e.clone()}</code> " → " <code class="wrap">{h.clone()}</code></li>
+                    }).collect_view()}
+                </ul>
+            })}
+            <h4 id=log_id.clone()>{tr(K::DeliveryLog)}</h4>
+            {deliveries.is_empty().then(|| view! { <p class="muted">{tr(K::NoDeliveries)}</p> })}
+            {(!deliveries.is_empty()).then(|| view! {
+                <div class="table-wrap">
+                    <table class="list deliveries" aria-labelledby=log_id.clone()>
+                        <thead><tr>
+                            <th scope="col">"event_id"</th>
+                            <th scope="col">{tr(K::ColEvent)}</th>
+                            <th scope="col">{tr(K::ColConversation)}</th>
+                            <th scope="col">{tr(K::ColDelivery)}</th>
+                            <th scope="col">{tr(K::ColAttempts)}</th>
+                            <th scope="col">{tr(K::ColLastAnswer)}</th>
+                            <th scope="col"><span class="visually-hidden">{tr(K::RetryNow)}</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {deliveries.iter().map(|d| {
+                                let state = match (d.status.as_str(), d.attempts) {
+                                    ("delivered", _) => view! { <span class="ok-text">{tr(K::DeliveryDelivered)}</span> }.into_any(),
+                                    ("failed", _) => view! { <span class="error-text">{tr(K::DeliveryFailed)}</span> }.into_any(),
+                                    (_, 0) => view! { <span>{tr(K::DeliveryQueued)}</span> }.into_any(),
+                                    _ => view! { <span>{tr(K::DeliveryPending)} " " <MessageTime at=d.next_at /></span> }.into_any(),
+                                };
+                                let answer = match (d.last_status, d.last_error.clone()) {
+                                    (Some(code), _) => code.to_string(),
+                                    (None, Some(e)) => e,
+                                    (None, None) => "—".to_string(),
+                                };
+                                let retry = (d.status != "delivered").then(|| {
+                                    let label = format!("{} {}", tr(K::RetryNow), d.id);
+                                    view! {
+                                        <form method="post" action=format!("/a/{slug}/apps/{app_id}/events/{}/retry", d.id) class="inline">
+                                            <button type="submit" class="small secondary-btn" aria-label=label>{tr(K::RetryNow)}</button>
+                                        </form>
+                                    }
+                                });
+                                view! {
+                                    <tr>
+                                        <td>{d.id}</td>
+                                        <td><code>{d.event.clone()}</code></td>
+                                        <td>{d.conversation}</td>
+                                        <td>{state}</td>
+                                        <td>{d.attempts}</td>
+                                        <td class="wrap">{answer}</td>
+                                        <td>{retry}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
             })}
             <form method="post" action=format!("/a/{slug}/apps/{app_id}/delete") class="inline">
                 <button type="submit" class="small danger" aria-label=delete_label>{tr(K::DeleteApp)}</button>

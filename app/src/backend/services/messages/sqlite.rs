@@ -132,6 +132,8 @@ impl Store {
             }
         }
 
+        let account_of: std::collections::HashMap<i64, i64> =
+            snap.convs.values().map(|c| (c.id, c.account_id)).collect();
         let plan = decide(batch, snap, now_ms());
         if plan.rows.is_empty() {
             txn.rollback()?;
@@ -159,6 +161,24 @@ impl Store {
             )?;
             for c in &plan.changes {
                 update.execute(params![c.id, c.last_seq, plan.now, c.preview, c.unread_added])?;
+            }
+            // Apps' events of these messages, in the same transaction (see `events`).
+            let mut event = txn.prepare_cached(
+                "INSERT INTO event_outbox (binding_id, account_id, event, conversation_id, seq, status, attempts, \
+                 next_at, lease_until, created_at, last_at) \
+                 SELECT id, account_id, event, ?2, ?3, 'pending', 0, ?4, 0, ?4, 0 FROM event_bindings \
+                 WHERE account_id = ?1 AND event = ?5 ORDER BY id",
+            )?;
+            for m in &plan.rows {
+                if let Some(account) = account_of.get(&m.conversation_id) {
+                    event.execute(params![
+                        account,
+                        m.conversation_id,
+                        m.seq,
+                        plan.now,
+                        super::super::events::MESSAGE_ADD
+                    ])?;
+                }
             }
         }
         txn.commit()?;

@@ -1,0 +1,472 @@
+//! Apps' outgoing events over HTTP, on SQLite and PostgreSQL: `event.bind / unbind /
+//! get` (OAuth apps only), events written with the change and posted form-encoded to a
+//! real listener in order per conversation with a stable id, failed deliveries retried
+//! with backoff (and "retry now"), and handlers on private addresses refused unless the
+//! server's admin allows them.
+
+#[path = "support/harness.rs"]
+mod harness;
+
+use app::backend::services::conversations::{self as conv, Target};
+use app::backend::services::messages::{Append, Sender};
+use app::backend::services::{accounts, apps, events, inbox, rest};
+use app::domain::conversation::{ClientMsgId, MessageBody};
+use app::domain::{AccountName, ConversationId, Role, Slug};
+use harness::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+type Post = Vec<(String, String)>;
+
+/// An app's HTTP listener: keeps what it is sent, answers with `status`.
+struct Listener {
+    url: String,
+    posts: Arc<Mutex<Vec<Post>>>,
+    status: Arc<AtomicU16>,
+}
+
+async fn listener() -> Listener {
+    let posts: Arc<Mutex<Vec<Post>>> = Arc::default();
+    let status = Arc::new(AtomicU16::new(200));
+    let (p, s) = (posts.clone(), status.clone());
+    let router = axum::Router::new().route(
+        "/events",
+        axum::routing::post(move |axum::Form(f): axum::Form<Post>| {
+            let (p, s) = (p.clone(), s.clone());
+            async move {
+                let code = s.load(Ordering::SeqCst);
+                if code == 200 {
+                    p.lock().unwrap().push(f);
+                }
+                axum::http::StatusCode::from_u16(code).unwrap()
+            }
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
+    Listener {
+        url: format!("http://127.0.0.1:{port}/events"),
+        posts,
+        status,
+    }
+}
+
+fn field<'a>(p: &'a Post, k: &str) -> &'a str {
+    p.iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("{k} in {p:?}"))
+}
+
+struct World {
+    app: TestApp,
+    http: reqwest::Client,
+    anna: accounts::Actor,
+    olek: accounts::Actor,
+    cleo: conv::Customer,
+    code: app::domain::channel::ChannelCode,
+    bot: app::backend::entities::rest_app::Model,
+    token: String,
+    anna_hook: String,
+}
+
+async fn world(b: &Backend, allow_private: bool, handler: &str) -> World {
+    let app = spawn_with(
+        b,
+        Options {
+            events_allow_private: allow_private,
+            ..Default::default()
+        },
+    )
+    .await;
+    let db = &app.state.db;
+    let anna = app.user("anna@acme.test", "Anna").await.id;
+    let olek = app.user("olek@acme.test", "Olek").await.id;
+    let cleo = app.user("cleo@borealis.test", "Cleo").await;
+    let zed = app.user("zed@zeta.test", "Zed").await.id;
+    for (who, name, slug) in [
+        (anna, "Acme", "acme"),
+        (cleo.id, "Borealis", "borealis"),
+        (zed, "Zeta", "zeta"),
+    ] {
+        accounts::create(
+            db,
+            who,
+            &AccountName::parse(name).unwrap(),
+            &Slug::parse(slug).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    let anna_a = accounts::actor(db, anna, "acme").await.unwrap();
+    accounts::add_member(db, &anna_a, "olek@acme.test", Role::Operator)
+        .await
+        .unwrap();
+    let (_, code) = network_channel(db, &anna_a, "Support", &[olek], None).await;
+    let (bot, secret) = apps::create(
+        db,
+        &anna_a,
+        "Events bot",
+        handler,
+        &["imopenlines".to_string(), "im".to_string()],
+    )
+    .await
+    .unwrap();
+    let public = app.state.config.public_url.clone();
+    let loc = apps::allow(db, &public, anna, &bot.client_id, "", "s")
+        .await
+        .unwrap();
+    let auth_code = url::Url::parse(&loc)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .to_string();
+    let token = apps::exchange_code(db, &public, &bot.client_id, &secret, &auth_code, None)
+        .await
+        .unwrap()
+        .access_token;
+    let (_, hook_code) = rest::create_webhook(
+        db,
+        anna,
+        "acme",
+        "hook",
+        &["imopenlines".to_string(), "im".to_string()],
+    )
+    .await
+    .unwrap();
+    let anna_hook = format!("{}/rest/{}/{}/", app.base, anna.0, hook_code);
+    let cleo_customer = conv::customer(db, &cleo, "borealis").await.unwrap();
+    World {
+        olek: accounts::actor(db, olek, "acme").await.unwrap(),
+        anna: anna_a,
+        cleo: cleo_customer,
+        http: reqwest::Client::new(),
+        app,
+        code,
+        bot,
+        token,
+        anna_hook,
+    }
+}
+
+impl World {
+    /// A REST call with the app's access token.
+    async fn call(&self, method: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(self.app.url(&format!("/rest/{method}?auth={}", self.token)))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    async fn cleo_writes(&self, text: &str, target: Target) -> ConversationId {
+        conv::customer_send(
+            &self.app.state.db,
+            self.app.state.hub.as_ref(),
+            &self.cleo,
+            &self.code,
+            target,
+            &ClientMsgId::parse(&format!("ev-{}", app::backend::random_token(6))).unwrap(),
+            &MessageBody::parse(text).unwrap(),
+        )
+        .await
+        .unwrap()
+        .conversation
+    }
+
+    /// Olek answers through the message writer (the batched path the sockets use).
+    async fn olek_writes(&self, c: ConversationId, text: &str) {
+        self.app
+            .state
+            .messages
+            .append(Append {
+                sender: Sender::Operator {
+                    actor: self.olek.clone(),
+                    name: "Olek".into(),
+                },
+                conversation: Some(c),
+                client_id: ClientMsgId::parse(&format!("ev-{}", app::backend::random_token(6))).unwrap(),
+                body: MessageBody::parse(text).unwrap(),
+            })
+            .await
+            .unwrap();
+    }
+}
+
+fn err(v: &(StatusCode, Value)) -> (u16, &str) {
+    (v.0.as_u16(), v.1["error"].as_str().unwrap_or("<none>"))
+}
+
+/// Waits until the listener holds at least `n` posts.
+async fn wait_for(l: &Listener, n: usize) -> Vec<Post> {
+    for _ in 0..200 {
+        let got = l.posts.lock().unwrap().clone();
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("expected {n} events, got {:?}", l.posts.lock().unwrap());
+}
+
+#[tokio::test]
+async fn an_app_receives_its_events_in_order_with_stable_ids_as_bitrix24_posts_them() {
+    for b in backends() {
+        let l = listener().await;
+        let w = world(&b, true, &l.url).await;
+        // Bind: events only; the handler defaults to the app's; again is not twice.
+        for e in ["ONOPENLINEMESSAGEADD", "onSessionStart", "OnSessionFinish"] {
+            let r = w.call("event.bind", json!({"event": e, "handler": l.url})).await;
+            assert_eq!(
+                (r.0.as_u16(), &r.1["result"]),
+                (200, &json!(true)),
+                "{b:?} {e} {}",
+                r.1
+            );
+        }
+        let r = w.call("event.bind", json!({"event": "ONSESSIONSTART"})).await;
+        assert_eq!(r.1["result"], true);
+        assert_eq!(
+            err(&w
+                .call("event.bind", json!({"event": "OnCrmLeadAdd", "handler": l.url}))
+                .await),
+            (400, "ERROR_EVENT_NOT_FOUND")
+        );
+        assert_eq!(
+            err(&w.call("event.bind", json!({"handler": l.url})).await),
+            (400, "ERROR_EVENT_NOT_FOUND")
+        );
+        for bad in ["ftp://x.example.com/", "https://u:p@x.example.com/", "/events"] {
+            assert_eq!(
+                err(&w
+                    .call("event.bind", json!({"event": "ONSESSIONSTART", "handler": bad}))
+                    .await),
+                (400, "WRONG_HANDLER_URL"),
+                "{bad}"
+            );
+        }
+        let (_, got) = w.call("event.get", json!({})).await;
+        let listed: Vec<&str> = got["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            listed,
+            ["ONOPENLINEMESSAGEADD", "ONSESSIONSTART", "ONSESSIONFINISH"],
+            "{got}"
+        );
+        assert_eq!(got["result"][0]["handler"], json!(l.url));
+        // Events are an app's: a webhook (even the admin's) cannot bind them.
+        let r = w
+            .http
+            .post(format!("{}event.bind", w.anna_hook))
+            .json(&json!({"event": "ONSESSIONSTART", "handler": l.url}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "WRONG_AUTH_TYPE");
+
+        // Cleo writes (the full path), Olek answers (the batched writer) twice, finishes.
+        let c = w.cleo_writes("Where is my invoice?", Target::New).await;
+        w.olek_writes(c, "Looking now").await;
+        w.olek_writes(c, "Sent it again").await;
+        inbox::finish(&w.app.state.db, w.app.state.hub.as_ref(), &w.olek, c)
+            .await
+            .unwrap();
+        // The channel's welcome message comes first.
+        let posts = wait_for(&l, 6).await;
+        let kinds: Vec<&str> = posts.iter().map(|p| field(p, "event")).collect();
+        assert_eq!(
+            kinds,
+            [
+                "ONSESSIONSTART",
+                "ONOPENLINEMESSAGEADD",
+                "ONOPENLINEMESSAGEADD",
+                "ONOPENLINEMESSAGEADD",
+                "ONOPENLINEMESSAGEADD",
+                "ONSESSIONFINISH"
+            ],
+            "{b:?}"
+        );
+        let texts: Vec<&str> = posts[1..5]
+            .iter()
+            .map(|p| field(p, "data[DATA][0][message][text]"))
+            .collect();
+        assert_eq!(
+            texts,
+            ["Hello!", "Where is my invoice?", "Looking now", "Sent it again"]
+        );
+        assert_eq!(field(&posts[1], "data[DATA][0][message][author]"), "channel");
+        assert_eq!(field(&posts[1], "data[DATA][0][message][user_id]"), "0");
+        let ids: Vec<i64> = posts
+            .iter()
+            .map(|p| field(p, "event_id").parse().unwrap())
+            .collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        let m = &posts[3];
+        assert_eq!(field(m, "data[DATA][0][chat][id]"), c.0.to_string());
+        assert_eq!(field(m, "data[DATA][0][message][author]"), "operator");
+        assert_eq!(
+            field(m, "data[DATA][0][message][user_id]"),
+            w.olek.user.0.to_string()
+        );
+        assert_eq!(field(m, "data[DATA][0][connector][connector_id]"), "network");
+        assert_eq!(field(&posts[2], "data[DATA][0][message][author]"), "customer");
+        assert_eq!(field(m, "auth[application_token]"), w.bot.application_token);
+        assert_eq!(field(m, "auth[member_id]"), apps::member_id(w.anna.account.0));
+        assert!(field(m, "auth[client_endpoint]").ends_with("/rest/"));
+        assert!(field(m, "ts").parse::<i64>().unwrap() > 1_700_000_000);
+        let start = &posts[0];
+        assert_eq!(field(start, "data[CHAT_ID]"), c.0.to_string());
+        let code = format!(
+            "network|{}|{}|{}",
+            field(start, "data[LINE_ID]"),
+            w.cleo.account.0,
+            w.cleo.user.0
+        );
+        assert_eq!(field(start, "data[USER_CODE]"), code);
+        assert_eq!(field(&posts[5], "data[STATUS]"), "closed");
+        // The app's log says each was delivered once, with the handler's status.
+        let log = events::log(&w.app.state.db, w.bot.id, 50).await.unwrap();
+        assert_eq!(log.len(), 6);
+        assert!(
+            log.iter()
+                .all(|d| d.status == "delivered" && d.attempts == 1 && d.last_status == Some(200)),
+            "{log:?}"
+        );
+
+        // Unbound, nothing more is even recorded for it.
+        let r = w
+            .call("event.unbind", json!({"event": "ONOPENLINEMESSAGEADD"}))
+            .await;
+        assert_eq!(r.1["result"], json!({"count": 1}), "{}", r.1);
+        w.cleo_writes("One more thing", Target::New).await;
+        let posts = wait_for(&l, 7).await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let posts_after = l.posts.lock().unwrap().clone();
+        assert_eq!(posts_after.len(), posts.len(), "only the new session's start");
+        assert_eq!(field(posts.last().unwrap(), "event"), "ONSESSIONSTART");
+    }
+}
+
+#[tokio::test]
+async fn a_failing_handler_is_retried_with_backoff_holding_the_conversations_order_and_retry_now_sends_at_once(
+) {
+    for b in backends() {
+        let l = listener().await;
+        let w = world(&b, true, &l.url).await;
+        let r = w
+            .call("event.bind", json!({"event": "ONOPENLINEMESSAGEADD"}))
+            .await;
+        assert_eq!(r.1["result"], true, "{}", r.1);
+        l.status.store(503, Ordering::SeqCst);
+        let c = w.cleo_writes("first", Target::New).await;
+        // Attempted once, refused: the next try waits (30 s), the later event waits for it.
+        let mut log = Vec::new();
+        for _ in 0..100 {
+            log = events::log(&w.app.state.db, w.bot.id, 50).await.unwrap();
+            if log.iter().any(|d| d.attempts == 1) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // The channel's welcome and Cleo's message after it.
+        assert_eq!(log.len(), 2, "{b:?} {log:?}");
+        let first = log.iter().min_by_key(|d| d.id).unwrap().clone();
+        assert_eq!(log.iter().max_by_key(|d| d.id).unwrap().attempts, 0, "{log:?}");
+        assert_eq!((first.status.as_str(), first.last_status), ("pending", Some(503)));
+        assert!(first.next_at - first.last_at >= 29_000, "{first:?}");
+        w.olek_writes(c, "second").await;
+        l.status.store(200, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        assert!(
+            l.posts.lock().unwrap().is_empty(),
+            "the second waits for the first"
+        );
+        // Another app cannot retry it; its own admin's "retry now" sends it at once.
+        assert!(matches!(
+            events::retry_now(&w.app.state.db, w.bot.id + 1000, first.id, app::backend::now_ms()).await,
+            Err(app::error::AppError::NotFound)
+        ));
+        events::retry_now(&w.app.state.db, w.bot.id, first.id, app::backend::now_ms())
+            .await
+            .unwrap();
+        let posts = wait_for(&l, 3).await;
+        let texts: Vec<&str> = posts
+            .iter()
+            .map(|p| field(p, "data[DATA][0][message][text]"))
+            .collect();
+        assert_eq!(texts, ["Hello!", "first", "second"]);
+        assert_eq!(
+            field(&posts[0], "event_id"),
+            first.id.to_string(),
+            "the same id on retry"
+        );
+        let log = events::log(&w.app.state.db, w.bot.id, 50).await.unwrap();
+        assert!(log.iter().all(|d| d.status == "delivered"), "{log:?}");
+        assert_eq!(log.iter().find(|d| d.id == first.id).unwrap().attempts, 2);
+    }
+}
+
+#[tokio::test]
+async fn handlers_on_private_addresses_are_refused_unless_the_admin_allows_them() {
+    for b in backends() {
+        let w = world(&b, false, "https://bot.example.com/install").await;
+        for bad in [
+            "http://127.0.0.1:8080/events",
+            "http://localhost/events",
+            "http://169.254.169.254/latest/meta-data",
+            "http://10.0.0.5/x",
+            "http://[::1]/x",
+            "http://[fd00::1]/x",
+        ] {
+            let r = w
+                .call("event.bind", json!({"event": "ONSESSIONSTART", "handler": bad}))
+                .await;
+            assert_eq!(err(&r), (400, "WRONG_HANDLER_URL"), "{b:?} {bad}");
+        }
+        let (_, got) = w.call("event.get", json!({})).await;
+        assert_eq!(got["result"], json!([]));
+        // An event already bound to a name that now points inside is not sent there:
+        // the delivery checks the resolved address again.
+        let l = listener().await;
+        events::bind(
+            &w.app.state.db,
+            &w.bot,
+            events::SESSION_START,
+            &l.url,
+            app::backend::now_ms(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        w.cleo_writes("hello", Target::New).await;
+        let mut log = Vec::new();
+        for _ in 0..100 {
+            log = events::log(&w.app.state.db, w.bot.id, 50).await.unwrap();
+            if log.first().is_some_and(|d| d.attempts >= 1) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(log.len(), 1, "{log:?}");
+        assert_eq!(log[0].status, "pending");
+        assert!(
+            log[0].last_error.as_deref().unwrap_or("").contains("non-public"),
+            "{log:?}"
+        );
+        assert!(l.posts.lock().unwrap().is_empty());
+    }
+}
