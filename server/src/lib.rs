@@ -230,8 +230,8 @@ fn spawn_search_indexer(db: sea_orm::DatabaseConnection) -> Option<tokio::task::
     }))
 }
 
-/// Deletes expired sessions, and apps' expired codes and tokens, once an hour (and once
-/// at start).
+/// Deletes expired sessions, apps' expired codes and tokens, and old delivered events,
+/// once an hour (and once at start).
 fn spawn_session_purge(db: sea_orm::DatabaseConnection) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -241,6 +241,11 @@ fn spawn_session_purge(db: sea_orm::DatabaseConnection) -> tokio::task::JoinHand
                 Ok(0) => {}
                 Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
                 Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+            }
+            match app::backend::services::events::purge(&db, app::backend::now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "old delivered and given-up events purged"),
+                Err(e) => tracing::warn!(error = ?e, "purging old events failed"),
             }
             match app::backend::services::apps::purge_expired(&db).await {
                 Ok(0) => {}

@@ -417,6 +417,17 @@ async fn a_failing_handler_is_retried_with_backoff_holding_the_conversations_ord
         let log = events::log(&w.app.state.db, w.bot.id, 50).await.unwrap();
         assert!(log.iter().all(|d| d.status == "delivered"), "{log:?}");
         assert_eq!(log.iter().find(|d| d.id == first.id).unwrap().attempts, 2);
+        // Delivered events stay in the log for a week, then go.
+        let db = &w.app.state.db;
+        let now = app::backend::now_ms();
+        assert_eq!(events::purge(db, now).await.unwrap(), 0);
+        assert_eq!(
+            events::purge(db, now + events::KEEP_DELIVERED_MS + 60_000)
+                .await
+                .unwrap(),
+            3
+        );
+        assert!(events::log(db, w.bot.id, 50).await.unwrap().is_empty());
     }
 }
 

@@ -421,6 +421,34 @@ pub async fn retry_now(
     Ok(())
 }
 
+/// Delivered events are kept this long (the delivery log), given-up ones longer.
+pub const KEEP_DELIVERED_MS: i64 = 7 * 24 * 3600 * 1000;
+pub const KEEP_FAILED_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// Deletes delivered events older than a week and given-up ones older than 30 days
+/// (hourly), so the outbox holds what is still to do and a recent log. How many.
+pub async fn purge(db: &impl ConnectionTrait, now: i64) -> Result<u64, AppError> {
+    use sea_orm::Condition;
+    let r = event_outbox::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(event_outbox::Column::Status.eq(DELIVERED))
+                        .add(event_outbox::Column::CreatedAt.lt(now - KEEP_DELIVERED_MS)),
+                )
+                .add(
+                    Condition::all()
+                        .add(event_outbox::Column::Status.eq(FAILED))
+                        .add(event_outbox::Column::CreatedAt.lt(now - KEEP_FAILED_MS)),
+                ),
+        )
+        .exec(db)
+        .await
+        .map_err(internal)?;
+    Ok(r.rows_affected)
+}
+
 /// One line of an app's delivery log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
