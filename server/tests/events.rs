@@ -481,3 +481,52 @@ async fn handlers_on_private_addresses_are_refused_unless_the_admin_allows_them(
         assert!(l.posts.lock().unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn an_app_binds_at_most_fifty_handlers_and_unbinds_one_handler_or_all() {
+    for b in backends() {
+        let l = listener().await;
+        let w = world(&b, true, &l.url).await;
+        let db = &w.app.state.db;
+        for i in 0..events::MAX_BINDINGS {
+            let h = format!("{}?n={i}", l.url);
+            events::bind(db, &w.bot, events::SESSION_START, &h, app::backend::now_ms())
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        assert_eq!(
+            err(&w
+                .call(
+                    "event.bind",
+                    json!({"event": "ONSESSIONFINISH", "handler": l.url})
+                )
+                .await),
+            (400, "ERROR_EVENT_LIMIT"),
+            "{b:?}"
+        );
+        // Binding one again is not a new one: still answered true.
+        let again = w
+            .call(
+                "event.bind",
+                json!({"event": "onsessionstart", "handler": format!("{}?n=0", l.url)}),
+            )
+            .await;
+        assert_eq!(again.1["result"], true, "{}", again.1);
+        // Unbinding one handler, then the rest of the event.
+        let one = w
+            .call(
+                "event.unbind",
+                json!({"event": "ONSESSIONSTART", "handler": format!("{}?n=7", l.url)}),
+            )
+            .await;
+        assert_eq!(one.1["result"], json!({"count": 1}));
+        let rest = w.call("event.unbind", json!({"event": "ONSESSIONSTART"})).await;
+        assert_eq!(rest.1["result"], json!({"count": events::MAX_BINDINGS - 1}));
+        assert_eq!(w.call("event.get", json!({})).await.1["result"], json!([]));
+        assert_eq!(
+            err(&w.call("event.unbind", json!({})).await),
+            (400, "ERROR_EVENT_NOT_FOUND")
+        );
+    }
+}
