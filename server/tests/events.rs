@@ -395,14 +395,48 @@ async fn a_failing_handler_is_retried_with_backoff_holding_the_conversations_ord
             l.posts.lock().unwrap().is_empty(),
             "the second waits for the first"
         );
-        // Another app cannot retry it; its own admin's "retry now" sends it at once.
+        // Through the page's route: another account's admin gets nothing done, neither
+        // under their own account nor under Acme's; Olek (an operator) neither.
+        let stranger = browser();
+        w.app.sign_in(&stranger, "zed@zeta.test", PASSWORD).await;
+        let olek = browser();
+        w.app.sign_in(&olek, "olek@acme.test", PASSWORD).await;
+        for (c, slug) in [(&stranger, "zeta"), (&stranger, "acme"), (&olek, "acme")] {
+            let path = format!("/a/{slug}/apps/{}/events/{}/retry", w.bot.id, first.id);
+            let r = w.app.post_form(c, &path, &[]).await;
+            assert!(
+                !r.headers()
+                    .get("location")
+                    .is_some_and(|l| l.to_str().unwrap_or("").contains("event_retried")),
+                "{slug}: {:?}",
+                r.headers()
+            );
+        }
+        let still = events::log(&w.app.state.db, w.bot.id, 50).await.unwrap();
+        let still = still.iter().find(|d| d.id == first.id).unwrap();
+        assert_eq!(
+            (still.attempts, still.next_at),
+            (1, first.next_at),
+            "nothing retried"
+        );
+        // Another app cannot retry it; its own admin's "retry now" (the page's route) sends
+        // it at once.
         assert!(matches!(
             events::retry_now(&w.app.state.db, w.bot.id + 1000, first.id, app::backend::now_ms()).await,
             Err(app::error::AppError::NotFound)
         ));
-        events::retry_now(&w.app.state.db, w.bot.id, first.id, app::backend::now_ms())
-            .await
-            .unwrap();
+        let admin = browser();
+        w.app.sign_in(&admin, "anna@acme.test", PASSWORD).await;
+        let r = w
+            .app
+            .post_form(
+                &admin,
+                &format!("/a/acme/apps/{}/events/{}/retry", w.bot.id, first.id),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], "/a/acme/apps?ok=event_retried");
         let posts = wait_for(&l, 3).await;
         let texts: Vec<&str> = posts
             .iter()
