@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
-.PHONY: run test setup build build-debug demo e2e fmt lint clean-data bench bench-inbox
+.PHONY: run test setup build build-debug demo e2e fmt lint clean-data bench bench-inbox bench-stats
 
 ## Set up (idempotent), build (release client; debug server unless NETLINES_RELEASE=1) and serve on http://127.0.0.1:3000 with SQLite under ./data/
 run:
@@ -39,6 +39,10 @@ bench:
 ## Inbox paging benchmark: 100,000 conversations (SQLite; DATABASE_URL=postgres://… for PostgreSQL)
 bench-inbox: setup
 	@source scripts/env.sh && cargo run --release -p server --example inbox_bench
+
+## Statistics benchmark: 100,000 conversations over 90 days (SQLite; DATABASE_URL=postgres://… for PostgreSQL)
+bench-stats: setup
+	@source scripts/env.sh && cargo run --release -p server --example stats_bench
 
 fmt:
 	@source scripts/env.sh && cargo fmt --all

@@ -54,6 +54,9 @@ pub struct SessionUser {
     pub id: UserId,
     pub email: String,
     pub name: String,
+    /// The time zone chosen on the profile (used where the browser's is unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 /// One account on the Network page.
@@ -161,6 +164,39 @@ pub struct ConnectorSettingsView {
     pub ask_rating: bool,
 }
 
+/// The working-hours and automatic-messages page of a connected channel (admins).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoursSettingsView {
+    pub account: AccountSummary,
+    pub channel_id: ChannelId,
+    pub channel_name: String,
+    pub connector_name: String,
+    pub hours: crate::domain::hours::Hours,
+    /// Open now or not, when hours are on.
+    pub availability: Option<crate::domain::hours::Availability>,
+    /// The rating request (#11), set on the Network settings page.
+    pub ask_rating: bool,
+    /// Every zone the server knows, for the list.
+    pub time_zones: Vec<String>,
+}
+
+/// The statistics page: figures of a period for the whole account (admins) or the
+/// operator's own conversations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatsView {
+    pub account: AccountSummary,
+    pub is_admin: bool,
+    /// Every channel of the account (for the filter).
+    pub channels: Vec<(ChannelId, String)>,
+    /// The period shown, `YYYY-MM-DD` (local dates, both included).
+    pub from: String,
+    pub to: String,
+    pub channel: Option<ChannelId>,
+    pub time_zone: String,
+    pub time_zones: Vec<String>,
+    pub figures: crate::domain::stats::Figures,
+}
+
 /// What any signed-in user with the code may know about a channel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelCard {
@@ -173,6 +209,9 @@ pub struct ChannelCard {
     /// The first message every customer gets (shown before they write).
     #[serde(default)]
     pub welcome: String,
+    /// The channel's working hours, when it has any: open now or not, and when that changes.
+    #[serde(default)]
+    pub hours: Option<crate::domain::hours::Availability>,
 }
 
 /// URL of an avatar rendition.
@@ -424,6 +463,9 @@ pub struct ProfileView {
     /// The webhook URL or access token created just now.
     pub fresh: Option<String>,
     pub public_url: String,
+    /// Every zone the server knows, for the profile's time-zone list.
+    #[serde(default)]
+    pub time_zones: Vec<String>,
 }
 
 pub mod apps;
@@ -515,6 +557,7 @@ mod tests {
             id: UserId(4),
             email: "a@b.pl".into(),
             name: "Zażółć \"Ola\"".into(),
+            time_zone: None,
         };
         let bytes = <JsonText as Encodes<SessionUser>>::encode(&user).unwrap();
         assert_eq!(&bytes[..], serde_json::to_vec(&user).unwrap().as_slice());

@@ -6,10 +6,12 @@
 
 pub mod channel;
 pub mod conversation;
+pub mod hours;
 pub mod quick_answer;
 pub mod rating;
 pub mod rich;
 pub mod search;
+pub mod stats;
 
 use crate::error::{AppError, Code, Field};
 use serde::{Deserialize, Serialize};

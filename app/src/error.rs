@@ -41,10 +41,27 @@ pub enum Field {
     Search,
     Files,
     HandlerUrl,
+    TimeZone,
+    Schedule,
+    HoursMon,
+    HoursTue,
+    HoursWed,
+    HoursThu,
+    HoursFri,
+    HoursSat,
+    HoursSun,
+    Holidays,
+    OfflineMessage,
+    OfflineQueue,
+    NoAnswerMinutes,
+    NoAnswerMessage,
+    AutoCloseMinutes,
+    AutoCloseMessage,
+    Period,
 }
 
 impl Field {
-    pub const ALL: [Field; 31] = [
+    pub const ALL: [Field; 48] = [
         Field::Email,
         Field::Password,
         Field::Name,
@@ -76,6 +93,23 @@ impl Field {
         Field::Search,
         Field::Files,
         Field::HandlerUrl,
+        Field::TimeZone,
+        Field::Schedule,
+        Field::HoursMon,
+        Field::HoursTue,
+        Field::HoursWed,
+        Field::HoursThu,
+        Field::HoursFri,
+        Field::HoursSat,
+        Field::HoursSun,
+        Field::Holidays,
+        Field::OfflineMessage,
+        Field::OfflineQueue,
+        Field::NoAnswerMinutes,
+        Field::NoAnswerMessage,
+        Field::AutoCloseMinutes,
+        Field::AutoCloseMessage,
+        Field::Period,
     ];
 }
 
@@ -113,6 +147,23 @@ impl Field {
             Field::Search => "search",
             Field::Files => "files",
             Field::HandlerUrl => "handler_url",
+            Field::TimeZone => "time_zone",
+            Field::Schedule => "schedule",
+            Field::HoursMon => "hours_mon",
+            Field::HoursTue => "hours_tue",
+            Field::HoursWed => "hours_wed",
+            Field::HoursThu => "hours_thu",
+            Field::HoursFri => "hours_fri",
+            Field::HoursSat => "hours_sat",
+            Field::HoursSun => "hours_sun",
+            Field::Holidays => "holidays",
+            Field::OfflineMessage => "offline_message",
+            Field::OfflineQueue => "offline_queue",
+            Field::NoAnswerMinutes => "no_answer_minutes",
+            Field::NoAnswerMessage => "no_answer_message",
+            Field::AutoCloseMinutes => "auto_close_minutes",
+            Field::AutoCloseMessage => "auto_close_message",
+            Field::Period => "period",
         }
     }
 
@@ -187,10 +238,18 @@ pub enum Code {
     ChannelLimit,
     ChannelInUse,
     NetworkRequired,
+    TimeZoneUnknown,
+    TimeFormat,
+    SameTimes,
+    NoWorkingDays,
+    DateFormat,
+    TooManyDates,
+    MinutesRange,
+    PeriodRange,
 }
 
 impl Code {
-    pub const ALL: [Code; 62] = [
+    pub const ALL: [Code; 70] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -253,6 +312,14 @@ impl Code {
         Code::ChannelLimit,
         Code::ChannelInUse,
         Code::NetworkRequired,
+        Code::TimeZoneUnknown,
+        Code::TimeFormat,
+        Code::SameTimes,
+        Code::NoWorkingDays,
+        Code::DateFormat,
+        Code::TooManyDates,
+        Code::MinutesRange,
+        Code::PeriodRange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -319,6 +386,14 @@ impl Code {
             Code::ChannelLimit => "channel_limit",
             Code::ChannelInUse => "channel_in_use",
             Code::NetworkRequired => "network_required",
+            Code::TimeZoneUnknown => "time_zone_unknown",
+            Code::TimeFormat => "time_format",
+            Code::SameTimes => "same_times",
+            Code::NoWorkingDays => "no_working_days",
+            Code::DateFormat => "date_format",
+            Code::TooManyDates => "too_many_dates",
+            Code::MinutesRange => "minutes_range",
+            Code::PeriodRange => "period_range",
         }
     }
 

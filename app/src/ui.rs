@@ -163,6 +163,8 @@ lazy_page!(ContactCenterRoute, pages::contact_center::ContactCenterPage);
 lazy_page!(NetworkChannelsRoute, pages::contact_center::NetworkChannelsPage);
 lazy_page!(ConnectRoute, pages::contact_center::ConnectPage);
 lazy_page!(SettingsRoute, pages::contact_center::SettingsPage);
+lazy_page!(HoursRoute, pages::contact_center::HoursPage);
+lazy_page!(StatsRoute, pages::stats::StatsPage);
 lazy_page!(DisconnectRoute, pages::contact_center::DisconnectPage);
 lazy_page!(QuickAnswersRoute, pages::contact_center::QuickAnswersPage);
 lazy_page!(AppsRoute, pages::apps::AppsPage);
@@ -190,6 +192,8 @@ pub fn AppRoutes() -> impl IntoView {
                     <Route path=path!("/a/:slug/contact-center/network") view={Lazy::<NetworkChannelsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center/network/connect") view={Lazy::<ConnectRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center/network/settings/:id") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/statistics") view={Lazy::<StatsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:slug/contact-center/network/hours/:id") view={Lazy::<HoursRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center/network/disconnect/:id") view={Lazy::<DisconnectRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/a/:slug/contact-center/quick-answers") view={Lazy::<QuickAnswersRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/oauth/select") view={Lazy::<ChannelLinkRoute>::new()} ssr=SsrMode::Async />

@@ -481,6 +481,7 @@ async fn demo_conversation(db: &DatabaseConnection, code: &str) -> Result<(), St
         id: app::domain::UserId(u.id),
         email: u.email,
         name: u.name,
+        time_zone: None,
     };
     let customer = conv::customer(db, &user, "borealis")
         .await

@@ -26,6 +26,7 @@ pub mod forms;
 pub mod live;
 pub mod profile;
 pub mod rest;
+pub mod stats;
 
 use app::backend::{db::connect_and_migrate, AppState, Config};
 use app::{shell, App};
@@ -107,6 +108,7 @@ impl Application {
             spawn_session_purge(state.db.clone()),
             spawn_presence_sweep(state.clone()),
             events::spawn(state.clone()),
+            spawn_timers(state.clone()),
         ];
         background.extend(spawn_search_indexer(state.db.clone()));
         let router = router(state.clone());
@@ -207,6 +209,35 @@ fn spawn_presence_sweep(state: AppState) -> tokio::task::JoinHandle<()> {
                     "untaken conversations passed to the next operator"
                 ),
                 Err(e) => tracing::warn!(error = ?e, "passing on untaken conversations failed"),
+            }
+        }
+    })
+}
+
+/// Every two seconds: channels' automatic messages (no answer, auto-close) and handing
+/// out conversations held outside working hours once a channel opens. Each timer is
+/// claimed in the database, so every node may run this.
+fn spawn_timers(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(2));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match app::backend::services::hours::run_timers(
+                &state.db,
+                state.hub.as_ref(),
+                app::backend::now_ms(),
+            )
+            .await
+            {
+                Ok(f) if f == Default::default() => {}
+                Ok(f) => tracing::info!(
+                    no_answer = f.no_answer,
+                    closed = f.closed,
+                    opened = f.opened,
+                    "channel timers fired"
+                ),
+                Err(e) => tracing::warn!(error = ?e, "channel timers failed"),
             }
         }
     })
@@ -347,6 +378,11 @@ pub fn router(state: AppState) -> Router {
             "/a/{slug}/contact-center/network/settings/{id}",
             post(contact_center::save_settings).layer(DefaultBodyLimit::max(SETTINGS_BODY_LIMIT)),
         )
+        .route("/a/{slug}/statistics.csv", get(stats::csv))
+        .route(
+            "/a/{slug}/contact-center/network/hours/{id}",
+            post(contact_center::save_hours),
+        )
         .route(
             "/a/{slug}/contact-center/quick-answers/add",
             post(contact_center::create_quick_answer),
@@ -381,6 +417,7 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}/thumb", get(files::thumb))
         .route("/profile/webhooks", post(profile::create_webhook))
         .route("/profile/tokens", post(profile::issue_token))
+        .route("/profile/time-zone", post(profile::set_time_zone))
         .route("/profile/credentials/{id}/revoke", post(profile::revoke))
         .merge(rest::routes())
         // The wasm, JS and CSS: pre-compressed copies when the build made them.

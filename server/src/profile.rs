@@ -114,3 +114,20 @@ pub async fn revoke(State(state): State<AppState>, Path(id): Path<i64>, headers:
         Err(e) => back_with_errors(PROFILE, &[e], &[]),
     }
 }
+
+/// `POST /profile/time-zone`: `time_zone` (an IANA name; empty: the browser's, automatic).
+pub async fn set_time_zone(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let user = match require_user(&state, &headers, PROFILE).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let zone = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "time_zone")
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default();
+    let chosen = (!zone.is_empty()).then_some(zone.as_str());
+    match app::backend::services::users::set_time_zone(&state.db, user.id, chosen).await {
+        Ok(()) => see_other(&with_query(PROFILE, &[("ok", "time_zone_saved")]), None),
+        Err(e) => back_with_errors(PROFILE, &[e], &[("time_zone", zone.as_str())]),
+    }
+}

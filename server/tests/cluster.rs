@@ -656,6 +656,7 @@ async fn a_killed_node_loses_no_acknowledged_message_its_clients_move_and_its_op
                 id: UserId(u.id),
                 email: u.email,
                 name: u.name,
+                time_zone: None,
             }
         }
     };

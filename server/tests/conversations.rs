@@ -394,6 +394,7 @@ async fn nobody_outside_the_conversation_can_read_or_write_it() {
                 id: w.admin.user,
                 email: "anna@acme.test".into(),
                 name: "Anna".into(),
+                time_zone: None,
             },
             "acme",
         )
@@ -414,6 +415,7 @@ async fn nobody_outside_the_conversation_can_read_or_write_it() {
             id: zed.id,
             email: zed.email.clone(),
             name: zed.name.clone(),
+            time_zone: None,
         };
         assert_eq!(
             conv::customer(db, &zed_user, "borealis").await.unwrap_err(),

@@ -631,6 +631,7 @@ async fn the_inbox_pages_by_latest_activity_without_gaps_or_repeats() {
                 id: w.cleo.user,
                 email: "cleo@borealis.test".into(),
                 name: "Cleo".into(),
+                time_zone: None,
             };
             let customer = conv::customer(db, &user, &slug).await.unwrap();
             for j in 0..20 {
@@ -656,6 +657,7 @@ async fn the_inbox_pages_by_latest_activity_without_gaps_or_repeats() {
                 id: w.cleo.user,
                 email: String::new(),
                 name: "Cleo".into(),
+                time_zone: None,
             },
             "cust0",
         )

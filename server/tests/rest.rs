@@ -150,6 +150,7 @@ impl World {
                 id: self.cleo.user,
                 email: String::new(),
                 name: "Cleo".into(),
+                time_zone: None,
             },
             "borealis",
         )
@@ -797,7 +798,8 @@ async fn a_webhook_of_one_account_cannot_read_or_write_anything_of_another() {
                     &app::api::SessionUser {
                         id: w.cleo.user,
                         email: String::new(),
-                        name: "Cleo".into()
+                        name: "Cleo".into(),
+                        time_zone: None,
                     },
                     "borealis"
                 )

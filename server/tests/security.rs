@@ -193,6 +193,7 @@ async fn world_with(b: &Backend, opts: Options) -> World {
         id: id(w),
         email: w.email().unwrap().into(),
         name: w.email().unwrap().into(),
+        time_zone: None,
     };
     let cleo = conv::customer(db, &su(Who::Customer), "borealis").await.unwrap();
     let dana = conv::customer(db, &su(Who::OtherCustomer), "delta")

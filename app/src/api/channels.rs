@@ -30,6 +30,17 @@ pub async fn connector_settings(slug: String, channel: i64) -> Result<ConnectorS
     .await
 }
 
+/// The working hours and automatic messages of the Network connector on channel
+/// `channel` (admins only).
+#[server(prefix = "/api", endpoint = "hours_settings", output = crate::api::Answer)]
+pub async fn hours_settings(slug: String, channel: i64) -> Result<crate::api::HoursSettingsView, AppError> {
+    use crate::backend::{auth::require_user, services::accounts, services::hours, AppState};
+    let user = require_user().await?;
+    let state = expect_context::<AppState>();
+    let actor = accounts::actor(&state.db, user.id, &slug).await?;
+    hours::settings(&state.db, &actor, crate::domain::ChannelId(channel)).await
+}
+
 /// The public card of the channel behind a link's `IM_DIALOG` value (any signed-in user).
 #[server(prefix = "/api", endpoint = "public_card", output = crate::api::Answer)]
 pub async fn public_card(dialog: String) -> Result<ChannelCard, AppError> {
@@ -49,4 +60,34 @@ pub async fn quick_answers_page(slug: String) -> Result<super::QuickAnswersView,
     let state = expect_context::<AppState>();
     let actor = accounts::actor(&state.db, user.id, &slug).await?;
     quick_answers::page(&state.db, &actor).await
+}
+
+/// The statistics of account `slug` for a period (`from`/`to` as `YYYY-MM-DD`, empty:
+/// the last 7 days), one channel or all, in time zone `tz` (empty: the browser's zone
+/// from its cookie, else the profile's, else UTC). Admins: the whole account; operators:
+/// their own conversations.
+#[server(prefix = "/api", endpoint = "statistics", output = crate::api::Answer)]
+pub async fn statistics(
+    slug: String,
+    from: String,
+    to: String,
+    channel: Option<i64>,
+    tz: String,
+) -> Result<crate::api::StatsView, AppError> {
+    use crate::backend::{auth::require_user, services::accounts, services::stats, AppState};
+    let user = require_user().await?;
+    let state = expect_context::<AppState>();
+    let actor = accounts::actor(&state.db, user.id, &slug).await?;
+    let time_zone = if tz.trim().is_empty() {
+        crate::backend::services::users::viewer_zone(&state.db, user.id).await?
+    } else {
+        tz
+    };
+    let q = stats::StatsQuery {
+        from,
+        to,
+        channel,
+        time_zone,
+    };
+    stats::statistics(&state.db, &actor, &q).await
 }

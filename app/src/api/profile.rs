@@ -29,6 +29,7 @@ pub async fn profile_page() -> Result<ProfileView, AppError> {
         credentials: rest::list(&state.db, user.id).await?,
         fresh: fresh.filter(|f| !f.is_empty()),
         public_url: state.config.public_url.clone(),
+        time_zones: crate::domain::hours::time_zone_names(),
         user,
     })
 }

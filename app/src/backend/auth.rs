@@ -122,6 +122,7 @@ pub async fn user_for_token(db: &impl ConnectionTrait, token: &str) -> Result<Op
         id: UserId(u.id),
         email: u.email,
         name: u.name,
+        time_zone: u.time_zone,
     }))
 }
 

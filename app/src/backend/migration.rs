@@ -20,6 +20,7 @@ mod m0014_rest_uploads;
 mod m0015_rest_apps;
 mod m0016_message_rich;
 mod m0017_events;
+mod m0018_hours;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_rest_apps::Migration),
             Box::new(m0016_message_rich::Migration),
             Box::new(m0017_events::Migration),
+            Box::new(m0018_hours::Migration),
         ]
     }
 }

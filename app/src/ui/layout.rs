@@ -66,6 +66,7 @@ pub enum Section {
     Members,
     Inbox,
     ContactCenter,
+    Statistics,
 }
 
 pub fn section_of(path: &str) -> Option<Section> {
@@ -74,6 +75,7 @@ pub fn section_of(path: &str) -> Option<Section> {
     Some(match rest.split('/').nth(1).unwrap_or("") {
         "inbox" => Section::Inbox,
         "contact-center" => Section::ContactCenter,
+        "statistics" => Section::Statistics,
         _ => Section::Members,
     })
 }
@@ -100,6 +102,7 @@ fn AccountNav() -> impl IntoView {
                     {serves.then(|| view! {
                         <a href=format!("{base}/inbox") aria-current=here(Section::Inbox)>{tr(K::InboxTitle)}</a>
                         <a href=format!("{base}/contact-center") aria-current=here(Section::ContactCenter)>{tr(K::NavContactCenter)}</a>
+                        <a href=format!("{base}/statistics") aria-current=here(Section::Statistics)>{tr(K::StatsTitle)}</a>
                     })}
                     <a href=base.clone() aria-current=here(Section::Members)>{tr(K::MembersTitle)}</a>
                 </nav>

@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod link;
 pub mod network;
 pub mod profile;
+pub mod stats;
 
 use crate::i18n::K;
 use crate::ui::{set_status, tr};

@@ -14,13 +14,36 @@ const DAY: i64 = 86_400_000;
 #[derive(Clone, Copy)]
 pub struct Clock(pub RwSignal<Option<i64>>);
 
-/// Puts the clock into context and, in the browser, starts it after hydration.
+/// The viewer's time zone as the server knows it (the browser's cookie, else the
+/// profile's): times rendered on the server are in it.
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct ViewerZone(pub jiff::tz::TimeZone);
+
+/// Name of the cookie with the browser's time zone.
+pub const ZONE_COOKIE: &str = "netlines_tz";
+
+/// Puts the clock into context and, in the browser, starts it after hydration (and
+/// tells the server the browser's zone, for the pages it renders next).
 pub fn provide_clock() {
     let now = RwSignal::new(None::<i64>);
     provide_context(Clock(now));
+    #[cfg(feature = "ssr")]
+    {
+        let from_cookie = use_context::<http::request::Parts>()
+            .and_then(|p| crate::backend::http_util::cookie(&p.headers, ZONE_COOKIE));
+        let zone = from_cookie
+            .or_else(|| crate::ui::session_user().and_then(|u| u.time_zone))
+            .filter(|z| crate::domain::hours::known_time_zone(z))
+            .and_then(|z| jiff::tz::TimeZone::get(&z).ok());
+        if let Some(z) = zone {
+            provide_context(ViewerZone(z));
+        }
+    }
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<()>| {
         if started.is_none() {
+            remember_zone();
             now.set(Some(js_sys::Date::now() as i64));
             // Lives as long as the page (the clock belongs to the app's root).
             let _ = set_interval_with_handle(
@@ -35,7 +58,7 @@ pub fn provide_clock() {
 /// text must equal the server's first), then the browser's clock, renewed by [`Clock`].
 /// Each component waits for its own mount: a page part hydrated later than the root
 /// would otherwise keep the server's text (hydration does not rewrite text it claims).
-fn component_now() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
+pub(crate) fn component_now() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
     let clock = use_context::<Clock>().map(|c| c.0);
     let mounted = RwSignal::new(false);
     Effect::new(move |_| mounted.set(true));
@@ -44,6 +67,31 @@ fn component_now() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
             return None;
         }
         clock.and_then(|c| c.get()).or_else(browser_now)
+    }
+}
+
+/// Stores the browser's IANA zone in a cookie (a year; not secret, read by the server).
+#[cfg(feature = "hydrate")]
+fn remember_zone() {
+    let opts =
+        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
+    let Some(zone) = js_sys::Reflect::get(&opts, &"timeZone".into())
+        .ok()
+        .and_then(|z| z.as_string())
+    else {
+        return;
+    };
+    if zone.is_empty()
+        || zone.len() > 64
+        || !zone
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b))
+    {
+        return;
+    }
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        let cookie = format!("{ZONE_COOKIE}={zone}; Path=/; Max-Age=31536000; SameSite=Lax");
+        let _ = js_sys::Reflect::set(&doc, &"cookie".into(), &cookie.into());
     }
 }
 
@@ -58,18 +106,38 @@ fn browser_now() -> Option<i64> {
     }
 }
 
-/// The browser's offset from UTC at instant `ms`, in minutes east (e.g. +60 in Warsaw in
-/// winter); 0 on the server.
+/// The viewer's offset from UTC at instant `ms`, in minutes east (e.g. +60 in Warsaw in
+/// winter): the browser's; on the server the [`ViewerZone`]'s, else 0 (UTC).
 pub fn offset_at(_ms: i64) -> i64 {
     #[cfg(feature = "hydrate")]
     {
         let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(_ms as f64));
         -(d.get_timezone_offset() as i64)
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(all(feature = "ssr", not(feature = "hydrate")))]
+    {
+        use_context::<ViewerZone>()
+            .and_then(|z| {
+                jiff::Timestamp::from_millisecond(_ms)
+                    .ok()
+                    .map(|t| z.0.to_offset(t).seconds() as i64 / 60)
+            })
+            .unwrap_or(0)
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
         0
     }
+}
+
+/// " UTC", " UTC+01:00", " UTC-03:30": the zone a time without a clock is shown in.
+fn offset_label(offset_min: i64) -> String {
+    if offset_min == 0 {
+        return " UTC".into();
+    }
+    let sign = if offset_min > 0 { '+' } else { '-' };
+    let a = offset_min.abs();
+    format!(" UTC{sign}{:02}:{:02}", a / 60, a % 60)
 }
 
 /// (year, month 1–12, day) of a day count since 1970-01-01 (proleptic Gregorian).
@@ -122,7 +190,11 @@ fn date(lang: Lang, day: i64, with_year: bool) -> String {
 pub fn message_time(lang: Lang, ms: i64, now: Option<i64>, offset_min: i64) -> String {
     let (day, h, mi) = local(ms, offset_min);
     match now {
-        None => format!("{} {h:02}:{mi:02} UTC", date(lang, day, true)),
+        None => format!(
+            "{} {h:02}:{mi:02}{}",
+            date(lang, day, true),
+            offset_label(offset_min)
+        ),
         Some(now) => {
             let (today, ..) = local(now, offset_min);
             if day == today {
@@ -233,6 +305,15 @@ mod tests {
         );
         // The server: date, time and zone said.
         assert_eq!(message_time(Lang::En, NOW, None, 0), "1 Dec 2026 22:07 UTC");
+        // The server in the viewer's zone (from their cookie or profile).
+        assert_eq!(
+            message_time(Lang::En, NOW, None, 60),
+            "1 Dec 2026 23:07 UTC+01:00"
+        );
+        assert_eq!(
+            message_time(Lang::Pl, NOW, None, -210),
+            "1 gru 2026 18:37 UTC-03:30"
+        );
     }
 
     #[test]

@@ -351,6 +351,7 @@ impl TestApp {
             id: UserId(u.id),
             email: u.email,
             name: u.name,
+            time_zone: None,
         }
     }
 

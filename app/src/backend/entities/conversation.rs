@@ -34,6 +34,15 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub rating_comment: Option<String>,
     pub rated_at: Option<i64>,
+    /// When an operator first answered.
+    pub first_response_at: Option<i64>,
+    /// Since when an answered conversation waits for the customer (the last message is
+    /// the operators' or the channel's); none while the customer has the last word.
+    pub awaiting_since: Option<i64>,
+    /// When the no-answer message was sent.
+    pub no_answer_at: Option<i64>,
+    /// When the last offline message was sent.
+    pub offline_notice_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

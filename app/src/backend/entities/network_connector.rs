@@ -23,6 +23,25 @@ pub struct Model {
     pub chat_limit: i32,
     /// Ask the customer to rate a finished conversation.
     pub ask_rating: bool,
+    /// Working hours on (see [`crate::domain::hours`]).
+    pub hours_on: bool,
+    /// IANA name of the zone the schedule is written in.
+    pub time_zone: String,
+    /// Seven `HH:MM-HH:MM` or empty, Monday first.
+    pub week: String,
+    /// `YYYY-MM-DD` dates, comma-separated.
+    #[sea_orm(column_type = "Text")]
+    pub holidays: String,
+    #[sea_orm(column_type = "Text")]
+    pub offline_message: String,
+    /// `wait` (nobody is assigned until opening) or `accept`.
+    pub offline_queue: String,
+    pub no_answer_minutes: i32,
+    #[sea_orm(column_type = "Text")]
+    pub no_answer_message: String,
+    pub auto_close_minutes: i32,
+    #[sea_orm(column_type = "Text")]
+    pub auto_close_message: String,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -15,6 +15,8 @@ pub struct Model {
     /// Argon2id PHC string.
     pub password_hash: String,
     pub created_at: i64,
+    /// The zone chosen on the profile (IANA name): used where the browser's is unknown.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

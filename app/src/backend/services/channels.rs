@@ -563,12 +563,14 @@ pub async fn card(db: &impl ConnectionTrait, code: &ChannelCode) -> Result<Chann
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
+    let hours = super::hours::availability(&super::hours::hours_of(&n), crate::backend::now_ms());
     Ok(ChannelCard {
         code: n.code,
         name: n.name,
         description: n.description,
         avatar_url: n.avatar_key.as_deref().map(|k| avatar_url(k, 256)),
         available: n.connected && c.active,
+        hours,
         welcome: n.welcome_message,
     })
 }

@@ -62,6 +62,8 @@ pub struct ChannelInfo {
     pub available: bool,
     /// Whether finished conversations ask the customer for a rating.
     pub ask_rating: bool,
+    /// Working hours and automatic messages.
+    pub hours: crate::domain::hours::Hours,
 }
 
 pub async fn channel_info(db: &impl ConnectionTrait, code: &ChannelCode) -> Result<ChannelInfo, AppError> {
@@ -76,6 +78,7 @@ pub async fn channel_info(db: &impl ConnectionTrait, code: &ChannelCode) -> Resu
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
+    let hours = super::hours::hours_of(&n);
     Ok(ChannelInfo {
         channel: ChannelId(c.id),
         account: AccountId(c.account_id),
@@ -84,6 +87,7 @@ pub async fn channel_info(db: &impl ConnectionTrait, code: &ChannelCode) -> Resu
         limit: n.multi_chat.then_some(n.chat_limit as i64),
         available: n.connected && c.active,
         ask_rating: n.ask_rating,
+        hours,
     })
 }
 
@@ -289,6 +293,12 @@ pub(crate) async fn append(
             sea_orm::sea_query::ExprTrait::add(Expr::col(conversation::Column::OperatorUnread), 1),
         );
     }
+    // The customer has the last word (nothing to wait for), or the operators do.
+    conv.awaiting_since = (author != Author::Customer).then_some(now);
+    upd = upd.col_expr(
+        conversation::Column::AwaitingSince,
+        Expr::value(conv.awaiting_since),
+    );
     upd.filter(conversation::Column::Id.eq(conv.id))
         .exec(txn)
         .await
@@ -670,6 +680,8 @@ pub async fn customer_send_files(
     )
     .await?;
     let m = attach(&txn, m, files).await?;
+    // Outside working hours: the offline message, once per offline period.
+    let offline = super::hours::offline_notice(&txn, &mut conv, &info.hours, now).await?;
     let new_view = if target == Target::New {
         Some(conversation_view(&txn, &conv).await?)
     } else {
@@ -698,6 +710,18 @@ pub async fn customer_send_files(
             message: message_view(&m, &customer.user_name),
         },
     );
+    if let Some(o) = offline {
+        hub_publish(
+            hub,
+            &[
+                Topic::Conversation(ConversationId(conv.id)),
+                Topic::Channel(info.channel),
+            ],
+            ServerMsg::Message {
+                message: message_view(&o, &info.name),
+            },
+        );
+    }
     if target == Target::New || closed_any {
         // A new conversation waits for an operator; a closed one freed one up. The
         // message is stored: a failure here is logged, never reported as "not sent".
@@ -919,6 +943,7 @@ pub async fn operator_send_files(
         let mut am: conversation::ActiveModel = conv.clone().into();
         if answered {
             am.status = Set(ConversationStatus::Open.as_str().to_string());
+            am.first_response_at = Set(Some(now));
         }
         if taken {
             am.operator_user_id = Set(Some(actor.user.0));

@@ -315,6 +315,9 @@ struct Snapshot {
     serving: HashSet<(i64, i64)>,
     /// (conversation, author, client id) already stored.
     earlier: HashMap<(i64, &'static str, String), Earlier>,
+    /// Channels outside their working hours with an offline message: a customer's
+    /// message there takes the full path, which sends it.
+    offline: HashSet<i64>,
 }
 
 /// The ids a batch touches, sorted and without repeats.
@@ -342,6 +345,8 @@ struct Change {
     last_seq: i64,
     preview: String,
     unread_added: i64,
+    /// Since when the conversation waits for the customer (none: the customer wrote last).
+    awaiting: Option<i64>,
 }
 
 /// What to write for a batch, and what to answer each append.
@@ -357,8 +362,9 @@ struct Plan {
 /// still serves its channel (operator), it is not closed, its channel is connected and
 /// active; a resent client id is answered with the seq stored the first time.
 fn decide(batch: &[&Append], mut snap: Snapshot, now: i64) -> Plan {
-    // Per conversation: (seq before the batch, customer messages added, last preview).
-    let mut added: HashMap<i64, (i64, i64, Option<String>)> = HashMap::new();
+    // Per conversation: (seq before the batch, customer messages added, last preview,
+    // whether the customer wrote last).
+    let mut added: HashMap<i64, (i64, i64, Option<String>, bool)> = HashMap::new();
     let mut out: Vec<Stored> = Vec::with_capacity(batch.len());
     let mut rows: Vec<message::Model> = Vec::new();
     // Stored in this batch: (conversation, author, client id) → (seq, user).
@@ -383,7 +389,8 @@ fn decide(batch: &[&Append], mut snap: Snapshot, now: i64) -> Plan {
             && status != ConversationStatus::Closed
             && match &a.sender {
                 Sender::Customer { customer, code } => {
-                    c.customer_user_id == customer.user.0
+                    !snap.offline.contains(&c.channel_id)
+                        && c.customer_user_id == customer.user.0
                         && c.customer_account_id == customer.account.0
                         && c.account_id != customer.account.0
                         && snap
@@ -430,12 +437,13 @@ fn decide(batch: &[&Append], mut snap: Snapshot, now: i64) -> Plan {
             }));
             continue;
         }
-        let entry = added.entry(id.0).or_insert((c.last_seq, 0, None));
+        let entry = added.entry(id.0).or_insert((c.last_seq, 0, None, false));
         c.last_seq += 1;
         let seq = c.last_seq;
         if author == Author::Customer {
             entry.1 += 1;
         }
+        entry.3 = author == Author::Customer;
         entry.2 = Some(preview_of(a.body.as_str()));
         in_batch.insert(key, (seq, user));
         let row = message::Model {
@@ -463,11 +471,12 @@ fn decide(batch: &[&Append], mut snap: Snapshot, now: i64) -> Plan {
     }
     let mut changes: Vec<Change> = added
         .into_iter()
-        .map(|(id, (_, unread_added, preview))| Change {
+        .map(|(id, (_, unread_added, preview, customer_last))| Change {
             id,
             last_seq: snap.convs.get(&id).map(|c| c.last_seq).unwrap_or_default(),
             preview: preview.unwrap_or_default(),
             unread_added,
+            awaiting: (!customer_last).then_some(now),
         })
         .collect();
     changes.sort_unstable_by_key(|c| c.id);
@@ -515,13 +524,17 @@ async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<Vec<Stored>
         convs: rows.into_iter().map(|c| (c.id, ConvRow::from(c))).collect(),
         ..Snapshot::default()
     };
-    snap.connectors = network_connector::Entity::find()
+    let now = now_ms();
+    for n in network_connector::Entity::find()
         .filter(network_connector::Column::ChannelId.is_in(channel_ids.clone()))
         .all(&txn)
         .await?
-        .into_iter()
-        .map(|n| (n.channel_id, (n.connected, n.code)))
-        .collect();
+    {
+        if n.hours_on && super::hours::offline_with_message(&super::hours::hours_of(&n), now) {
+            snap.offline.insert(n.channel_id);
+        }
+        snap.connectors.insert(n.channel_id, (n.connected, n.code));
+    }
     let operators = queue_operators(batch);
     if !operators.is_empty() {
         snap.serving = channel_operator::Entity::find()
@@ -559,7 +572,7 @@ async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<Vec<Stored>
     }
 
     let account_of: HashMap<i64, i64> = snap.convs.values().map(|c| (c.id, c.account_id)).collect();
-    let plan = decide(batch, snap, now_ms());
+    let plan = decide(batch, snap, now);
     if plan.rows.is_empty() {
         txn.rollback().await?;
         return Ok(plan.out);
@@ -627,11 +640,17 @@ fn update_conversations(backend: DbBackend, changed: &[Change], now: i64) -> Sta
         let (id, v) = (p(c.id.into(), &mut values), p(c.unread_added.into(), &mut values));
         unread += &format!(" WHEN {id} THEN {v}");
     }
+    let mut awaiting = String::from("CASE id");
+    for c in changed {
+        let (id, v) = (p(c.id.into(), &mut values), p(c.awaiting.into(), &mut values));
+        awaiting += &format!(" WHEN {id} THEN {v}");
+    }
     let ids: Vec<String> = changed.iter().map(|c| p(c.id.into(), &mut values)).collect();
     let sql = format!(
         "UPDATE conversations SET last_seq = {seq} ELSE last_seq END, updated_at = {at}, \
          preview = {preview} ELSE preview END, \
-         operator_unread = operator_unread + ({unread} ELSE 0 END) WHERE id IN ({})",
+         operator_unread = operator_unread + ({unread} ELSE 0 END), \
+         awaiting_since = {awaiting} ELSE awaiting_since END WHERE id IN ({})",
         ids.join(", ")
     );
     Statement::from_sql_and_values(backend, sql, values)

@@ -226,7 +226,8 @@ pub async fn dispatch(
     loop {
         let txn = begin_write(db).await.map_err(internal)?;
         let queue = lock_queue(&txn, channel).await?;
-        if !queue.distribution.assigns() {
+        // Outside working hours, set to wait for the morning: nobody is assigned.
+        if !queue.distribution.assigns() || super::hours::holding(&txn, channel, now_ms()).await? {
             txn.commit().await.map_err(internal)?;
             return Ok(made);
         }

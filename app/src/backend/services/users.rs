@@ -80,3 +80,53 @@ pub async fn authenticate(
         }
     }
 }
+
+/// The name of the cookie the browser sets with its own time zone (IANA name).
+pub const ZONE_COOKIE: &str = "netlines_tz";
+
+/// The zone of this request's cookie, if it names a known zone.
+pub fn cookie_zone(headers: &http::HeaderMap) -> Option<String> {
+    crate::backend::http_util::cookie(headers, ZONE_COOKIE)
+        .map(|z| z.trim().to_string())
+        .filter(|z| crate::domain::hours::known_time_zone(z))
+}
+
+/// The viewer's time zone: the browser's (its cookie) when known, else the one chosen on
+/// the profile, else UTC.
+pub async fn viewer_zone(db: &impl ConnectionTrait, user: UserId) -> Result<String, AppError> {
+    let from_cookie =
+        leptos::prelude::use_context::<http::request::Parts>().and_then(|p| cookie_zone(&p.headers));
+    if let Some(z) = from_cookie {
+        return Ok(z);
+    }
+    Ok(profile_zone(db, user).await?.unwrap_or_else(|| "UTC".into()))
+}
+
+/// The zone chosen on the profile, if any.
+pub async fn profile_zone(db: &impl ConnectionTrait, user: UserId) -> Result<Option<String>, AppError> {
+    Ok(find_by_id(db, user)
+        .await?
+        .and_then(|u| u.time_zone)
+        .filter(|z| crate::domain::hours::known_time_zone(z)))
+}
+
+/// Sets (or with `None` clears) the profile's time zone; an unknown zone is refused.
+pub async fn set_time_zone(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    zone: Option<&str>,
+) -> Result<(), AppError> {
+    if let Some(z) = zone {
+        if !crate::domain::hours::known_time_zone(z) {
+            return Err(AppError::Invalid {
+                field: Field::TimeZone,
+                code: Code::TimeZoneUnknown,
+            });
+        }
+    }
+    let u = find_by_id(db, user).await?.ok_or(AppError::NotFound)?;
+    let mut am: user::ActiveModel = u.into();
+    am.time_zone = Set(zone.map(str::to_string));
+    am.update(db).await.map_err(internal)?;
+    Ok(())
+}

@@ -985,20 +985,40 @@ fn Conversation(
                 <p class="older"><button type="button" class="small secondary-btn" on:click=fetch_older.clone()>{tr(K::LoadOlder)}</button></p>
             })}
             <ol class="messages" aria-label=tr(K::MessagesLabel) node_ref=list_ref>
-                {move || {
-                    let read_upto = s.current.with(|c| c.as_ref().map(|c| c.customer_read_seq).unwrap_or(0));
-                    let retry_live = retry_live.clone();
-                    let rows = s.notes.with(|notes| interleave(s.messages.get(), notes));
-                    rows.into_iter()
-                        .map(|row| match row {
-                            Row::Msg(m) => {
-                                let retry = retry_live.clone();
-                                view! { <Msg m=m read_upto=read_upto menu=menu split=s.split open_menu=open_menu start_new=start_new retry=Callback::new(move |cid: String| retry.retry(&cid)) /> }.into_any()
-                            }
-                            Row::Note(n) => view! { <Note n=n /> }.into_any(),
-                        })
-                        .collect_view()
-                }}
+                // Keyed rows: a row is drawn again only when what it shows changes (its
+                // delivery state, "read"), so an update elsewhere in the thread never
+                // disposes a row mid-gesture (a long press's timer lives with its row).
+                <For
+                    each=move || {
+                        let read_upto = s.current.with(|c| c.as_ref().map(|c| c.customer_read_seq).unwrap_or(0));
+                        let conv = s.current.with(|c| c.as_ref().map(|c| c.id.0).unwrap_or(0));
+                        let rows = s.notes.with(|notes| interleave(s.messages.get(), notes));
+                        rows.into_iter()
+                            .map(|row| {
+                                let key = match &row {
+                                    Row::Msg(m) => format!(
+                                        "m:{conv}:{}:{:?}:{:?}:{}:{}",
+                                        m.client_id.as_deref().unwrap_or(""),
+                                        m.seq,
+                                        m.state,
+                                        m.seq.is_some_and(|q| q <= read_upto),
+                                        m.files.len()
+                                    ),
+                                    Row::Note(n) => format!("n:{}", n.id),
+                                };
+                                (key, read_upto, row)
+                            })
+                            .collect::<Vec<_>>()
+                    }
+                    key=|(k, _, _)| k.clone()
+                    children=move |(_, read_upto, row)| match row {
+                        Row::Msg(m) => {
+                            let retry = retry_live.clone();
+                            view! { <Msg m=m read_upto=read_upto menu=menu split=s.split open_menu=open_menu start_new=start_new retry=Callback::new(move |cid: String| retry.retry(&cid)) /> }.into_any()
+                        }
+                        Row::Note(n) => view! { <Note n=n /> }.into_any(),
+                    }
+                />
             </ol>
             <p class="typing muted small" role="status" aria-live="polite">
                 {move || s.typing.get().map(|n| format!("{n} {}", tr(K::IsTyping)))}

@@ -43,7 +43,47 @@ pub fn ChannelCardView(card: ChannelCard) -> impl IntoView {
             <div>
                 <h1 dir="auto">{card.name.clone()}</h1>
                 {(!card.description.is_empty()).then(|| view! { <p class="muted" dir="auto">{card.description.clone()}</p> })}
+                {card.hours.clone().map(|av| view! { <HoursStatus av=av /> })}
             </div>
+        </div>
+    }
+}
+
+/// Open now or offline (and when it opens), kept current by the clock, with the week's
+/// hours folded below.
+#[component]
+fn HoursStatus(av: crate::domain::hours::Availability) -> impl IntoView {
+    use crate::domain::hours::format_time;
+    use crate::ui::pages::contact_center::DAY_NAMES;
+    let now = crate::ui::time::component_now();
+    let a = av.clone();
+    let open = Memo::new(move |_| now().map(|n| a.open_at(n)).unwrap_or(a.open));
+    // The opening time is known while the server's "offline" still holds.
+    let opens = av.next_change.filter(|_| !av.open);
+    let rows = av
+        .week
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let hours = match d {
+                Some(s) => format!("{}–{}", format_time(s.from), format_time(s.to)),
+                None => tr(K::ClosedDay).to_string(),
+            };
+            view! { <tr><th scope="row">{tr(DAY_NAMES[i])}</th><td>{hours}</td></tr> }
+        })
+        .collect_view();
+    view! {
+        <div class="hours">
+            <p class="hours-state" role="status" class:offline=move || !open.get()>
+                {move || if open.get() { tr(K::OpenNow) } else { tr(K::ChannelOffline) }}
+                {move || (!open.get()).then(|| opens.map(|at| view! {
+                    " " {tr(K::OpensAt)} " " <crate::ui::time::MessageTime at=at />
+                }))}
+            </p>
+            <details class="hours-week">
+                <summary>{tr(K::WorkingHoursSummary)} " (" {av.time_zone.clone()} ")"</summary>
+                <table><tbody>{rows}</tbody></table>
+            </details>
         </div>
     }
 }

@@ -34,6 +34,7 @@ fn ok_message(code: &str) -> Option<&'static str> {
         "webhook_created" => Some(tr(K::WebhookCreated)),
         "token_issued" => Some(tr(K::TokenIssued)),
         "revoked" => Some(tr(K::CredentialRevoked)),
+        "time_zone_saved" => Some(tr(K::TimeZoneSaved)),
         _ => None,
     }
 }
@@ -96,7 +97,7 @@ fn Profile(v: ProfileView) -> impl IntoView {
         <section class="card">
             <h1>{tr(K::ProfileTitle)}</h1>
             <p class="muted">{v.user.name.clone()} " · " {v.user.email.clone()}</p>
-            <Notice ok=ok error=general_error(err, &[Field::Account, Field::Scopes, Field::Title]) />
+            <Notice ok=ok error=general_error(err, &[Field::Account, Field::Scopes, Field::Title, Field::TimeZone]) />
             {v.fresh.clone().map(|f| view! {
                 <div class="fresh" role="status">
                     <label for="fresh">{fresh_label}</label>
@@ -105,6 +106,22 @@ fn Profile(v: ProfileView) -> impl IntoView {
                     {example.clone().map(|e| view! { <pre class="small"><code>{e}</code></pre> })}
                 </div>
             })}
+            <h2>{tr(K::TimeZoneTitle)}</h2>
+            <form method="post" action="/profile/time-zone" class="inline-form">
+                <div class="field" class:has-error=error_for(&errs, Field::TimeZone).is_some()>
+                    <label for="time_zone">{tr(K::TimeZoneLabelShort)}</label>
+                    <select id="time_zone" name="time_zone" aria-describedby="time_zone-hint">
+                        <option value="" selected=v.user.time_zone.is_none()>{tr(K::TimeZoneAutomatic)}</option>
+                        {v.time_zones.iter().map(|z| {
+                            let sel = v.user.time_zone.as_deref() == Some(z.as_str());
+                            view! { <option value=z.clone() selected=sel>{z.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p class="hint" id="time_zone-hint">{tr(K::TimeZoneProfileHint)}</p>
+                    {error_for(&errs, Field::TimeZone).map(|e| view! { <p class="error">{e}</p> })}
+                </div>
+                <button type="submit" class="secondary-btn">{tr(K::Save)}</button>
+            </form>
             <h2>{tr(K::RestApiTitle)}</h2>
             <p class="lead">{tr(K::RestApiIntro)} " " <a href="/rest/openapi.json">"OpenAPI"</a></p>
             {(!has_accounts).then(|| view! { <p class="muted">{tr(K::NoAccountsForRest)}</p> })}

@@ -76,8 +76,11 @@ impl Store {
                 }
             }
             let mut channel = txn.prepare_cached("SELECT active FROM open_channels WHERE id = ?1")?;
-            let mut connector =
-                txn.prepare_cached("SELECT connected, code FROM network_connectors WHERE channel_id = ?1")?;
+            let mut connector = txn.prepare_cached(
+                "SELECT connected, code, hours_on, time_zone, week, holidays, offline_message \
+                 FROM network_connectors WHERE channel_id = ?1",
+            )?;
+            let now = now_ms();
             let channels: Vec<i64> = snap.convs.values().map(|c| c.channel_id).collect();
             for ch in channels {
                 if snap.channels.contains_key(&ch) {
@@ -87,10 +90,30 @@ impl Store {
                     snap.channels.insert(ch, active);
                 }
                 let found = connector
-                    .query_row([ch], |r| Ok((r.get::<_, bool>(0)?, r.get::<_, String>(1)?)))
+                    .query_row([ch], |r| {
+                        let hours_on: bool = r.get(2)?;
+                        // Only channels with hours decode them (the common case reads two columns).
+                        let offline = hours_on && {
+                            let h = crate::domain::hours::Hours {
+                                enabled: true,
+                                time_zone: r.get(3)?,
+                                week: crate::domain::hours::Hours::week_from_stored(&r.get::<_, String>(4)?),
+                                holidays: crate::domain::hours::Hours::holidays_from_stored(
+                                    &r.get::<_, String>(5)?,
+                                ),
+                                offline_message: r.get(6)?,
+                                ..Default::default()
+                            };
+                            super::super::hours::offline_with_message(&h, now)
+                        };
+                        Ok((r.get::<_, bool>(0)?, r.get::<_, String>(1)?, offline))
+                    })
                     .optional()?;
-                if let Some(found) = found {
-                    snap.connectors.insert(ch, found);
+                if let Some((connected, code, offline)) = found {
+                    snap.connectors.insert(ch, (connected, code));
+                    if offline {
+                        snap.offline.insert(ch);
+                    }
                 }
             }
             let mut serving =
@@ -157,10 +180,17 @@ impl Store {
             }
             let mut update = txn.prepare_cached(
                 "UPDATE conversations SET last_seq = ?2, updated_at = ?3, preview = ?4, \
-                 operator_unread = operator_unread + ?5 WHERE id = ?1",
+                 operator_unread = operator_unread + ?5, awaiting_since = ?6 WHERE id = ?1",
             )?;
             for c in &plan.changes {
-                update.execute(params![c.id, c.last_seq, plan.now, c.preview, c.unread_added])?;
+                update.execute(params![
+                    c.id,
+                    c.last_seq,
+                    plan.now,
+                    c.preview,
+                    c.unread_added,
+                    c.awaiting
+                ])?;
             }
             // Apps' events of these messages, in the same transaction (see `events`).
             let mut event = txn.prepare_cached(
