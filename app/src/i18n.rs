@@ -264,6 +264,7 @@ messages! {
     StatsMedianMin => "Median (min)", "Mediana (min)";
     StatsP90Min => "90th percentile (min)", "90. percentyl (min)";
     StatsMedianSec => "Median (s)", "Mediana (s)";
+    StatsTableLabel => "table", "tabela";
     StatsP90Sec => "90th percentile (s)", "90. percentyl (s)";
     StatsMedian => "Median", "Mediana";
     StatsP90 => "90th percentile", "90. percentyl";

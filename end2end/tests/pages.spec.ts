@@ -136,6 +136,8 @@ test('every page fits a phone and a desktop, in both languages, without serious 
     await visit(admin, `/a/acme-${id}/contact-center/network/connect`, 'connect', lang);
     await visit(admin, `/a/acme-${id}/contact-center/network/settings/${channelId}`, 'channel-settings', lang);
     await visit(admin, `/a/acme-${id}/contact-center/network/disconnect/${channelId}`, 'disconnect', lang);
+    await visit(admin, `/a/acme-${id}/contact-center/network/hours/${channelId}`, 'hours', lang);
+    await visit(admin, `/a/acme-${id}/statistics`, 'statistics', lang);
     await visit(admin, '/profile', 'profile', lang);
     await visit(admin, `/a/acme-${id}/contact-center/quick-answers`, 'quick-answers', lang);
     await visit(admin, `/a/acme-${id}/apps`, 'apps', lang);
@@ -149,6 +151,7 @@ test('every page fits a phone and a desktop, in both languages, without serious 
     await expect(op.getByRole('listbox').getByRole('option')).toHaveCount(1);
     await check(op, 'inbox-quick-answers', lang);
     await visit(op, `/a/acme-${id}/contact-center/quick-answers`, 'quick-answers-operator', lang);
+    await visit(op, `/a/acme-${id}/statistics`, 'statistics-operator', lang);
     // The customer's.
     await visit(customer, path, 'link-picker', lang);
     await visit(customer, chatPath, 'chat', lang);

@@ -99,12 +99,14 @@ fn AccountNav() -> impl IntoView {
             view! {
                 <nav class="account-nav" aria-label=tr(K::AccountNav)>
                     <span class="account-name" dir="auto">{a.name.clone()}</span>
-                    {serves.then(|| view! {
-                        <a href=format!("{base}/inbox") aria-current=here(Section::Inbox)>{tr(K::InboxTitle)}</a>
-                        <a href=format!("{base}/contact-center") aria-current=here(Section::ContactCenter)>{tr(K::NavContactCenter)}</a>
-                        <a href=format!("{base}/statistics") aria-current=here(Section::Statistics)>{tr(K::StatsTitle)}</a>
-                    })}
-                    <a href=base.clone() aria-current=here(Section::Members)>{tr(K::MembersTitle)}</a>
+                    <span class="account-links">
+                        {serves.then(|| view! {
+                            <a href=format!("{base}/inbox") aria-current=here(Section::Inbox)>{tr(K::InboxTitle)}</a>
+                            <a href=format!("{base}/contact-center") aria-current=here(Section::ContactCenter)>{tr(K::NavContactCenter)}</a>
+                            <a href=format!("{base}/statistics") aria-current=here(Section::Statistics)>{tr(K::StatsTitle)}</a>
+                        })}
+                        <a href=base.clone() aria-current=here(Section::Members)>{tr(K::MembersTitle)}</a>
+                    </span>
                 </nav>
             }
         })

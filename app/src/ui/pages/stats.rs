@@ -143,7 +143,8 @@ fn ChartBlock(id: &'static str, title: &'static str, chart: AnyView, table: AnyV
             <h2 id=id>{title}</h2>
             <div class="chart-pair">
                 <div class="chart-box">{chart}</div>
-                <div class="chart-table">{table}</div>
+                // Focusable: on a narrow screen the table scrolls sideways by keyboard too.
+                <div class="chart-table" tabindex="0" role="region" aria-label=format!("{title} ({})", tr(K::StatsTableLabel))>{table}</div>
             </div>
         </section>
     }
