@@ -78,10 +78,10 @@ async fn main() -> anyhow::Result<()> {
            customer_read_seq, operator_unread, preview, first_response_at, rating) \
          SELECT CASE WHEN i % 4 = 0 THEN {ch2} ELSE {ch1} END, {acc}, {cu}, {ca}, \
            CASE WHEN i % 10 = 0 THEN 'open' ELSE 'closed' END, 3, \
-           {start} + (i * {step}), {start} + (i * {step}), \
-           CASE WHEN i % 10 = 0 THEN NULL ELSE {start} + (i * {step}) + 600000 + (i % 97) * 1000 END, \
+           {start} + (CAST(i AS BIGINT) * {step}), {start} + (CAST(i AS BIGINT) * {step}), \
+           CASE WHEN i % 10 = 0 THEN NULL ELSE {start} + (CAST(i AS BIGINT) * {step}) + 600000 + (i % 97) * 1000 END, \
            CASE WHEN i % 5 = 0 THEN NULL WHEN i % 2 = 0 THEN {op1} ELSE {op2} END, NULL, 0, 0, 0, 'm', \
-           CASE WHEN i % 5 = 0 THEN NULL ELSE {start} + (i * {step}) + 10000 + (i % 290) * 1000 END, \
+           CASE WHEN i % 5 = 0 THEN NULL ELSE {start} + (CAST(i AS BIGINT) * {step}) + 10000 + (i % 290) * 1000 END, \
            CASE WHEN i % 5 = 1 THEN 'like' WHEN i % 25 = 2 THEN 'dislike' ELSE NULL END FROM s",
         ch1 = ch1.0,
         ch2 = ch2.0,

@@ -784,3 +784,50 @@ mod tests {
         assert!(open_at(&h, ms("2026-12-24T05:00:00", w)));
     }
 }
+
+#[cfg(test)]
+mod shared_tests {
+    use super::*;
+
+    #[test]
+    fn the_browser_flips_open_and_offline_at_the_time_the_server_gave() {
+        let a = Availability {
+            open: false,
+            next_change: Some(1_000),
+            time_zone: "UTC".into(),
+            week: [None; 7],
+        };
+        assert!(!a.open_at(999));
+        assert!(a.open_at(1_000));
+        let b = Availability {
+            open: true,
+            next_change: None,
+            ..a
+        };
+        assert!(b.open_at(i64::MAX));
+    }
+
+    #[test]
+    fn offline_queue_reads_back_and_defaults_to_waiting() {
+        assert_eq!(OfflineQueue::from_stored("accept"), OfflineQueue::Accept);
+        assert_eq!(
+            OfflineQueue::from_stored(OfflineQueue::Wait.as_str()),
+            OfflineQueue::Wait
+        );
+        assert_eq!(OfflineQueue::from_stored("?"), OfflineQueue::Wait);
+        assert_eq!(parse_minutes("", Field::NoAnswerMinutes).unwrap(), 0);
+        assert_eq!(parse_minutes(" 10080 ", Field::NoAnswerMinutes).unwrap(), 10080);
+        assert_eq!(
+            parse_minutes("10081", Field::NoAnswerMinutes).unwrap_err().code(),
+            Code::MinutesRange
+        );
+        assert_eq!(
+            parse_minutes("-1", Field::NoAnswerMinutes).unwrap_err().code(),
+            Code::MinutesRange
+        );
+        assert_eq!(
+            parse_minutes("1.5", Field::NoAnswerMinutes).unwrap_err().code(),
+            Code::NotANumber
+        );
+    }
+}

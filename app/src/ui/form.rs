@@ -45,6 +45,11 @@ pub fn TextField(
     #[prop(default = None)] error: Option<&'static str>,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] maxlength: Option<usize>,
+    /// Optional fields (an empty one means "off") are not marked required.
+    #[prop(default = true)]
+    required: bool,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] inputmode: Option<&'static str>,
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
@@ -61,7 +66,9 @@ pub fn TextField(
                 name=id
                 type=kind
                 value=value
-                required=true
+                required=required
+                placeholder=placeholder
+                inputmode=inputmode
                 autocomplete=autocomplete
                 maxlength=maxlength.map(|m| m.to_string())
                 aria-invalid=if error.is_some() { "true" } else { "false" }

@@ -48,7 +48,7 @@ async fn channel_of(
         .ok_or(AppError::NotFound)
 }
 
-async fn connector_of(
+pub(crate) async fn connector_of(
     db: &impl ConnectionTrait,
     channel: i64,
 ) -> Result<Option<network_connector::Model>, AppError> {

@@ -61,17 +61,6 @@ pub fn offline_with_message(h: &Hours, now: i64) -> bool {
     h.enabled && !h.offline_message.trim().is_empty() && !clock::open_at(h, now)
 }
 
-async fn connector_of_channel(
-    db: &impl ConnectionTrait,
-    channel: i64,
-) -> Result<Option<network_connector::Model>, AppError> {
-    network_connector::Entity::find()
-        .filter(network_connector::Column::ChannelId.eq(channel))
-        .one(db)
-        .await
-        .map_err(internal)
-}
-
 /// Does the channel hold new conversations in the queue at `now` (outside its hours,
 /// set to wait for the morning)? Then nobody is assigned.
 pub(crate) async fn holding(
@@ -79,10 +68,12 @@ pub(crate) async fn holding(
     channel: ChannelId,
     now: i64,
 ) -> Result<bool, AppError> {
-    Ok(connector_of_channel(db, channel.0).await?.is_some_and(|n| {
-        let h = hours_of(&n);
-        h.enabled && h.offline_queue == OfflineQueue::Wait && !clock::open_at(&h, now)
-    }))
+    Ok(super::channels::connector_of(db, channel.0)
+        .await?
+        .is_some_and(|n| {
+            let h = hours_of(&n);
+            h.enabled && h.offline_queue == OfflineQueue::Wait && !clock::open_at(&h, now)
+        }))
 }
 
 /// The working-hours page of a connected channel. Admins only.
@@ -98,7 +89,9 @@ pub async fn settings(
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
-    let n = connector_of_channel(db, c.id).await?.ok_or(AppError::NotFound)?;
+    let n = super::channels::connector_of(db, c.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let hours = hours_of(&n);
     Ok(HoursSettingsView {
         account: summary(actor),
@@ -128,7 +121,7 @@ pub async fn save(
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
-    let n = connector_of_channel(&txn, id.0)
+    let n = super::channels::connector_of(&txn, id.0)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut am: network_connector::ActiveModel = n.into();
@@ -288,6 +281,24 @@ async fn assigns(db: &impl ConnectionTrait, channel: i64) -> Result<bool, AppErr
         .is_some_and(|c| super::queue::queue_of(&c).distribution.assigns()))
 }
 
+/// A committed message of the channel, to the conversation's followers and its operators.
+fn publish_message(
+    hub: &dyn Hub,
+    n: &network_connector::Model,
+    m: &crate::backend::entities::message::Model,
+) {
+    hub_publish(
+        hub,
+        &[
+            Topic::Conversation(ConversationId(m.conversation_id)),
+            Topic::Channel(ChannelId(n.channel_id)),
+        ],
+        ServerMsg::Message {
+            message: message_view(m, &n.name),
+        },
+    );
+}
+
 /// Locks the channel's row (every writer's first lock) in a new write transaction.
 async fn lock_channel(
     db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
@@ -345,16 +356,7 @@ async fn fire_no_answer(
     )
     .await?;
     txn.commit().await.map_err(internal)?;
-    hub_publish(
-        hub,
-        &[
-            Topic::Conversation(ConversationId(id)),
-            Topic::Channel(ChannelId(c.channel_id)),
-        ],
-        ServerMsg::Message {
-            message: message_view(&m, &n.name),
-        },
-    );
+    publish_message(hub, n, &m);
     Ok(true)
 }
 
@@ -401,16 +403,7 @@ async fn fire_auto_close(
     let c = close(&txn, c, now).await?;
     txn.commit().await.map_err(internal)?;
     if let Some(m) = message {
-        hub_publish(
-            hub,
-            &[
-                Topic::Conversation(ConversationId(id)),
-                Topic::Channel(ChannelId(c.channel_id)),
-            ],
-            ServerMsg::Message {
-                message: message_view(&m, &n.name),
-            },
-        );
+        publish_message(hub, n, &m);
     }
     super::queue::publish_committed(db, hub, std::slice::from_ref(&c)).await;
     Ok(true)

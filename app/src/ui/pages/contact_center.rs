@@ -922,37 +922,6 @@ pub(crate) const DAY_NAMES: [K; 7] = [
     K::DaySun,
 ];
 
-/// An optional labelled input (minutes, times): not `required`, with hint and error.
-#[component]
-fn SmallField(
-    id: String,
-    label: String,
-    value: String,
-    #[prop(default = None)] hint: Option<&'static str>,
-    #[prop(default = None)] error: Option<&'static str>,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(default = "")] placeholder: &'static str,
-) -> impl IntoView {
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let described = [hint.map(|_| hint_id.clone()), error.map(|_| error_id.clone())]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    view! {
-        <div class="field" class:has-error=error.is_some()>
-            <label for=id.clone()>{label}</label>
-            <input id=id.clone() name=id type=kind value=value placeholder=placeholder
-                inputmode=if kind == "text" { "numeric" } else { "text" }
-                aria-invalid=if error.is_some() { "true" } else { "false" }
-                aria-describedby=(!described.is_empty()).then_some(described) />
-            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
-            {error.map(|e| view! { <p class="error" id=error_id>{e}</p> })}
-        </div>
-    }
-}
-
 #[component]
 fn HoursForm(v: crate::api::HoursSettingsView) -> impl IntoView {
     use crate::domain::hours::{format_time, AUTO_TEXT_MAX, DAY_FIELDS, DAY_KEYS};
@@ -1097,14 +1066,14 @@ fn HoursForm(v: crate::api::HoursSettingsView) -> impl IntoView {
                 </fieldset>
                 <fieldset>
                     <legend>{tr(K::AutoLegend)}</legend>
-                    <SmallField id="no_answer_minutes".into() label=tr(K::NoAnswerMinutesLabel).into()
-                        value=val("no_answer_minutes", minutes(h.no_answer_minutes)) placeholder="0"
+                    <TextField id="no_answer_minutes" label=tr(K::NoAnswerMinutesLabel) required=false
+                        value=val("no_answer_minutes", minutes(h.no_answer_minutes)) placeholder="0" inputmode="numeric"
                         hint=Some(tr(K::MinutesHint)) error=error_for(&errors, Field::NoAnswerMinutes) />
                     <TextArea id="no_answer_message" label=tr(K::NoAnswerMessageLabel) rows=2 maxlength=AUTO_TEXT_MAX
                         value=val("no_answer_message", h.no_answer_message.clone())
                         hint=Some(tr(K::NoAnswerMessageHint)) error=error_for(&errors, Field::NoAnswerMessage) />
-                    <SmallField id="auto_close_minutes".into() label=tr(K::AutoCloseMinutesLabel).into()
-                        value=val("auto_close_minutes", minutes(h.auto_close_minutes)) placeholder="0"
+                    <TextField id="auto_close_minutes" label=tr(K::AutoCloseMinutesLabel) required=false
+                        value=val("auto_close_minutes", minutes(h.auto_close_minutes)) placeholder="0" inputmode="numeric"
                         hint=Some(tr(K::MinutesHint)) error=error_for(&errors, Field::AutoCloseMinutes) />
                     <TextArea id="auto_close_message" label=tr(K::AutoCloseMessageLabel) rows=2 maxlength=AUTO_TEXT_MAX
                         value=val("auto_close_message", h.auto_close_message.clone())
