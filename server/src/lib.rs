@@ -301,6 +301,8 @@ fn redact(url: &str) -> String {
 /// Largest settings form accepted: the 5 MB picture plus the text fields, with room to
 /// spare so a too-large picture gets a clear message rather than a bare 413.
 const SETTINGS_BODY_LIMIT: usize = 8 * 1024 * 1024;
+/// Forms of a few text fields (working hours: at most ~20 KB of valid input).
+const SMALL_FORM_LIMIT: usize = 64 * 1024;
 
 /// All routes: Leptos pages and server functions, form endpoints, health.
 pub fn router(state: AppState) -> Router {
@@ -381,7 +383,7 @@ pub fn router(state: AppState) -> Router {
         .route("/a/{slug}/statistics.csv", get(stats::csv))
         .route(
             "/a/{slug}/contact-center/network/hours/{id}",
-            post(contact_center::save_hours),
+            post(contact_center::save_hours).layer(DefaultBodyLimit::max(SMALL_FORM_LIMIT)),
         )
         .route(
             "/a/{slug}/contact-center/quick-answers/add",
@@ -417,7 +419,10 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}/thumb", get(files::thumb))
         .route("/profile/webhooks", post(profile::create_webhook))
         .route("/profile/tokens", post(profile::issue_token))
-        .route("/profile/time-zone", post(profile::set_time_zone))
+        .route(
+            "/profile/time-zone",
+            post(profile::set_time_zone).layer(DefaultBodyLimit::max(SMALL_FORM_LIMIT)),
+        )
         .route("/profile/credentials/{id}/revoke", post(profile::revoke))
         .merge(rest::routes())
         // The wasm, JS and CSS: pre-compressed copies when the build made them.

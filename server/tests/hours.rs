@@ -525,6 +525,13 @@ async fn the_form_checks_every_field_and_only_admins_of_the_account_save() {
             n,
             "{b:?}: another account's channel id is not found"
         );
+        // A body far beyond any valid form is refused before it is decoded.
+        let huge = "2026-12-24\n".repeat(10_000);
+        let r = app
+            .post_form(&admin, &path, &[("hours_on", "1"), ("holidays", huge.as_str())])
+            .await;
+        assert_eq!(r.status(), reqwest::StatusCode::PAYLOAD_TOO_LARGE, "{b:?}");
+        assert_eq!(stored().await, n, "{b:?}: nothing changed");
         // The page itself: admins only.
         assert!(app
             .server_fn(

@@ -242,23 +242,28 @@ pub fn known_time_zone(name: &str) -> bool {
     !name.is_empty() && name.len() <= TIME_ZONE_MAX && jiff::tz::TimeZone::get(name).is_ok()
 }
 
-/// Every IANA time-zone name the server knows, sorted (for the forms' lists).
+/// Every IANA time-zone name the server knows, sorted (for the forms' lists); read from
+/// the bundled database once.
 #[cfg(feature = "ssr")]
 pub fn time_zone_names() -> Vec<String> {
-    let mut v: Vec<String> = jiff::tz::db()
-        .available()
-        .map(|n| n.as_str().to_string())
-        .filter(|n| n.contains('/') || n == "UTC")
-        .filter(|n| {
-            !n.starts_with("Etc/")
-                && !n.starts_with("SystemV/")
-                && !n.starts_with("posix/")
-                && !n.starts_with("right/")
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            let mut v: Vec<String> = jiff::tz::db()
+                .available()
+                .map(|n| n.as_str().to_string())
+                .filter(|n| n.contains('/') || n == "UTC")
+                .filter(|n| {
+                    !["Etc/", "SystemV/", "posix/", "right/"]
+                        .iter()
+                        .any(|p| n.starts_with(p))
+                })
+                .collect();
+            v.sort();
+            v.dedup();
+            v
         })
-        .collect();
-    v.sort();
-    v.dedup();
-    v
+        .clone()
 }
 
 impl Hours {

@@ -700,27 +700,15 @@ pub async fn customer_send_files(
     for (topics, msg) in events {
         hub_publish(hub, &topics, msg);
     }
-    hub_publish(
-        hub,
-        &[
-            Topic::Conversation(ConversationId(conv.id)),
-            Topic::Channel(info.channel),
-        ],
-        ServerMsg::Message {
-            message: message_view(&m, &customer.user_name),
-        },
-    );
-    if let Some(o) = offline {
-        hub_publish(
-            hub,
-            &[
-                Topic::Conversation(ConversationId(conv.id)),
-                Topic::Channel(info.channel),
-            ],
-            ServerMsg::Message {
-                message: message_view(&o, &info.name),
-            },
-        );
+    // The customer's message, then the offline message if one was sent.
+    let followers = [
+        Topic::Conversation(ConversationId(conv.id)),
+        Topic::Channel(info.channel),
+    ];
+    let stored = std::iter::once(message_view(&m, &customer.user_name))
+        .chain(offline.map(|o| message_view(&o, &info.name)));
+    for message in stored {
+        hub_publish(hub, &followers, ServerMsg::Message { message });
     }
     if target == Target::New || closed_any {
         // A new conversation waits for an operator; a closed one freed one up. The
