@@ -246,10 +246,15 @@ pub enum Code {
     TooManyDates,
     MinutesRange,
     PeriodRange,
+    CredentialLimit,
+    AccountStorageQuota,
+    StorageQuota,
+    UploadTooSlow,
+    TooManyUploads,
 }
 
 impl Code {
-    pub const ALL: [Code; 70] = [
+    pub const ALL: [Code; 75] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -320,6 +325,11 @@ impl Code {
         Code::TooManyDates,
         Code::MinutesRange,
         Code::PeriodRange,
+        Code::CredentialLimit,
+        Code::AccountStorageQuota,
+        Code::StorageQuota,
+        Code::UploadTooSlow,
+        Code::TooManyUploads,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -394,6 +404,11 @@ impl Code {
             Code::TooManyDates => "too_many_dates",
             Code::MinutesRange => "minutes_range",
             Code::PeriodRange => "period_range",
+            Code::CredentialLimit => "credential_limit",
+            Code::AccountStorageQuota => "account_storage_quota",
+            Code::StorageQuota => "storage_quota",
+            Code::UploadTooSlow => "upload_too_slow",
+            Code::TooManyUploads => "too_many_uploads",
         }
     }
 

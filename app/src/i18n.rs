@@ -643,6 +643,11 @@ messages! {
     ErrTooManyDates => "At most 200 dates.", "Najwyżej 200 dat.";
     ErrMinutesRange => "Enter 0 (off) or a number of minutes from 1 to 10080 (7 days).", "Podaj 0 (wyłączone) lub liczbę minut od 1 do 10080 (7 dni).";
     ErrPeriodRange => "Choose a period of at most 366 days whose start is not after its end.", "Wybierz okres najwyżej 366 dni, którego początek nie jest po końcu.";
+    ErrCredentialLimit => "You can keep at most 20 webhooks and 20 access tokens in one account; revoke one first.", "W jednym koncie możesz mieć najwyżej 20 webhooków i 20 tokenów dostępu; najpierw unieważnij któryś.";
+    ErrAccountStorageQuota => "The account you write from has used up its storage for files; its admin can see the usage on the account page.", "Konto, z którego piszesz, wykorzystało miejsce na pliki; jego administrator widzi zużycie na stronie konta.";
+    ErrStorageQuota => "You have used up your storage for files; ask an admin to delete old conversations' files or raise the limit.", "Wykorzystano Twoje miejsce na pliki; poproś administratora o usunięcie plików starych rozmów lub zwiększenie limitu.";
+    ErrUploadTooSlow => "The file arrived too slowly and was stopped; try again on a better connection.", "Plik docierał zbyt wolno i wysyłanie przerwano; spróbuj ponownie przy lepszym połączeniu.";
+    ErrTooManyUploads => "You are already sending files; wait until they are sent, then try again.", "Wysyłasz już pliki; poczekaj, aż zostaną wysłane, i spróbuj ponownie.";
 }
 
 /// The message that explains an error code.
@@ -718,6 +723,11 @@ pub fn error_key(code: Code) -> K {
         Code::TooManyDates => K::ErrTooManyDates,
         Code::MinutesRange => K::ErrMinutesRange,
         Code::PeriodRange => K::ErrPeriodRange,
+        Code::CredentialLimit => K::ErrCredentialLimit,
+        Code::AccountStorageQuota => K::ErrAccountStorageQuota,
+        Code::StorageQuota => K::ErrStorageQuota,
+        Code::UploadTooSlow => K::ErrUploadTooSlow,
+        Code::TooManyUploads => K::ErrTooManyUploads,
     }
 }
 

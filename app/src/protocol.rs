@@ -198,6 +198,9 @@ pub enum ServerMsg {
     /// Rights changed in `account` (server-internal: live sockets re-check what they
     /// may see; never sent to browsers).
     Access { account: AccountId },
+    /// Sessions of `user` ended (server-internal: that user's live sockets check their
+    /// own session and close if it is gone; never sent to browsers).
+    SessionsEnded { user: UserId },
     /// A request failed; nothing was stored.
     Error {
         client_id: Option<String>,
@@ -254,6 +257,10 @@ mod wire {
         account: AccountId,
     }
     #[derive(Deserialize)]
+    struct SessionsEnded {
+        user: UserId,
+    }
+    #[derive(Deserialize)]
     struct Error {
         client_id: Option<String>,
         error: AppError,
@@ -267,6 +274,7 @@ mod wire {
         "read",
         "internal_note",
         "access",
+        "sessions_ended",
         "error",
     ];
 
@@ -336,6 +344,9 @@ mod wire {
                 },
                 "access" => ServerMsg::Access {
                     account: Access::deserialize(rest)?.account,
+                },
+                "sessions_ended" => ServerMsg::SessionsEnded {
+                    user: SessionsEnded::deserialize(rest)?.user,
                 },
                 "error" => {
                     let Error { client_id, error } = Error::deserialize(rest)?;

@@ -119,7 +119,7 @@ pub async fn retry_event(
 ) -> Response {
     let actor = actor_or_return!(state, headers, slug);
     let page = apps_path(actor.slug.as_str());
-    match apps::retry_event(&state.db, &actor, id, event_id).await {
+    match apps::retry_event(&state.db, &state.retry_presses, &actor, id, event_id).await {
         Ok(()) => see_other(&with_query(&page, &[("ok", "event_retried")]), None),
         Err(e) => back_with_errors(&page, &[e], &[]),
     }

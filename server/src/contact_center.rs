@@ -427,10 +427,7 @@ pub async fn avatar(State(state): State<AppState>, Path((key, file)): Path<(Stri
 
 /// Image decoding is bounded: one per CPU at a time.
 fn decode_permits() -> &'static tokio::sync::Semaphore {
-    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
-    })
+    app::backend::files::decode_permits()
 }
 
 fn quick_answers_page(slug: &str) -> String {

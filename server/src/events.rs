@@ -9,61 +9,127 @@ use app::backend::services::apps::{domain_of, member_id};
 use app::backend::services::conversations::UserCode;
 use app::backend::services::events::{self, Outcome};
 use app::backend::AppState;
-use futures::StreamExt;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-/// Events delivered at once (different conversations or handlers).
-const PARALLEL: usize = 8;
+/// Deliveries in flight at once on this node.
+const PARALLEL: usize = 32;
+/// Deliveries in flight per app, and per account (all its apps together): one
+/// account's slow handlers hold at most this many of the node's [`PARALLEL`], so other
+/// accounts' events never wait behind them.
+const PER_APP: usize = 2;
+const PER_ACCOUNT: usize = 4;
 /// Events looked at per round.
-const ROUND: u64 = 64;
+const ROUND: u64 = 256;
 
-/// Runs forever: rounds back to back while there is something to deliver (a
-/// conversation's next event is due as soon as the one before it is delivered), else
-/// one every half second.
+/// Runs forever: keeps up to [`PARALLEL`] deliveries going, fairly shared between
+/// accounts and apps, and looks for more whenever one finishes (a conversation's next
+/// event is due as soon as the one before it is delivered) or every half second.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut running: tokio::task::JoinSet<()> = tokio::task::JoinSet::new();
+        let flight = std::sync::Arc::new(std::sync::Mutex::new(InFlight::default()));
         loop {
-            let n = match deliver_due(&state).await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::warn!(error = ?e, "delivering apps' events failed");
-                    0
-                }
-            };
-            if n == 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            if let Err(e) = start_due(&state, &flight, &mut running).await {
+                tracing::warn!(error = ?e, "delivering apps' events failed");
+            }
+            tokio::select! {
+                Some(_) = running.join_next() => {}
+                _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
             }
         }
     })
 }
 
-/// One round: every due event this node can claim, attempted. Returns how many.
-pub async fn deliver_due(state: &AppState) -> Result<usize, app::error::AppError> {
-    let now = app::backend::now_ms();
-    let rows = events::due(&state.db, now, ROUND).await?;
-    let attempted = std::sync::atomic::AtomicUsize::new(0);
-    let attempted_ref = &attempted;
-    futures::stream::iter(rows)
-        .for_each_concurrent(PARALLEL, |row| async move {
-            match events::claim(&state.db, row.id, now).await {
-                Ok(true) => {}
-                Ok(false) => return,
-                Err(e) => {
-                    tracing::warn!(error = ?e, event = row.id, "claiming an event failed");
-                    return;
+/// What this node is delivering now.
+#[derive(Default)]
+struct InFlight {
+    events: std::collections::HashSet<i64>,
+    apps: std::collections::HashMap<i64, usize>,
+    accounts: std::collections::HashMap<i64, usize>,
+}
+
+impl InFlight {
+    fn room_for(&self, app: i64, account: i64) -> bool {
+        self.events.len() < PARALLEL
+            && self.apps.get(&app).copied().unwrap_or(0) < PER_APP
+            && self.accounts.get(&account).copied().unwrap_or(0) < PER_ACCOUNT
+    }
+
+    fn start(&mut self, id: i64, app: i64, account: i64) {
+        self.events.insert(id);
+        *self.apps.entry(app).or_insert(0) += 1;
+        *self.accounts.entry(account).or_insert(0) += 1;
+    }
+
+    fn end(&mut self, id: i64, app: i64, account: i64) {
+        self.events.remove(&id);
+        for (map, key) in [(&mut self.apps, app), (&mut self.accounts, account)] {
+            if let Some(n) = map.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    map.remove(&key);
                 }
             }
-            attempted_ref.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let outcome = attempt(state, &row).await;
+        }
+    }
+}
+
+/// Starts the due events there is room for. Returns how many started.
+async fn start_due(
+    state: &AppState,
+    flight: &std::sync::Arc<std::sync::Mutex<InFlight>>,
+    running: &mut tokio::task::JoinSet<()>,
+) -> Result<usize, app::error::AppError> {
+    let now = app::backend::now_ms();
+    let rows = events::due(&state.db, now, PER_APP as u64, ROUND).await?;
+    let mut started = 0;
+    for (row, app) in rows {
+        {
+            let f = flight.lock().unwrap_or_else(|e| e.into_inner());
+            if f.events.contains(&row.id) || !f.room_for(app, row.account_id) {
+                continue;
+            }
+        }
+        match events::claim(&state.db, row.id, now).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = ?e, event = row.id, "claiming an event failed");
+                continue;
+            }
+        }
+        flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .start(row.id, app, row.account_id);
+        started += 1;
+        let state = state.clone();
+        let flight = flight.clone();
+        running.spawn(async move {
+            let outcome = attempt(&state, &row).await;
             if let Outcome::Failed(code, why) = &outcome {
                 tracing::info!(event = row.id, status = ?code, reason = %why, "an app's event was not accepted; retried later");
             }
             if let Err(e) = events::finish_attempt(&state.db, &row, outcome, app::backend::now_ms()).await {
                 tracing::warn!(error = ?e, event = row.id, "recording an event's delivery failed");
             }
-        })
-        .await;
-    Ok(attempted.into_inner())
+            flight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .end(row.id, app, row.account_id);
+        });
+    }
+    Ok(started)
+}
+
+/// One round for tests and tools: every due event this node can claim, attempted, and
+/// waited for. Returns how many.
+pub async fn deliver_due(state: &AppState) -> Result<usize, app::error::AppError> {
+    let flight = std::sync::Arc::new(std::sync::Mutex::new(InFlight::default()));
+    let mut running = tokio::task::JoinSet::new();
+    let n = start_due(state, &flight, &mut running).await?;
+    while running.join_next().await.is_some() {}
+    Ok(n)
 }
 
 async fn attempt(state: &AppState, row: &event_outbox::Model) -> Outcome {
@@ -136,16 +202,40 @@ async fn payload(
         ("event_id".into(), row.id.to_string()),
     ];
     let mut d = |k: &str, v: String| f.push((format!("data{k}"), v));
-    let user_code = UserCode::of(&conv).to_string();
+    // What happened, as it was when it happened (older rows: read now).
+    let captured = events::Captured::parse(row);
+    let user_code = match &captured {
+        Some(c) => UserCode {
+            channel: app::domain::ChannelId(c.channel_id.unwrap_or(conv.channel_id)),
+            customer_account: app::domain::AccountId(
+                c.customer_account_id.unwrap_or(conv.customer_account_id),
+            ),
+            customer: app::domain::UserId(c.customer_id.unwrap_or(conv.customer_user_id)),
+        },
+        None => UserCode::of(&conv),
+    }
+    .to_string();
     if row.event == events::MESSAGE_ADD {
-        let Some(m) = message::Entity::find()
-            .filter(message::Column::ConversationId.eq(conv.id))
-            .filter(message::Column::Seq.eq(row.seq))
-            .one(db)
-            .await?
-        else {
-            return Ok(None);
+        let m = match &captured {
+            Some(c) => match (c.message_id, c.date, &c.text, &c.author) {
+                (Some(id), Some(date), Some(text), Some(author)) => {
+                    (id, date, text.clone(), c.user_id, author.clone())
+                }
+                _ => return Ok(None),
+            },
+            None => {
+                let Some(m) = message::Entity::find()
+                    .filter(message::Column::ConversationId.eq(conv.id))
+                    .filter(message::Column::Seq.eq(row.seq))
+                    .one(db)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                (m.id, m.created_at, m.body, m.author_user_id, m.author)
+            }
         };
+        let (id, date, text, author_id, author) = m;
         d("[CONNECTOR]", UserCode::CONNECTOR.into());
         d("[LINE]", conv.channel_id.to_string());
         d("[DATA][0][connector][connector_id]", UserCode::CONNECTOR.into());
@@ -154,24 +244,28 @@ async fn payload(
         d("[DATA][0][connector][user_id]", conv.customer_user_id.to_string());
         d("[DATA][0][connector][user_code]", user_code);
         d("[DATA][0][chat][id]", conv.id.to_string());
-        d("[DATA][0][message][id]", m.id.to_string());
-        d("[DATA][0][message][date]", (m.created_at / 1000).to_string());
-        d("[DATA][0][message][text]", m.body.clone());
-        d(
-            "[DATA][0][message][user_id]",
-            m.author_user_id.unwrap_or(0).to_string(),
-        );
-        d("[DATA][0][message][author]", m.author.clone());
-        d("[DATA][0][message][seq]", m.seq.to_string());
+        d("[DATA][0][message][id]", id.to_string());
+        d("[DATA][0][message][date]", (date / 1000).to_string());
+        d("[DATA][0][message][text]", text);
+        d("[DATA][0][message][user_id]", author_id.unwrap_or(0).to_string());
+        d("[DATA][0][message][author]", author);
+        d("[DATA][0][message][seq]", row.seq.to_string());
         d("[DATA][0][message][system]", "N".into());
     } else {
+        let (status, operator) = match &captured {
+            Some(c) => (
+                c.status.clone().unwrap_or_else(|| conv.status.clone()),
+                c.operator_id,
+            ),
+            None => (conv.status.clone(), conv.operator_user_id),
+        };
         d("[CHAT_ID]", conv.id.to_string());
         d("[SESSION_ID]", conv.id.to_string());
         d("[LINE_ID]", conv.channel_id.to_string());
         d("[USER_CODE]", user_code);
         d("[USER_ID]", conv.customer_user_id.to_string());
-        d("[OPERATOR_ID]", conv.operator_user_id.unwrap_or(0).to_string());
-        d("[STATUS]", conv.status.clone());
+        d("[OPERATOR_ID]", operator.unwrap_or(0).to_string());
+        d("[STATUS]", status);
     }
     f.push(("ts".into(), (row.created_at / 1000).to_string()));
     let auth = [

@@ -19,31 +19,23 @@ use app::api::SessionUser;
 use app::backend::config::FileLimits;
 use app::backend::entities::attachment;
 use app::backend::files::{self, FileStore};
-use app::backend::services::accounts::Actor;
 use app::backend::services::attachments;
-use app::backend::services::conversations::{self as conv, Ack, Customer, NewFile, Target};
+use app::backend::services::conversations::{self as conv, Ack, NewFile, Target};
+use app::backend::services::storage;
 use app::backend::AppState;
 use app::domain::channel::ChannelCode;
 use app::domain::conversation::{ClientMsgId, MessageBody};
-use app::domain::ConversationId;
+use app::domain::{AccountId, ConversationId, UserId};
 use app::error::{AppError, Code, Field};
 use app::util::with_query;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// Uploads being processed at once (each holds its files in memory while it is checked).
-const UPLOADS_AT_ONCE: usize = 4;
-
 /// The largest upload request the routes accept: the files of one message together,
 /// plus the form's text fields.
 pub fn body_limit(limits: &FileLimits) -> usize {
     limits.max_bytes.saturating_mul(2) + 64 * 1024
-}
-
-pub(crate) fn uploads() -> &'static tokio::sync::Semaphore {
-    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(UPLOADS_AT_ONCE))
 }
 
 pub(crate) fn refuse(code: Code) -> AppError {
@@ -62,6 +54,17 @@ struct Upload {
     files: Vec<(String, Vec<u8>)>,
 }
 
+/// What a body that could not be read whole means to the user.
+fn body_error(e: &axum::extract::multipart::MultipartError) -> AppError {
+    if crate::uploads::is_too_slow(e) {
+        refuse(Code::UploadTooSlow)
+    } else if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        refuse(Code::FileTooLarge)
+    } else {
+        refuse(Code::FileCorrupt)
+    }
+}
+
 /// Reads the form: text fields, and each file up to the per-file limit.
 async fn read_upload(mut mp: Multipart, limits: &FileLimits) -> Result<Upload, AppError> {
     let mut up = Upload::default();
@@ -70,8 +73,7 @@ async fn read_upload(mut mp: Multipart, limits: &FileLimits) -> Result<Upload, A
         let mut field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(refuse(Code::FileTooLarge)),
-            Err(_) => return Err(refuse(Code::FileCorrupt)),
+            Err(e) => return Err(body_error(&e)),
         };
         let name = field.name().unwrap_or("").to_string();
         if name == "files" {
@@ -86,10 +88,7 @@ async fn read_upload(mut mp: Multipart, limits: &FileLimits) -> Result<Upload, A
                         bytes.extend_from_slice(&chunk);
                     }
                     Ok(None) => break,
-                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                        return Err(refuse(Code::FileTooLarge))
-                    }
-                    Err(_) => return Err(refuse(Code::FileCorrupt)),
+                    Err(e) => return Err(body_error(&e)),
                 }
             }
             // A plain form sends an empty part when no file was chosen.
@@ -106,7 +105,7 @@ async fn read_upload(mut mp: Multipart, limits: &FileLimits) -> Result<Upload, A
             up.files.push((file_name, bytes));
             continue;
         }
-        let value = field.text().await.unwrap_or_default();
+        let value = field.text().await.map_err(|e| body_error(&e))?;
         match name.as_str() {
             "client_id" => up.client_id = value,
             "conversation" => up.conversation = value,
@@ -117,53 +116,89 @@ async fn read_upload(mut mp: Multipart, limits: &FileLimits) -> Result<Upload, A
     Ok(up)
 }
 
-/// Recognises, converts and stores the files; what to attach to the message.
-pub(crate) async fn store_files(
-    store: &dyn FileStore,
-    raw: Vec<(String, Vec<u8>)>,
-) -> Result<Vec<NewFile>, AppError> {
+/// A file recognised and made ready in memory, its bytes not kept yet.
+pub(crate) struct ReadyFile {
+    pub file: NewFile,
+    /// The content keys and bytes to keep: the file, and an image's thumbnail.
+    blobs: Vec<(String, Vec<u8>)>,
+}
+
+/// Recognises and converts the files (pictures decoded one per CPU at a time); nothing
+/// is written. Names lose bidirectional controls and runnable extensions.
+pub(crate) async fn prepare_files(raw: Vec<(String, Vec<u8>)>) -> Result<Vec<ReadyFile>, AppError> {
     let mut out = Vec::with_capacity(raw.len());
     for (name, bytes) in raw {
-        let name = files::clean_name(&name);
-        let kind = files::sniff(&bytes, &name).ok_or_else(|| refuse(Code::FileType))?;
+        let kind = files::sniff(&bytes, &files::clean_name(&name)).ok_or_else(|| refuse(Code::FileType))?;
+        let name = files::safe_name(&name, kind);
         if kind.is_image() {
+            let permit = files::decode_permits()
+                .acquire()
+                .await
+                .map_err(app::backend::internal)?;
             let picture = tokio::task::spawn_blocking(move || files::picture(&bytes, kind))
                 .await
                 .map_err(app::backend::internal)??;
+            drop(permit);
             let key = files::key_of(&picture.full);
             let thumb_key = files::key_of(&picture.thumb);
-            store
-                .put(&key, &picture.full)
-                .await
-                .map_err(app::backend::internal)?;
-            store
-                .put(&thumb_key, &picture.thumb)
-                .await
-                .map_err(app::backend::internal)?;
-            out.push(NewFile {
-                key,
-                thumb_key: Some(thumb_key),
-                name,
-                mime: kind.mime().into(),
-                size: picture.full.len() as i64,
-                width: Some(picture.width),
-                height: Some(picture.height),
+            out.push(ReadyFile {
+                file: NewFile {
+                    key: key.clone(),
+                    thumb_key: Some(thumb_key.clone()),
+                    name,
+                    mime: kind.mime().into(),
+                    size: picture.full.len() as i64,
+                    width: Some(picture.width),
+                    height: Some(picture.height),
+                },
+                blobs: vec![(key, picture.full), (thumb_key, picture.thumb)],
             });
         } else {
             let key = files::key_of(&bytes);
-            store.put(&key, &bytes).await.map_err(app::backend::internal)?;
-            out.push(NewFile {
-                key,
-                thumb_key: None,
-                name,
-                mime: kind.mime().into(),
-                size: bytes.len() as i64,
-                width: None,
-                height: None,
+            out.push(ReadyFile {
+                file: NewFile {
+                    key: key.clone(),
+                    thumb_key: None,
+                    name,
+                    mime: kind.mime().into(),
+                    size: bytes.len() as i64,
+                    width: None,
+                    height: None,
+                },
+                blobs: vec![(key, bytes)],
             });
         }
     }
     Ok(out)
+}
+
+/// Bytes the files will take in the store.
+pub(crate) fn size_of(ready: &[ReadyFile]) -> i64 {
+    ready
+        .iter()
+        .flat_map(|r| r.blobs.iter())
+        .map(|(_, b)| b.len() as i64)
+        .sum()
+}
+
+/// Writes the files' bytes to the store, held in flight (the caller discards them with
+/// [`storage::discard`] if the message is refused, or drops the hold once it is stored).
+pub(crate) async fn keep<'a>(
+    store: &dyn FileStore,
+    ready: &[ReadyFile],
+) -> Result<storage::Held<'a>, AppError> {
+    let keys: Vec<String> = ready
+        .iter()
+        .flat_map(|r| r.blobs.iter().map(|(k, _)| k.clone()))
+        .collect();
+    let held = storage::in_flight().hold(keys);
+    for (key, bytes) in ready.iter().flat_map(|r| r.blobs.iter()) {
+        if let Err(e) = store.put(key, bytes).await {
+            tracing::error!(error = %e, "storing an attachment failed");
+            return Err(AppError::Internal);
+        }
+    }
+    Ok(held)
 }
 
 /// The caption, or — when there is none — the files' names, so every client (REST, the
@@ -199,21 +234,53 @@ fn json_answer(result: &Result<Ack, AppError>) -> Response {
     }
 }
 
-/// The files of an upload, made ready; errors before any message is written.
-async fn prepare(
+/// An upload read and checked, its files ready in memory; nothing kept yet.
+struct Checked {
+    up: Upload,
+    ready: Vec<ReadyFile>,
+    body: MessageBody,
+    cid: ClientMsgId,
+}
+
+/// Reads the upload and checks everything that can be checked without the message
+/// path: the client id, that there are files, their types and pictures, the caption,
+/// and the storage quotas of the uploader and of the account they write from.
+async fn read_and_check(
     state: &AppState,
     mp: Multipart,
-) -> Result<(Upload, Vec<NewFile>, MessageBody, ClientMsgId), AppError> {
-    let _permit = uploads().acquire().await.map_err(app::backend::internal)?;
+    user: UserId,
+    account: AccountId,
+) -> Result<Checked, AppError> {
     let mut up = read_upload(mp, &state.config.files).await?;
     let cid = ClientMsgId::parse(&up.client_id)?;
     if up.files.is_empty() {
         return Err(refuse(Code::Required));
     }
     let raw = std::mem::take(&mut up.files);
-    let files = store_files(state.files.as_ref(), raw).await?;
+    let ready = prepare_files(raw).await?;
+    let files: Vec<NewFile> = ready.iter().map(|r| r.file.clone()).collect();
     let body = caption(&up.body, &files)?;
-    Ok((up, files, body, cid))
+    storage::check_quota(&state.db, &state.config.quotas, user, account, size_of(&ready)).await?;
+    Ok(Checked { up, ready, body, cid })
+}
+
+impl Checked {
+    fn files(&self) -> Vec<NewFile> {
+        self.ready.iter().map(|r| r.file.clone()).collect()
+    }
+}
+
+/// The message path's answer for files kept under `held`: the bytes of a refused
+/// message are deleted again.
+async fn settle(
+    state: &AppState,
+    held: storage::Held<'_>,
+    sent: Result<Ack, AppError>,
+) -> Result<Ack, AppError> {
+    if sent.is_err() {
+        storage::discard(&state.db, state.files.as_ref(), held).await;
+    }
+    sent
 }
 
 /// `POST /chat/{code}/{slug}/files`: a customer sends files into `conversation` (or a
@@ -234,38 +301,40 @@ pub async fn customer_upload(
             see_other(&with_query("/login", &[("next", &page)]), None)
         };
     };
-    // The right to write to this channel from this account, before the body is read.
-    let checked: Result<(Customer, ChannelCode), AppError> = async {
+    let mut current = String::new();
+    let result: Result<Ack, AppError> = async {
+        // The right to write to this channel from this account, and a slot of the
+        // user's own, before the body is read.
         let code = ChannelCode::parse(&code).map_err(|_| AppError::NotFound)?;
         let customer = conv::customer(&state.db, &user, &slug).await?;
         conv::channel_for_customer(&state.db, &customer, &code).await?;
-        Ok((customer, code))
+        let _slot = crate::uploads::take_slot(&state, user.id)?;
+        let checked = read_and_check(&state, mp, customer.user, customer.account).await?;
+        current = checked.up.conversation.clone();
+        let target = match checked.up.conversation.parse::<i64>() {
+            Ok(n) => Target::Existing(ConversationId(n)),
+            Err(_) => Target::New,
+        };
+        // Someone else's conversation, or a finished one, is refused before a byte is
+        // kept (the message path checks again in its transaction).
+        if let Target::Existing(id) = target {
+            conv::customer_may_write(&state.db, &customer, &code, id).await?;
+        }
+        let held = keep(state.files.as_ref(), &checked.ready).await?;
+        let sent = conv::customer_send_files(
+            &state.db,
+            state.hub.as_ref(),
+            &customer,
+            &code,
+            target,
+            &checked.cid,
+            &checked.body,
+            &checked.files(),
+        )
+        .await;
+        settle(&state, held, sent).await
     }
     .await;
-    let (result, current) = match checked {
-        Err(e) => (Err(e), String::new()),
-        Ok((customer, code)) => match prepare(&state, mp).await {
-            Err(e) => (Err(e), String::new()),
-            Ok((up, files, body, cid)) => {
-                let target = match up.conversation.parse::<i64>() {
-                    Ok(n) => Target::Existing(ConversationId(n)),
-                    Err(_) => Target::New,
-                };
-                let r = conv::customer_send_files(
-                    &state.db,
-                    state.hub.as_ref(),
-                    &customer,
-                    &code,
-                    target,
-                    &cid,
-                    &body,
-                    &files,
-                )
-                .await;
-                (r, up.conversation)
-            }
-        },
-    };
     if json {
         return json_answer(&result);
     }
@@ -302,44 +371,42 @@ pub async fn operator_upload(
             see_other(&with_query("/login", &[("next", &inbox)]), None)
         };
     };
-    // Which conversation comes in the body; the right to the account's inbox is
-    // checked first, the conversation itself by the message path.
-    let checked: Result<Actor, AppError> = async {
+    let mut current = String::new();
+    let result: Result<Ack, AppError> = async {
+        // The right to the account's inbox and a slot of the user's own before the body
+        // is read; the conversation (named in the body) before a byte is kept.
         let actor = app::backend::services::accounts::actor(&state.db, user.id, &slug).await?;
         if !app::backend::policy::may_serve(actor.role) {
             return Err(AppError::Forbidden);
         }
-        Ok(actor)
+        let _slot = crate::uploads::take_slot(&state, user.id)?;
+        let checked = read_and_check(&state, mp, actor.user, actor.account).await?;
+        current = checked.up.conversation.clone();
+        let id = checked
+            .up
+            .conversation
+            .parse::<i64>()
+            .map(ConversationId)
+            .map_err(|_| AppError::Invalid {
+                field: Field::Conversation,
+                code: Code::Required,
+            })?;
+        conv::operator_may_write(&state.db, &actor, id).await?;
+        let held = keep(state.files.as_ref(), &checked.ready).await?;
+        let sent = conv::operator_send_files(
+            &state.db,
+            state.hub.as_ref(),
+            &actor,
+            &user.name,
+            id,
+            &checked.cid,
+            &checked.body,
+            &checked.files(),
+        )
+        .await;
+        settle(&state, held, sent).await
     }
     .await;
-    let (result, current) = match checked {
-        Err(e) => (Err(e), String::new()),
-        Ok(actor) => match prepare(&state, mp).await {
-            Err(e) => (Err(e), String::new()),
-            Ok((up, files, body, cid)) => {
-                let r = match up.conversation.parse::<i64>() {
-                    Ok(n) => {
-                        conv::operator_send_files(
-                            &state.db,
-                            state.hub.as_ref(),
-                            &actor,
-                            &user.name,
-                            ConversationId(n),
-                            &cid,
-                            &body,
-                            &files,
-                        )
-                        .await
-                    }
-                    Err(_) => Err(AppError::Invalid {
-                        field: Field::Conversation,
-                        code: Code::Required,
-                    }),
-                };
-                (r, up.conversation)
-            }
-        },
-    };
     if json {
         return json_answer(&result);
     }

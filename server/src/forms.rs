@@ -6,8 +6,10 @@
 //! (never passwords), and writes nothing.
 
 use app::api::SessionUser;
-use app::backend::auth::{create_session, delete_session, SESSION_COOKIE, SESSION_TTL_SECS};
-use app::backend::http_util::{cookie, set_cookie};
+use app::backend::auth::{
+    create_session, delete_session, session_cookie_name, session_token, SESSION_TTL_SECS,
+};
+use app::backend::http_util::set_cookie;
 use app::backend::services::{accounts, users};
 use app::backend::AppState;
 use app::domain::{safe_next, AccountName, DisplayName, Email, Password, Role, Slug, UserId};
@@ -74,12 +76,12 @@ pub(crate) async fn session_user(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<SessionUser>, AppError> {
-    app::backend::auth::user_from_headers(&state.db, headers).await
+    app::backend::auth::user_from_headers(&state.db, &state.config, headers).await
 }
 
 fn session_cookie(state: &AppState, token: &str) -> String {
     set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(state.config.secure_cookies()),
         token,
         SESSION_TTL_SECS,
         true,
@@ -157,11 +159,25 @@ pub async fn login(
     }
 }
 
-/// Ends the session of the browser's cookie, if any (before a new one is made).
+/// Tells `user`'s live sockets (on every node) that some of their sessions ended: each
+/// checks its own and closes if it is gone.
+pub(crate) fn sessions_ended(state: &AppState, user: UserId) {
+    state.hub.publish(
+        &app::backend::hub::Topic::Sessions(user),
+        app::protocol::ServerMsg::SessionsEnded { user },
+    );
+}
+
+/// Ends the session of the browser's cookie, if any (before a new one is made); its
+/// sockets close.
 async fn end_current_session(state: &AppState, headers: &HeaderMap) {
-    if let Some(token) = cookie(headers, SESSION_COOKIE) {
+    if let Some(token) = session_token(&state.config, headers) {
+        let user = session_user(state, headers).await.ok().flatten();
         if let Err(e) = delete_session(&state.db, &token).await {
             tracing::error!(error = %e, "ending the previous session failed");
+        }
+        if let Some(u) = user {
+            sessions_ended(state, u.id);
         }
     }
 }
@@ -235,11 +251,12 @@ pub async fn logout_everywhere(State(state): State<AppState>, headers: HeaderMap
             Ok(n) => tracing::info!(user_id = user.id.0, sessions = n, "signed out everywhere"),
             Err(e) => tracing::error!(error = %e, "sign-out everywhere failed"),
         }
+        sessions_ended(&state, user.id);
     }
     see_other(
         "/login",
         Some(set_cookie(
-            SESSION_COOKIE,
+            session_cookie_name(state.config.secure_cookies()),
             "",
             0,
             true,
@@ -248,17 +265,13 @@ pub async fn logout_everywhere(State(state): State<AppState>, headers: HeaderMap
     )
 }
 
-/// `POST /auth/logout`: ends the session and clears the cookie.
+/// `POST /auth/logout`: ends the session (its sockets close) and clears the cookie.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        if let Err(e) = delete_session(&state.db, &token).await {
-            tracing::error!(error = %e, "sign-out failed");
-        }
-    }
+    end_current_session(&state, &headers).await;
     see_other(
         "/",
         Some(set_cookie(
-            SESSION_COOKIE,
+            session_cookie_name(state.config.secure_cookies()),
             "",
             0,
             true,

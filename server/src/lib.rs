@@ -26,7 +26,9 @@ pub mod forms;
 pub mod live;
 pub mod profile;
 pub mod rest;
+pub mod serve;
 pub mod stats;
+pub mod uploads;
 
 use app::backend::{db::connect_and_migrate, AppState, Config};
 use app::{shell, App};
@@ -105,7 +107,7 @@ impl Application {
         };
         let state = AppState::with_cluster(leptos_options, db, config, cluster);
         let mut background = vec![
-            spawn_session_purge(state.db.clone()),
+            spawn_session_purge(state.clone()),
             spawn_presence_sweep(state.clone()),
             events::spawn(state.clone()),
             spawn_timers(state.clone()),
@@ -134,19 +136,13 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        use axum::serve::ListenerExt;
-        // Small frames (acks, live events) go out at once instead of waiting for the
-        // peer's delayed ACK (Nagle): every "Sent" would otherwise wait 20–40 ms.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::warn!(error = %e, "TCP_NODELAY could not be set");
-            }
-        });
-        let served = axum::serve(
-            listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        let served = serve::serve(
+            self.listener,
+            self.router,
+            self.state.config.serve,
+            self.state.config.trusted_proxies.clone(),
+            shutdown,
         )
-        .with_graceful_shutdown(shutdown)
         .await;
         for task in &self.background {
             task.abort();
@@ -261,27 +257,42 @@ fn spawn_search_indexer(db: sea_orm::DatabaseConnection) -> Option<tokio::task::
     }))
 }
 
-/// Deletes expired sessions, apps' expired codes and tokens, and old delivered events,
-/// once an hour (and once at start).
-fn spawn_session_purge(db: sea_orm::DatabaseConnection) -> tokio::task::JoinHandle<()> {
+/// Deletes expired and idle sessions, apps' expired codes and tokens, old delivered
+/// events, REST uploads never sent, and attachments' bytes nothing refers to — once an
+/// hour (and once at start).
+fn spawn_session_purge(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let db = &state.db;
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every.tick().await;
-            match app::backend::auth::purge_expired_sessions(&db).await {
+            match app::backend::auth::purge_expired_sessions(db, state.config.sessions.idle).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
                 Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
             }
-            match app::backend::services::events::purge(&db, app::backend::now_ms()).await {
+            match app::backend::services::events::purge(db, app::backend::now_ms()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(rows = n, "old delivered and given-up events purged"),
                 Err(e) => tracing::warn!(error = ?e, "purging old events failed"),
             }
-            match app::backend::services::apps::purge_expired(&db).await {
+            match app::backend::services::apps::purge_expired(db).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(rows = n, "expired OAuth codes and tokens purged"),
                 Err(e) => tracing::warn!(error = %e, "purging OAuth codes and tokens failed"),
+            }
+            let storage = async {
+                let unsent =
+                    app::backend::services::storage::purge_unsent(db, app::backend::now_ms()).await?;
+                let files = app::backend::services::storage::collect(db, state.files.as_ref()).await?;
+                Ok::<_, app::error::AppError>((unsent, files))
+            };
+            match storage.await {
+                Ok((0, 0)) => {}
+                Ok((unsent, files)) => {
+                    tracing::info!(unsent, files, "unsent uploads and unreferenced files removed")
+                }
+                Err(e) => tracing::warn!(error = ?e, "collecting unreferenced files failed"),
             }
         }
     })
@@ -409,11 +420,21 @@ pub fn router(state: AppState) -> Router {
         .route("/chat/{code}/{slug}/rate", post(chat::rate))
         .route(
             "/chat/{code}/{slug}/files",
-            post(files::customer_upload).layer(DefaultBodyLimit::max(files::body_limit(&state.config.files))),
+            post(files::customer_upload)
+                .layer(DefaultBodyLimit::max(files::body_limit(&state.config.files)))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.config.serve,
+                    uploads::enforce_min_rate,
+                )),
         )
         .route(
             "/a/{slug}/inbox/files",
-            post(files::operator_upload).layer(DefaultBodyLimit::max(files::body_limit(&state.config.files))),
+            post(files::operator_upload)
+                .layer(DefaultBodyLimit::max(files::body_limit(&state.config.files)))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.config.serve,
+                    uploads::enforce_min_rate,
+                )),
         )
         .route("/files/{id}", get(files::open))
         .route("/files/{id}/thumb", get(files::thumb))
@@ -610,29 +631,37 @@ async fn attach_user(State(state): State<AppState>, mut req: Request, next: Next
 
 /// Is the request's `Origin` this site? This site is the origin of
 /// `NETLINES_PUBLIC_URL` (what users open, also behind a proxy that rewrites `Host`), or
-/// the `Host` the request was sent to. A missing `Origin` is not allowed here.
+/// the `Host` the request was sent to **with the public URL's scheme**: `https://host`
+/// or `wss://host` never pass for a site served over `http://`, nor the other way round.
+/// A missing or opaque (`null`) `Origin` is not allowed here.
 pub fn origin_allowed(public_url: &str, headers: &axum::http::HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    if origin == "null" {
+    let Ok(offered) = url::Url::parse(origin) else {
+        return false;
+    };
+    let offered = offered.origin();
+    if !offered.is_tuple() {
         return false;
     }
-    let public_origin = url::Url::parse(public_url)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_default();
-    if origin.eq_ignore_ascii_case(&public_origin) {
+    let Ok(public) = url::Url::parse(public_url) else {
+        return false;
+    };
+    if offered == public.origin() {
         return true;
     }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    !host.is_empty()
-        && origin
-            .split("://")
-            .nth(1)
-            .is_some_and(|h| h.eq_ignore_ascii_case(host))
+    if host.is_empty() {
+        return false;
+    }
+    match url::Url::parse(&format!("{}://{host}", public.scheme())) {
+        Ok(by_host) => offered == by_host.origin(),
+        Err(_) => false,
+    }
 }
 
 /// Refuses state-changing requests whose `Origin` is another site (CSRF defence in
@@ -680,6 +709,54 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown signal received, finishing requests");
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::origin_allowed;
+
+    fn with(origin: &str, host: &str) -> axum::http::HeaderMap {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("origin", origin.parse().unwrap());
+        h.insert("host", host.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn the_origin_must_match_the_public_url_scheme_host_and_port_exactly() {
+        let public = "http://chat.example.com";
+        assert!(origin_allowed(
+            public,
+            &with("http://chat.example.com", "chat.example.com")
+        ));
+        // The Host the request was sent to, with the public URL's scheme.
+        assert!(origin_allowed(
+            public,
+            &with("http://127.0.0.1:3000", "127.0.0.1:3000")
+        ));
+        for bad in [
+            "https://chat.example.com",
+            "wss://chat.example.com",
+            "ws://chat.example.com",
+            "http://chat.example.com:8080",
+            "http://evil.example.com",
+            "null",
+            "chat.example.com",
+            "http://chat.example.com.evil.test",
+        ] {
+            assert!(!origin_allowed(public, &with(bad, "chat.example.com")), "{bad}");
+        }
+        let secure = "https://chat.example.com";
+        assert!(origin_allowed(
+            secure,
+            &with("https://chat.example.com", "internal:8080")
+        ));
+        assert!(origin_allowed(secure, &with("https://chat.example.com:443", "x")));
+        assert!(!origin_allowed(
+            secure,
+            &with("http://chat.example.com", "chat.example.com")
+        ));
+    }
 }
 
 #[cfg(test)]

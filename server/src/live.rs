@@ -73,7 +73,7 @@ pub async fn ws(
     Query(q): Query<WsQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let user = match ws_user(&state, &headers).await {
+    let (user, token) = match ws_user(&state, &headers).await {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -87,7 +87,7 @@ pub async fn ws(
     let limits = state.config.live;
     limited(upgrade, &limits).on_upgrade(move |socket| async move {
         let (sink, stream) = json_halves(socket);
-        customer_session(state, customer, code, sink, stream).await;
+        customer_session(state, customer, code, Some(token), sink, stream).await;
     })
 }
 
@@ -259,17 +259,41 @@ struct Session<S> {
     checked: Option<(Instant, u64)>,
     /// Read receipts waiting for [`receipts`] (started on the first one).
     reads: Option<mpsc::Sender<(Side, ConversationId, i64)>>,
+    /// The browser session the socket was opened with (`None`: tests' sockets), when it
+    /// is next checked, and when the socket last counted as its use.
+    session: Option<SessionRef>,
+    session_check: tokio::time::Instant,
+    session_used: Instant,
 }
+
+/// The browser session behind a socket.
+#[derive(Clone, Debug)]
+pub struct SessionRef {
+    /// SHA-256 of the session's token.
+    pub hash: String,
+}
+
+/// The longest a socket goes without checking that its session still stands (a session
+/// ended by another process, such as the command line, is noticed within this).
+const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(30);
+/// A socket's frames count as a use of its session at most this often.
+const SESSION_USE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// One customer's live session. Ends when the client's stream ends, the sink fails, or
 /// the customer is no longer a member of the account they write from.
-pub async fn customer_session<S, R>(state: AppState, customer: Customer, code: ChannelCode, tx: S, rx: R)
-where
+pub async fn customer_session<S, R>(
+    state: AppState,
+    customer: Customer,
+    code: ChannelCode,
+    session: Option<SessionRef>,
+    tx: S,
+    rx: R,
+) where
     S: Sink<Out> + Unpin,
     R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
 {
     let _open = app::backend::metrics::SocketGuard::new("customer");
-    let mut s = Session::new(state, Side::Customer { customer, code }, tx);
+    let mut s = Session::new(state, Side::Customer { customer, code }, session, tx);
     let account = s.account();
     s.feed(Topic::Access(account));
     if let Side::Customer { customer, code } = &s.side {
@@ -287,14 +311,20 @@ where
 
 /// One operator's live inbox session: every channel they serve, plus typing and read
 /// state of the conversations they open (`Resume`). Marks them online while it lasts.
-pub async fn operator_session<S, R>(state: AppState, actor: Actor, name: String, tx: S, rx: R)
-where
+pub async fn operator_session<S, R>(
+    state: AppState,
+    actor: Actor,
+    name: String,
+    session: Option<SessionRef>,
+    tx: S,
+    rx: R,
+) where
     S: Sink<Out> + Unpin,
     R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
 {
     let _open = app::backend::metrics::SocketGuard::new("inbox");
     let user = actor.user;
-    let mut s = Session::new(state.clone(), Side::Operator { actor, name }, tx);
+    let mut s = Session::new(state.clone(), Side::Operator { actor, name }, session, tx);
     s.feed(Topic::Access(s.account()));
     if s.sync_channels().await.is_ok() {
         state.hub.presence(user, true);
@@ -309,7 +339,7 @@ where
 }
 
 impl<S: Sink<Out> + Unpin> Session<S> {
-    fn new(state: AppState, side: Side, tx: S) -> Self {
+    fn new(state: AppState, side: Side, session: Option<SessionRef>, tx: S) -> Self {
         let limits = state.config.live;
         let (notes_tx, notes) = mpsc::channel(READ_QUEUE);
         Self {
@@ -325,7 +355,65 @@ impl<S: Sink<Out> + Unpin> Session<S> {
             limits,
             checked: None,
             reads: None,
+            session,
+            session_check: tokio::time::Instant::now(),
+            session_used: Instant::now(),
         }
+    }
+
+    fn user(&self) -> app::domain::UserId {
+        match &self.side {
+            Side::Customer { customer, .. } => customer.user,
+            Side::Operator { actor, .. } => actor.user,
+        }
+    }
+
+    /// Whether the socket's session still stands (not signed out, expired or idle for
+    /// too long); sets when to check again: at the session's end, and at least every
+    /// [`SESSION_RECHECK`]. A failing store keeps the socket (checked again soon).
+    async fn session_stands(&mut self) -> bool {
+        let Some(sref) = &self.session else {
+            self.session_check = tokio::time::Instant::now() + SESSION_RECHECK;
+            return true;
+        };
+        let idle = self.state.config.sessions.idle;
+        let found = app::backend::auth::live_session(&self.state.db, idle, &sref.hash).await;
+        match found {
+            Ok(Some(s)) => {
+                let left = app::backend::auth::ends_at(&s, idle) - app::backend::now_ms();
+                let wait = std::time::Duration::from_millis(left.max(0) as u64 + 50).min(SESSION_RECHECK);
+                self.session_check = tokio::time::Instant::now() + wait;
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                tracing::warn!(error = ?e, "checking a socket's session failed");
+                self.session_check = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+                true
+            }
+        }
+    }
+
+    /// A frame from the client counts as a use of its session (at most once a minute).
+    async fn session_used(&mut self) {
+        let Some(sref) = &self.session else { return };
+        if self.session_used.elapsed() < SESSION_USE_EVERY {
+            return;
+        }
+        self.session_used = Instant::now();
+        let idle = self.state.config.sessions.idle;
+        if let Ok(Some(s)) = app::backend::auth::live_session(&self.state.db, idle, &sref.hash).await {
+            if let Err(e) = app::backend::auth::touch(&self.state.db, &s).await {
+                tracing::warn!(error = ?e, "recording a socket's use of its session failed");
+            }
+        }
+    }
+
+    /// The session ended: the client is told (so its page can ask to sign in again),
+    /// then the socket closes.
+    async fn session_ended(&mut self) -> Result<(), Closed> {
+        let _ = self.reply(vec![error(None, AppError::Unauthorized)]).await;
+        Err(Closed)
     }
 
     fn account(&self) -> app::domain::AccountId {
@@ -356,12 +444,21 @@ impl<S: Sink<Out> + Unpin> Session<S> {
     where
         R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
     {
+        // Sign-out anywhere reaches this socket through the user's sessions topic.
+        self.feed(Topic::Sessions(self.user()));
+        if !self.session_stands().await {
+            let _ = self.session_ended().await;
+            return;
+        }
         loop {
             let step = tokio::select! {
                 incoming = rx.next() => match incoming {
                     None => Err(Closed),
                     Some(m) => self.incoming(m).await,
                 },
+                _ = tokio::time::sleep_until(self.session_check) => {
+                    if self.session_stands().await { Ok(()) } else { self.session_ended().await }
+                }
                 Some((topic, d)) = self.subs.next() => self.events(Some(Ready::Feed(topic, d)), Vec::new()).await,
                 Some(note) = self.notes.recv() => self.events(Some(Ready::Note(note)), Vec::new()).await,
             };
@@ -468,6 +565,7 @@ impl<S: Sink<Out> + Unpin> Session<S> {
             ClientMsg::Send { client_id, .. } => Some(client_id.clone()),
             _ => None,
         };
+        self.session_used().await;
         if let Err(secs) = self.bucket.take() {
             let e = AppError::Limit {
                 code: Code::RateLimited,
@@ -621,6 +719,12 @@ impl<S: Sink<Out> + Unpin> Session<S> {
                 Ready::Feed(_, Ok(e)) if matches!(e.msg(), ServerMsg::Access { .. }) => {
                     self.reply(std::mem::take(&mut out)).await?;
                     self.recheck().await?;
+                }
+                Ready::Feed(_, Ok(e)) if matches!(e.msg(), ServerMsg::SessionsEnded { .. }) => {
+                    self.reply(std::mem::take(&mut out)).await?;
+                    if !self.session_stands().await {
+                        return self.session_ended().await;
+                    }
                 }
                 // Their own typing is not echoed back.
                 Ready::Feed(_, Ok(e)) if matches!(e.msg(), ServerMsg::Typing { by, .. } if *by == own) => {}
@@ -800,14 +904,24 @@ fn error(client_id: Option<String>, error: AppError) -> ServerMsg {
     ServerMsg::Error { client_id, error }
 }
 
-/// A socket is opened by a page of this site (`Origin`) for a signed-in user.
-async fn ws_user(state: &AppState, headers: &HeaderMap) -> Result<SessionUser, Response> {
+/// A socket is opened by a page of this site (`Origin`) for a signed-in user; the
+/// socket keeps the session's token hash to close when that session ends.
+async fn ws_user(state: &AppState, headers: &HeaderMap) -> Result<(SessionUser, SessionRef), Response> {
     if !crate::origin_allowed(&state.config.public_url, headers) {
         return Err((StatusCode::FORBIDDEN, "origin not allowed").into_response());
     }
-    match crate::forms::session_user(state, headers).await.ok().flatten() {
-        Some(u) => Ok(u),
-        None => Err((StatusCode::UNAUTHORIZED, "sign in first").into_response()),
+    let token = app::backend::auth::session_token(&state.config, headers);
+    match (
+        crate::forms::session_user(state, headers).await.ok().flatten(),
+        token,
+    ) {
+        (Some(u), Some(token)) => Ok((
+            u,
+            SessionRef {
+                hash: app::backend::auth::token_hash(&token),
+            },
+        )),
+        _ => Err((StatusCode::UNAUTHORIZED, "sign in first").into_response()),
     }
 }
 
@@ -824,7 +938,7 @@ pub async fn inbox_ws(
     Query(q): Query<InboxQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let user = match ws_user(&state, &headers).await {
+    let (user, token) = match ws_user(&state, &headers).await {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -838,7 +952,7 @@ pub async fn inbox_ws(
     let limits = state.config.live;
     limited(upgrade, &limits).on_upgrade(move |socket| async move {
         let (sink, stream) = json_halves(socket);
-        operator_session(state, actor, user.name, sink, stream).await;
+        operator_session(state, actor, user.name, Some(token), sink, stream).await;
     })
 }
 

@@ -64,7 +64,8 @@ pub async fn csv(
                     (header::CACHE_CONTROL, "private, no-store".to_string()),
                     (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
                 ],
-                app::domain::stats::to_csv(&v.figures),
+                // A byte-order mark first, so spreadsheets read Polish letters as UTF-8.
+                format!("\u{FEFF}{}", app::domain::stats::to_csv(&v.figures)),
             )
                 .into_response()
         }

@@ -248,7 +248,8 @@ async fn files_go_both_ways_and_only_those_who_may_read_the_conversation_open_th
             .await
             .unwrap();
         let reply = history.last().unwrap();
-        assert_eq!(reply.body, "📎 instrukcja naprawy.pdf, notes.html");
+        // A name that a system would run or render gets its type's own extension.
+        assert_eq!(reply.body, "📎 instrukcja naprawy.pdf, notes.html.txt");
         assert_eq!(reply.files.len(), 2);
         let pdf = w.get(&w.cleo, &reply.files[0].url()).await;
         assert_eq!(pdf.headers()["content-type"], "application/pdf");
@@ -435,4 +436,332 @@ async fn bad_files_get_a_clear_error_and_change_nothing() {
             .unwrap();
         assert_eq!(r.status(), 403);
     }
+}
+
+/// Every file in the server's attachment store.
+fn stored_files(w: &World) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&w.app.files_dir, &mut out);
+    out
+}
+
+#[tokio::test]
+async fn refused_uploads_keep_no_bytes_and_quotas_hold_for_users_and_accounts() {
+    for b in backends() {
+        let opts = Options {
+            quotas: Some(app::backend::services::storage::StorageQuotas {
+                per_user_bytes: 150_000,
+                per_account_bytes: 180_000,
+            }),
+            ..Default::default()
+        };
+        let w = world(&b, opts).await;
+        let (status, ack) = w
+            .customer_upload(form(
+                "quota-00000001",
+                "new",
+                "hi",
+                vec![("a.txt", vec![b'a'; 100_000])],
+            ))
+            .await;
+        assert_eq!(status, 200, "{b:?}: {ack}");
+        let cs = ack["conversation"].to_string();
+        let kept = stored_files(&w);
+        assert_eq!(kept.len(), 1, "{b:?}: {kept:?}");
+        let before = (w.messages().await, w.app.count("attachments").await);
+        // Into someone else's conversation (Bart writes from Borealis too): 404, and not a
+        // byte of it kept.
+        let (status, _) = w
+            .upload(
+                &w.bart,
+                &format!("/chat/{}/borealis/files", w.code),
+                form("quota-00000002", &cs, "", vec![("b.txt", b"not yours".to_vec())]),
+            )
+            .await;
+        assert_eq!(status, 404, "{b:?}");
+        // A caption that is too long, a conversation that does not exist: refused, and
+        // nothing kept either.
+        let (status, e) = w
+            .customer_upload(form(
+                "quota-00000003",
+                &cs,
+                &"x".repeat(5000),
+                vec![("c.txt", b"caption too long".to_vec())],
+            ))
+            .await;
+        assert!(
+            status == 422 && e.to_string().contains("too_long"),
+            "{status} {e}"
+        );
+        let (status, _) = w
+            .customer_upload(form(
+                "quota-00000004",
+                "999999",
+                "",
+                vec![("d.txt", b"nowhere".to_vec())],
+            ))
+            .await;
+        assert_eq!(status, 404);
+        // Over Cleo's own quota (100,000 used of 150,000): refused with the reason.
+        let (status, e) = w
+            .customer_upload(form(
+                "quota-00000005",
+                &cs,
+                "",
+                vec![("e.txt", vec![b'e'; 60_000])],
+            ))
+            .await;
+        assert!(
+            status == 422 && e.to_string().contains("\"storage_quota\""),
+            "{b:?}: {status} {e}"
+        );
+        assert_eq!(stored_files(&w), kept, "{b:?}: refused uploads kept bytes");
+        assert_eq!((w.messages().await, w.app.count("attachments").await), before);
+        // Bart has room of his own (150,000), but Borealis (the account both write from)
+        // has 180,000: Cleo's 100,000 and his 60,000 fit, his next 60,000 does not.
+        let (status, ack2) = w
+            .upload(
+                &w.bart,
+                &format!("/chat/{}/borealis/files", w.code),
+                form("quota-00000006", "new", "", vec![("f.txt", vec![b'f'; 60_000])]),
+            )
+            .await;
+        assert_eq!(status, 200, "{b:?}: {ack2}");
+        let bs = ack2["conversation"].to_string();
+        let (status, e) = w
+            .upload(
+                &w.bart,
+                &format!("/chat/{}/borealis/files", w.code),
+                form("quota-00000007", &bs, "", vec![("g.txt", vec![b'g'; 60_000])]),
+            )
+            .await;
+        assert!(
+            status == 422 && e.to_string().contains("account_storage_quota"),
+            "{b:?}: {status} {e}"
+        );
+        assert_eq!(stored_files(&w).len(), 2, "{b:?}");
+        // The usage as admins see it.
+        let borealis = accounts::actor(&w.app.state.db, w.cleo_user.id, "borealis")
+            .await
+            .unwrap();
+        assert_eq!(
+            app::backend::services::storage::used_by_account(&w.app.state.db, borealis.account)
+                .await
+                .unwrap(),
+            160_000
+        );
+    }
+}
+
+#[tokio::test]
+async fn files_nothing_refers_to_are_collected_and_unsent_rest_uploads_purged() {
+    use app::backend::services::storage;
+    use sea_orm::ConnectionTrait;
+    for b in backends() {
+        let w = world(&b, Options::default()).await;
+        let db = &w.app.state.db;
+        let (status, _) = w
+            .customer_upload(form(
+                "sweep-00000001",
+                "new",
+                "",
+                vec![("kept.txt", b"kept".to_vec())],
+            ))
+            .await;
+        assert_eq!(status, 200);
+        // A file left by a crash between writing its bytes and its message, an hour and
+        // more ago; and one just written (a message may still be on its way).
+        let old_key = app::backend::files::key_of(b"orphan");
+        w.app.state.files.put(&old_key, b"orphan").await.unwrap();
+        let fresh_key = app::backend::files::key_of(b"fresh orphan");
+        w.app.state.files.put(&fresh_key, b"fresh orphan").await.unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+        for f in stored_files(&w) {
+            if f.file_name().unwrap().to_str().unwrap() != fresh_key {
+                std::fs::File::options()
+                    .append(true)
+                    .open(&f)
+                    .unwrap()
+                    .set_modified(old)
+                    .unwrap();
+            }
+        }
+        assert_eq!(
+            storage::collect(db, w.app.state.files.as_ref()).await.unwrap(),
+            1,
+            "{b:?}"
+        );
+        let names: Vec<String> = stored_files(&w)
+            .iter()
+            .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
+            .collect();
+        assert!(
+            !names.contains(&old_key) && names.contains(&fresh_key),
+            "{names:?}"
+        );
+        assert_eq!(names.len(), 2, "the sent file stays: {names:?}");
+        // An unsent REST upload older than a day is purged (its bytes go next).
+        db.execute_unprepared(&format!(
+            "INSERT INTO rest_uploads (conversation_id, user_id, account_id, key, name, mime, size, created_at) \
+             VALUES (1, {0}, 1, '{1}', 'x.txt', 'text/plain', 5, 1), (1, {0}, 1, '{1}', 'y.txt', 'text/plain', 5, {2})",
+            w.cleo_user.id.0,
+            fresh_key,
+            app::backend::now_ms()
+        ))
+        .await
+        .unwrap();
+        assert_eq!(
+            storage::purge_unsent(db, app::backend::now_ms()).await.unwrap(),
+            1
+        );
+        assert_eq!(w.app.count("rest_uploads").await, 1);
+    }
+}
+
+/// Starts a multipart upload on a raw connection and sends only `sent` bytes of its
+/// body (of a declared `total`): a client that trickles, or stalls.
+async fn start_slow_upload(
+    w: &World,
+    path: &str,
+    cookie: &str,
+    total: usize,
+    sent: usize,
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let addr = w.app.base.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let boundary = "XSLOWBOUNDARY";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"client_id\"\r\n\r\nslow-0000000001\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"conversation\"\r\n\r\nnew\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.txt\"\r\n\r\n"
+    );
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nAccept: application/json\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{head}",
+        head.len() + total
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    s.write_all(&vec![b'a'; sent]).await.unwrap();
+    s
+}
+
+/// The status line a raw connection gets (empty when it is closed without one).
+async fn status_line(s: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut buf = vec![0u8; 4096];
+    let mut got = Vec::new();
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(15), s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => {
+                got.extend_from_slice(&buf[..n]);
+                if got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    break;
+                }
+            }
+        }
+    }
+    String::from_utf8_lossy(&got)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test]
+async fn slow_uploads_hold_only_their_users_slots_and_are_cut_off_below_the_minimum_rate() {
+    let b = Backend::Sqlite;
+    let opts = Options {
+        serve: Some(app::backend::config::ServeLimits {
+            upload_min_bytes: 64 * 1024,
+            upload_window: std::time::Duration::from_secs(2),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let w = world(&b, opts).await;
+    let cleo_cookie = w.app.sign_in_cookie(&browser(), "cleo@borealis.test").await;
+    let path = format!("/chat/{}/borealis/files", w.code);
+    // Cleo starts two uploads that stall after a few bytes: her two slots.
+    let mut a = start_slow_upload(&w, &path, &cleo_cookie, 1_000_000, 100).await;
+    let mut c = start_slow_upload(&w, &path, &cleo_cookie, 1_000_000, 100).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // A third of hers is refused at once, before its body is read…
+    let (status, e) = w
+        .customer_upload(form(
+            "slow-0000000002",
+            "new",
+            "",
+            vec![("x.txt", b"third".to_vec())],
+        ))
+        .await;
+    assert!(
+        status == 422 && e.to_string().contains("too_many_uploads"),
+        "{status} {e}"
+    );
+    // …while everyone else uploads as usual: there is no server-wide pool to fill.
+    for n in 0..3 {
+        let (status, ack) = w
+            .upload(
+                &w.bart,
+                &path,
+                form(
+                    &format!("slow-100000000{n}"),
+                    "new",
+                    "",
+                    vec![("ok.txt", b"bart".to_vec())],
+                ),
+            )
+            .await;
+        assert_eq!(status, 200, "{ack}");
+        let (status, ack) = w
+            .upload(
+                &w.olek,
+                "/a/acme/inbox/files",
+                form(
+                    &format!("slow-200000000{n}"),
+                    &ack["conversation"].to_string(),
+                    "",
+                    vec![("ok.txt", b"olek".to_vec())],
+                ),
+            )
+            .await;
+        assert_eq!(status, 200, "{ack}");
+    }
+    // Below 64 KiB in 2 s, the stalled uploads are cut off with the reason, and Cleo's
+    // slots are free again.
+    let started = std::time::Instant::now();
+    let line = status_line(&mut a).await;
+    assert!(line.contains("422"), "{line:?}");
+    let _ = status_line(&mut c).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (status, ack) = w
+        .customer_upload(form(
+            "slow-0000000003",
+            "new",
+            "",
+            vec![("x.txt", b"now".to_vec())],
+        ))
+        .await;
+    assert_eq!(status, 200, "{ack}");
+    assert!(stored_files(&w)
+        .iter()
+        .all(|p| std::fs::metadata(p).unwrap().len() < 1000));
 }

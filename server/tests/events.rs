@@ -26,17 +26,21 @@ struct Listener {
     url: String,
     posts: Arc<Mutex<Vec<Post>>>,
     status: Arc<AtomicU16>,
+    /// How long it takes to answer (ms): a slow handler.
+    delay: Arc<std::sync::atomic::AtomicU64>,
 }
 
 async fn listener() -> Listener {
     let posts: Arc<Mutex<Vec<Post>>> = Arc::default();
     let status = Arc::new(AtomicU16::new(200));
-    let (p, s) = (posts.clone(), status.clone());
+    let delay = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (p, s, d) = (posts.clone(), status.clone(), delay.clone());
     let router = axum::Router::new().route(
         "/events",
         axum::routing::post(move |axum::Form(f): axum::Form<Post>| {
-            let (p, s) = (p.clone(), s.clone());
+            let (p, s, d) = (p.clone(), s.clone(), d.clone());
             async move {
+                tokio::time::sleep(Duration::from_millis(d.load(Ordering::SeqCst))).await;
                 let code = s.load(Ordering::SeqCst);
                 if code == 200 {
                     p.lock().unwrap().push(f);
@@ -52,6 +56,7 @@ async fn listener() -> Listener {
         url: format!("http://127.0.0.1:{port}/events"),
         posts,
         status,
+        delay,
     }
 }
 
@@ -501,16 +506,17 @@ async fn handlers_on_private_addresses_are_refused_unless_the_admin_allows_them(
         // An event already bound to a name that now points inside is not sent there:
         // the delivery checks the resolved address again.
         let l = listener().await;
-        events::bind(
+        let bound = events::bind(
             &w.app.state.db,
             &w.bot,
+            w.anna.user.0,
             events::SESSION_START,
             &l.url,
             app::backend::now_ms(),
         )
         .await
-        .unwrap()
         .unwrap();
+        assert!(matches!(bound, events::Bound::Bound(_)), "{bound:?}");
         w.cleo_writes("hello", Target::New).await;
         let mut log = Vec::new();
         for _ in 0..100 {
@@ -538,10 +544,17 @@ async fn an_app_binds_at_most_fifty_handlers_and_unbinds_one_handler_or_all() {
         let db = &w.app.state.db;
         for i in 0..events::MAX_BINDINGS {
             let h = format!("{}?n={i}", l.url);
-            events::bind(db, &w.bot, events::SESSION_START, &h, app::backend::now_ms())
-                .await
-                .unwrap()
-                .unwrap();
+            let bound = events::bind(
+                db,
+                &w.bot,
+                w.anna.user.0,
+                events::SESSION_START,
+                &h,
+                app::backend::now_ms(),
+            )
+            .await
+            .unwrap();
+            assert!(matches!(bound, events::Bound::Bound(_)), "{bound:?}");
         }
         assert_eq!(
             err(&w
@@ -577,4 +590,314 @@ async fn an_app_binds_at_most_fifty_handlers_and_unbinds_one_handler_or_all() {
             (400, "ERROR_EVENT_NOT_FOUND")
         );
     }
+}
+
+/// An access token of `app` for `user` (who allows it on the consent page).
+async fn grant(
+    w: &World,
+    app: &app::backend::entities::rest_app::Model,
+    secret: &str,
+    user: app::domain::UserId,
+) -> String {
+    let db = &w.app.state.db;
+    let public = w.app.state.config.public_url.clone();
+    let loc = apps::allow(db, &public, user, &app.client_id, "", "s")
+        .await
+        .unwrap();
+    let code = url::Url::parse(&loc)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .to_string();
+    apps::exchange_code(db, &public, &app.client_id, secret, &code, None)
+        .await
+        .unwrap()
+        .access_token
+}
+
+async fn call_with(w: &World, token: &str, method: &str, body: Value) -> (StatusCode, Value) {
+    let r = w
+        .http
+        .post(w.app.url(&format!("/rest/{method}?auth={token}")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap())
+}
+
+/// Outbox rows written for bindings of `user`.
+async fn rows_for(w: &World, user: app::domain::UserId) -> i64 {
+    w.app
+        .count(&format!(
+            "event_outbox WHERE binding_id IN (SELECT id FROM event_bindings WHERE user_id = {})",
+            user.0
+        ))
+        .await
+}
+
+#[tokio::test]
+async fn app_events_act_with_the_grant_and_the_rights_of_the_member_behind_them() {
+    for b in backends() {
+        let l = listener().await;
+        let w = world(&b, true, &l.url).await;
+        let db = &w.app.state.db;
+        // An app granted only `im` cannot bind open-line events.
+        let (im_app, im_secret) = apps::create(db, &w.anna, "Im only", &l.url, &["im".to_string()])
+            .await
+            .unwrap();
+        let im_token = grant(&w, &im_app, &im_secret, w.anna.user).await;
+        let r = call_with(
+            &w,
+            &im_token,
+            "event.bind",
+            json!({"event": "ONOPENLINEMESSAGEADD", "handler": l.url}),
+        )
+        .await;
+        assert_eq!(err(&r), (403, "insufficient_scope"), "{b:?}");
+        // An employee, who reads no conversation, cannot bind them either.
+        let emil = w.app.user("emil@acme.test", "Emil").await.id;
+        accounts::add_member(db, &w.anna, "emil@acme.test", Role::Employee)
+            .await
+            .unwrap();
+        let (bot2, secret2) = apps::create(
+            db,
+            &w.anna,
+            "Second bot",
+            &l.url,
+            &["imopenlines".to_string(), "im".to_string()],
+        )
+        .await
+        .unwrap();
+        let emil_token = grant(&w, &bot2, &secret2, emil).await;
+        let r = call_with(
+            &w,
+            &emil_token,
+            "event.bind",
+            json!({"event": "ONOPENLINEMESSAGEADD", "handler": l.url}),
+        )
+        .await;
+        assert_eq!(err(&r), (403, "ACCESS_DENIED"), "{b:?}");
+        // Olek (an operator of Support) and Anna (the admin) bind through the same app.
+        let olek_token = grant(&w, &bot2, &secret2, w.olek.user).await;
+        let anna_token = grant(&w, &bot2, &secret2, w.anna.user).await;
+        for t in [&olek_token, &anna_token] {
+            let r = call_with(
+                &w,
+                t,
+                "event.bind",
+                json!({"event": "ONOPENLINEMESSAGEADD", "handler": l.url}),
+            )
+            .await;
+            assert_eq!(r.1["result"], true, "{b:?} {}", r.1);
+        }
+        // A conversation with Sales, whose queue Olek is not in: Anna's binding gets
+        // its events, Olek's does not.
+        let (_, sales) = network_channel(db, &w.anna, "Sales", &[], None).await;
+        let sales_c = conv::customer_send(
+            db,
+            w.app.state.hub.as_ref(),
+            &w.cleo,
+            &sales,
+            Target::New,
+            &ClientMsgId::parse("ev-sales-000001").unwrap(),
+            &MessageBody::parse("About pricing").unwrap(),
+        )
+        .await
+        .unwrap()
+        .conversation;
+        // One event per message of it (the channel's welcome, Cleo's message).
+        let in_sales = w
+            .app
+            .count(&format!("messages WHERE conversation_id = {}", sales_c.0))
+            .await;
+        assert!(in_sales >= 1);
+        assert_eq!(rows_for(&w, w.olek.user).await, 0, "{b:?}");
+        assert_eq!(rows_for(&w, w.anna.user).await, in_sales, "{b:?}");
+        // Support's conversation: both.
+        let c = w.cleo_writes("Where is my parcel?", Target::New).await;
+        let in_support = w
+            .app
+            .count(&format!("messages WHERE conversation_id = {}", c.0))
+            .await;
+        assert_eq!(rows_for(&w, w.olek.user).await, in_support, "{b:?}");
+        assert_eq!(rows_for(&w, w.anna.user).await, in_sales + in_support, "{b:?}");
+        // The text sent is the text as it was written, captured with the change.
+        let posts = wait_for(&l, (in_sales + 2 * in_support) as usize).await;
+        assert!(posts
+            .iter()
+            .any(|p| field(p, "data[DATA][0][message][text]") == "Where is my parcel?"));
+        // The admin revokes Olek's grant (the Apps page's form): his bindings stop at
+        // once, with what they had not delivered yet.
+        l.status.store(503, Ordering::SeqCst);
+        w.olek_writes(c, "Checking").await;
+        let pending_before = rows_for(&w, w.olek.user).await;
+        assert_eq!(pending_before, in_support + 1, "{b:?}");
+        let anna_browser = browser();
+        w.app.sign_in_cookie(&anna_browser, "anna@acme.test").await;
+        let r = anna_browser
+            .post(w.app.url(&format!(
+                "/a/acme/apps/{}/grants/{}/revoke",
+                bot2.id, w.olek.user.0
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{b:?}");
+        assert!(!location(&r).contains("error"), "{}", location(&r));
+        assert_eq!(
+            w.app
+                .count(&format!("event_bindings WHERE user_id = {}", w.olek.user.0))
+                .await,
+            0
+        );
+        assert_eq!(
+            w.app
+                .count("event_outbox WHERE status = 'pending' AND binding_id NOT IN (SELECT id FROM event_bindings)")
+                .await,
+            0,
+            "{b:?}: a revoked grant's events still wait"
+        );
+        w.olek_writes(c, "Found it").await;
+        assert_eq!(rows_for(&w, w.olek.user).await, 0, "{b:?}");
+        assert_eq!(call_with(&w, &olek_token, "event.get", json!({})).await.0, 401);
+        // A removed member: every credential of theirs in the account is deleted, so
+        // adding them back does not revive an old webhook or an app's token.
+        let (_, olek_hook) = rest::create_webhook(db, w.olek.user, "acme", "mine", &["im".to_string()])
+            .await
+            .unwrap();
+        let hook = format!("{}/rest/{}/{}/profile", w.app.base, w.olek.user.0, olek_hook);
+        let r = anna_browser
+            .post(w.app.url(&format!("/a/acme/members/{}/remove", w.olek.user.0)))
+            .send()
+            .await
+            .unwrap();
+        assert!(!location(&r).contains("error"), "{}", location(&r));
+        assert_eq!(
+            w.app
+                .count(&format!("rest_credentials WHERE user_id = {}", w.olek.user.0))
+                .await,
+            0,
+            "{b:?}"
+        );
+        accounts::add_member(db, &w.anna, "olek@acme.test", Role::Operator)
+            .await
+            .unwrap();
+        let r = w.http.post(&hook).send().await.unwrap();
+        assert_eq!(r.status(), 401, "{b:?}: an old webhook works again");
+    }
+}
+
+#[tokio::test]
+async fn one_apps_slow_handler_does_not_hold_up_another_apps_events() {
+    let b = Backend::Sqlite;
+    let slow = listener().await;
+    slow.delay.store(4000, Ordering::SeqCst);
+    let fast = listener().await;
+    let w = world(&b, true, &slow.url).await;
+    let db = &w.app.state.db;
+    let r = w
+        .call(
+            "event.bind",
+            json!({"event": "ONOPENLINEMESSAGEADD", "handler": slow.url}),
+        )
+        .await;
+    assert_eq!(r.1["result"], true);
+    // Twenty conversations' events wait for the slow handler…
+    for i in 0..20 {
+        let cleo = w.app.user(&format!("c{i}@borealis.test"), "C").await;
+        let borealis = accounts::actor(db, w.cleo.user, "borealis").await.unwrap();
+        accounts::add_member(db, &borealis, &format!("c{i}@borealis.test"), Role::Employee)
+            .await
+            .unwrap();
+        let customer = conv::customer(db, &cleo, "borealis").await.unwrap();
+        conv::customer_send(
+            db,
+            w.app.state.hub.as_ref(),
+            &customer,
+            &w.code,
+            Target::New,
+            &ClientMsgId::parse(&format!("ev-slow-{i:06}")).unwrap(),
+            &MessageBody::parse("slow").unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    // …when a second app of the account binds a fast handler and a message comes.
+    let (fast_app, secret) = apps::create(
+        db,
+        &w.anna,
+        "Fast bot",
+        &fast.url,
+        &["imopenlines".to_string(), "im".to_string()],
+    )
+    .await
+    .unwrap();
+    let token = grant(&w, &fast_app, &secret, w.anna.user).await;
+    let r = call_with(
+        &w,
+        &token,
+        "event.bind",
+        json!({"event": "ONOPENLINEMESSAGEADD", "handler": fast.url}),
+    )
+    .await;
+    assert_eq!(r.1["result"], true);
+    let started = std::time::Instant::now();
+    w.cleo_writes("fast please", Target::New).await;
+    // The channel's welcome, then Cleo's message.
+    let got = wait_for(&fast, 2).await;
+    assert!(
+        got.iter()
+            .any(|p| field(p, "data[DATA][0][message][text]") == "fast please"),
+        "{got:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "the fast app waited {:?} behind the slow one",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn retry_now_is_capped_per_app() {
+    let b = Backend::Sqlite;
+    let l = listener().await;
+    l.status.store(503, Ordering::SeqCst);
+    let w = world(&b, true, &l.url).await;
+    let r = w
+        .call(
+            "event.bind",
+            json!({"event": "ONOPENLINEMESSAGEADD", "handler": l.url}),
+        )
+        .await;
+    assert_eq!(r.1["result"], true);
+    w.cleo_writes("will fail", Target::New).await;
+    let mut log = Vec::new();
+    for _ in 0..100 {
+        log = events::log(&w.app.state.db, w.bot.id, 50).await.unwrap();
+        if log.first().is_some_and(|d| d.attempts >= 1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let id = log[0].id;
+    let anna = browser();
+    w.app.sign_in_cookie(&anna, "anna@acme.test").await;
+    let mut refused = 0;
+    // Two windows' worth and three more: however the minute turns, at least three are
+    // refused.
+    for _ in 0..(2 * events::RETRIES_PER_MINUTE + 3) {
+        let r = anna
+            .post(w.app.url(&format!("/a/acme/apps/{}/events/{id}/retry", w.bot.id)))
+            .send()
+            .await
+            .unwrap();
+        if location(&r).contains("rate_limited") {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 3, "{refused}");
 }

@@ -216,6 +216,29 @@ async fn an_app_gets_tokens_through_the_authorization_code_flow_and_refreshes_th
         .await;
         assert_eq!((s.as_u16(), v["error"].as_str()), (401, Some("invalid_client")));
 
+        // The authorization request named its redirect URI, so the token request must
+        // name the same one (RFC 6749 §4.1.3): without it, or with another, the code is
+        // refused (and spent).
+        for wrong in [None, Some("https://app.example/b24/return?x=2")] {
+            let loc = consent(&w, &w.emil, &id, "https://app.example/b24/return?x=1", "allow").await;
+            let c = param(&loc, "code");
+            let mut f = vec![
+                ("grant_type", "authorization_code"),
+                ("client_id", id.as_str()),
+                ("client_secret", secret.as_str()),
+                ("code", c.as_str()),
+            ];
+            if let Some(r) = wrong {
+                f.push(("redirect_uri", r));
+            }
+            let (s, v) = token(&w, &f).await;
+            assert_eq!(
+                (s.as_u16(), v["error"].as_str()),
+                (400, Some("invalid_grant")),
+                "{b:?} {wrong:?}"
+            );
+        }
+
         // The code, once, for tokens in Bitrix24's shape.
         let (s, t) = token(
             &w,
@@ -224,6 +247,7 @@ async fn an_app_gets_tokens_through_the_authorization_code_flow_and_refreshes_th
                 ("client_id", &id),
                 ("client_secret", &secret),
                 ("code", &code),
+                ("redirect_uri", "https://app.example/b24/return?x=1"),
             ],
         )
         .await;
@@ -303,6 +327,36 @@ async fn an_app_gets_tokens_through_the_authorization_code_flow_and_refreshes_th
             .unwrap();
         assert_eq!(r.status(), 400);
         assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+        // A spent refresh token coming back means two parties hold it (RFC 9700): the
+        // whole grant is revoked, the new pair included.
+        let (s, _) = rest_call(
+            &w,
+            "imopenlines.config.list.get",
+            t2["access_token"].as_str().unwrap(),
+        )
+        .await;
+        assert_eq!(s, 401, "{b:?}: the family was not revoked");
+        let r = w
+            .http
+            .post(w.app.url("/oauth/token/"))
+            .form(&form(t2["refresh_token"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+        // Emil allows it again (no redirect URI named: none needed at the token).
+        let loc = consent(&w, &w.emil, &id, "", "allow").await;
+        let (s, t2) = token(
+            &w,
+            &[
+                ("grant_type", "authorization_code"),
+                ("client_id", &id),
+                ("client_secret", &secret),
+                ("code", &param(&loc, "code")),
+            ],
+        )
+        .await;
+        assert_eq!(s, 200, "{t2}");
         let (s, _) = rest_call(
             &w,
             "imopenlines.config.list.get",

@@ -904,6 +904,13 @@ async fn the_leaky_bucket_refuses_a_burst_with_query_limit_exceeded_per_caller()
             err(&call(&w, &w.anna_hook, "imopenlines.config.list.get", json!({})).await),
             (503, "QUERY_LIMIT_EXCEEDED")
         );
+        // A second webhook of hers is not a second bucket.
+        let second = hook(&w.app, w.anna.user, "acme", "imopenlines").await;
+        assert_eq!(
+            err(&call(&w, &second, "imopenlines.config.list.get", json!({})).await),
+            (503, "QUERY_LIMIT_EXCEEDED"),
+            "{b:?}"
+        );
         // Another caller has a bucket of their own; a batch counts as one request.
         let (s, v) = call(&w, &w.olek_hook, "batch", json!({"cmd": {"a": "imopenlines.config.list.get", "b": "imopenlines.config.list.get", "c": "imopenlines.config.list.get", "d": "imopenlines.config.list.get"}})).await;
         assert_eq!(s, 200);
@@ -2093,4 +2100,42 @@ async fn operators_open_a_customers_conversation_by_user_code_and_nobody_else_do
             json!(c2.0)
         );
     }
+}
+
+#[tokio::test]
+async fn batch_references_copy_a_bounded_amount_however_they_are_chained() {
+    let w = world_with(&Backend::Sqlite, None).await;
+    // Each command asks for the channel list and passes the previous answer on a
+    // hundred times: without a bound, every step multiplies what is held in memory.
+    let mut cmd = serde_json::Map::new();
+    cmd.insert("c0".into(), json!("imopenlines.config.list.get"));
+    for i in 1..50 {
+        let refs: Vec<String> = (0..100).map(|k| format!("x[{k}]=$result[c{}]", i - 1)).collect();
+        cmd.insert(
+            format!("c{i}"),
+            json!(format!(
+                "imopenlines.config.get?CONFIG_ID={}&{}",
+                w.channel.0,
+                refs.join("&")
+            )),
+        );
+    }
+    let body = serde_json::to_string(&json!({"cmd": cmd})).unwrap();
+    assert!(body.len() < 40_000, "{}", body.len());
+    let (s, v) = call(&w, &w.anna_hook, "batch", json!({"cmd": cmd})).await;
+    assert_eq!(s, 200, "{v}");
+    // The first commands run; once the copies pass the batch's bound, the rest are
+    // refused with the reason instead of being resolved.
+    assert!(v["result"]["result"]["c0"].is_array(), "{v}");
+    let refused: Vec<&String> = v["result"]["result_error"]
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    assert!(!refused.is_empty(), "{v}");
+    assert!(
+        refused
+            .iter()
+            .all(|k| v["result"]["result_error"][k.as_str()]["error"] == "ERROR_BATCH_LIMIT"),
+        "{v}"
+    );
 }

@@ -1268,6 +1268,28 @@ async fn the_origin_check_trusts_the_public_url_and_this_host_only() {
         Some(403)
     );
     assert_eq!(app.ws(&path, &cookie, Some("null")).await.err(), Some(403));
+    // The scheme counts: this site is served over http://, so an https:// or wss://
+    // page of the same host is another site.
+    let port = app.base.rsplit(':').next().unwrap();
+    for other in [
+        format!("https://127.0.0.1:{port}"),
+        format!("wss://127.0.0.1:{port}"),
+        "https://127.0.0.1".to_string(),
+    ] {
+        assert_eq!(
+            app.ws(&path, &cookie, Some(&other)).await.err(),
+            Some(403),
+            "{other}"
+        );
+        let r = client
+            .post(app.url("/lang"))
+            .header("origin", &other)
+            .form(&[("lang", "pl")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{other}");
+    }
     let r = client
         .post(app.url("/auth/logout-everywhere"))
         .header("origin", "http://evil.example")
@@ -1328,8 +1350,316 @@ async fn replaced_avatars_are_deleted_and_expired_sessions_purged() {
         .await
         .unwrap();
         let before = app.count("sessions").await;
-        let n = app::backend::auth::purge_expired_sessions(db).await.unwrap();
+        let n = app::backend::auth::purge_expired_sessions(db, app.state.config.sessions.idle)
+            .await
+            .unwrap();
         assert_eq!(n, 1, "{b:?}");
         assert_eq!(app.count("sessions").await, before - 1);
     }
+}
+
+/// Waits for the socket to be told its session ended (`unauthorized`) and closed.
+async fn closes_as_signed_out(ws: &mut Ws, within: Duration) -> bool {
+    let until = tokio::time::Instant::now() + within;
+    let mut told = false;
+    loop {
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        match tokio::time::timeout(left, ws.next()).await {
+            Err(_) => return false,
+            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return told,
+            Ok(Some(Ok(Message::Text(t)))) => {
+                if t.contains("\"Unauthorized\"") {
+                    told = true;
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn signing_out_closes_that_sessions_sockets_within_seconds_and_no_other() {
+    for b in backends() {
+        let w = world_with(&b, Options::default()).await;
+        let app = &w.app;
+        let chat = format!("/ws?code={}&account=borealis", w.code.as_str());
+        // Cleo on two devices, Olek on one.
+        let (phone, phone_cookie) = w.client(Who::Customer).await;
+        let (_laptop, laptop_cookie) = w.client(Who::Customer).await;
+        let (olek, olek_cookie) = w.client(Who::Operator).await;
+        let mut on_phone = app.ws(&chat, &phone_cookie, None).await.unwrap();
+        let mut on_laptop = app.ws(&chat, &laptop_cookie, None).await.unwrap();
+        let mut inbox = app
+            .ws("/ws/inbox?account=acme", &olek_cookie, None)
+            .await
+            .unwrap();
+        // Signing out on the phone closes the phone's socket, not the laptop's.
+        let r = phone.post(app.url("/auth/logout")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert!(
+            closes_as_signed_out(&mut on_phone, Duration::from_secs(5)).await,
+            "{b:?}"
+        );
+        assert!(
+            resume_answer(&mut on_laptop, w.c).await,
+            "{b:?}: the laptop still reads"
+        );
+        // A socket opened with a session that has ended is refused.
+        assert_eq!(app.ws(&chat, &phone_cookie, None).await.err(), Some(401));
+        // "Sign out everywhere" from Olek's browser closes his inbox…
+        let r = olek
+            .post(app.url("/auth/logout-everywhere"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert!(
+            closes_as_signed_out(&mut inbox, Duration::from_secs(5)).await,
+            "{b:?}"
+        );
+        // …and a stolen cookie's socket cannot send any more: Cleo's laptop, signed out
+        // everywhere from another browser of hers.
+        let (elsewhere, _) = w.client(Who::Customer).await;
+        let before = app.count("messages").await;
+        elsewhere
+            .post(app.url("/auth/logout-everywhere"))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            closes_as_signed_out(&mut on_laptop, Duration::from_secs(5)).await,
+            "{b:?}"
+        );
+        say(
+            &mut on_laptop,
+            &ClientMsg::Send {
+                client_id: "after-0000000001".into(),
+                conversation: Some(w.c),
+                body: "sent after sign-out".into(),
+            },
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(app.count("messages").await, before, "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn idle_and_expired_sessions_end_with_their_sockets() {
+    let b = Backend::Sqlite;
+    let w = world_with(
+        &b,
+        Options {
+            sessions: Some(app::backend::config::SessionLimits {
+                idle: Duration::from_secs(3),
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
+    let app = &w.app;
+    let chat = format!("/ws?code={}&account=borealis", w.code.as_str());
+    let (client, cookie) = w.client(Who::Customer).await;
+    let mut ws = app.ws(&chat, &cookie, None).await.unwrap();
+    let started = std::time::Instant::now();
+    // Nobody uses the session: it ends after 3 s idle, and its socket with it.
+    assert!(closes_as_signed_out(&mut ws, Duration::from_secs(8)).await);
+    assert!(
+        started.elapsed() >= Duration::from_millis(2500),
+        "{:?}",
+        started.elapsed()
+    );
+    let r = client
+        .post(app.url("/accounts"))
+        .form(&[("slug", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&r).starts_with("/login"), "{}", location(&r));
+    assert_eq!(app.ws(&chat, &cookie, None).await.err(), Some(401));
+}
+
+#[tokio::test]
+async fn an_expiring_session_closes_its_sockets_when_it_expires() {
+    let b = Backend::Sqlite;
+    let w = world_with(&b, Options::default()).await;
+    let app = &w.app;
+    let chat = format!("/ws?code={}&account=borealis", w.code.as_str());
+    let (client, cookie) = w.client(Who::Customer).await;
+    // A session in its last seconds (as on its 30th day).
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE sessions SET expires_at = {} WHERE user_id = {}",
+            app::backend::now_ms() + 2000,
+            w.id(Who::Customer).0
+        ))
+        .await
+        .unwrap();
+    let mut ws = app.ws(&chat, &cookie, None).await.unwrap();
+    // Using the socket does not stretch it past its expiry.
+    say(&mut ws, &ClientMsg::Typing { conversation: w.c }).await;
+    assert!(closes_as_signed_out(&mut ws, Duration::from_secs(6)).await);
+    let r = client
+        .post(app.url("/accounts"))
+        .form(&[("slug", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&r).starts_with("/login"), "{}", location(&r));
+}
+
+#[tokio::test]
+async fn over_https_the_session_cookie_is_host_only_and_the_plain_name_is_ignored() {
+    let b = Backend::Sqlite;
+    let w = world_with(
+        &b,
+        Options {
+            public_url: Some("https://chat.example.com".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let app = &w.app;
+    let c = browser();
+    let r = c
+        .post(app.url("/auth/login"))
+        .form(&[("email", "cleo@borealis.test"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(set.starts_with("__Host-netlines_session="), "{set}");
+    assert!(
+        set.contains("; Path=/") && set.contains("; Secure") && !set.contains("Domain"),
+        "{set}"
+    );
+    let token = set
+        .split(';')
+        .next()
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    // The same token under the plain name (a cookie planted by an http:// page or a
+    // sibling host) is no session here.
+    let planted = browser();
+    let r = planted
+        .post(app.url("/accounts"))
+        .header("cookie", format!("netlines_session={token}"))
+        .form(&[("slug", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&r).starts_with("/login"),
+        "planted cookie accepted: {}",
+        location(&r)
+    );
+    let r = planted
+        .post(app.url("/accounts"))
+        .header("cookie", format!("__Host-netlines_session={token}"))
+        .form(&[("slug", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&r).starts_with("/accounts/new"), "{}", location(&r));
+}
+
+#[tokio::test]
+async fn half_sent_requests_are_closed_and_one_address_cannot_hold_every_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let b = Backend::Sqlite;
+    let w = world_with(
+        &b,
+        Options {
+            serve: Some(app::backend::config::ServeLimits {
+                header_timeout: Duration::from_secs(1),
+                per_ip: 40,
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
+    let addr = w.app.base.trim_start_matches("http://").to_string();
+    // 60 requests whose header never ends (no credential needed): 40 are held at most…
+    let mut conns = Vec::new();
+    for _ in 0..60 {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let _ = s
+            .write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            .await;
+        conns.push(s);
+    }
+    // …and every one is closed once the header timeout passes.
+    let started = std::time::Instant::now();
+    let mut closed = 0;
+    for s in conns.iter_mut() {
+        let mut buf = [0u8; 1024];
+        loop {
+            match tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => {
+                    closed += 1;
+                    break;
+                }
+                Ok(Ok(_)) => continue,
+                Err(_) => break,
+            }
+        }
+    }
+    assert_eq!(
+        closed,
+        60,
+        "half-sent requests still open after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    // An idle kept-alive connection is closed too, after the same time.
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = s.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let idle = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(idle.is_ok(), "an idle keep-alive connection stayed open");
+    // While one address holds its 40, the 41st is closed at once, and the site still
+    // answers (here: once the held ones are gone).
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let _ = s.write_all(b"GET / HTTP/1.1\r\n").await;
+        held.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut extra = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let _ = extra.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let mut b1 = [0u8; 64];
+    let got = tokio::time::timeout(Duration::from_millis(800), extra.read(&mut b1)).await;
+    assert!(
+        matches!(got, Ok(Ok(0)) | Ok(Err(_))),
+        "the 41st connection was served: {got:?}"
+    );
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = reqwest::get(w.app.url("/healthz")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 }

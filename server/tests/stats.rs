@@ -345,7 +345,12 @@ async fn figures_match_a_known_data_set_in_the_viewers_zone() {
             .to_str()
             .unwrap()
             .contains("netlines-acme-2026-12-01-2026-12-02.csv"));
-        let body = r.text().await.unwrap();
+        let bytes = r.bytes().await.unwrap();
+        assert!(
+            bytes.starts_with(b"\xEF\xBB\xBF"),
+            "a UTF-8 byte-order mark first"
+        );
+        let body = String::from_utf8(bytes[3..].to_vec()).unwrap();
         assert!(
             body.starts_with("metric,value\nstarted,4\nanswered,3\nmissed,1\nwaiting,0\n"),
             "{body}"

@@ -12,10 +12,31 @@ use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
-/// Name of the session cookie.
+/// Name of the session cookie over plain HTTP.
 pub const SESSION_COOKIE: &str = "netlines_session";
+/// Its name over HTTPS: the `__Host-` prefix makes browsers take it only when it is
+/// `Secure`, for `Path=/` and without a `Domain`, so a sibling host or a plain-HTTP
+/// page cannot plant a session of its choosing.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-netlines_session";
+
+/// The session cookie's name for a server whose public address is (not) HTTPS.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The session token the request carries, under the cookie name the server uses.
+pub fn session_token(config: &super::Config, headers: &http::HeaderMap) -> Option<String> {
+    super::http_util::cookie(headers, session_cookie_name(config.secure_cookies()))
+}
 /// How long a session lasts: 30 days.
 pub const SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
+/// A session's last use is written at most this often (ms), so reading pages does not
+/// write on every request.
+const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// Password hashing is deliberately slow and memory-hungry (19 MiB each): at most one
 /// per CPU runs at a time; the others wait their turn instead of exhausting the machine.
@@ -86,6 +107,7 @@ pub async fn create_session(db: &impl ConnectionTrait, user: UserId) -> Result<S
         user_id: Set(user.0),
         created_at: Set(now),
         expires_at: Set(now + SESSION_TTL_SECS * 1000),
+        last_seen_at: Set(now),
         ..Default::default()
     }
     .insert(db)
@@ -94,26 +116,67 @@ pub async fn create_session(db: &impl ConnectionTrait, user: UserId) -> Result<S
     Ok(token)
 }
 
-/// The signed-in user behind a session token, if the session exists and has not expired.
-pub async fn user_for_token(db: &impl ConnectionTrait, token: &str) -> Result<Option<SessionUser>, AppError> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(None);
-    }
+/// When a session ends if it is not used again: its absolute expiry, or its last use
+/// plus the idle timeout, whichever comes first (Unix ms).
+pub fn ends_at(s: &session::Model, idle: std::time::Duration) -> i64 {
+    s.expires_at
+        .min(s.last_seen_at.saturating_add(idle.as_millis() as i64))
+}
+
+/// The session behind `token_hash` if it has neither expired nor been idle for longer
+/// than `idle`; an ended one is deleted.
+pub async fn live_session(
+    db: &impl ConnectionTrait,
+    idle: std::time::Duration,
+    token_hash: &str,
+) -> Result<Option<session::Model>, AppError> {
     let Some(s) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .filter(session::Column::TokenHash.eq(token_hash))
         .one(db)
         .await
         .map_err(internal)?
     else {
         return Ok(None);
     };
-    if s.expires_at < now_ms() {
+    if ends_at(&s, idle) < now_ms() {
         session::Entity::delete_by_id(s.id)
             .exec(db)
             .await
             .map_err(internal)?;
         return Ok(None);
     }
+    Ok(Some(s))
+}
+
+/// Records that the session was used now (at most once a minute).
+pub async fn touch(db: &impl ConnectionTrait, s: &session::Model) -> Result<(), AppError> {
+    let now = now_ms();
+    if now - s.last_seen_at < TOUCH_EVERY_MS {
+        return Ok(());
+    }
+    session::Entity::update_many()
+        .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
+        .filter(session::Column::Id.eq(s.id))
+        .exec(db)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// The signed-in user behind a session token, if the session exists, has not expired
+/// and has not been idle for longer than `idle`. Using it counts as activity.
+pub async fn user_for_token(
+    db: &impl ConnectionTrait,
+    idle: std::time::Duration,
+    token: &str,
+) -> Result<Option<SessionUser>, AppError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let Some(s) = live_session(db, idle, &token_hash(token)).await? else {
+        return Ok(None);
+    };
+    touch(db, &s).await?;
     let user = user::Entity::find_by_id(s.user_id)
         .one(db)
         .await
@@ -146,10 +209,20 @@ pub async fn delete_sessions_of(db: &impl ConnectionTrait, user: UserId) -> Resu
         .rows_affected)
 }
 
-/// Deletes expired sessions (run periodically). Returns how many.
-pub async fn purge_expired_sessions(db: &impl ConnectionTrait) -> Result<u64, AppError> {
+/// Deletes expired sessions and those idle for longer than `idle` (run periodically).
+/// Returns how many.
+pub async fn purge_expired_sessions(
+    db: &impl ConnectionTrait,
+    idle: std::time::Duration,
+) -> Result<u64, AppError> {
+    use sea_orm::Condition;
+    let now = now_ms();
     Ok(session::Entity::delete_many()
-        .filter(session::Column::ExpiresAt.lt(now_ms()))
+        .filter(
+            Condition::any()
+                .add(session::Column::ExpiresAt.lt(now))
+                .add(session::Column::LastSeenAt.lt(now - idle.as_millis() as i64)),
+        )
         .exec(db)
         .await
         .map_err(internal)?
@@ -159,10 +232,11 @@ pub async fn purge_expired_sessions(db: &impl ConnectionTrait) -> Result<u64, Ap
 /// The user whose session cookie is among `headers`, if the session is valid.
 pub async fn user_from_headers(
     db: &impl ConnectionTrait,
+    config: &super::Config,
     headers: &http::HeaderMap,
 ) -> Result<Option<SessionUser>, AppError> {
-    match super::http_util::cookie(headers, SESSION_COOKIE) {
-        Some(token) => user_for_token(db, &token).await,
+    match session_token(config, headers) {
+        Some(token) => user_for_token(db, config.sessions.idle, &token).await,
         None => Ok(None),
     }
 }
@@ -175,7 +249,7 @@ pub async fn current_user_from_context() -> Result<Option<SessionUser>, AppError
     let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
         return Ok(None);
     };
-    user_from_headers(&state.db, &parts.headers).await
+    user_from_headers(&state.db, &state.config, &parts.headers).await
 }
 
 /// Like [`current_user_from_context`], but signing in is required.

@@ -104,6 +104,56 @@ impl Default for LiveLimits {
     }
 }
 
+/// Bounds of the connection loop (`server/src/serve.rs`) against slow and hoarding
+/// clients.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ServeLimits {
+    /// `NETLINES_HEADER_TIMEOUT_SECS` (default 10): a request's header must arrive whole
+    /// within this; an idle kept-alive connection is closed after it.
+    pub header_timeout: Duration,
+    /// `NETLINES_MAX_CONNECTIONS_PER_IP` (default 256): open HTTP connections from one
+    /// peer address (trusted proxies exempt); more are closed at once.
+    pub per_ip: usize,
+    /// `NETLINES_MAX_CONNECTIONS` (default 10,000): open connections in all; past it the
+    /// server waits before accepting more.
+    pub max_connections: usize,
+    /// Uploads one user may send at once (more: `too_many_uploads`).
+    pub uploads_per_user: usize,
+    /// An upload's body must bring at least this many bytes in every
+    /// [`ServeLimits::upload_window`] (16 KiB/s by default), else it is cut off.
+    pub upload_min_bytes: usize,
+    pub upload_window: Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            per_ip: 256,
+            max_connections: 10_000,
+            uploads_per_user: 2,
+            upload_min_bytes: 160 * 1024,
+            upload_window: Duration::from_secs(10),
+        }
+    }
+}
+
+/// How long browser sessions last.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SessionLimits {
+    /// `NETLINES_SESSION_IDLE_SECS` (default 7 days): a session not used for this long
+    /// ends (its open sockets close within seconds).
+    pub idle: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        Self {
+            idle: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
 /// Limits against anonymous abuse.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AbuseLimits {
@@ -137,6 +187,10 @@ pub struct Config {
     pub rest: RestLimits,
     pub live: LiveLimits,
     pub abuse: AbuseLimits,
+    pub serve: ServeLimits,
+    pub sessions: SessionLimits,
+    /// `NETLINES_QUOTA_USER_MB`, `NETLINES_QUOTA_ACCOUNT_MB`: storage for attachments.
+    pub quotas: crate::backend::services::storage::StorageQuotas,
     /// `NETLINES_METRICS_TOKEN`: `/metrics` answers only requests that bear it
     /// (`Authorization: Bearer …`); unset, `/metrics` is off (404).
     pub metrics_token: Option<String>,
@@ -260,6 +314,24 @@ impl Config {
         if let Some(n) = env_u32("NETLINES_MAX_FILE_MB")? {
             c.files.max_bytes = (n.clamp(1, 1024) as usize) * 1024 * 1024;
         }
+        if let Some(n) = env_u32("NETLINES_HEADER_TIMEOUT_SECS")? {
+            c.serve.header_timeout = Duration::from_secs(n.clamp(1, 300) as u64);
+        }
+        if let Some(n) = env_u32("NETLINES_MAX_CONNECTIONS_PER_IP")? {
+            c.serve.per_ip = n.max(1) as usize;
+        }
+        if let Some(n) = env_u32("NETLINES_MAX_CONNECTIONS")? {
+            c.serve.max_connections = n.max(16) as usize;
+        }
+        if let Some(n) = env_u32("NETLINES_QUOTA_USER_MB")? {
+            c.quotas.per_user_bytes = i64::from(n) * 1024 * 1024;
+        }
+        if let Some(n) = env_u32("NETLINES_QUOTA_ACCOUNT_MB")? {
+            c.quotas.per_account_bytes = i64::from(n) * 1024 * 1024;
+        }
+        if let Some(n) = env_u32("NETLINES_SESSION_IDLE_SECS")? {
+            c.sessions.idle = Duration::from_secs(n.max(60) as u64);
+        }
         if let Ok(v) = std::env::var("NETLINES_EVENTS_ALLOW_PRIVATE") {
             c.events_allow_private = match v.trim() {
                 "1" | "true" | "yes" => true,
@@ -282,6 +354,9 @@ impl Config {
             rest: RestLimits::default(),
             live: LiveLimits::default(),
             abuse: AbuseLimits::default(),
+            serve: ServeLimits::default(),
+            sessions: SessionLimits::default(),
+            quotas: Default::default(),
             metrics_token: None,
             nats: None,
             presence_ttl: std::time::Duration::from_secs(10),

@@ -14,6 +14,18 @@ use std::path::PathBuf;
 pub const THUMB_SIDE: u32 = 320;
 /// Largest width and height of an image shown as a picture (larger ones are refused).
 pub const MAX_SIDE: u32 = 10_000;
+/// Most pixels of a picture (40 megapixels: a large phone photo), checked before
+/// decoding, so one upload cannot take seconds of CPU and hundreds of MiB to decode.
+pub const MAX_PIXELS: u64 = 40_000_000;
+
+/// Decoding pictures is CPU- and memory-heavy: at most one per CPU at a time, whoever
+/// asks (attachments, avatars); the others wait their turn.
+pub fn decode_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+    })
+}
 
 fn refuse(code: Code) -> AppError {
     AppError::Invalid {
@@ -50,6 +62,118 @@ impl Kind {
     pub fn is_image(self) -> bool {
         matches!(self, Kind::Png | Kind::Jpeg)
     }
+
+    /// The extension that names this type.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Kind::Png => "png",
+            Kind::Jpeg => "jpg",
+            Kind::Pdf => "pdf",
+            Kind::Zip(m) | Kind::Ole(m) => match m {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation" => "pptx",
+                "application/vnd.oasis.opendocument.text" => "odt",
+                "application/vnd.oasis.opendocument.spreadsheet" => "ods",
+                "application/msword" => "doc",
+                "application/vnd.ms-excel" => "xls",
+                "application/vnd.ms-powerpoint" => "ppt",
+                _ => "zip",
+            },
+            Kind::Text => "txt",
+        }
+    }
+}
+
+/// Extensions a system may run or render when the file is opened: a file never keeps
+/// one as its last extension (the type's own is added), so `invoice.bat` downloads as
+/// `invoice.bat.txt`.
+const RUNNABLE: &[&str] = &[
+    "exe",
+    "com",
+    "bat",
+    "cmd",
+    "scr",
+    "pif",
+    "msi",
+    "msp",
+    "msc",
+    "cpl",
+    "dll",
+    "sys",
+    "js",
+    "jse",
+    "vbs",
+    "vbe",
+    "wsf",
+    "wsh",
+    "ws",
+    "ps1",
+    "psm1",
+    "psd1",
+    "hta",
+    "lnk",
+    "url",
+    "reg",
+    "inf",
+    "jar",
+    "sh",
+    "bash",
+    "zsh",
+    "command",
+    "app",
+    "apk",
+    "deb",
+    "rpm",
+    "run",
+    "bin",
+    "elf",
+    "html",
+    "htm",
+    "xhtml",
+    "shtml",
+    "svg",
+    "svgz",
+    "xml",
+    "xsl",
+    "mht",
+    "mhtml",
+    "chm",
+    "iso",
+    "img",
+    "vhd",
+    "vhdx",
+    "appimage",
+    "desktop",
+    "scf",
+    "gadget",
+    "application",
+    "jnlp",
+    "py",
+    "pyw",
+    "pl",
+    "rb",
+    "php",
+];
+
+/// Characters that change the direction text is drawn in (or mark it invisibly): a name
+/// like `invoice<U+202E>txt.bat` would show as `invoicetab.txt`.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The name a file of type `kind` is shown and downloaded under: [`clean_name`], and
+/// never a runnable extension at the end.
+pub fn safe_name(raw: &str, kind: Kind) -> String {
+    let name = clean_name(raw);
+    let ext = extension(&name);
+    if RUNNABLE.contains(&ext.as_str()) {
+        let own = kind.extension();
+        let keep = 120usize.saturating_sub(own.len() + 1);
+        let stem: String = name.chars().take(keep).collect();
+        return format!("{stem}.{own}");
+    }
+    name
 }
 
 fn extension(name: &str) -> String {
@@ -101,7 +225,9 @@ pub fn clean_name(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = last
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '*' | '?' | ':' | '|'))
+        .filter(|c| {
+            !c.is_control() && !is_bidi_control(*c) && !matches!(c, '"' | '<' | '>' | '*' | '?' | ':' | '|')
+        })
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim();
     if cleaned.is_empty() {
@@ -151,14 +277,14 @@ pub fn picture(bytes: &[u8], kind: Kind) -> Result<Picture, AppError> {
     if w == 0 || h == 0 {
         return Err(refuse(Code::FileCorrupt));
     }
-    if w > MAX_SIDE || h > MAX_SIDE {
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
         return Err(refuse(Code::FileDimensions));
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
     let img = reader.decode().map_err(|e| match e {
         image::ImageError::Limits(_) => refuse(Code::FileDimensions),
@@ -194,8 +320,16 @@ pub fn picture(bytes: &[u8], kind: Kind) -> Result<Picture, AppError> {
 /// Where attachments' bytes are kept, by content key. Writing the same key twice keeps
 /// one copy.
 pub trait FileStore: Send + Sync {
+    /// Keeps `bytes` under `key`. Writing a key that is already there keeps the one copy
+    /// and marks it as fresh (the collector leaves fresh files alone).
     fn put<'a>(&'a self, key: &'a str, bytes: &'a [u8]) -> Pending<'a, ()>;
     fn get<'a>(&'a self, key: &'a str) -> Pending<'a, Option<Vec<u8>>>;
+    /// Removes `key`'s bytes (nothing when there are none).
+    fn delete<'a>(&'a self, key: &'a str) -> Pending<'a, ()>;
+    /// Keys whose bytes were last written more than `age` ago, at most `limit` of them
+    /// (the collector's candidates), and leftovers of interrupted writes that old are
+    /// removed on the way.
+    fn older_than<'a>(&'a self, age: std::time::Duration, limit: usize) -> Pending<'a, Vec<String>>;
 }
 
 /// What a store's operation answers, later.
@@ -229,6 +363,71 @@ impl FileStore for DirStore {
     fn get<'a>(&'a self, key: &'a str) -> Pending<'a, Option<Vec<u8>>> {
         Box::pin(self.get_now(key))
     }
+
+    fn delete<'a>(&'a self, key: &'a str) -> Pending<'a, ()> {
+        Box::pin(async move {
+            let Some(path) = self.path(key) else {
+                return Ok(());
+            };
+            match tokio::fs::remove_file(&path).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            }
+        })
+    }
+
+    fn older_than<'a>(&'a self, age: std::time::Duration, limit: usize) -> Pending<'a, Vec<String>> {
+        let root = self.root.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || old_keys(&root, age, limit))
+                .await
+                .map_err(std::io::Error::other)?
+        })
+    }
+}
+
+/// The keys under `root` (`ab/cd/abcd…`) last written more than `age` ago; stray
+/// temporary files that old are removed.
+fn old_keys(root: &std::path::Path, age: std::time::Duration, limit: usize) -> std::io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let Some(cutoff) = std::time::SystemTime::now().checked_sub(age) else {
+        return Ok(out);
+    };
+    let dirs = |p: &std::path::Path| -> std::io::Result<Vec<std::path::PathBuf>> {
+        match std::fs::read_dir(p) {
+            Ok(rd) => Ok(rd.filter_map(Result::ok).map(|e| e.path()).collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    };
+    for first in dirs(root)? {
+        if !first.is_dir() {
+            continue;
+        }
+        for second in dirs(&first)? {
+            if !second.is_dir() {
+                continue;
+            }
+            for file in dirs(&second)? {
+                let Ok(meta) = std::fs::metadata(&file) else {
+                    continue;
+                };
+                if !meta.is_file() || meta.modified().map_or(true, |m| m > cutoff) {
+                    continue;
+                }
+                let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                if name.starts_with('.') && name.ends_with(".tmp") {
+                    let _ = std::fs::remove_file(&file);
+                } else if name.len() >= 8 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    out.push(name.to_string());
+                    if out.len() >= limit {
+                        return Ok(out);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 impl DirStore {
@@ -237,6 +436,17 @@ impl DirStore {
             .path(key)
             .ok_or_else(|| std::io::Error::other("not a content key"))?;
         if tokio::fs::try_exists(&path).await? {
+            // Fresh again: the collector leaves it alone while the message that needs it
+            // is being written.
+            let p = path.clone();
+            tokio::task::spawn_blocking(move || {
+                std::fs::File::options()
+                    .append(true)
+                    .open(&p)
+                    .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+            })
+            .await
+            .map_err(std::io::Error::other)??;
             return Ok(());
         }
         let dir = path.parent().expect("a key's path has a folder");
@@ -332,6 +542,38 @@ mod tests {
         assert_eq!(
             picture(b"\x89PNG\r\n\x1a\nbroken", Kind::Png).unwrap_err().code(),
             Code::FileCorrupt
+        );
+    }
+
+    #[test]
+    fn names_lose_direction_controls_and_runnable_extensions() {
+        // Shown as "invoicetab.txt" were the override kept.
+        assert_eq!(
+            safe_name("invoice\u{202E}txt.bat", Kind::Text),
+            "invoicetxt.bat.txt"
+        );
+        assert_eq!(
+            safe_name("setup.EXE", Kind::Zip("application/zip")),
+            "setup.EXE.zip"
+        );
+        assert_eq!(safe_name("page.html", Kind::Text), "page.html.txt");
+        assert_eq!(safe_name("a\u{2066}b\u{2069}.pdf", Kind::Pdf), "ab.pdf");
+        assert_eq!(safe_name("raport.pdf", Kind::Pdf), "raport.pdf");
+        assert_eq!(safe_name("zdjęcie.jpg", Kind::Jpeg), "zdjęcie.jpg");
+        let long = format!("{}.js", "a".repeat(200));
+        let n = safe_name(&long, Kind::Text);
+        assert!(n.ends_with(".txt") && n.chars().count() <= 120, "{n}");
+    }
+
+    #[test]
+    fn a_picture_of_too_many_pixels_is_refused_before_it_is_decoded() {
+        // 8,000 × 6,000 = 48 megapixels, each side under the 10,000 limit.
+        let img = image::GrayImage::new(8_000, 6_000);
+        let mut png = Cursor::new(Vec::new());
+        img.write_to(&mut png, ImageFormat::Png).unwrap();
+        assert_eq!(
+            picture(&png.into_inner(), Kind::Png).unwrap_err().code(),
+            Code::FileDimensions
         );
     }
 

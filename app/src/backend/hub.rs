@@ -31,6 +31,10 @@ pub enum Topic {
     /// Rights changed in one account (a role, a membership, a queue): every live socket
     /// acting in that account re-checks what it may still see. Never sent to browsers.
     Access(AccountId),
+    /// Sessions of one user ended (sign-out, "Sign out everywhere"): that user's live
+    /// sockets check that their own session still stands, and close if not. Never sent
+    /// to browsers.
+    Sessions(UserId),
 }
 
 /// One published event. Every subscriber shares it, and its JSON is made once, by the
@@ -246,7 +250,7 @@ fn buffer_for(topic: &Topic, capacity: usize) -> usize {
         Topic::Channel(_) => capacity,
         Topic::Conversation(_) => capacity.min(256),
         Topic::Customer { .. } => capacity.min(32),
-        Topic::Access(_) => capacity.min(8),
+        Topic::Access(_) | Topic::Sessions(_) => capacity.min(8),
     }
 }
 

@@ -60,6 +60,10 @@ pub struct Metrics {
     pub waiting: Family<ChannelLabels, Gauge>,
     /// REST calls by method and HTTP status.
     pub rest_calls: Family<RestLabels, Counter>,
+    /// Connections closed at once because their address had too many open.
+    pub connections_refused: Counter,
+    /// Uploads cut off for arriving slower than the minimum transfer rate.
+    pub uploads_too_slow: Counter,
 }
 
 impl Metrics {
@@ -80,9 +84,21 @@ impl Metrics {
             hub_transit_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
             waiting: Family::default(),
             rest_calls: Family::default(),
+            connections_refused: Counter::default(),
+            uploads_too_slow: Counter::default(),
             registry: Registry::default(),
         };
         registry.register("sockets_open", "Open live sockets by kind", m.sockets.clone());
+        registry.register(
+            "connections_refused",
+            "Connections closed at once: too many open from their address",
+            m.connections_refused.clone(),
+        );
+        registry.register(
+            "uploads_too_slow",
+            "Uploads cut off for arriving slower than the minimum rate",
+            m.uploads_too_slow.clone(),
+        );
         registry.register(
             "messages_acked",
             "Messages acknowledged after their commit",

@@ -21,6 +21,7 @@ mod m0015_rest_apps;
 mod m0016_message_rich;
 mod m0017_events;
 mod m0018_hours;
+mod m0019_second_ring;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_message_rich::Migration),
             Box::new(m0017_events::Migration),
             Box::new(m0018_hours::Migration),
+            Box::new(m0019_second_ring::Migration),
         ]
     }
 }

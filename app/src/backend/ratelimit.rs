@@ -497,3 +497,68 @@ mod tests {
         assert!(block_on(l.try_attempt(&[("k", 5)])).is_ok());
     }
 }
+
+/// Things in progress per key (a user's uploads): at most so many at once, each given
+/// back when its [`Slot`] is dropped. Refused at once when full, so nobody waits in
+/// line holding a connection.
+#[derive(Clone, Default)]
+pub struct Slots {
+    open: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
+}
+
+/// One thing in progress; given back when dropped.
+pub struct Slot {
+    slots: Slots,
+    key: i64,
+}
+
+impl Slots {
+    /// A slot for one more of `key`, or `None` when it already holds `max`.
+    pub fn take(&self, key: i64, max: usize) -> Option<Slot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(key).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            slots: self.clone(),
+            key,
+        })
+    }
+
+    /// How many `key` holds now.
+    pub fn of(&self, key: i64) -> usize {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.get(&key).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.slots.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod slot_tests {
+    use super::*;
+
+    #[test]
+    fn a_key_gets_a_few_slots_and_others_are_not_held_up() {
+        let s = Slots::default();
+        let a = s.take(1, 2).unwrap();
+        let _b = s.take(1, 2).unwrap();
+        assert!(s.take(1, 2).is_none());
+        assert!(s.take(2, 2).is_some());
+        drop(a);
+        assert_eq!(s.of(1), 1);
+        assert!(s.take(1, 2).is_some());
+    }
+}

@@ -18,4 +18,5 @@ pub mod rest;
 pub mod rest_uploads;
 pub mod search;
 pub mod stats;
+pub mod storage;
 pub mod users;

@@ -31,6 +31,10 @@ pub struct AppState {
     pub cluster: Option<crate::backend::cluster::Cluster>,
     /// Attachments' bytes.
     pub files: Arc<dyn crate::backend::files::FileStore>,
+    /// Uploads in progress per user.
+    pub upload_slots: crate::backend::ratelimit::Slots,
+    /// "Retry now" presses per app (a minute).
+    pub retry_presses: Arc<FailureLimiter>,
 }
 
 impl AppState {
@@ -95,6 +99,11 @@ impl AppState {
                 ),
                 None => LeakyBuckets::new(abuse.bad_auth_per_sec, abuse.bad_auth_burst),
             }),
+            retry_presses: Arc::new(match &limits {
+                Some(kv) => FailureLimiter::shared(std::time::Duration::from_secs(60), kv.clone(), "retry"),
+                None => FailureLimiter::new(std::time::Duration::from_secs(60)),
+            }),
+            upload_slots: Default::default(),
             files: Arc::new(crate::backend::files::DirStore::new(config.files.dir.clone())),
             leptos_options,
             db,

@@ -204,14 +204,17 @@ pub fn to_csv(f: &Figures) -> String {
     out
 }
 
-/// A CSV field: quoted when needed, and never read as a formula by spreadsheets.
+/// A CSV field: quoted when needed, and never read as a formula by spreadsheets —
+/// whichever separator they split on (`,`, or `;` where the decimal mark is a comma, as
+/// in Polish Excel, or a tab): a field holding any of them is quoted, so no part of it
+/// can start a cell of its own.
 pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r', '|', '%']) {
         format!("'{s}")
     } else {
         s.to_string()
     };
-    if s.contains([',', '"', '\n', '\r']) {
+    if s.contains([',', ';', '\t', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s
@@ -316,5 +319,28 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("-2"), "'-2");
+        // Split on `;` (Polish Excel) a name must not become a formula cell.
+        assert_eq!(csv_field("Zed;=1+2"), "\"Zed;=1+2\"");
+        assert_eq!(csv_field("Zed\t=1+2"), "\"Zed\t=1+2\"");
+        for hostile in ["Zed;=1+2", "a,=b", "x\t@SUM(1)", "q;+1", "w;-1"] {
+            for sep in [',', ';', '\t'] {
+                let line = format!("{},1", csv_field(hostile));
+                // Naive splitting outside quotes: no cell starts with a formula mark.
+                let mut cells = Vec::new();
+                let (mut cur, mut quoted) = (String::new(), false);
+                for ch in line.chars() {
+                    match ch {
+                        '"' => quoted = !quoted,
+                        c if c == sep && !quoted => cells.push(std::mem::take(&mut cur)),
+                        c => cur.push(c),
+                    }
+                }
+                cells.push(cur);
+                assert!(
+                    cells.iter().all(|c| !c.starts_with(['=', '+', '-', '@'])),
+                    "{hostile} split on {sep:?}: {cells:?}"
+                );
+            }
+        }
     }
 }

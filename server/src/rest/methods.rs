@@ -656,6 +656,23 @@ fn event_param(p: &Params) -> Result<&'static str, RestError> {
 async fn event_bind(state: &AppState, caller: &RestCaller, p: &Params) -> Result<Output, RestError> {
     let app = caller_app(state, caller).await?;
     let event = event_param(p)?;
+    // Open-line events carry conversations: the grant must include the scope that reads
+    // them, and its member must be someone who reads conversations (an admin, or an
+    // operator, who then gets those of the channels they serve).
+    if !caller.has_scope("imopenlines") {
+        return Err(RestError::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "Open-line events need the imopenlines scope",
+        ));
+    }
+    if !app::backend::policy::may_serve(caller.actor.role) {
+        return Err(RestError::new(
+            StatusCode::FORBIDDEN,
+            "ACCESS_DENIED",
+            "Only admins and operators, who read conversations, can receive open-line events",
+        ));
+    }
     let handler = p
         .text("handler")
         .map(|h| h.trim().to_string())
@@ -669,11 +686,27 @@ async fn event_bind(state: &AppState, caller: &RestCaller, p: &Params) -> Result
     events::resolve_handler(&url, state.config.events_allow_private)
         .await
         .map_err(|why| RestError::bad("WRONG_HANDLER_URL", why))?;
-    match events::bind(&state.db, &app, event, &handler, app::backend::now_ms()).await? {
-        Some(_) => Ok(json!(true).into()),
-        None => Err(RestError::bad(
+    match events::bind(
+        &state.db,
+        &app,
+        caller.actor.user.0,
+        event,
+        &handler,
+        app::backend::now_ms(),
+    )
+    .await?
+    {
+        events::Bound::Bound(_) => Ok(json!(true).into()),
+        events::Bound::AppFull => Err(RestError::bad(
             "ERROR_EVENT_LIMIT",
             format!("An app binds at most {} handlers", events::MAX_BINDINGS),
+        )),
+        events::Bound::AccountFull => Err(RestError::bad(
+            "ERROR_EVENT_LIMIT",
+            format!(
+                "The apps of an account bind at most {} handlers together",
+                events::MAX_BINDINGS_PER_ACCOUNT
+            ),
         )),
     }
 }
@@ -960,12 +993,30 @@ async fn upload_file(state: &AppState, caller: &RestCaller, p: &Params) -> Resul
         )
     })?;
     let id = ConversationId(folder);
-    // Rights before a byte is decoded.
+    // Rights before a byte is decoded; the cap on unsent uploads, the file itself and
+    // the quotas before a byte is kept.
     conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
     let (name, bytes) = file_content(p, state.config.files.max_bytes)?;
-    let stored = crate::files::store_files(state.files.as_ref(), vec![(name, bytes)]).await?;
-    let f = stored.into_iter().next().ok_or(AppError::Internal)?;
-    let row = rest_uploads::add(&state.db, &caller.actor, id, &f).await?;
+    rest_uploads::ensure_room(&state.db, &caller.actor).await?;
+    let ready = crate::files::prepare_files(vec![(name, bytes)]).await?;
+    app::backend::services::storage::check_quota(
+        &state.db,
+        &state.config.quotas,
+        caller.actor.user,
+        caller.actor.account,
+        crate::files::size_of(&ready),
+    )
+    .await?;
+    let held = crate::files::keep(state.files.as_ref(), &ready).await?;
+    let f = ready.into_iter().next().ok_or(AppError::Internal)?.file;
+    let row = match rest_uploads::add(&state.db, &caller.actor, id, &f).await {
+        Ok(row) => row,
+        Err(e) => {
+            app::backend::services::storage::discard(&state.db, state.files.as_ref(), held).await;
+            return Err(e.into());
+        }
+    };
+    drop(held);
     let at = super::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_millis(row.created_at as u64));
     Ok(json!({
         "ID": row.id,
@@ -1108,11 +1159,55 @@ fn references(text: &str, sources: &[&str]) -> Vec<Reference> {
 /// References resolved in one command at most (each may copy a whole earlier answer,
 /// so the copies a command can make are bounded); further ones are left as written.
 const MAX_REFERENCES: usize = 100;
+/// Bytes (as JSON) that references may copy into the commands of one batch, all
+/// commands together: a chain of commands each copying the one before cannot grow
+/// memory and work beyond this. Past it, a command is refused (`ERROR_BATCH_LIMIT`).
+const MAX_REFERENCE_BYTES: usize = 256 * 1024;
+
+/// What references may still copy: how many in this command, how many bytes in this
+/// batch; `over` once a copy was refused.
+struct RefBudget {
+    refs: usize,
+    bytes: usize,
+    over: bool,
+}
+
+impl RefBudget {
+    fn new(bytes: usize) -> Self {
+        Self {
+            refs: MAX_REFERENCES,
+            bytes,
+            over: false,
+        }
+    }
+
+    /// Takes `v`'s size (as JSON) from the byte budget; false when it does not fit.
+    fn take(&mut self, v: &Value) -> bool {
+        struct Count(usize);
+        impl std::io::Write for Count {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0 += b.len();
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut c = Count(0);
+        let _ = serde_json::to_writer(&mut c, v);
+        if c.0 > self.bytes {
+            self.over = true;
+            return false;
+        }
+        self.bytes -= c.0;
+        true
+    }
+}
 
 fn resolve_references(
     v: &mut Value,
     sources: &[(&str, &serde_json::Map<String, Value>)],
-    budget: &mut usize,
+    budget: &mut RefBudget,
 ) {
     match v {
         Value::Array(items) => items
@@ -1124,8 +1219,8 @@ fn resolve_references(
         Value::String(text) => {
             let names: Vec<&str> = sources.iter().map(|(n, _)| *n).collect();
             let mut refs = references(text, &names);
-            refs.truncate(*budget);
-            *budget -= refs.len();
+            refs.truncate(budget.refs);
+            budget.refs -= refs.len();
             let lookup = |r: &Reference| -> Option<Value> {
                 let mut cur = sources[r.source].1.get(&r.path[0])?;
                 for step in &r.path[1..] {
@@ -1144,7 +1239,9 @@ fn resolve_references(
             if let [only] = refs.as_slice() {
                 if only.start == 0 && only.end == text.len() {
                     if let Some(found) = lookup(only) {
-                        *v = found;
+                        if budget.take(&found) {
+                            *v = found;
+                        }
                     }
                     return;
                 }
@@ -1158,6 +1255,7 @@ fn resolve_references(
                     Some(Value::Bool(b)) => Some(if b { "1".into() } else { String::new() }),
                     _ => None,
                 };
+                let scalar = scalar.filter(|s| budget.take(&Value::String(s.clone())));
                 if let Some(s) = scalar {
                     out.push_str(&text[last..r.start]);
                     out.push_str(&s);
@@ -1259,6 +1357,7 @@ pub async fn batch(state: &AppState, caller: &RestCaller, p: &Params) -> Result<
         serde_json::Map::new(),
         serde_json::Map::new(),
     );
+    let mut bytes_left = MAX_REFERENCE_BYTES;
     for (key, cmd) in cmds {
         let started = std::time::Instant::now();
         let start = std::time::SystemTime::now();
@@ -1277,11 +1376,22 @@ pub async fn batch(state: &AppState, caller: &RestCaller, p: &Params) -> Result<
                         ("result_total", &totals),
                         ("result_next", &nexts),
                     ];
-                    let mut budget = MAX_REFERENCES;
+                    let mut budget = RefBudget::new(bytes_left);
                     for v in p.0.values_mut() {
                         resolve_references(v, &earlier, &mut budget);
                     }
-                    call(state, caller, &method, &p).await
+                    bytes_left = budget.bytes;
+                    if budget.over {
+                        Err(RestError::bad(
+                            "ERROR_BATCH_LIMIT",
+                            format!(
+                                "References copy more than {} KB into the commands of one batch",
+                                MAX_REFERENCE_BYTES / 1024
+                            ),
+                        ))
+                    } else {
+                        call(state, caller, &method, &p).await
+                    }
                 }
                 Err(e) => Err(RestError::bad("INVALID_REQUEST", e.describe())),
             }
@@ -1340,7 +1450,7 @@ mod tests {
         resolve_references(
             &mut v,
             &[("result", &results), ("result_total", &totals)],
-            &mut MAX_REFERENCES.clone(),
+            &mut RefBudget::new(MAX_REFERENCE_BYTES),
         );
         v
     }
@@ -1349,11 +1459,28 @@ mod tests {
     fn a_command_resolves_a_bounded_number_of_references() {
         let results = answers();
         let mut v = json!(vec!["$result[n]"; MAX_REFERENCES + 5]);
-        let mut budget = MAX_REFERENCES;
+        let mut budget = RefBudget::new(MAX_REFERENCE_BYTES);
         resolve_references(&mut v, &[("result", &results)], &mut budget);
         let items = v.as_array().unwrap();
         assert_eq!(items.iter().filter(|i| **i == json!(4)).count(), MAX_REFERENCES);
         assert_eq!(items.last().unwrap(), "$result[n]");
+    }
+
+    #[test]
+    fn references_copy_a_bounded_number_of_bytes_per_batch() {
+        let big = json!({"list": vec!["x".repeat(1000); 10]});
+        let results = serde_json::Map::from_iter([("big".to_string(), big)]);
+        // Each copy is ~10 KB: 20 of them fit in 256 KB across commands, not 30.
+        let mut budget = RefBudget::new(MAX_REFERENCE_BYTES);
+        let mut copied = 0;
+        for _ in 0..3 {
+            budget.refs = MAX_REFERENCES;
+            let mut v = json!(vec!["$result[big]"; 10]);
+            resolve_references(&mut v, &[("result", &results)], &mut budget);
+            copied += v.as_array().unwrap().iter().filter(|i| i.is_object()).count();
+        }
+        assert!(budget.over);
+        assert!((20..=26).contains(&copied), "{copied}");
     }
 
     #[test]

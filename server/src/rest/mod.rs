@@ -170,6 +170,18 @@ fn upload_body_limit(state: &AppState) -> usize {
     state.config.files.max_bytes / 3 * 4 + 64 * 1024
 }
 
+/// The request with its body under the uploads' minimum transfer rate.
+fn upload_body(state: &AppState, req: Request) -> Request {
+    let (parts, body) = req.into_parts();
+    let limits = state.config.serve;
+    let slow = crate::uploads::min_rate(
+        body.into_data_stream(),
+        limits.upload_min_bytes,
+        limits.upload_window,
+    );
+    Request::from_parts(parts, axum::body::Body::from_stream(slow))
+}
+
 /// Reads every parameter source of the request (a body of at most `limit` bytes).
 async fn read_params(req: Request, limit: usize) -> Result<Params, RestError> {
     let refused = |e: params::ParamError| RestError::bad("INVALID_REQUEST", e.describe());
@@ -198,9 +210,13 @@ async fn read_params(req: Request, limit: usize) -> Result<Params, RestError> {
         p.merge(Params::from_pairs(pairs).map_err(refused)?);
         return Ok(p);
     }
-    let bytes = axum::body::to_bytes(req.into_body(), limit)
-        .await
-        .map_err(|_| RestError::bad("WRONG_REQUEST", "The request body is too large"))?;
+    let bytes = axum::body::to_bytes(req.into_body(), limit).await.map_err(|e| {
+        if crate::uploads::is_too_slow(&e) {
+            RestError::from(crate::files::refuse(Code::UploadTooSlow))
+        } else {
+            RestError::bad("WRONG_REQUEST", "The request body is too large")
+        }
+    })?;
     if bytes.is_empty() {
         return Ok(p);
     }
@@ -261,11 +277,12 @@ async fn known_caller(
     }
 }
 
-/// One request from the caller's leaky bucket.
+/// One request from the caller's leaky bucket: one per user, whichever of their
+/// webhooks, tokens or apps' tokens calls (more credentials are not more calls).
 async fn take_bucket(state: &AppState, caller: &RestCaller) -> Result<(), RestError> {
     state
         .rest_buckets
-        .take(caller.credential)
+        .take(caller.actor.user.0)
         .await
         .map(|_| ())
         .map_err(|_| too_many())
@@ -291,7 +308,7 @@ async fn run(
     take_bucket(state, &caller).await?;
     let budget = &state.rest_operating;
     let (used, reset_in) = budget
-        .check(caller.credential, method)
+        .check(caller.actor.user.0, method)
         .await
         .map_err(|(_, reset)| {
             RestError::new(
@@ -307,7 +324,7 @@ async fn run(
         methods::call(state, &caller, method, &p).await
     };
     let spent = started.elapsed().as_secs_f64();
-    budget.spend(caller.credential, method, spent).await;
+    budget.spend(caller.actor.user.0, method, spent).await;
     out.map(|o| (o, (used + spent, reset_in)))
 }
 
@@ -338,16 +355,15 @@ pub async fn with_webhook(
     let result = async {
         let method = method_name(&method)?;
         let caller = webhook_caller(&state, &user_id, &code).await;
-        // A file-sized body only for a caller already known, a few at a time.
-        let _permit;
-        let limit = if method == UPLOAD_METHOD && caller.is_ok() {
-            _permit = crate::files::uploads()
-                .acquire()
-                .await
-                .map_err(|_| internal_error())?;
-            upload_body_limit(&state)
-        } else {
-            BODY_LIMIT
+        // A file-sized body only for a caller already known, a few of theirs at a time,
+        // arriving at a minimum rate.
+        let _slot;
+        let (req, limit) = match &caller {
+            Ok(c) if method == UPLOAD_METHOD => {
+                _slot = crate::uploads::take_slot(&state, c.actor.user)?;
+                (upload_body(&state, req), upload_body_limit(&state))
+            }
+            _ => (req, BODY_LIMIT),
         };
         let p = read_params(req, limit).await?;
         run(&state, ip, caller, &method, p).await
@@ -374,18 +390,17 @@ pub async fn with_token(
         let method = method_name(&method)?;
         // A file-sized body only when the token in the query string is valid (checked
         // before the body is read), a few at a time; otherwise the ordinary bound.
-        let _permit;
+        let _slot;
         let mut limit = BODY_LIMIT;
         let mut checked = None;
+        let mut req = req;
         if method == UPLOAD_METHOD {
             let query = Params::from_query(req.uri().query().unwrap_or("")).unwrap_or_default();
             if let Some(token) = query.text("auth") {
                 if let Ok(caller) = rest::by_token(&state.db, &token).await {
-                    _permit = crate::files::uploads()
-                        .acquire()
-                        .await
-                        .map_err(|_| internal_error())?;
+                    _slot = crate::uploads::take_slot(&state, caller.actor.user)?;
                     limit = upload_body_limit(&state);
+                    req = upload_body(&state, req);
                     checked = Some(caller);
                 }
             }
@@ -413,14 +428,6 @@ pub async fn with_token(
     }
     .await;
     counted(&method, respond(result, start, started))
-}
-
-fn internal_error() -> RestError {
-    RestError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "INTERNAL_SERVER_ERROR",
-        "Internal server error",
-    )
 }
 
 /// An attached file for a REST caller who may read its conversation; the credential

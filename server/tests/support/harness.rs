@@ -33,6 +33,8 @@ pub fn backends() -> Vec<Backend> {
 
 pub struct TestApp {
     pub base: String,
+    /// Where the server keeps attachments' bytes.
+    pub files_dir: std::path::PathBuf,
     pub state: AppState,
     pub backend: Backend,
     _pg_db: Option<PgDatabase>,
@@ -57,6 +59,12 @@ pub struct Options {
     pub max_file_bytes: Option<usize>,
     /// `NETLINES_EVENTS_ALLOW_PRIVATE`.
     pub events_allow_private: bool,
+    /// The connection loop's and uploads' bounds.
+    pub serve: Option<app::backend::config::ServeLimits>,
+    /// Sessions' idle timeout.
+    pub sessions: Option<app::backend::config::SessionLimits>,
+    /// Storage quotas.
+    pub quotas: Option<app::backend::services::storage::StorageQuotas>,
 }
 
 /// The NATS server of the multi-node tests (`TEST_NATS_URL`, default
@@ -210,6 +218,15 @@ async fn spawn_in(
     if let Some(p) = opts.trusted_proxies {
         config.trusted_proxies = app::backend::config::parse_proxies(p).unwrap();
     }
+    if let Some(l) = opts.serve {
+        config.serve = l;
+    }
+    if let Some(l) = opts.sessions {
+        config.sessions = l;
+    }
+    if let Some(q) = opts.quotas {
+        config.quotas = q;
+    }
     config.files.dir = tmp.path().join("files");
     if let Some(n) = opts.max_file_bytes {
         config.files.max_bytes = n;
@@ -218,6 +235,7 @@ async fn spawn_in(
     let base = format!("http://127.0.0.1:{port}");
     TestApp {
         base,
+        files_dir: tmp.path().join("files"),
         state,
         backend: backend.clone(),
         _pg_db: pg_db,

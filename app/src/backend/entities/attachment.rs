@@ -17,6 +17,10 @@ pub struct Model {
     pub width: Option<i32>,
     pub height: Option<i32>,
     pub created_at: i64,
+    /// The user who uploaded it (storage quotas).
+    pub uploaded_by: i64,
+    /// The account its bytes count against: the one the uploader wrote from.
+    pub charged_account: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

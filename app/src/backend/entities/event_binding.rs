@@ -11,6 +11,9 @@ pub struct Model {
     pub event: String,
     pub handler_url: String,
     pub created_at: i64,
+    /// The member whose grant the binding acts with: events only for conversations
+    /// they may read, and none once the grant is gone.
+    pub user_id: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,8 @@ pub struct Model {
     pub last_at: i64,
     pub last_status: Option<i32>,
     pub last_error: Option<String>,
+    /// The event's data as it was when the change happened (JSON), sent as it is.
+    pub data: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

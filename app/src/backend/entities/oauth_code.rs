@@ -12,6 +12,8 @@ pub struct Model {
     pub user_id: i64,
     pub redirect_uri: String,
     pub expires_at: i64,
+    /// The authorization request named `redirect_uri`: the token request must too.
+    pub redirect_asked: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,8 @@ pub struct Model {
     pub user_id: i64,
     pub created_at: i64,
     pub expires_at: i64,
+    /// When the session was last used (idle timeout); Unix ms.
+    pub last_seen_at: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -117,6 +117,7 @@ impl NatsHub {
                 channel,
             } => format!("{p}.acct.{}.cust.{}.{}", account.0, user.0, channel.0),
             Topic::Access(a) => format!("{p}.acct.{}.access", a.0),
+            Topic::Sessions(u) => format!("{p}.user.{}.sessions", u.0),
         }
     }
 

@@ -315,6 +315,30 @@ pub async fn remove_member(
         .exec(&txn)
         .await
         .map_err(internal)?;
+    // Their webhooks, tokens and apps' grants in this account are deleted (not merely
+    // refused): adding them again later does not bring old credentials back. Apps'
+    // bindings that acted with their grants go too, with their undelivered events.
+    crate::backend::entities::rest_credential::Entity::delete_many()
+        .filter(crate::backend::entities::rest_credential::Column::AccountId.eq(actor.account.0))
+        .filter(crate::backend::entities::rest_credential::Column::UserId.eq(target.0))
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    let apps: Vec<i64> = crate::backend::entities::rest_app::Entity::find()
+        .filter(crate::backend::entities::rest_app::Column::AccountId.eq(actor.account.0))
+        .all(&txn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    crate::backend::entities::oauth_code::Entity::delete_many()
+        .filter(crate::backend::entities::oauth_code::Column::UserId.eq(target.0))
+        .filter(crate::backend::entities::oauth_code::Column::AppId.is_in(apps))
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    super::events::drop_grants(&txn, actor.account.0, None, target.0).await?;
     super::channels::remove_from_queues(&txn, actor.account.0, target).await?;
     let released = super::queue::release_operator(&txn, actor.account, target, None).await?;
     txn.commit().await.map_err(internal)?;

@@ -239,14 +239,27 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<AppVie
 /// Events shown in an app's delivery log.
 pub const DELIVERY_LOG: u64 = 20;
 
-/// "Retry now" on the app's page (admins of its account): the event is tried at once.
+/// "Retry now" on the app's page (admins of its account): the event is tried at once —
+/// at most [`super::events::RETRIES_PER_MINUTE`] presses per app a minute (`presses`),
+/// so the page cannot be used to fire requests at a handler.
 pub async fn retry_event(
     db: &impl ConnectionTrait,
+    presses: &crate::backend::ratelimit::FailureLimiter,
     actor: &Actor,
     app_id: i64,
     event_id: i64,
 ) -> Result<(), AppError> {
     let app = own_app(db, actor, app_id).await?;
+    let key = format!("app:{}", app.id);
+    if let Err(secs) = presses
+        .try_attempt(&[(&key, super::events::RETRIES_PER_MINUTE)])
+        .await
+    {
+        return Err(AppError::Limit {
+            code: Code::RateLimited,
+            retry_after_secs: secs,
+        });
+    }
     super::events::retry_now(db, app.id, event_id, now_ms()).await
 }
 
@@ -306,7 +319,8 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait<Transaction = sea_orm:
     txn.commit().await.map_err(internal)
 }
 
-/// Revokes one member's grant: every token and unused code the app holds for them.
+/// Revokes one member's grant: every token and unused code the app holds for them, and
+/// the event bindings that acted with it (with their events not delivered yet).
 pub async fn revoke_member(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -314,6 +328,7 @@ pub async fn revoke_member(
     member: i64,
 ) -> Result<(), AppError> {
     let app = own_app(db, actor, app_id).await?;
+    let bindings = super::events::drop_grants(db, app.account_id, Some(app.id), member).await?;
     let r = rest_credential::Entity::delete_many()
         .filter(rest_credential::Column::AppId.eq(app.id))
         .filter(rest_credential::Column::UserId.eq(member))
@@ -326,7 +341,7 @@ pub async fn revoke_member(
         .exec(db)
         .await
         .map_err(internal)?;
-    if r.rows_affected == 0 {
+    if r.rows_affected == 0 && bindings == 0 {
         return Err(AppError::NotFound);
     }
     Ok(())
@@ -440,6 +455,7 @@ pub async fn allow(
         user_id: Set(user.0),
         redirect_uri: Set(view.redirect_uri.clone()),
         expires_at: Set(now_ms() + CODE_TTL_MS),
+        redirect_asked: Set(!redirect_uri.trim().is_empty()),
         ..Default::default()
     }
     .insert(db)
@@ -636,14 +652,27 @@ pub async fn exchange_code<
     if gone.rows_affected != 1 || row.expires_at <= now_ms() {
         return Err(INVALID_GRANT);
     }
-    if redirect_uri.is_some_and(|r| !r.is_empty() && r != row.redirect_uri) {
-        return Err(INVALID_GRANT);
+    // RFC 6749 §4.1.3 (and RFC 9700): when the authorization request named a redirect
+    // URI, the token request must name exactly the same one; a named one must match
+    // in any case.
+    let named = redirect_uri.filter(|r| !r.is_empty());
+    match named {
+        Some(r) if r != row.redirect_uri => return Err(INVALID_GRANT),
+        None if row.redirect_asked => return Err(INVALID_GRANT),
+        _ => {}
     }
     still_member(db, &app, row.user_id).await?;
     issue(db, public_url, &app, row.user_id).await
 }
 
-/// `grant_type=refresh_token`: a refresh token (once) for a new pair.
+/// A refresh token that was traded once: kept (until it would have expired) only to
+/// recognise it if it comes back.
+pub const USED_REFRESH: &str = "refresh-used";
+
+/// `grant_type=refresh_token`: a refresh token (once) for a new pair. A refresh token
+/// that was already traded coming back means two parties hold it (RFC 9700 §4.14.2):
+/// the whole grant — every token of that app for that member, and the event bindings
+/// acting with it — is revoked, so whoever stole it is cut off with the rightful app.
 pub async fn refresh<C: ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction>>(
     db: &C,
     public_url: &str,
@@ -652,17 +681,34 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait<Transaction = sea_orm
     refresh_token: &str,
 ) -> Result<TokenAnswer, OAuthError> {
     let app = client(db, client_id, secret).await?;
-    let row = rest::find(db, &["refresh"], refresh_token)
+    let row = rest::find(db, &["refresh", USED_REFRESH], refresh_token)
         .await
         .map_err(|_: AuthFailure| INVALID_GRANT)?;
     if row.app_id != Some(app.id) {
         return Err(INVALID_GRANT);
     }
-    let gone = rest_credential::Entity::delete_by_id(row.id)
+    if row.kind == USED_REFRESH {
+        revoke_family(db, &app, row.user_id).await?;
+        tracing::warn!(
+            app = app.id,
+            user_id = row.user_id,
+            "a used refresh token came back: the grant is revoked"
+        );
+        return Err(INVALID_GRANT);
+    }
+    // Used once: whoever marks it first gets the new pair.
+    let used = rest_credential::Entity::update_many()
+        .col_expr(
+            rest_credential::Column::Kind,
+            sea_orm::sea_query::Expr::value(USED_REFRESH),
+        )
+        .filter(rest_credential::Column::Id.eq(row.id))
+        .filter(rest_credential::Column::Kind.eq("refresh"))
         .exec(db)
         .await
         .map_err(|_| SERVER_ERROR)?;
-    if gone.rows_affected != 1 {
+    if used.rows_affected != 1 {
+        revoke_family(db, &app, row.user_id).await?;
         return Err(INVALID_GRANT);
     }
     if row.expires_at <= now_ms() {
@@ -670,6 +716,24 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait<Transaction = sea_orm
     }
     still_member(db, &app, row.user_id).await?;
     issue(db, public_url, &app, row.user_id).await
+}
+
+/// Every token of `app` for `user`, and the bindings acting with that grant.
+async fn revoke_family(
+    db: &impl ConnectionTrait,
+    app: &rest_app::Model,
+    user: i64,
+) -> Result<(), OAuthError> {
+    rest_credential::Entity::delete_many()
+        .filter(rest_credential::Column::AppId.eq(app.id))
+        .filter(rest_credential::Column::UserId.eq(user))
+        .exec(db)
+        .await
+        .map_err(|_| SERVER_ERROR)?;
+    super::events::drop_grants(db, app.account_id, Some(app.id), user)
+        .await
+        .map_err(|_| SERVER_ERROR)?;
+    Ok(())
 }
 
 /// Drops expired codes and tokens of apps (run now and then).

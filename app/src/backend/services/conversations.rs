@@ -114,6 +114,33 @@ pub async fn channel_for_customer(
     Ok(info)
 }
 
+/// Whether `customer` may write in conversation `id` of the channel behind `code`:
+/// theirs, with that channel (uploads ask before keeping a byte; the message path checks
+/// everything again in its transaction). Anything else is `NotFound`.
+pub async fn customer_may_write(
+    db: &impl ConnectionTrait,
+    customer: &Customer,
+    code: &ChannelCode,
+    id: ConversationId,
+) -> Result<(), AppError> {
+    let info = channel_info(db, code).await?;
+    let c = policy::customer_conversation(db, customer, id).await?;
+    if c.channel_id != info.channel.0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// Whether the operator (or admin) `actor` may write in conversation `id`: one they see
+/// in their inbox (uploads ask before keeping a byte).
+pub async fn operator_may_write(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: ConversationId,
+) -> Result<(), AppError> {
+    policy::operator_conversation(db, actor, id).await.map(|_| ())
+}
+
 /// The channel behind `code` for a customer to write to: not their own account's, and
 /// available. Locks its row until the transaction ends (one writer per channel on
 /// PostgreSQL; SQLite: the write transaction).
@@ -328,11 +355,13 @@ pub struct NewFile {
 }
 
 /// Records `files` as message `m`'s attachments (in `m`'s transaction) and writes their
-/// list into the message itself.
+/// list into the message itself. They count against the storage of the message's author
+/// and of `charged_account`, the account the author wrote from.
 async fn attach(
     txn: &DatabaseTransaction,
     mut m: message::Model,
     files: &[NewFile],
+    charged_account: i64,
 ) -> Result<message::Model, AppError> {
     if files.is_empty() {
         return Ok(m);
@@ -350,6 +379,8 @@ async fn attach(
             width: Set(f.width.map(|w| w as i32)),
             height: Set(f.height.map(|h| h as i32)),
             created_at: Set(m.created_at),
+            uploaded_by: Set(m.author_user_id.unwrap_or(0)),
+            charged_account: Set(charged_account),
             ..Default::default()
         }
         .insert(txn)
@@ -679,7 +710,7 @@ pub async fn customer_send_files(
         now,
     )
     .await?;
-    let m = attach(&txn, m, files).await?;
+    let m = attach(&txn, m, files, customer.account.0).await?;
     // Outside working hours: the offline message, once per offline period.
     let offline = super::hours::offline_notice(&txn, &mut conv, &info.hours, now).await?;
     let new_view = if target == Target::New {
@@ -949,7 +980,7 @@ pub async fn operator_send_files(
         now,
     )
     .await?;
-    let m = attach(&txn, m, files).await?;
+    let m = attach(&txn, m, files, conv.account_id).await?;
     txn.commit().await.map_err(internal)?;
     let topics = [
         Topic::Conversation(id),

@@ -29,6 +29,11 @@ pub const SESSION_FINISH: &str = "ONSESSIONFINISH";
 pub const EVENTS: [&str; 3] = [MESSAGE_ADD, SESSION_START, SESSION_FINISH];
 /// Bindings per app.
 pub const MAX_BINDINGS: u64 = 50;
+/// Bindings of all the apps of one account together: one change of the account writes
+/// at most this many events (and posts at most this many requests).
+pub const MAX_BINDINGS_PER_ACCOUNT: u64 = 100;
+/// "Retry now" presses per app per minute.
+pub const RETRIES_PER_MINUTE: u32 = 10;
 /// Retries stop once an event is this old (Bitrix24-like: more than a day).
 pub const GIVE_UP_AFTER_MS: i64 = 26 * 3600 * 1000;
 /// A claimed event is someone else's to deliver for this long.
@@ -51,39 +56,68 @@ pub fn backoff_ms(attempts: i32) -> i64 {
     (30_000i64.saturating_mul(1i64 << n.min(7))).min(3_600_000)
 }
 
-/// Whether events may go to `ip` without the admin's permission: only public unicast
-/// addresses.
+/// IPv4 blocks of IANA's special-purpose address registry that are not globally
+/// reachable (RFC 6890 and its updates), and multicast and broadcast.
+const V4_SPECIAL: &[&str] = &[
+    "0.0.0.0/8",       // this network
+    "10.0.0.0/8",      // private use
+    "100.64.0.0/10",   // shared address space (CGNAT)
+    "127.0.0.0/8",     // loopback
+    "169.254.0.0/16",  // link local
+    "172.16.0.0/12",   // private use
+    "192.0.0.0/24",    // IETF protocol assignments
+    "192.0.2.0/24",    // documentation (TEST-NET-1)
+    "192.31.196.0/24", // AS112-v4
+    "192.52.193.0/24", // AMT
+    "192.88.99.0/24",  // deprecated 6to4 relay anycast
+    "192.168.0.0/16",  // private use
+    "192.175.48.0/24", // direct delegation AS112 service
+    "198.18.0.0/15",   // benchmarking
+    "198.51.100.0/24", // documentation (TEST-NET-2)
+    "203.0.113.0/24",  // documentation (TEST-NET-3)
+    "224.0.0.0/4",     // multicast
+    "240.0.0.0/4",     // reserved, and the limited broadcast address
+];
+
+/// IPv6: only global unicast (`2000::/3`) can be public; within it, these blocks of
+/// IANA's special-purpose registry are not (or embed an IPv4 address that would
+/// escape the IPv4 rules).
+const V6_GLOBAL: &str = "2000::/3";
+const V6_SPECIAL: &[&str] = &[
+    "2001::/23",         // IETF protocol assignments (Teredo, benchmarking, ORCHID…)
+    "2001:db8::/32",     // documentation
+    "2002::/16",         // 6to4 (embeds an IPv4 address)
+    "2620:4f:8000::/48", // direct delegation AS112 service
+    "3fff::/20",         // documentation
+];
+
+fn parsed(blocks: &[&str]) -> Vec<ipnet::IpNet> {
+    blocks.iter().filter_map(|b| b.parse().ok()).collect()
+}
+
+/// Whether events may go to `ip` without the admin's permission: only addresses IANA's
+/// special-purpose registries leave globally reachable. Outside `2000::/3` no IPv6
+/// address is (loopback, IPv4-compatible `::a.b.c.d`, IPv4-translated
+/// `::ffff:0:a.b.c.d`, NAT64, discard, unique local, link and site local, multicast);
+/// an IPv4-mapped address is judged as the IPv4 address it carries.
 pub fn is_public(ip: IpAddr) -> bool {
+    static V4: std::sync::OnceLock<Vec<ipnet::IpNet>> = std::sync::OnceLock::new();
+    static V6: std::sync::OnceLock<Vec<ipnet::IpNet>> = std::sync::OnceLock::new();
     match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || o[0] == 0
-                // Carrier-grade NAT 100.64/10, benchmarking 198.18/15, reserved 240/4.
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-                || (o[0] == 198 && (o[1] & 0xfe) == 18)
-                || o[0] >= 240)
-        }
+        IpAddr::V4(_) => !V4
+            .get_or_init(|| parsed(V4_SPECIAL))
+            .iter()
+            .any(|n| n.contains(&ip)),
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let s = v6.segments();
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                // Unique local fc00::/7, link-local fe80::/10, documentation 2001:db8::/32,
-                // NAT64 64:ff9b::/96 (reaches IPv4 addresses behind it).
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || (s[0] == 0x2001 && s[1] == 0x0db8)
-                || (s[0] == 0x0064 && s[1] == 0xff9b))
+            let global: ipnet::IpNet = V6_GLOBAL.parse().expect("a valid block");
+            global.contains(&ip)
+                && !V6
+                    .get_or_init(|| parsed(V6_SPECIAL))
+                    .iter()
+                    .any(|n| n.contains(&ip))
         }
     }
 }
@@ -139,36 +173,63 @@ pub struct Binding {
     pub handler: String,
 }
 
-/// `event.bind`: idempotent (the same binding again is not a second one); `None` when the
-/// app already has [`MAX_BINDINGS`].
+/// What `event.bind` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// Bound (or already bound: the same binding again is not a second one).
+    Bound(Binding),
+    /// The app already has [`MAX_BINDINGS`].
+    AppFull,
+    /// The account's apps already have [`MAX_BINDINGS_PER_ACCOUNT`].
+    AccountFull,
+}
+
+/// `event.bind` for the member `user` whose grant the calling token carries: the
+/// binding acts with that grant (events only of conversations `user` may read, none
+/// once the grant is gone). The caps are checked and the row written under the
+/// account's lock, so concurrent binds cannot pass them.
 pub async fn bind(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + sea_orm::TransactionTrait<Transaction = sea_orm::DatabaseTransaction>),
     app: &rest_app::Model,
+    user: i64,
     event: &'static str,
     handler: &str,
     now: i64,
-) -> Result<Option<Binding>, AppError> {
+) -> Result<Bound, AppError> {
+    let txn = crate::backend::db::begin_write(db).await.map_err(internal)?;
+    crate::backend::db::lock_account(&txn, app.account_id)
+        .await
+        .map_err(internal)?;
     let existing = event_binding::Entity::find()
         .filter(event_binding::Column::AppId.eq(app.id))
+        .filter(event_binding::Column::UserId.eq(user))
         .filter(event_binding::Column::Event.eq(event))
         .filter(event_binding::Column::HandlerUrl.eq(handler))
-        .one(db)
+        .one(&txn)
         .await
         .map_err(internal)?;
     if let Some(b) = existing {
-        return Ok(Some(Binding {
+        return Ok(Bound::Bound(Binding {
             id: b.id,
             event: b.event,
             handler: b.handler_url,
         }));
     }
-    let count = event_binding::Entity::find()
+    let of_app = event_binding::Entity::find()
         .filter(event_binding::Column::AppId.eq(app.id))
-        .count(db)
+        .count(&txn)
         .await
         .map_err(internal)?;
-    if count >= MAX_BINDINGS {
-        return Ok(None);
+    if of_app >= MAX_BINDINGS {
+        return Ok(Bound::AppFull);
+    }
+    let of_account = event_binding::Entity::find()
+        .filter(event_binding::Column::AccountId.eq(app.account_id))
+        .count(&txn)
+        .await
+        .map_err(internal)?;
+    if of_account >= MAX_BINDINGS_PER_ACCOUNT {
+        return Ok(Bound::AccountFull);
     }
     let b = event_binding::ActiveModel {
         app_id: Set(app.id),
@@ -176,16 +237,57 @@ pub async fn bind(
         event: Set(event.to_string()),
         handler_url: Set(handler.to_string()),
         created_at: Set(now),
+        user_id: Set(user),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await
     .map_err(internal)?;
-    Ok(Some(Binding {
+    txn.commit().await.map_err(internal)?;
+    Ok(Bound::Bound(Binding {
         id: b.id,
         event: b.event,
         handler: b.handler_url,
     }))
+}
+
+/// Drops the bindings of `app` (every app when `None`) that act with `user`'s grants in
+/// `account`, with their events not delivered yet: a revoked grant or a removed member
+/// stops them at once. How many bindings.
+pub async fn drop_grants(
+    db: &impl ConnectionTrait,
+    account: i64,
+    app: Option<i64>,
+    user: i64,
+) -> Result<u64, AppError> {
+    let mut q = event_binding::Entity::find()
+        .filter(event_binding::Column::AccountId.eq(account))
+        .filter(event_binding::Column::UserId.eq(user));
+    if let Some(a) = app {
+        q = q.filter(event_binding::Column::AppId.eq(a));
+    }
+    let ids: Vec<i64> = q
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    event_outbox::Entity::delete_many()
+        .filter(event_outbox::Column::BindingId.is_in(ids.clone()))
+        .filter(event_outbox::Column::Status.eq(PENDING))
+        .exec(db)
+        .await
+        .map_err(internal)?;
+    Ok(event_binding::Entity::delete_many()
+        .filter(event_binding::Column::Id.is_in(ids))
+        .exec(db)
+        .await
+        .map_err(internal)?
+        .rows_affected)
 }
 
 /// `event.unbind`: the app's bindings of `event` (to `handler`, or to any); how many.
@@ -245,6 +347,14 @@ pub(crate) async fn record(
 
 /// [`record`] for many changes of one kind at once (the message writer's batches): one
 /// statement per 300 changes, whatever the number of bindings.
+///
+/// A binding gets the event only while it acts with a live grant — the app still holds
+/// an unexpired access or refresh token of the binding's member — and only when that
+/// member may read the conversation: an admin of the account, or an operator in the
+/// queue of the conversation's channel (`policy::operator_conversation`'s rule, asked
+/// here in SQL so the message writer's batches pay one statement). The event's data
+/// (the message, the conversation's state) is copied into the row now, so what is
+/// delivered is what happened, however late.
 pub(crate) async fn record_many(
     txn: &impl ConnectionTrait,
     event: &'static str,
@@ -252,9 +362,13 @@ pub(crate) async fn record_many(
     now: i64,
 ) -> Result<(), sea_orm::DbErr> {
     let backend = txn.get_database_backend();
+    let data = match backend {
+        DbBackend::Postgres => format!("json_build_object({DATA_FIELDS})::text"),
+        _ => format!("json_object({DATA_FIELDS})"),
+    };
     for chunk in changes.chunks(300) {
         // Values in the order their placeholders appear (SQLite's `?` are positional).
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 3 + 3);
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 3 + 4);
         values.push(now.into());
         let next_at = placeholder(backend, values.len());
         values.push(now.into());
@@ -270,12 +384,22 @@ pub(crate) async fn record_many(
         }
         values.push(event.into());
         let ev = placeholder(backend, values.len());
+        values.push(now.into());
+        let live = placeholder(backend, values.len());
         let sql = format!(
             "INSERT INTO event_outbox (binding_id, account_id, event, conversation_id, seq, status, attempts, \
-             next_at, lease_until, created_at, last_at) \
-             SELECT b.id, b.account_id, b.event, v.column2, v.column3, '{PENDING}', 0, {next_at}, 0, {created_at}, 0 \
+             next_at, lease_until, created_at, last_at, data) \
+             SELECT b.id, b.account_id, b.event, v.column2, v.column3, '{PENDING}', 0, {next_at}, 0, {created_at}, 0, {data} \
              FROM event_bindings b JOIN (VALUES {}) AS v ON b.account_id = v.column1 \
-             WHERE b.event = {ev} ORDER BY v.column2, v.column3, b.id",
+             JOIN conversations c ON c.id = v.column2 \
+             JOIN memberships mb ON mb.account_id = b.account_id AND mb.user_id = b.user_id \
+             LEFT JOIN messages m ON m.conversation_id = v.column2 AND m.seq = v.column3 \
+             WHERE b.event = {ev} \
+             AND (mb.role = 'admin' OR (mb.role = 'operator' AND EXISTS (SELECT 1 FROM channel_operators co \
+                  WHERE co.channel_id = c.channel_id AND co.user_id = b.user_id))) \
+             AND EXISTS (SELECT 1 FROM rest_credentials rc WHERE rc.app_id = b.app_id AND rc.user_id = b.user_id \
+                  AND rc.account_id = b.account_id AND rc.kind IN ('oauth', 'refresh') AND rc.expires_at > {live}) \
+             ORDER BY v.column2, v.column3, b.id",
             rows.join(", ")
         );
         txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
@@ -284,29 +408,62 @@ pub(crate) async fn record_many(
     Ok(())
 }
 
+/// The fields of an event's captured data (`json_object` / `json_build_object`
+/// arguments): the message (for message events) and the conversation as they were.
+const DATA_FIELDS: &str =
+    "'message_id', m.id, 'date', m.created_at, 'text', m.body, 'user_id', m.author_user_id, \
+     'author', m.author, 'status', c.status, 'operator_id', c.operator_user_id, 'channel_id', c.channel_id, \
+     'customer_id', c.customer_user_id, 'customer_account_id', c.customer_account_id";
+
+/// An event's data as captured when it happened ([`record_many`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct Captured {
+    pub message_id: Option<i64>,
+    pub date: Option<i64>,
+    pub text: Option<String>,
+    pub user_id: Option<i64>,
+    pub author: Option<String>,
+    pub status: Option<String>,
+    pub operator_id: Option<i64>,
+    pub channel_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub customer_account_id: Option<i64>,
+}
+
+impl Captured {
+    pub fn parse(row: &event_outbox::Model) -> Option<Self> {
+        serde_json::from_str(row.data.as_deref()?).ok()
+    }
+}
+
 /// Events due for delivery: pending, past their time, and each the oldest pending one
 /// of its app and conversation (so an app gets a conversation's events in order, whatever
-/// events and handlers it bound).
+/// events and handlers it bound) — at most `per_app` of each app, taken in turns (every
+/// app's first, then every app's second…), so one app with many waiting events does not
+/// crowd out the others. Each with its app's id.
 pub async fn due(
     db: &impl ConnectionTrait,
     now: i64,
+    per_app: u64,
     limit: u64,
-) -> Result<Vec<event_outbox::Model>, AppError> {
+) -> Result<Vec<(event_outbox::Model, i64)>, AppError> {
     let backend = db.get_database_backend();
     let p = |n| placeholder(backend, n);
     let sql = format!(
-        "SELECT o.* FROM event_outbox o JOIN event_bindings ob ON ob.id = o.binding_id \
+        "SELECT t.* FROM (SELECT o.*, ROW_NUMBER() OVER (PARTITION BY ob.app_id ORDER BY o.next_at, o.id) AS turn \
+         FROM event_outbox o JOIN event_bindings ob ON ob.id = o.binding_id \
          WHERE o.status = {} AND o.next_at <= {} AND o.lease_until <= {} \
          AND NOT EXISTS (SELECT 1 FROM event_outbox e JOIN event_bindings eb ON eb.id = e.binding_id \
-         WHERE eb.app_id = ob.app_id AND e.conversation_id = o.conversation_id AND e.status = {} AND e.id < o.id) \
-         ORDER BY o.next_at, o.id LIMIT {}",
+         WHERE eb.app_id = ob.app_id AND e.conversation_id = o.conversation_id AND e.status = {} AND e.id < o.id)) t \
+         WHERE t.turn <= {} ORDER BY t.turn, t.next_at, t.id LIMIT {}",
         p(1),
         p(2),
         p(3),
         p(4),
-        p(5)
+        p(5),
+        p(6)
     );
-    event_outbox::Entity::find()
+    let rows = event_outbox::Entity::find()
         .from_raw_sql(Statement::from_sql_and_values(
             backend,
             sql,
@@ -315,12 +472,28 @@ pub async fn due(
                 now.into(),
                 now.into(),
                 PENDING.into(),
+                (per_app as i64).into(),
                 (limit as i64).into(),
             ],
         ))
         .all(db)
         .await
-        .map_err(internal)
+        .map_err(internal)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let apps: std::collections::HashMap<i64, i64> = event_binding::Entity::find()
+        .filter(event_binding::Column::Id.is_in(rows.iter().map(|r| r.binding_id)))
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|b| (b.id, b.app_id))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| apps.get(&r.binding_id).map(|a| (r.clone(), *a)))
+        .collect())
 }
 
 /// Takes event `id` for one delivery attempt (false: another node has it).
@@ -547,7 +720,40 @@ mod tests {
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
-        for public in ["93.184.215.14", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"] {
+        // What the first pass let through: IPv4-compatible and IPv4-translated forms of
+        // loopback, 6to4, site-local, Teredo, discard, IETF protocol assignments.
+        for special in [
+            "::127.0.0.1",
+            "::ffff:0:127.0.0.1",
+            "::ffff:0:a00:1",
+            "2002:7f00:1::1",
+            "2002:a00:1::",
+            "fec0::1",
+            "2001::1",
+            "2001:0:4136:e378::1",
+            "100::1",
+            "64:ff9b:1::1",
+            "3fff::1",
+            "5f00::1",
+            "192.0.0.1",
+            "192.0.0.170",
+            "192.88.99.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "192.0.2.1",
+            "198.19.0.1",
+            "240.0.0.1",
+        ] {
+            assert!(!is_public(special.parse().unwrap()), "{special}");
+        }
+        for public in [
+            "93.184.215.14",
+            "8.8.8.8",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "2a00:1450:4001::200e",
+            "::ffff:8.8.8.8",
+        ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
     }

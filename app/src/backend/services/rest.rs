@@ -85,8 +85,31 @@ async fn make(
     let actor = accounts::actor(db, user, slug).await?;
     let title = title_of(title)?;
     let scopes = parse_scopes(scopes)?;
+    // A bounded number per member: REST limits are per user, and credentials are not a
+    // way around them or a store of unbounded rows.
+    let held = rest_credential::Entity::find()
+        .filter(rest_credential::Column::UserId.eq(user.0))
+        .filter(rest_credential::Column::AccountId.eq(actor.account.0))
+        .filter(rest_credential::Column::Kind.eq(kind))
+        .filter(
+            sea_orm::Condition::any()
+                .add(rest_credential::Column::ExpiresAt.eq(0))
+                .add(rest_credential::Column::ExpiresAt.gt(now_ms())),
+        )
+        .count(db)
+        .await
+        .map_err(internal)?;
+    if held >= MAX_CREDENTIALS {
+        return Err(AppError::Invalid {
+            field: Field::Title,
+            code: Code::CredentialLimit,
+        });
+    }
     insert(db, kind, user, actor.account.0, &title, &scopes, expires_at, None).await
 }
+
+/// Webhooks, and live profile tokens, one member may hold in one account.
+pub const MAX_CREDENTIALS: u64 = 20;
 
 /// Stores a new credential with a fresh 128-bit secret; returns it and the secret.
 #[allow(clippy::too_many_arguments)]

@@ -21,6 +21,26 @@ pub const MAX_WAITING: u64 = 50;
 /// How long an unsent upload may be sent (a day).
 pub const KEEP_MS: i64 = 24 * 3600 * 1000;
 
+/// Refuses (`too_many_files`) when `actor` already holds [`MAX_WAITING`] unsent uploads:
+/// asked before the new file's bytes are kept, and again when it is recorded.
+pub async fn ensure_room(db: &impl ConnectionTrait, actor: &Actor) -> Result<(), AppError> {
+    let now = now_ms();
+    let waiting = rest_upload::Entity::find()
+        .filter(rest_upload::Column::UserId.eq(actor.user.0))
+        .filter(rest_upload::Column::MessageId.is_null())
+        .filter(rest_upload::Column::CreatedAt.gt(now - KEEP_MS))
+        .count(db)
+        .await
+        .map_err(internal)?;
+    if waiting >= MAX_WAITING {
+        return Err(AppError::Invalid {
+            field: Field::Files,
+            code: Code::TooManyFiles,
+        });
+    }
+    Ok(())
+}
+
 /// Records an uploaded file (its bytes already stored) as waiting to be sent by `actor`
 /// into `conversation` (whose rights the caller has checked).
 pub async fn add(

@@ -743,7 +743,9 @@ pub mod live {
                         }
                     }
                     // Server-internal, and operators' notes: never sent to customers.
-                    ServerMsg::Access { .. } | ServerMsg::InternalNote { .. } => {}
+                    ServerMsg::Access { .. }
+                    | ServerMsg::SessionsEnded { .. }
+                    | ServerMsg::InternalNote { .. } => {}
                 }
             }
         }

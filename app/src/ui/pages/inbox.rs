@@ -1742,7 +1742,7 @@ pub mod live {
                         }
                     }
                     // Server-internal; never sent to browsers.
-                    ServerMsg::Access { .. } => {}
+                    ServerMsg::Access { .. } | ServerMsg::SessionsEnded { .. } => {}
                 }
             }
         }
