@@ -84,6 +84,16 @@ pub struct AccountView {
     pub account: AccountSummary,
     pub me: UserId,
     pub members: Vec<MemberView>,
+    /// Storage the account's files use and may use (admins only).
+    #[serde(default)]
+    pub storage: Option<StorageView>,
+}
+
+/// Bytes of files an account (or a user) has stored, and its quota.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageView {
+    pub used: i64,
+    pub quota: i64,
 }
 
 pub mod channels;
@@ -162,6 +172,9 @@ pub struct ConnectorSettingsView {
     pub chat_limit: u8,
     #[serde(default)]
     pub ask_rating: bool,
+    /// Other accounts' apps may send messages from the channel (REST).
+    #[serde(default)]
+    pub rest_messages: bool,
 }
 
 /// The working-hours and automatic-messages page of a connected channel (admins).

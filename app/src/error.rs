@@ -246,6 +246,7 @@ pub enum Code {
     TooManyDates,
     MinutesRange,
     PeriodRange,
+    AccountLimit,
     CredentialLimit,
     AccountStorageQuota,
     StorageQuota,
@@ -254,7 +255,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 75] = [
+    pub const ALL: [Code; 76] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -325,6 +326,7 @@ impl Code {
         Code::TooManyDates,
         Code::MinutesRange,
         Code::PeriodRange,
+        Code::AccountLimit,
         Code::CredentialLimit,
         Code::AccountStorageQuota,
         Code::StorageQuota,
@@ -404,6 +406,7 @@ impl Code {
             Code::TooManyDates => "too_many_dates",
             Code::MinutesRange => "minutes_range",
             Code::PeriodRange => "period_range",
+            Code::AccountLimit => "account_limit",
             Code::CredentialLimit => "credential_limit",
             Code::AccountStorageQuota => "account_storage_quota",
             Code::StorageQuota => "storage_quota",
@@ -477,7 +480,9 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::Conflict { .. } => 409,
             AppError::Limit { .. } => 429,
-            AppError::Internal | AppError::Transport(_) => 500,
+            AppError::Internal => 500,
+            // On the server: a request whose arguments could not be read.
+            AppError::Transport(_) => 400,
         }
     }
 }
@@ -485,7 +490,20 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = crate::api::JsonText;
 
+    /// On the server, arguments that cannot be read are the client's fault: a plain
+    /// "malformed request" (HTTP 400), never the parser's words; a failure to write the
+    /// answer is ours (`Internal`). In the browser, the error as it happened.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        if cfg!(feature = "ssr") {
+            return match value {
+                ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_)
+                | ServerFnErrorErr::UnsupportedRequestMethod(_)
+                | ServerFnErrorErr::Request(_) => AppError::Transport("malformed request".into()),
+                _ => AppError::Internal,
+            };
+        }
         AppError::Transport(value.to_string())
     }
 }

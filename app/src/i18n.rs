@@ -514,6 +514,12 @@ messages! {
     RatedLike => "Rated good", "Oceniona dobrze";
     RatedDislike => "Rated bad", "Oceniona źle";
     AskRatingLabel => "Ask the customer to rate a finished conversation", "Proś klienta o ocenę zakończonej rozmowy";
+    RestMessagesLabel => "Let other accounts' apps send messages from this channel", "Pozwól aplikacjom innych kont wysyłać wiadomości z tego kanału";
+    RestMessagesHint => "The REST method imopenlines.network.message.add. Customers see such a message marked with the account whose app sent it.", "Metoda REST imopenlines.network.message.add. Klienci widzą taką wiadomość oznaczoną kontem, którego aplikacja ją wysłała.";
+    StorageTitle => "Storage for files", "Miejsce na pliki";
+    StorageUsed => "Files sent from this account", "Pliki wysłane z tego konta";
+    StorageHint => "Files members send from this account count here, and each person has a limit of their own. At the limit new files are refused with the reason; nothing already sent is removed.", "Liczą się tu pliki, które członkowie wysyłają z tego konta; każda osoba ma też własny limit. Po jego osiągnięciu nowe pliki są odrzucane z podaniem powodu; nic już wysłanego nie jest usuwane.";
+    SentByAppOf => "Sent by an app of", "Wysłane przez aplikację konta";
     AskRatingHint => "Like or dislike with an optional comment, once; operators see it in the inbox.", "Kciuk w górę lub w dół z opcjonalnym komentarzem, raz; operatorzy widzą ją w skrzynce.";
     ErrPinLimit => "You can pin at most 50 conversations; unpin some first.", "Możesz przypiąć najwyżej 50 rozmów; najpierw odepnij niektóre.";
     ErrFileType => "This type of file cannot be sent. Send pictures (PNG, JPEG), PDF, office documents, ZIP or text files.", "Tego rodzaju pliku nie można wysłać. Wyślij obraz (PNG, JPEG), PDF, dokument biurowy, ZIP lub plik tekstowy.";
@@ -643,6 +649,7 @@ messages! {
     ErrTooManyDates => "At most 200 dates.", "Najwyżej 200 dat.";
     ErrMinutesRange => "Enter 0 (off) or a number of minutes from 1 to 10080 (7 days).", "Podaj 0 (wyłączone) lub liczbę minut od 1 do 10080 (7 dni).";
     ErrPeriodRange => "Choose a period of at most 366 days whose start is not after its end.", "Wybierz okres najwyżej 366 dni, którego początek nie jest po końcu.";
+    ErrAccountLimit => "You already work in as many accounts as one person may.", "Pracujesz już w tylu kontach, ile może mieć jedna osoba.";
     ErrCredentialLimit => "You can keep at most 20 webhooks and 20 access tokens in one account; revoke one first.", "W jednym koncie możesz mieć najwyżej 20 webhooków i 20 tokenów dostępu; najpierw unieważnij któryś.";
     ErrAccountStorageQuota => "The account you write from has used up its storage for files; its admin can see the usage on the account page.", "Konto, z którego piszesz, wykorzystało miejsce na pliki; jego administrator widzi zużycie na stronie konta.";
     ErrStorageQuota => "You have used up your storage for files; ask an admin to delete old conversations' files or raise the limit.", "Wykorzystano Twoje miejsce na pliki; poproś administratora o usunięcie plików starych rozmów lub zwiększenie limitu.";
@@ -723,6 +730,7 @@ pub fn error_key(code: Code) -> K {
         Code::TooManyDates => K::ErrTooManyDates,
         Code::MinutesRange => K::ErrMinutesRange,
         Code::PeriodRange => K::ErrPeriodRange,
+        Code::AccountLimit => K::ErrAccountLimit,
         Code::CredentialLimit => K::ErrCredentialLimit,
         Code::AccountStorageQuota => K::ErrAccountStorageQuota,
         Code::StorageQuota => K::ErrStorageQuota,

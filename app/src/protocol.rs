@@ -59,7 +59,7 @@ impl FileView {
     }
 }
 
-/// A size for people: "812 B", "12.5 KB", "3.2 MB".
+/// A size for people: "812 B", "12.5 KB", "3.2 MB", "10.0 GB".
 ///
 /// Integer arithmetic only: float formatting would add its code to every page's wasm.
 pub fn human_size(bytes: i64) -> String {
@@ -70,7 +70,8 @@ pub fn human_size(bytes: i64) -> String {
     match bytes {
         b if b < 1024 => format!("{b} B"),
         b if b < 1024 * 1024 => format!("{} KB", tenths(1024)),
-        _ => format!("{} MB", tenths(1024 * 1024)),
+        b if b < 1024 * 1024 * 1024 => format!("{} MB", tenths(1024 * 1024)),
+        _ => format!("{} GB", tenths(1024 * 1024 * 1024)),
     }
 }
 
@@ -409,6 +410,7 @@ mod tests {
             at: 1_700_000_000_000,
             client_id: Some("abcdefgh".into()),
             rich: Some(crate::domain::rich::Rich {
+                via: None,
                 blocks: vec![
                     crate::domain::rich::Block::Text {
                         text: "Invoice".into(),
@@ -521,6 +523,7 @@ mod tests {
         assert_eq!(human_size(1023), "1023 B");
         assert_eq!(human_size(1024), "1.0 KB");
         assert_eq!(human_size(12_800), "12.5 KB");
+        assert_eq!(human_size(10 * 1024 * 1024 * 1024), "10.0 GB");
         assert_eq!(human_size(2 * 1024 * 1024), "2.0 MB");
         assert_eq!(human_size(25 * 1024 * 1024 - 1), "25.0 MB");
     }

@@ -23,6 +23,10 @@ test('an admin connects a new channel, fills every field, crops a non-square ava
   await page.getByRole('switch', { name: 'Allow multiple simultaneous chats with the same customer' }).check();
   await expect(page.getByLabel('Limit')).toBeVisible();
   await page.getByLabel('Limit').fill('4');
+  // Messages from other accounts' apps: allowed until the admin switches them off.
+  const restMessages = page.getByRole('switch', { name: "Let other accounts' apps send messages from this channel" });
+  await expect(restMessages).toBeChecked();
+  await restMessages.uncheck();
 
   await page.getByLabel('Avatar').setInputFiles({ name: 'wide.png', mimeType: 'image/png', buffer: makePng(300, 150) });
   await expect(page.getByRole('img', { name: 'Avatar preview' })).toBeVisible();
@@ -43,6 +47,7 @@ test('an admin connects a new channel, fills every field, crops a non-square ava
   await expect(page.getByLabel('Welcome message')).toHaveValue('Dzień dobry! How can we help?');
   await expect(page.getByRole('switch', { name: 'Allow multiple simultaneous chats with the same customer' })).toBeChecked();
   await expect(page.getByLabel('Limit')).toHaveValue('4');
+  await expect(restMessages).not.toBeChecked();
   await expect(page.getByLabel('Code')).toHaveValue(code);
   const avatar = page.getByRole('img', { name: 'Avatar preview' });
   await expect(avatar).toHaveAttribute('src', /^\/avatars\/[0-9a-f]{32}\/256\.png$/);

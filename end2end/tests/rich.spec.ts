@@ -56,6 +56,8 @@ test('a message an app sends with ATTACH and KEYBOARD shows rich blocks and link
   const messages = customer.getByRole('list', { name: 'Messages' });
   await expect(messages).toContainText('Your invoice is ready');
   await expect(messages).not.toContainText('Pay now: https://');
+  // Marked with the account whose app sent it, not taken for the channel's own words.
+  await expect(messages.getByText(/Sent by an app of\s+Borealis/)).toBeVisible();
   const pdf = messages.getByRole('link', { name: 'Invoice PDF' });
   await expect(pdf).toHaveAttribute('href', 'https://billing.example.com/i/7.pdf');
   await expect(pdf).toHaveAttribute('rel', /noopener/);
@@ -82,6 +84,7 @@ test('a message an app sends with ATTACH and KEYBOARD shows rich blocks and link
   await op.getByRole('list', { name: 'Conversations' }).getByRole('link').first().click();
   const opMessages = op.getByRole('list', { name: 'Messages' });
   await expect(opMessages.getByRole('link', { name: 'Invoice PDF' })).toBeVisible();
+  await expect(opMessages.getByText(/Sent by an app of\s+Borealis/)).toBeVisible();
   await expect(opMessages.getByRole('group', { name: 'Message buttons' }).getByRole('link', { name: 'Pay now' })).toBeVisible();
   await op.screenshot({ path: 'test-results/screens/rich-inbox.png', fullPage: true });
   expect(errors).toEqual([]);

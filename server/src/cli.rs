@@ -572,6 +572,7 @@ async fn demo_channel(db: &DatabaseConnection, config: &Config) -> Result<(), St
             multi_chat: true,
             chat_limit: "3".into(),
             ask_rating: true,
+            rest_messages_off: None,
         })
         .map_err(|errs| errs.iter().map(describe).collect::<Vec<_>>().join("; "))?;
         channels::save_settings(db, &acme, channel, &settings, AvatarChange::Keep)

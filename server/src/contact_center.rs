@@ -303,6 +303,14 @@ async fn read_settings(mut mp: Multipart) -> Result<SettingsUpload, AppError> {
             "multi_chat" => up.raw.multi_chat = !value.is_empty() && value != "0" && value != "off",
             "chat_limit" => up.raw.chat_limit = value,
             "ask_rating" => up.raw.ask_rating = !value.is_empty() && value != "0" && value != "off",
+            // The form shows the switch with a hidden marker: switched off, only the
+            // marker comes.
+            "rest_messages_shown" => {
+                up.raw.rest_messages_off.get_or_insert(true);
+            }
+            "rest_messages" => {
+                up.raw.rest_messages_off = Some(value.is_empty() || value == "0" || value == "off")
+            }
             "avatar_crop" => up.crop = value == "1" || value == "on",
             "avatar_remove" => up.remove = value == "1" || value == "on",
             _ => {}
@@ -371,6 +379,11 @@ pub async fn save_settings(
             let joined = errors_param(&errors);
             let multi = if up.raw.multi_chat { "1" } else { "0" };
             let ask = if up.raw.ask_rating { "1" } else { "0" };
+            let rest_messages = if up.raw.rest_messages_off == Some(true) {
+                "0"
+            } else {
+                "1"
+            };
             return see_other(
                 &with_query(
                     &page,
@@ -382,6 +395,7 @@ pub async fn save_settings(
                         ("multi_chat", multi),
                         ("chat_limit", &up.raw.chat_limit),
                         ("ask_rating", ask),
+                        ("rest_messages", rest_messages),
                     ],
                 ),
                 None,

@@ -106,10 +106,13 @@ pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap)
     state.config.client_ip(peer.ip(), forwarded)
 }
 
-/// `POST /auth/login`. Attempts are limited per email and per client IP: each is
-/// counted before the password is checked (atomically with the limit), and a success
-/// takes its attempt back. The session id is new at every sign-in; the session the
-/// browser had before is ended on the server.
+/// `POST /auth/login`. Attempts are limited per client IP, and per email — except from a
+/// browser the user has signed in from before (its device cookie), whose attempts are
+/// limited on their own: strangers guessing at an email lock only themselves out, never
+/// the user on their own devices. Each attempt is counted before the password is
+/// checked (atomically with the limit), and a success takes its attempt back. The
+/// session id is new at every sign-in; the session the browser had before is ended on
+/// the server.
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -119,15 +122,30 @@ pub async fn login(
     let next = safe_next(Some(&f.next));
     let back = |e: &AppError| back_with_error("/login", e, &[("email", f.email.trim()), ("next", &next)]);
     let limits = &state.config.login_limits;
-    let email_key = format!("email:{}", f.email.trim().to_lowercase());
     let ip = client_ip(&state, addr, &headers);
     let ip_key = format!("ip:{ip}");
+    // A known device of the identity behind this email?
+    let device = app::backend::http_util::cookie(&headers, device_cookie_name(&state));
+    let mut known_device = None;
+    if let Some(token) = device.as_deref() {
+        if let (Ok(Some(owner)), Ok(Some(user))) = (
+            app::backend::auth::device_user(&state.db, token).await,
+            users::find_by_email_raw(&state.db, f.email.trim()).await,
+        ) {
+            if owner.0 == user.id {
+                known_device = Some(format!("device:{}", app::backend::auth::token_hash(token)));
+            }
+        }
+    }
+    let email_key = known_device
+        .clone()
+        .unwrap_or_else(|| format!("email:{}", f.email.trim().to_lowercase()));
     let counted = state
         .login_failures
         .try_attempt(&[(&email_key, limits.per_email), (&ip_key, limits.per_ip)])
         .await;
     if let Err(secs) = counted {
-        tracing::warn!(%ip, retry_after = secs, "sign-in rate limited");
+        tracing::warn!(%ip, retry_after = secs, known_device = known_device.is_some(), "sign-in rate limited");
         return back(&AppError::Limit {
             code: Code::TooManyAttempts,
             retry_after_secs: secs,
@@ -138,10 +156,33 @@ pub async fn login(
             state.login_failures.reset(&email_key).await;
             state.login_failures.forgive(&ip_key).await;
             end_current_session(&state, &headers).await;
+            let remembered = match known_device {
+                Some(_) => None,
+                None => match app::backend::auth::remember_device(&state.db, UserId(user.id)).await {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        tracing::warn!(error = ?e, "remembering the device failed");
+                        None
+                    }
+                },
+            };
             match create_session(&state.db, UserId(user.id)).await {
                 Ok(token) => {
                     tracing::info!(user_id = user.id, "signed in");
-                    see_other(&next, Some(session_cookie(&state, &token)))
+                    let mut r = see_other(&next, Some(session_cookie(&state, &token)));
+                    if let Some(d) = remembered {
+                        let c = set_cookie(
+                            device_cookie_name(&state),
+                            &d,
+                            365 * 24 * 3600,
+                            true,
+                            state.config.secure_cookies(),
+                        );
+                        if let Ok(v) = HeaderValue::from_str(&c) {
+                            r.headers_mut().append(header::SET_COOKIE, v);
+                        }
+                    }
+                    r
                 }
                 Err(e) => back(&e),
             }
@@ -156,6 +197,15 @@ pub async fn login(
             }
             back(&e)
         }
+    }
+}
+
+/// The device cookie's name (`__Host-` over HTTPS, as the session's).
+fn device_cookie_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies() {
+        "__Host-netlines_device"
+    } else {
+        app::backend::auth::DEVICE_COOKIE
     }
 }
 
@@ -349,7 +399,14 @@ pub async fn create_account(
             return back_with_errors("/accounts/new", &errs, &keep);
         }
     };
-    let result = accounts::create(&state.db, user.id, &name, &slug).await;
+    let result = accounts::create_capped(
+        &state.db,
+        user.id,
+        &name,
+        &slug,
+        state.config.max_accounts_per_user,
+    )
+    .await;
     match result {
         Ok(acc) => {
             tracing::info!(account_id = acc.id, user_id = user.id.0, "account created");

@@ -548,8 +548,9 @@ async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) 
 }
 
 /// Server functions answer every error with 500; this gives an `AppError` its own
-/// status (401, 403, 404, 409, 422, 429) so clients, proxies and logs tell "not yours"
-/// and "not found" from a fault. The body (the encoded error) is kept as it is.
+/// status (400, 401, 403, 404, 409, 422, 429) so clients, proxies and logs tell a
+/// malformed request, "not yours" and "not found" from a fault. The body (the encoded
+/// error) is kept as it is.
 async fn server_fn_status(req: Request, next: Next) -> Response {
     let is_server_fn = req.uri().path().starts_with("/api/");
     let res = next.run(req).await;

@@ -526,6 +526,8 @@ async fn network_message_add_delivers_live_through_the_core_with_every_documente
                 url: "https://acme.test/invoice/7".into()
             }]
         );
+        // Marked with the account whose app sent it, wherever it is read.
+        assert_eq!(rich.via.as_deref(), Some(w.cleo.account_name.as_str()), "{b:?}");
         // REST readers get them back in Bitrix24's shape.
         let (_, got) = call(
             &w,
@@ -544,6 +546,38 @@ async fn network_message_add_delivers_live_through_the_core_with_every_documente
         assert_eq!(
             err(&add(json!({"CODE": code, "USER_ID": bob, "MESSAGE": "Again"})).await),
             (400, "USER_MESSAGE_LIMIT")
+        );
+        // The channel's admin switches such messages off on the settings form: refused.
+        let anna = browser();
+        w.app.sign_in_cookie(&anna, "anna@acme.test").await;
+        let form = reqwest::multipart::Form::new()
+            .text("name", "Support")
+            .text("description", "")
+            .text("welcome_message", "")
+            .text("chat_limit", "2")
+            .text("rest_messages_shown", "1");
+        let r = anna
+            .post(w.app.url(&format!(
+                "/a/acme/contact-center/network/settings/{}",
+                w.channel.0
+            )))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            location(&r).contains("ok=settings_saved"),
+            "{b:?}: {}",
+            location(&r)
+        );
+        let other = w.app.user("dora@borealis.test", "Dora").await;
+        accounts::add_member(&w.app.state.db, &w.cleo, "dora@borealis.test", Role::Employee)
+            .await
+            .unwrap();
+        assert_eq!(
+            err(&add(json!({"CODE": code, "USER_ID": other.id.0, "MESSAGE": "Hi"})).await),
+            (403, "ACCESS_DENIED"),
+            "{b:?}"
         );
         // A browser session is not a REST credential for this method.
         let browser_c = browser();
@@ -2121,7 +2155,8 @@ async fn batch_references_copy_a_bounded_amount_however_they_are_chained() {
         );
     }
     let body = serde_json::to_string(&json!({"cmd": cmd})).unwrap();
-    assert!(body.len() < 40_000, "{}", body.len());
+    // About 100 KB of request, far under the 2 MB body limit.
+    assert!(body.len() < 200_000, "{}", body.len());
     let (s, v) = call(&w, &w.anna_hook, "batch", json!({"cmd": cmd})).await;
     assert_eq!(s, 200, "{v}");
     // The first commands run; once the copies pass the batch's bound, the rest are

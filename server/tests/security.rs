@@ -1663,3 +1663,311 @@ async fn half_sent_requests_are_closed_and_one_address_cannot_hold_every_connect
     let r = reqwest::get(w.app.url("/healthz")).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn malformed_server_function_arguments_answer_400_without_the_parsers_words() {
+    let w = world_with(&Backend::Sqlite, Options::default()).await;
+    let (client, _) = w.client(Who::Operator).await;
+    for (name, form) in [
+        (
+            "inbox_conversation",
+            vec![("slug", "acme"), ("conversation", "not a number")],
+        ),
+        ("inbox_conversation", vec![("slug", "acme")]),
+        (
+            "inbox_older",
+            vec![("slug", "acme"), ("conversation", "1"), ("before_seq", "1e999")],
+        ),
+    ] {
+        let (status, body) = w.app.server_fn_status(&client, name, &form).await;
+        assert_eq!(status, 400, "{name} {form:?}: {body}");
+        let text = body.to_string();
+        assert!(
+            text.contains("malformed request")
+                && !text.contains("invalid digit")
+                && !text.contains("missing field"),
+            "{text}"
+        );
+    }
+    // A body that is no form at all.
+    let r = client
+        .post(w.app.url("/api/inbox_conversation"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![0xff, 0xfe, b'%', b'%'])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn caps_hold_when_requests_race_for_the_last_places() {
+    for b in backends() {
+        let w = world_with(&b, Options::default()).await;
+        let app = &w.app;
+        // 61 apps registered at once against a cap of 50: exactly 50.
+        let (anna, _) = w.client(Who::Admin).await;
+        let anna_id = w.id(Who::Admin).0;
+        let mut tasks = Vec::new();
+        for i in 0..61 {
+            let (c, url) = (anna.clone(), app.url("/a/acme/apps"));
+            tasks.push(tokio::spawn(async move {
+                c.post(url)
+                    .form(&[
+                        ("name", format!("App {i}")),
+                        ("handler_url", "https://app.example/h".to_string()),
+                        ("scopes", "im".to_string()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(app.count("rest_apps").await, 50, "{b:?}");
+        // Pins: 47 already, then four conversations pinned at once from four windows:
+        // three fit.
+        let db = &app.state.db;
+        let borealis = accounts::actor(db, w.id(Who::Customer), "borealis")
+            .await
+            .unwrap();
+        let mut conversations = Vec::new();
+        for u in 0..11 {
+            let email = format!("pin{u}@borealis.test");
+            let user = app.user(&email, "P").await;
+            accounts::add_member(db, &borealis, &email, Role::Employee)
+                .await
+                .unwrap();
+            let customer = conv::customer(db, &user, "borealis").await.unwrap();
+            for _ in 0..5 {
+                conversations.push(
+                    conv::customer_send(
+                        db,
+                        app.state.hub.as_ref(),
+                        &customer,
+                        &w.code,
+                        Target::New,
+                        &cid(),
+                        &MessageBody::parse("a question").unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .conversation,
+                );
+            }
+        }
+        for c in conversations.drain(..47) {
+            app::backend::services::inbox::pin(db, &w.anna, c, true)
+                .await
+                .unwrap();
+        }
+        conversations.truncate(4);
+        let mut tasks = Vec::new();
+        for c in conversations {
+            let (client, url) = (anna.clone(), app.url("/api/pin_conversation"));
+            tasks.push(tokio::spawn(async move {
+                client
+                    .post(url)
+                    .form(&[
+                        ("slug", "acme".to_string()),
+                        ("conversation", c.0.to_string()),
+                        ("on", "true".to_string()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(
+            app.count(&format!("conversation_pins WHERE user_id = {anna_id}"))
+                .await,
+            50,
+            "{b:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn strangers_guesses_do_not_lock_the_user_out_of_their_own_browsers() {
+    for b in backends() {
+        let app = spawn_with(
+            &b,
+            Options {
+                login_limits: LoginLimits {
+                    per_email: 5,
+                    per_ip: 1000,
+                    window: Duration::from_secs(600),
+                },
+                ..Default::default()
+            },
+        )
+        .await;
+        app.user("ada@example.com", "Ada").await;
+        // Ada has signed in from her laptop before: it is a known device now.
+        let laptop = browser();
+        app.sign_in_cookie(&laptop, "ada@example.com").await;
+        app.post_form(&laptop, "/auth/logout", &[]).await;
+        // Strangers (no device cookie) guess her password until they are stopped.
+        for i in 0..8 {
+            let r = browser()
+                .post(app.url("/auth/login"))
+                .form(&[("email", "ada@example.com"), ("password", "wrong password")])
+                .send()
+                .await
+                .unwrap();
+            let want = if i < 5 {
+                "bad_credentials"
+            } else {
+                "too_many_attempts"
+            };
+            assert!(location(&r).contains(want), "{b:?} {i}: {}", location(&r));
+        }
+        // A new browser of hers is a stranger too, for now…
+        let r = browser()
+            .post(app.url("/auth/login"))
+            .form(&[("email", "ada@example.com"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            location(&r).contains("too_many_attempts"),
+            "{b:?}: {}",
+            location(&r)
+        );
+        // …but her laptop still signs in.
+        let r = laptop
+            .post(app.url("/auth/login"))
+            .form(&[("email", "ada@example.com"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&r), "/network", "{b:?}: signed in");
+        // Her laptop's own wrong guesses are limited on their own.
+        app.post_form(&laptop, "/auth/logout", &[]).await;
+        let mut limited = false;
+        for _ in 0..6 {
+            let r = laptop
+                .post(app.url("/auth/login"))
+                .form(&[("email", "ada@example.com"), ("password", "wrong password")])
+                .send()
+                .await
+                .unwrap();
+            limited |= location(&r).contains("too_many_attempts");
+        }
+        assert!(limited, "{b:?}");
+        // A device cookie of someone else's counts for nothing.
+        let r = browser()
+            .post(app.url("/auth/login"))
+            .header("cookie", format!("netlines_device={}", "ab".repeat(32)))
+            .form(&[("email", "ada@example.com"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert!(location(&r).contains("too_many_attempts"), "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn more_accounts_are_neither_more_accounts_than_allowed_nor_more_conversations() {
+    for b in backends() {
+        let w = world_with(&b, Options::default()).await;
+        let app = &w.app;
+        let db = &app.state.db;
+        // Cleo works in Borealis; she creates accounts until the cap (20 by default).
+        let (cleo, _) = w.client(Who::Customer).await;
+        let mut refused = None;
+        for i in 0..25 {
+            let r = app
+                .post_form(
+                    &cleo,
+                    "/accounts",
+                    &[
+                        ("account_name", &format!("Shell {i}")),
+                        ("slug", &format!("shell-{i}")),
+                    ],
+                )
+                .await;
+            if location(&r).contains("account_limit") {
+                refused = Some(i);
+                break;
+            }
+        }
+        assert_eq!(refused, Some(19), "{b:?}: 1 + 19 accounts, then refused");
+        assert_eq!(
+            app.count(&format!("memberships WHERE user_id = {}", w.id(Who::Customer).0))
+                .await,
+            20
+        );
+        // The channel allows 5 conversations at once with a person: writing from her
+        // other accounts does not make it more.
+        let open_before = app
+            .count(&format!(
+                "conversations WHERE customer_user_id = {} AND status <> 'closed'",
+                w.id(Who::Customer).0
+            ))
+            .await;
+        let mut opened = open_before;
+        let mut limited = false;
+        for i in 0..8 {
+            let su = app::api::SessionUser {
+                id: w.id(Who::Customer),
+                email: "cleo@borealis.test".into(),
+                name: "Cleo".into(),
+                time_zone: None,
+            };
+            let customer = conv::customer(db, &su, &format!("shell-{i}")).await.unwrap();
+            let r = conv::customer_send(
+                db,
+                app.state.hub.as_ref(),
+                &customer,
+                &w.code,
+                Target::New,
+                &cid(),
+                &MessageBody::parse("from another account").unwrap(),
+            )
+            .await;
+            match r {
+                Ok(_) => opened += 1,
+                Err(e) => {
+                    assert_eq!(e.code(), app::error::Code::ConversationLimit, "{b:?}");
+                    limited = true;
+                }
+            }
+        }
+        assert!(limited && opened == 5, "{b:?}: {opened} open");
+    }
+}
+
+#[tokio::test]
+async fn admins_see_their_accounts_storage_and_nobody_else_does() {
+    let w = world_with(&Backend::Sqlite, Options::default()).await;
+    let (anna, _) = w.client(Who::Admin).await;
+    let (_, html) = w.app.get_html(&anna, "/a/acme").await;
+    assert!(
+        html.contains("Storage for files") && html.contains("<meter"),
+        "{html}"
+    );
+    let (olek, _) = w.client(Who::Operator).await;
+    let (_, html) = w.app.get_html(&olek, "/a/acme").await;
+    assert!(!html.contains("Storage for files"));
+    let v = w
+        .app
+        .server_fn(&anna, "account_page", &[("slug", "acme")])
+        .await
+        .unwrap();
+    assert_eq!(v["storage"]["used"], 0);
+    assert!(v["storage"]["quota"].as_i64().unwrap() > 0);
+    let v = w
+        .app
+        .server_fn(&olek, "account_page", &[("slug", "acme")])
+        .await
+        .unwrap();
+    assert!(v["storage"].is_null(), "{v}");
+}

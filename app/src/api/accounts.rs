@@ -21,7 +21,16 @@ pub async fn account_page(slug: String) -> Result<AccountView, AppError> {
     let state = expect_context::<AppState>();
     let actor = accounts::actor(&state.db, user.id, &slug).await?;
     let members = accounts::members(&state.db, &actor).await?;
+    let storage = if actor.role == crate::domain::Role::Admin {
+        Some(super::StorageView {
+            used: crate::backend::services::storage::used_by_account(&state.db, actor.account).await?,
+            quota: state.config.quotas.per_account_bytes,
+        })
+    } else {
+        None
+    };
     Ok(AccountView {
+        storage,
         account: AccountSummary {
             id: actor.account,
             name: actor.account_name.clone(),

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use sha2::{Digest, Sha256};
 
 /// Name of the session cookie over plain HTTP.
@@ -187,6 +187,63 @@ pub async fn user_for_token(
         name: u.name,
         time_zone: u.time_zone,
     }))
+}
+
+/// The cookie of a browser its user has signed in from (a year; one per browser).
+pub const DEVICE_COOKIE: &str = "netlines_device";
+/// Known devices kept per user (the oldest go first).
+const DEVICES_PER_USER: u64 = 20;
+
+/// The user `token` (a device cookie) is a known device of, if any.
+pub async fn device_user(db: &impl ConnectionTrait, token: &str) -> Result<Option<UserId>, AppError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    use super::entities::known_device;
+    Ok(known_device::Entity::find()
+        .filter(known_device::Column::TokenHash.eq(token_hash(token)))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .map(|d| UserId(d.user_id)))
+}
+
+/// Remembers this browser as one `user` signs in from; returns the cookie's token.
+pub async fn remember_device(db: &impl ConnectionTrait, user: UserId) -> Result<String, AppError> {
+    use super::entities::known_device;
+    use sea_orm::{PaginatorTrait, QueryOrder};
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    known_device::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        user_id: Set(user.0),
+        created_at: Set(now_ms()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(internal)?;
+    let held = known_device::Entity::find()
+        .filter(known_device::Column::UserId.eq(user.0))
+        .count(db)
+        .await
+        .map_err(internal)?;
+    if held > DEVICES_PER_USER {
+        let oldest = known_device::Entity::find()
+            .filter(known_device::Column::UserId.eq(user.0))
+            .order_by_asc(known_device::Column::Id)
+            .limit(held - DEVICES_PER_USER)
+            .all(db)
+            .await
+            .map_err(internal)?;
+        known_device::Entity::delete_many()
+            .filter(known_device::Column::Id.is_in(oldest.into_iter().map(|d| d.id)))
+            .exec(db)
+            .await
+            .map_err(internal)?;
+    }
+    Ok(token)
 }
 
 /// Ends the session behind `token` (sign-out).

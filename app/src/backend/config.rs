@@ -189,6 +189,9 @@ pub struct Config {
     pub abuse: AbuseLimits,
     pub serve: ServeLimits,
     pub sessions: SessionLimits,
+    /// `NETLINES_MAX_ACCOUNTS_PER_USER` (default 20): accounts one person may create
+    /// while working in that many.
+    pub max_accounts_per_user: usize,
     /// `NETLINES_QUOTA_USER_MB`, `NETLINES_QUOTA_ACCOUNT_MB`: storage for attachments.
     pub quotas: crate::backend::services::storage::StorageQuotas,
     /// `NETLINES_METRICS_TOKEN`: `/metrics` answers only requests that bear it
@@ -323,6 +326,9 @@ impl Config {
         if let Some(n) = env_u32("NETLINES_MAX_CONNECTIONS")? {
             c.serve.max_connections = n.max(16) as usize;
         }
+        if let Some(n) = env_u32("NETLINES_MAX_ACCOUNTS_PER_USER")? {
+            c.max_accounts_per_user = n.max(1) as usize;
+        }
         if let Some(n) = env_u32("NETLINES_QUOTA_USER_MB")? {
             c.quotas.per_user_bytes = i64::from(n) * 1024 * 1024;
         }
@@ -357,6 +363,7 @@ impl Config {
             serve: ServeLimits::default(),
             sessions: SessionLimits::default(),
             quotas: Default::default(),
+            max_accounts_per_user: 20,
             metrics_token: None,
             nats: None,
             presence_ttl: std::time::Duration::from_secs(10),

@@ -245,6 +245,10 @@ pub struct RawSettings {
     pub chat_limit: String,
     /// Ask the customer to rate a finished conversation.
     pub ask_rating: bool,
+    /// Refuse messages other accounts' apps send from the channel through REST
+    /// (`None`: the form did not show the switch; the stored choice stays).
+    #[serde(default)]
+    pub rest_messages_off: Option<bool>,
 }
 
 /// Valid connector settings. With `multi_chat` off there is no limit.
@@ -255,6 +259,7 @@ pub struct Settings {
     pub welcome_message: String,
     pub chat_limit: Option<ChatLimit>,
     pub ask_rating: bool,
+    pub rest_messages_off: Option<bool>,
 }
 
 impl Settings {
@@ -276,6 +281,7 @@ impl Settings {
                 welcome_message,
                 chat_limit,
                 ask_rating: raw.ask_rating,
+                rest_messages_off: raw.rest_messages_off,
             }),
             (n, d, w, l) => Err([n.err(), d.err(), w.err(), l.err()]
                 .into_iter()
@@ -391,6 +397,7 @@ mod tests {
             multi_chat: true,
             chat_limit: "99".into(),
             ask_rating: true,
+            rest_messages_off: Some(true),
         };
         assert_eq!(
             fields(Settings::parse(&r).unwrap_err()),

@@ -20,6 +20,11 @@ pub struct Rich {
     pub blocks: Vec<Block>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buttons: Vec<Button>,
+    /// The account whose app sent the message through the channel
+    /// (`imopenlines.network.message.add`): shown with it wherever it is read, so
+    /// nobody takes it for the channel's own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +59,7 @@ pub struct Button {
 
 impl Rich {
     pub fn is_empty(&self) -> bool {
-        self.blocks.is_empty() && self.buttons.is_empty()
+        self.blocks.is_empty() && self.buttons.is_empty() && self.via.is_none()
     }
 }
 

@@ -50,8 +50,12 @@ pub fn RichContent(rich: Option<Rich>) -> impl IntoView {
             }
         })
         .collect::<Vec<_>>();
+    let via = rich.via.map(|account| {
+        view! { <p class="rich-via small" dir="auto">{tr(K::SentByAppOf)} " " <strong>{account}</strong></p> }
+    });
     Some(view! {
         <div class="rich">
+            {via}
             {blocks}
             {(!buttons.is_empty()).then(|| view! {
                 <div class="rich-buttons" role="group" aria-label=tr(K::MessageButtons)>{buttons}</div>

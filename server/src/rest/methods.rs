@@ -249,10 +249,13 @@ async fn network_message_add(state: &AppState, caller: &RestCaller, p: &Params) 
         }
     }
     // Rich blocks and link buttons, shown as such in the chat (not flattened to text).
-    let rich = app::domain::rich::from_bitrix(p.get("ATTACH"), p.get("KEYBOARD")).map_err(|e| match e {
-        app::domain::rich::RichError::Attach(why) => RestError::bad("ATTACH_ERROR", why),
-        app::domain::rich::RichError::Keyboard(why) => RestError::bad("KEYBOARD_ERROR", why),
-    })?;
+    let mut rich =
+        app::domain::rich::from_bitrix(p.get("ATTACH"), p.get("KEYBOARD")).map_err(|e| match e {
+            app::domain::rich::RichError::Attach(why) => RestError::bad("ATTACH_ERROR", why),
+            app::domain::rich::RichError::Keyboard(why) => RestError::bad("KEYBOARD_ERROR", why),
+        })?;
+    // Marked with the calling account wherever it is shown.
+    rich.via = Some(caller.actor.account_name.clone());
     if let Some(v) = p.text("URL_PREVIEW") {
         if v != "Y" && v != "N" {
             return Err(RestError::bad("WRONG_REQUEST", "URL_PREVIEW must be Y or N"));
@@ -265,6 +268,14 @@ async fn network_message_add(state: &AppState, caller: &RestCaller, p: &Params) 
         )
     })?;
     let info = available_channel(state, &code).await?;
+    // The channel's admin may refuse messages from other accounts' apps.
+    if !info.rest_messages {
+        return Err(RestError::new(
+            StatusCode::FORBIDDEN,
+            "ACCESS_DENIED",
+            "The channel does not take messages from other accounts' apps",
+        ));
+    }
     if !rest::has_joined(&state.db, caller.actor.account.0, info.channel.0).await? {
         return Err(RestError::bad(
             "WRONG_REQUEST",

@@ -23,6 +23,8 @@ pub struct Model {
     pub chat_limit: i32,
     /// Ask the customer to rate a finished conversation.
     pub ask_rating: bool,
+    /// Messages from other accounts' apps (`imopenlines.network.message.add`) refused.
+    pub rest_messages_off: bool,
     /// Working hours on (see [`crate::domain::hours`]).
     pub hours_on: bool,
     /// IANA name of the zone the schedule is written in.

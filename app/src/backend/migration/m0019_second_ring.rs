@@ -2,10 +2,11 @@
 //! uploaded each attachment and which account it is charged to (storage quotas) with
 //! the indexes the file collector asks by content key; the member whose grant an app's
 //! event binding acts with; an event's data as it was when the change happened; and
-//! whether an OAuth code's request named its redirect URI.
+//! whether an OAuth code's request named its redirect URI; browsers users have signed in
+//! from (known devices).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer, boolean, text_null};
+use sea_orm_migration::schema::{big_integer, big_pk_auto, boolean, string, text_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -44,6 +45,21 @@ enum EventBindings {
 enum EventOutbox {
     Table,
     Data,
+}
+
+#[derive(DeriveIden)]
+enum KnownDevices {
+    Table,
+    Id,
+    TokenHash,
+    UserId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum NetworkConnectors {
+    Table,
+    RestMessagesOff,
 }
 
 #[derive(DeriveIden)]
@@ -174,6 +190,37 @@ impl MigrationTrait for Migration {
             "ix_rest_uploads_key",
             RestUploads::Table,
             RestUploads::Key,
+        )
+        .await?;
+        // A channel's admin may refuse messages other accounts' apps send from it
+        // (`imopenlines.network.message.add`).
+        add(
+            manager,
+            NetworkConnectors::Table,
+            boolean(NetworkConnectors::RestMessagesOff)
+                .default(false)
+                .to_owned(),
+        )
+        .await?;
+        // Browsers a user has signed in from (the device cookie's hash): their sign-ins
+        // are limited on their own, so strangers' guesses cannot lock the user out.
+        manager
+            .create_table(
+                Table::create()
+                    .table(KnownDevices::Table)
+                    .if_not_exists()
+                    .col(big_pk_auto(KnownDevices::Id))
+                    .col(string(KnownDevices::TokenHash).unique_key())
+                    .col(big_integer(KnownDevices::UserId))
+                    .col(big_integer(KnownDevices::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "ix_known_devices_user",
+            KnownDevices::Table,
+            KnownDevices::UserId,
         )
         .await?;
         // Sessions used until now count as used now.

@@ -9,7 +9,7 @@ use crate::domain::{AccountId, AccountName, Email, Role, Slug, UserId};
 use crate::error::{AppError, Code, Field};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set, SqlErr, TransactionTrait,
+    QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -41,6 +41,19 @@ pub async fn create(
     name: &AccountName,
     slug: &Slug,
 ) -> Result<account::Model, AppError> {
+    create_capped(db, creator, name, slug, usize::MAX).await
+}
+
+/// [`create`], refused (`account_limit`) when `creator` already works in `max` accounts
+/// (`NETLINES_MAX_ACCOUNTS_PER_USER`): counted under the creator's lock, so accounts
+/// created at the same moment cannot pass it.
+pub async fn create_capped(
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction>),
+    creator: UserId,
+    name: &AccountName,
+    slug: &Slug,
+    max: usize,
+) -> Result<account::Model, AppError> {
     let slug_taken = AppError::Conflict {
         field: Field::Slug,
         code: Code::SlugTaken,
@@ -55,6 +68,22 @@ pub async fn create(
         return Err(slug_taken);
     }
     let txn = begin_write(db).await.map_err(internal)?;
+    user::Entity::find_by_id(creator.0)
+        .lock_exclusive()
+        .one(&txn)
+        .await
+        .map_err(internal)?;
+    let held = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(creator.0))
+        .count(&txn)
+        .await
+        .map_err(internal)?;
+    if held as usize >= max {
+        return Err(AppError::Invalid {
+            field: Field::AccountName,
+            code: Code::AccountLimit,
+        });
+    }
     let now = now_ms();
     let acc = account::ActiveModel {
         name: Set(name.as_str().to_string()),

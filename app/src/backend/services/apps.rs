@@ -96,7 +96,7 @@ fn new_client_id() -> String {
 
 /// Registers an app in the admin's account; returns it and its client secret.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction>),
     actor: &Actor,
     name: &str,
     handler: &str,
@@ -110,6 +110,13 @@ pub async fn create(
     let (Some(name), Some(handler), Some(scopes)) = (name, handler, scopes) else {
         return Err(errs.remove(0));
     };
+    // Counted and written under the account's lock: registrations at the same moment
+    // cannot pass the cap.
+    let txn = crate::backend::db::begin_write(db).await.map_err(internal)?;
+    crate::backend::db::lock_account(&txn, actor.account.0)
+        .await
+        .map_err(internal)?;
+    let db = &txn;
     let count = rest_app::Entity::find()
         .filter(rest_app::Column::AccountId.eq(actor.account.0))
         .count(db)
@@ -139,7 +146,10 @@ pub async fn create(
         .insert(db)
         .await;
         match r {
-            Ok(m) => return Ok((m, secret)),
+            Ok(m) => {
+                txn.commit().await.map_err(internal)?;
+                return Ok((m, secret));
+            }
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
             Err(e) => return Err(internal(e)),
         }

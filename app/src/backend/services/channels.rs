@@ -462,6 +462,7 @@ pub async fn settings(
         multi_chat: n.multi_chat,
         chat_limit: n.chat_limit.clamp(2, 20) as u8,
         ask_rating: n.ask_rating,
+        rest_messages: !n.rest_messages_off,
     })
 }
 
@@ -520,6 +521,9 @@ pub async fn save_settings(
     am.welcome_message = Set(s.welcome_message.clone());
     am.multi_chat = Set(s.chat_limit.is_some());
     am.ask_rating = Set(s.ask_rating);
+    if let Some(off) = s.rest_messages_off {
+        am.rest_messages_off = Set(off);
+    }
     am.chat_limit = Set(s.chat_limit.map(|l| l.get() as i32).unwrap_or(n.chat_limit));
     am.avatar_key = Set(avatar_key.clone());
     am.updated_at = Set(now);

@@ -26,8 +26,8 @@ use crate::error::{AppError, Code, Field};
 use crate::protocol::{ConversationView, MessageView, ServerMsg};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -62,6 +62,8 @@ pub struct ChannelInfo {
     pub available: bool,
     /// Whether finished conversations ask the customer for a rating.
     pub ask_rating: bool,
+    /// Whether other accounts' apps may send messages from the channel (REST).
+    pub rest_messages: bool,
     /// Working hours and automatic messages.
     pub hours: crate::domain::hours::Hours,
 }
@@ -87,6 +89,7 @@ pub async fn channel_info(db: &impl ConnectionTrait, code: &ChannelCode) -> Resu
         limit: n.multi_chat.then_some(n.chat_limit as i64),
         available: n.connected && c.active,
         ask_rating: n.ask_rating,
+        rest_messages: !n.rest_messages_off,
         hours,
     })
 }
@@ -459,18 +462,34 @@ pub(crate) async fn close(
     Ok(c)
 }
 
+///
+/// The limit counts the person's open conversations with the channel whichever of
+/// their accounts they write from (`person`: user and channel), so more accounts are
+/// not more conversations.
 pub(crate) async fn make_room(
     txn: &DatabaseTransaction,
     limit: Option<i64>,
     open: Vec<conversation::Model>,
+    person: (UserId, ChannelId),
     now: i64,
 ) -> Result<Vec<conversation::Model>, AppError> {
     match limit {
-        Some(limit) if open.len() as i64 >= limit => Err(AppError::Limit {
-            code: Code::ConversationLimit,
-            retry_after_secs: 0,
-        }),
-        Some(_) => Ok(Vec::new()),
+        Some(limit) => {
+            let of_person = conversation::Entity::find()
+                .filter(conversation::Column::ChannelId.eq(person.1 .0))
+                .filter(conversation::Column::CustomerUserId.eq(person.0 .0))
+                .filter(conversation::Column::Status.ne(ConversationStatus::Closed.as_str()))
+                .count(txn)
+                .await
+                .map_err(internal)?;
+            if open.len() as i64 >= limit || of_person as i64 >= limit {
+                return Err(AppError::Limit {
+                    code: Code::ConversationLimit,
+                    retry_after_secs: 0,
+                });
+            }
+            Ok(Vec::new())
+        }
         None => {
             let mut closed = Vec::new();
             for c in open {
@@ -655,7 +674,7 @@ pub async fn customer_send_files(
                 .filter(|c| status(c) != ConversationStatus::Closed)
                 .cloned()
                 .collect();
-            for closed in make_room(&txn, info.limit, open, now).await? {
+            for closed in make_room(&txn, info.limit, open, (customer.user, info.channel), now).await? {
                 events.push((
                     conv_topics(closed.id),
                     ServerMsg::Conversation {

@@ -168,11 +168,20 @@ pub const MAX_PINS: u64 = 50;
 /// Pins (or unpins) conversation `id` for the actor alone; only a conversation they may
 /// see. Pinning twice or unpinning what is not pinned changes nothing.
 pub async fn pin(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + sea_orm::TransactionTrait<Transaction = sea_orm::DatabaseTransaction>),
     actor: &Actor,
     id: ConversationId,
     on: bool,
 ) -> Result<(), AppError> {
+    // The cap is counted and the pin written under the user's lock, so pins made at
+    // the same moment from several windows cannot pass it.
+    let txn = crate::backend::db::begin_write(db).await.map_err(internal)?;
+    crate::backend::entities::user::Entity::find_by_id(actor.user.0)
+        .lock_exclusive()
+        .one(&txn)
+        .await
+        .map_err(internal)?;
+    let db = &txn;
     let c = operator_conversation(db, actor, id).await?;
     let mine = conversation_pin::Entity::find()
         .filter(conversation_pin::Column::UserId.eq(actor.user.0))
@@ -204,7 +213,9 @@ pub async fn pin(
             match inserted {
                 Ok(_) => {}
                 // Pinned at the same moment from another window: pinned all the same.
-                Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {}
+                Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+                    return Ok(());
+                }
                 Err(e) => return Err(internal(e)),
             }
         }
@@ -216,7 +227,7 @@ pub async fn pin(
         }
         _ => {}
     }
-    Ok(())
+    txn.commit().await.map_err(internal)
 }
 
 /// The conversations of the actor's account they have pinned and may still see.
@@ -416,7 +427,8 @@ pub async fn start_new(
         return Err(closed_error());
     }
     let now = now_ms();
-    let closed = make_room(&txn, customer_limit(&txn, c.channel_id).await?, open, now).await?;
+    let person = (UserId(c.customer_user_id), ChannelId(c.channel_id));
+    let closed = make_room(&txn, customer_limit(&txn, c.channel_id).await?, open, person, now).await?;
     // The operator who started it keeps it, unless they are full: then it waits.
     let mine = load_of(&txn, ChannelId(c.channel_id), actor.user).await? < queue.capacity as i64;
     let mut n = super::conversations::new_conversation(

@@ -52,6 +52,17 @@ pub async fn find_by_email(
         .map_err(internal)
 }
 
+/// The identity behind a typed email, if it is a valid address of one.
+pub async fn find_by_email_raw(
+    db: &impl ConnectionTrait,
+    raw: &str,
+) -> Result<Option<user::Model>, AppError> {
+    match Email::parse(raw) {
+        Ok(e) => find_by_email(db, &e).await,
+        Err(_) => Ok(None),
+    }
+}
+
 pub async fn find_by_id(db: &impl ConnectionTrait, id: UserId) -> Result<Option<user::Model>, AppError> {
     user::Entity::find_by_id(id.0).one(db).await.map_err(internal)
 }

@@ -116,6 +116,20 @@ fn AccountHome(page: AccountView) -> impl IntoView {
                 </tbody>
             </table>
             {is_admin.then(|| view! { <AddMember slug=slug.clone() err=err /> })}
+            {page.storage.map(|s| {
+                let quota = s.quota.max(1);
+                let percent = (s.used.max(0) * 100 / quota).min(100);
+                view! {
+                    <h2 id="storage-title">{tr(K::StorageTitle)}</h2>
+                    <p>
+                        {tr(K::StorageUsed)} ": "
+                        <strong>{crate::protocol::human_size(s.used)}</strong>
+                        " / " {crate::protocol::human_size(s.quota)} " (" {percent} "%)"
+                    </p>
+                    <meter min="0" max=quota.to_string() value=s.used.to_string() aria-labelledby="storage-title"></meter>
+                    <p class="hint">{tr(K::StorageHint)}</p>
+                }
+            })}
             {is_admin.then(|| view! {
                 <h2>{tr(K::AppsTitle)}</h2>
                 <p>{tr(K::AppsLinkIntro)} " " <a href=format!("/a/{slug}/apps")>{tr(K::ManageApps)}</a></p>

@@ -548,6 +548,11 @@ fn SettingsForm(v: ConnectorSettingsView) -> impl IntoView {
     } else {
         v.ask_rating
     };
+    let rest_messages = if after_error {
+        query_value("rest_messages") == "1"
+    } else {
+        v.rest_messages
+    };
     let disconnect_href = format!("/a/{slug}/contact-center/network/disconnect/{}", v.channel_id);
     view! {
         <section class="card">
@@ -601,6 +606,15 @@ fn SettingsForm(v: ConnectorSettingsView) -> impl IntoView {
                         {tr(K::AskRatingLabel)}
                     </label>
                     <p class="hint" id="ask_rating-hint">{tr(K::AskRatingHint)}</p>
+                </div>
+                <div class="field switch-field">
+                    <input type="hidden" name="rest_messages_shown" value="1" />
+                    <label for="rest_messages" class="check">
+                        <input type="checkbox" role="switch" id="rest_messages" name="rest_messages" value="1" checked=rest_messages
+                            aria-describedby="rest_messages-hint" />
+                        {tr(K::RestMessagesLabel)}
+                    </label>
+                    <p class="hint" id="rest_messages-hint">{tr(K::RestMessagesHint)}</p>
                 </div>
                 <p class="hint">
                     <a href=format!("/a/{slug}/contact-center/network/hours/{}", v.channel_id)>{tr(K::HoursTitle)}</a>
