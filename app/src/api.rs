@@ -87,6 +87,27 @@ pub struct AccountView {
     /// Storage the account's files use and may use (admins only).
     #[serde(default)]
     pub storage: Option<StorageView>,
+    /// Invitations waiting for their answer (admins only).
+    #[serde(default)]
+    pub invitations: Vec<InvitationView>,
+}
+
+/// An invitation of the account, waiting (admins see them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: i64,
+}
+
+/// An invitation waiting for the signed-in user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyInvitationView {
+    pub id: i64,
+    pub account_name: String,
+    pub role: Role,
+    pub invited_by: String,
 }
 
 /// Bytes of files an account (or a user) has stored, and its quota.

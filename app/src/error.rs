@@ -246,6 +246,7 @@ pub enum Code {
     TooManyDates,
     MinutesRange,
     PeriodRange,
+    InvitationLimit,
     AccountLimit,
     CredentialLimit,
     AccountStorageQuota,
@@ -255,7 +256,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 76] = [
+    pub const ALL: [Code; 77] = [
         Code::Required,
         Code::TooLong,
         Code::ControlChars,
@@ -326,6 +327,7 @@ impl Code {
         Code::TooManyDates,
         Code::MinutesRange,
         Code::PeriodRange,
+        Code::InvitationLimit,
         Code::AccountLimit,
         Code::CredentialLimit,
         Code::AccountStorageQuota,
@@ -406,6 +408,7 @@ impl Code {
             Code::TooManyDates => "too_many_dates",
             Code::MinutesRange => "minutes_range",
             Code::PeriodRange => "period_range",
+            Code::InvitationLimit => "invitation_limit",
             Code::AccountLimit => "account_limit",
             Code::CredentialLimit => "credential_limit",
             Code::AccountStorageQuota => "account_storage_quota",

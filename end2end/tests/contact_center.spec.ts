@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { adminWithAccount, connectNewChannel, hydrated, makePng, newContext, register, uniq, watchConsole } from './helpers';
+import { adminWithAccount, connectNewChannel, hydrated, inviteAndAccept, makePng, newContext, register, uniq, watchConsole } from './helpers';
 
 test('an admin connects a new channel, fills every field, crops a non-square avatar, copies the link and finds it all after a reload', async ({ browser }) => {
   const ctx = await newContext(browser, { permissions: ['clipboard-read', 'clipboard-write'] });
@@ -92,9 +92,7 @@ test('an operator sees the channel read-only and cannot open the settings form',
   await adminWithAccount(admin, id);
   await connectNewChannel(admin, `Line ${id}`);
   const settingsUrl = admin.url().split('?')[0];
-  await admin.goto(`/a/acme-${id}`);
-  await admin.getByLabel('Email of the member').fill(`op-${id}@example.com`);
-  await admin.getByRole('button', { name: 'Add member' }).click();
+  await inviteAndAccept(admin, op, id, `op-${id}@example.com`);
   await admin.getByRole('link', { name: 'Contact Center' }).click();
   await admin.getByRole('group', { name: `Operators of Line ${id}` }).getByLabel(`Oskar ${id}`).check();
   await admin.getByRole('button', { name: 'Save operators' }).click();

@@ -42,23 +42,44 @@ test('an admin adds a second user as operator, who then sees the account', async
   await hydrated(admin);
   await admin.getByLabel('Email of the member').fill(`OLEK-${id}@example.com`);
   await admin.getByLabel('Role', { exact: true }).selectOption('operator');
-  await admin.getByRole('button', { name: 'Add member' }).click();
-  await expect(admin.getByRole('status')).toHaveText('Member added.');
+  await admin.getByRole('button', { name: 'Invite' }).click();
+  await expect(admin.getByRole('status')).toContainText('Invitation made.');
+  // Not a member until Olek accepts: the invitation waits.
+  await expect(admin.getByRole('row', { name: /Olek Operator/ })).toHaveCount(0);
+  await expect(admin.getByRole('heading', { name: 'Invitations waiting' })).toBeVisible();
+  await expect(admin.getByText(`olek-${id}@example.com`)).toBeVisible();
+
+  // Olek sees the invitation on his Network page and accepts it.
+  await op.reload();
+  const invitation = op.getByRole('group', { name: `Acme ${id} invites you to join as` });
+  await expect(op.getByRole('heading', { name: 'Invitations' })).toBeVisible();
+  await op.screenshot({ path: 'test-results/screens/invitation.png', fullPage: true });
+  await invitation.getByRole('button', { name: 'Accept' }).click();
+  await expect(op.getByRole('status')).toHaveText('You joined the account.');
+  await admin.reload();
   const row = admin.getByRole('row', { name: /Olek Operator/ });
   await expect(row.getByLabel('Role of Olek Operator')).toHaveValue('operator');
+  await expect(admin.getByRole('heading', { name: 'Invitations waiting' })).toHaveCount(0);
 
-  await op.reload();
+  await op.goto('/network');
   const opRow = op.getByRole('row', { name: new RegExp(`Acme ${id}`) });
   await expect(opRow.getByRole('cell', { name: 'Operator' })).toBeVisible();
   await opRow.getByRole('link', { name: `Acme ${id}` }).click();
   // An operator sees the members but cannot manage them.
   await expect(op.getByRole('heading', { name: 'Members' })).toBeVisible();
-  await expect(op.getByRole('button', { name: 'Add member' })).toHaveCount(0);
+  await expect(op.getByRole('button', { name: 'Invite' })).toHaveCount(0);
 
-  // Adding someone who has no identity explains why, next to the field.
+  // Inviting an email nobody uses yet answers the same (nothing is revealed); the
+  // invitation waits, and the admin can withdraw it.
   await admin.getByLabel('Email of the member').fill(`nobody-${id}@example.com`);
-  await admin.getByRole('button', { name: 'Add member' }).click();
-  await expect(admin.getByText('No network identity uses this email.')).toBeVisible();
+  await admin.getByRole('button', { name: 'Invite' }).click();
+  await expect(admin.getByRole('status')).toContainText('Invitation made.');
+  await admin.getByRole('button', { name: `Withdraw the invitation of nobody-${id}@example.com` }).click();
+  await expect(admin.getByRole('status')).toHaveText('Invitation withdrawn.');
+  // A malformed email is named at its field.
+  await admin.getByLabel('Email of the member').fill('not an email');
+  await admin.getByRole('button', { name: 'Invite' }).click();
+  await expect(admin.getByText('Enter an email address like name@example.com.')).toBeVisible();
   await expect(admin.getByLabel('Email of the member')).toHaveAttribute('aria-invalid', 'true');
   expect(errors).toEqual([]);
   await adminCtx.close();

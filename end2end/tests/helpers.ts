@@ -110,6 +110,22 @@ export async function connectNewChannel(page: Page, name: string) {
   await expect(page.getByRole('heading', { name: 'Network channel settings' })).toBeVisible();
 }
 
+/**
+ * The admin (on the account page) invites `email`, and the invited person (`person`,
+ * signed in with that email) accepts on their Network page. Leaves the admin on the
+ * account page.
+ */
+export async function inviteAndAccept(admin: Page, person: Page, id: string, email: string) {
+  await admin.goto(`/a/acme-${id}`);
+  await admin.getByLabel('Email of the member').fill(email);
+  await admin.getByRole('button', { name: 'Invite' }).click();
+  await expect(admin.getByRole('status')).toContainText('Invitation made.');
+  await person.goto('/network');
+  await person.getByRole('group', { name: `Acme ${id} invites you to join as` }).getByRole('button', { name: 'Accept' }).click();
+  await expect(person.getByRole('status')).toHaveText('You joined the account.');
+  await admin.reload();
+}
+
 /** An admin with a connected channel (welcome message set) and an operator in its queue. */
 export async function channelWithOperator(browser: Browser, id: string) {
   const adminCtx = await newContext(browser);
@@ -125,9 +141,7 @@ export async function channelWithOperator(browser: Browser, id: string) {
   await admin.getByRole('button', { name: 'Save' }).click();
   await expect(admin.getByText('Settings saved.')).toBeVisible();
   const link = await admin.getByLabel('Link').inputValue();
-  await admin.goto(`/a/acme-${id}`);
-  await admin.getByLabel('Email of the member').fill(`op-${id}@example.com`);
-  await admin.getByRole('button', { name: 'Add member' }).click();
+  await inviteAndAccept(admin, op, id, `op-${id}@example.com`);
   await admin.getByRole('link', { name: 'Contact Center' }).click();
   await admin.getByRole('group', { name: `Operators of Help ${id}` }).getByLabel(`Olek ${id}`).check();
   await admin.getByRole('button', { name: 'Save operators' }).click();

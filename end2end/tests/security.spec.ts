@@ -1,5 +1,5 @@
 import { test, expect, Page } from './fixtures';
-import { adminWithAccount, connectNewChannel, createAccount, hydrated, newContext, register, signIn, uniq, watchConsole } from './helpers';
+import { adminWithAccount, channelWithOperator, connectNewChannel, createAccount, customerOnChat, hydrated, newContext, register, signIn, uniq, watchConsole } from './helpers';
 
 // The XSS corpus: each would run script or add markup if any page wrote it raw. Pages
 // must show and save back exactly these bytes.
@@ -122,4 +122,20 @@ test('"Sign out everywhere" ends the sessions of every device', async ({ browser
   await expect(laptop.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   await laptop.goto('/profile');
   await expect(laptop.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+});
+
+test('a chat open while its session is signed out elsewhere goes to the sign-in page and comes back', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, path } = await channelWithOperator(browser, id);
+  const { ctx, page: chat } = await customerOnChat(browser, id, path);
+  const chatUrl = chat.url();
+  // The same person signs out everywhere from another tab: the open chat's socket is
+  // closed by the server, and the page asks to sign in again instead of retrying.
+  const profile = await ctx.newPage();
+  await profile.goto('/profile');
+  await profile.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await expect(profile.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(chat.getByRole('heading', { name: 'Sign in' })).toBeVisible({ timeout: 10_000 });
+  expect(new URL(chat.url()).searchParams.get('next')).toBe(new URL(chatUrl).pathname + new URL(chatUrl).search);
+  await Promise.all([adminCtx.close(), opCtx.close(), ctx.close()]);
 });

@@ -444,7 +444,9 @@ pub struct AddMemberForm {
     member_role: String,
 }
 
-/// `POST /a/{slug}/members`: an admin adds an existing user by email.
+/// `POST /a/{slug}/members`: an admin invites someone by email. The person joins only
+/// when they accept (on their Network page); the answer is the same whether or not the
+/// email has an identity here.
 pub async fn add_member(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -455,20 +457,65 @@ pub async fn add_member(
     let home = format!("/a/{}", actor.slug);
     let result = async {
         let role = Role::parse(&f.member_role)?;
-        accounts::add_member(&state.db, &actor, &f.member_email, role).await
+        app::backend::services::invitations::invite(&state.db, &actor, &f.member_email, role).await
     }
     .await;
     match result {
-        Ok(m) => {
-            tracing::info!(
-                account_id = actor.account.0,
-                member = m.user_id.0,
-                role = m.role.as_str(),
-                "member added"
-            );
-            see_other(&with_query(&home, &[("ok", "member_added")]), None)
+        Ok(()) => {
+            tracing::info!(account_id = actor.account.0, "invitation made");
+            see_other(&with_query(&home, &[("ok", "invited")]), None)
         }
         Err(e) => back_with_error(&home, &e, &[("member_email", f.member_email.trim())]),
+    }
+}
+
+/// `POST /a/{slug}/invitations/{id}/cancel`: an admin withdraws an invitation.
+pub async fn cancel_invitation(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    let actor = actor_or_return!(state, headers, slug);
+    let home = format!("/a/{}", actor.slug);
+    match app::backend::services::invitations::cancel(&state.db, &actor, id).await {
+        Ok(()) => see_other(&with_query(&home, &[("ok", "invitation_cancelled")]), None),
+        Err(e) => back_with_error(&home, &e, &[]),
+    }
+}
+
+/// `POST /invitations/{id}/accept`: the invited person joins the account.
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
+    let user = match require_user(&state, &headers, "/network").await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let max = state.config.max_accounts_per_user;
+    match app::backend::services::invitations::accept(&state.db, user.id, id, max).await {
+        Ok(slug) => {
+            tracing::info!(user_id = user.id.0, "invitation accepted");
+            see_other(&with_query(&format!("/a/{slug}"), &[("ok", "joined")]), None)
+        }
+        Err(e) => back_with_error("/network", &e, &[]),
+    }
+}
+
+/// `POST /invitations/{id}/decline`: the invited person says no.
+pub async fn decline_invitation(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
+    let user = match require_user(&state, &headers, "/network").await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match app::backend::services::invitations::decline(&state.db, user.id, id).await {
+        Ok(()) => see_other(&with_query("/network", &[("ok", "invitation_declined")]), None),
+        Err(e) => back_with_error("/network", &e, &[]),
     }
 }
 

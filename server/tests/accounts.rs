@@ -29,14 +29,10 @@ async fn world(b: &Backend) -> World {
         app.create_account(&outsider, "Zeta", "zeta").await,
         "/a/zeta?ok=account_created"
     );
-    let r = app
-        .post_form(
-            &admin,
-            "/a/acme/members",
-            &[("member_email", "OLEK@acme.test"), ("member_role", "operator")],
-        )
+    let to = app
+        .invite_and_accept(&admin, "acme", "OLEK@acme.test", "operator", &operator)
         .await;
-    assert_eq!(location(&r), "/a/acme?ok=member_added");
+    assert_eq!(to, "/a/acme?ok=invited");
     World {
         app,
         admin,
@@ -124,7 +120,8 @@ async fn an_admin_adds_members_by_email_and_bad_requests_change_nothing() {
         let app = &w.app;
         let before = app.count("memberships").await;
         for (email, role, expected) in [
-            ("nobody@acme.test", "employee", "error=user_unknown&field=member"),
+            // The answer is the same whether or not an identity uses the email.
+            ("nobody@acme.test", "employee", "ok=invited"),
             ("not an email", "employee", "error=email_format&field=member"),
             ("olek@acme.test", "employee", "error=already_member&field=member"),
             ("zed@zeta.test", "owner", "error=role_unknown&field=role"),
@@ -144,6 +141,7 @@ async fn an_admin_adds_members_by_email_and_bad_requests_change_nothing() {
         }
         assert_eq!(app.count("memberships").await, before, "{b:?}");
 
+        // Zed is invited: not a member until he accepts.
         let r = app
             .post_form(
                 &w.admin,
@@ -151,7 +149,15 @@ async fn an_admin_adds_members_by_email_and_bad_requests_change_nothing() {
                 &[("member_email", "zed@zeta.test"), ("member_role", "employee")],
             )
             .await;
-        assert_eq!(location(&r), "/a/acme?ok=member_added");
+        assert_eq!(location(&r), "/a/acme?ok=invited");
+        assert_eq!(app.count("memberships").await, before, "{b:?}: joined without consent");
+        let waiting = app.server_fn(&w.outsider, "my_invitations", &[]).await.unwrap();
+        assert_eq!(waiting[0]["account_name"], "Acme Logistics", "{waiting}");
+        assert_eq!(waiting[0]["role"], "employee");
+        let r = app
+            .post_form(&w.outsider, &format!("/invitations/{}/accept", waiting[0]["id"]), &[])
+            .await;
+        assert_eq!(location(&r), "/a/acme?ok=joined");
         let page = app
             .server_fn(&w.admin, "account_page", &[("slug", "acme")])
             .await
@@ -218,7 +224,7 @@ async fn operators_and_employees_cannot_manage_members() {
         // The operator still sees the account and its members, read-only.
         let (status, html) = app.get_html(&w.operator, "/a/acme").await;
         assert_eq!(status, StatusCode::OK);
-        assert!(html.contains("Members") && !html.contains("Add member"));
+        assert!(html.contains("Members") && !html.contains("Invite a member"));
     }
 }
 
@@ -394,4 +400,67 @@ async fn signed_out_form_posts_go_to_sign_in_and_write_nothing() {
     assert_eq!(location(&r), "/login?next=%2Fa%2Facme");
     assert_eq!(app.count("accounts").await, 2);
     assert_eq!(app.count("memberships").await, 3);
+}
+
+#[tokio::test]
+async fn joining_takes_the_persons_consent_and_the_form_reveals_no_identity() {
+    for b in backends() {
+        let w = world(&b).await;
+        let app = &w.app;
+        let zed = user_id(app, &w.outsider).await;
+        let before = app.count("memberships").await;
+        // Registered or not, the admin gets the same answer, and nobody joins.
+        for email in ["zed@zeta.test", "nobody-here@zeta.test"] {
+            let r = app
+                .post_form(
+                    &w.admin,
+                    "/a/acme/members",
+                    &[("member_email", email), ("member_role", "admin")],
+                )
+                .await;
+            assert_eq!(location(&r), "/a/acme?ok=invited", "{b:?} {email}");
+        }
+        assert_eq!(app.count("memberships").await, before, "{b:?}");
+        // The admin sees both waiting; the invited person sees theirs only, with the
+        // account's name; nobody else sees it.
+        let page = app.server_fn(&w.admin, "account_page", &[("slug", "acme")]).await.unwrap();
+        assert_eq!(page["invitations"].as_array().unwrap().len(), 2, "{page}");
+        let mine = app.server_fn(&w.outsider, "my_invitations", &[]).await.unwrap();
+        assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+        assert_eq!(app.server_fn(&w.operator, "my_invitations", &[]).await.unwrap(), serde_json::json!([]));
+        let id = mine[0]["id"].clone();
+        // Someone else cannot accept it for Zed.
+        let r = app.post_form(&w.operator, &format!("/invitations/{id}/accept"), &[]).await;
+        assert!(location(&r).contains("error=not_found"), "{}", location(&r));
+        assert_eq!(app.count("memberships").await, before);
+        // Zed declines: nothing changes, and the invitation is gone.
+        let r = app.post_form(&w.outsider, &format!("/invitations/{id}/decline"), &[]).await;
+        assert_eq!(location(&r), "/network?ok=invitation_declined");
+        assert_eq!(app.count("memberships").await, before);
+        assert_eq!(app.server_fn(&w.outsider, "my_invitations", &[]).await.unwrap(), serde_json::json!([]));
+        // Invited again, Zed accepts and becomes an admin of Acme.
+        let to = app
+            .invite_and_accept(&w.admin, "acme", "zed@zeta.test", "admin", &w.outsider)
+            .await;
+        assert_eq!(to, "/a/acme?ok=invited");
+        let page = app.server_fn(&w.admin, "account_page", &[("slug", "acme")]).await.unwrap();
+        assert!(
+            page["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["user_id"].to_string() == zed && m["role"] == "admin"),
+            "{page}"
+        );
+        // The admin withdraws the other invitation; a stranger cannot.
+        let other = page["invitations"][0]["id"].clone();
+        let r = app.post_form(&w.outsider, &format!("/a/zeta/invitations/{other}/cancel"), &[]).await;
+        assert!(location(&r).contains("error=not_found"), "{}", location(&r));
+        let r = app.post_form(&w.admin, &format!("/a/acme/invitations/{other}/cancel"), &[]).await;
+        assert_eq!(location(&r), "/a/acme?ok=invitation_cancelled");
+        assert_eq!(app.count("invitations").await, 0, "{b:?}");
+        // Signed out: to sign in.
+        let r = app.post_form(&browser(), &format!("/invitations/{id}/accept"), &[]).await;
+        assert!(location(&r).starts_with("/login"), "{}", location(&r));
+    }
 }

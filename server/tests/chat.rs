@@ -45,13 +45,11 @@ async fn world(b: &Backend) -> World {
     let cleo_cookie = register_with_cookie(&app, &cleo, "cleo@borealis.test", "Cleo").await;
     app.create_account(&admin, "Acme", "acme").await;
     app.create_account(&cleo, "Borealis", "borealis").await;
-    for (email, role) in [("olek@acme.test", "operator"), ("cleo@borealis.test", "employee")] {
-        app.post_form(
-            &admin,
-            "/a/acme/members",
-            &[("member_email", email), ("member_role", role)],
-        )
-        .await;
+    for (email, role, invitee) in [
+        ("olek@acme.test", "operator", &operator),
+        ("cleo@borealis.test", "employee", &cleo),
+    ] {
+        app.invite_and_accept(&admin, "acme", email, role, invitee).await;
     }
     let to = location(
         &app.post_form(
@@ -292,12 +290,8 @@ async fn the_chat_works_as_a_plain_form_and_a_resubmitted_form_is_stored_once() 
         // Another user of Borealis cannot see Cleo's conversation even with its id.
         let bob = browser();
         app.register(&bob, "bob@borealis.test", "Bob").await;
-        app.post_form(
-            &w.cleo,
-            "/a/borealis/members",
-            &[("member_email", "bob@borealis.test"), ("member_role", "employee")],
-        )
-        .await;
+        app.invite_and_accept(&w.cleo, "borealis", "bob@borealis.test", "employee", &bob)
+            .await;
         let (_, html) = app.get_html(&bob, &format!("{page}?c={conv}")).await;
         assert!(!html.contains("Where is my parcel?"));
         // Writing from the channel's own account is refused.
@@ -345,12 +339,8 @@ async fn a_customer_finishes_their_own_conversation_and_nobody_else_can() {
         // Another employee of Borealis, with Cleo's conversation id: not found, nothing changes.
         let bob = browser();
         app.register(&bob, "bob@borealis.test", "Bob").await;
-        app.post_form(
-            &w.cleo,
-            "/a/borealis/members",
-            &[("member_email", "bob@borealis.test"), ("member_role", "employee")],
-        )
-        .await;
+        app.invite_and_accept(&w.cleo, "borealis", "bob@borealis.test", "employee", &bob)
+            .await;
         let r = app
             .post_form(&bob, &format!("{page}/finish"), &[("current", &conv)])
             .await;
@@ -612,12 +602,8 @@ async fn the_websocket_checks_the_origin_the_session_and_whose_conversation_it_i
     // …is not Bob's, although he works in the same account.
     let bob = browser();
     let bob_cookie = register_with_cookie(app, &bob, "bob@borealis.test", "Bob").await;
-    app.post_form(
-        &w.cleo,
-        "/a/borealis/members",
-        &[("member_email", "bob@borealis.test"), ("member_role", "employee")],
-    )
-    .await;
+    app.invite_and_accept(&w.cleo, "borealis", "bob@borealis.test", "employee", &bob)
+        .await;
     let mut bob_ws = ws_connect(app, &bob_cookie, &w.code, None).await.unwrap();
     send(
         &mut bob_ws,
@@ -906,12 +892,8 @@ async fn a_customer_rates_a_finished_conversation_once_and_operators_see_it() {
         // Someone else (another employee of Borealis, the operator, signed out) cannot.
         let bob = browser();
         app.register(&bob, "bob@borealis.test", "Bob").await;
-        app.post_form(
-            &w.cleo,
-            "/a/borealis/members",
-            &[("member_email", "bob@borealis.test"), ("member_role", "employee")],
-        )
-        .await;
+        app.invite_and_accept(&w.cleo, "borealis", "bob@borealis.test", "employee", &bob)
+            .await;
         let r = app
             .post_form(&bob, &rate, &[("current", &open), ("rating", "dislike")])
             .await;

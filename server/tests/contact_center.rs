@@ -27,15 +27,12 @@ async fn world(b: &Backend) -> World {
     app.register(&employee, "emil@acme.test", "Emil").await;
     app.register(&outsider, "zed@zeta.test", "Zed").await;
     app.create_account(&admin, "Acme", "acme").await;
-    for (email, role) in [("olek@acme.test", "operator"), ("emil@acme.test", "employee")] {
-        let r = app
-            .post_form(
-                &admin,
-                "/a/acme/members",
-                &[("member_email", email), ("member_role", role)],
-            )
-            .await;
-        assert_eq!(location(&r), "/a/acme?ok=member_added");
+    for (email, role, invitee) in [
+        ("olek@acme.test", "operator", &operator),
+        ("emil@acme.test", "employee", &employee),
+    ] {
+        let to = app.invite_and_accept(&admin, "acme", email, role, invitee).await;
+        assert_eq!(to, "/a/acme?ok=invited");
     }
     World {
         app,

@@ -397,12 +397,8 @@ async fn the_form_checks_every_field_and_only_admins_of_the_account_save() {
         app.register(&outsider, "zed@zeta.test", "Zed").await;
         app.create_account(&admin, "Acme", "acme").await;
         app.create_account(&outsider, "Zeta", "zeta").await;
-        app.post_form(
-            &admin,
-            "/a/acme/members",
-            &[("member_email", "olek@acme.test"), ("member_role", "operator")],
-        )
-        .await;
+        app.invite_and_accept(&admin, "acme", "olek@acme.test", "operator", &operator)
+            .await;
         let r = app
             .post_form(
                 &admin,

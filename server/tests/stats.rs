@@ -75,13 +75,11 @@ async fn figures_match_a_known_data_set_in_the_viewers_zone() {
         app.register(&outsider, "zed@zeta.test", "Zed").await;
         app.create_account(&admin, "Acme", "acme").await;
         app.create_account(&outsider, "Zeta", "zeta").await;
-        for (email, role) in [("olek@acme.test", "operator"), ("emil@acme.test", "employee")] {
-            app.post_form(
-                &admin,
-                "/a/acme/members",
-                &[("member_email", email), ("member_role", role)],
-            )
-            .await;
+        for (email, role, invitee) in [
+            ("olek@acme.test", "operator", &operator),
+            ("emil@acme.test", "employee", &employee),
+        ] {
+            app.invite_and_accept(&admin, "acme", email, role, invitee).await;
         }
         for name in ["Support", "Sales"] {
             app.post_form(

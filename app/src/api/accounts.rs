@@ -13,6 +13,15 @@ pub async fn my_accounts() -> Result<Vec<AccountSummary>, AppError> {
     accounts::list_for_user(&state.db, user.id).await
 }
 
+/// The invitations waiting for the signed-in user (the Network page).
+#[server(prefix = "/api", endpoint = "my_invitations", output = crate::api::Answer)]
+pub async fn my_invitations() -> Result<Vec<super::MyInvitationView>, AppError> {
+    use crate::backend::{auth::require_user, services::invitations, AppState};
+    let user = require_user().await?;
+    let state = expect_context::<AppState>();
+    invitations::pending_for_user(&state.db, user.id).await
+}
+
 /// One account's home page, for its members only.
 #[server(prefix = "/api", endpoint = "account_page", output = crate::api::Answer)]
 pub async fn account_page(slug: String) -> Result<AccountView, AppError> {
@@ -29,8 +38,14 @@ pub async fn account_page(slug: String) -> Result<AccountView, AppError> {
     } else {
         None
     };
+    let invitations = if actor.role == crate::domain::Role::Admin {
+        crate::backend::services::invitations::pending_for_account(&state.db, &actor).await?
+    } else {
+        Vec::new()
+    };
     Ok(AccountView {
         storage,
+        invitations,
         account: AccountSummary {
             id: actor.account,
             name: actor.account_name.clone(),

@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod events;
 pub mod hours;
 pub mod inbox;
+pub mod invitations;
 pub mod messages;
 pub mod notes;
 pub mod queue;

@@ -77,6 +77,19 @@ mod browser {
             .unwrap_or(true)
     }
 
+    /// Opens the sign-in page, coming back to this page afterwards.
+    fn to_sign_in() {
+        let Some(w) = web_sys::window() else { return };
+        let loc = w.location();
+        let here = format!(
+            "{}{}",
+            loc.pathname().unwrap_or_default(),
+            loc.search().unwrap_or_default()
+        );
+        let next = crate::util::with_query("/login", &[("next", &here)]);
+        let _ = loc.assign(&next);
+    }
+
     /// Resolves after `d` (a browser timer).
     async fn sleep(d: std::time::Duration) {
         let (tx, rx) = oneshot::channel::<()>();
@@ -203,6 +216,19 @@ mod browser {
                     let Ok(m) = serde_json::from_str::<ServerMsg>(&text) else {
                         continue;
                     };
+                    // The session ended (signed out here or elsewhere, expired, idle):
+                    // no reconnecting, to the sign-in page, which comes back here.
+                    if matches!(
+                        &m,
+                        ServerMsg::Error {
+                            client_id: None,
+                            error: crate::error::AppError::Unauthorized
+                        }
+                    ) {
+                        self.stop();
+                        to_sign_in();
+                        return;
+                    }
                     let f = self.inner.borrow().on_message.clone();
                     if let Some(f) = f {
                         f(m);

@@ -434,6 +434,35 @@ impl TestApp {
         (status, body)
     }
 
+    /// The admin (`admin`'s browser) invites `email` to account `slug` with `role` on the
+    /// account page's form, and the invited person (`invitee`'s browser, signed in with
+    /// that email) accepts on their Network page. Returns the invitation form's redirect.
+    pub async fn invite_and_accept(
+        &self,
+        admin: &Client,
+        slug: &str,
+        email: &str,
+        role: &str,
+        invitee: &Client,
+    ) -> String {
+        let r = self
+            .post_form(
+                admin,
+                &format!("/a/{slug}/members"),
+                &[("member_email", email), ("member_role", role)],
+            )
+            .await;
+        let to = location(&r);
+        let mine = self.server_fn(invitee, "my_invitations", &[]).await.unwrap();
+        for i in mine.as_array().cloned().unwrap_or_default() {
+            let r = self
+                .post_form(invitee, &format!("/invitations/{}/accept", i["id"]), &[])
+                .await;
+            assert!(!location(&r).contains("error"), "{}", location(&r));
+        }
+        to
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         let row = self
             .state

@@ -3,7 +3,7 @@
 //! the indexes the file collector asks by content key; the member whose grant an app's
 //! event binding acts with; an event's data as it was when the change happened; and
 //! whether an OAuth code's request named its redirect URI; browsers users have signed in
-//! from (known devices).
+//! from (known devices); invitations to accounts.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer, big_pk_auto, boolean, string, text_null};
@@ -45,6 +45,18 @@ enum EventBindings {
 enum EventOutbox {
     Table,
     Data,
+}
+
+#[derive(DeriveIden)]
+enum Invitations {
+    Table,
+    Id,
+    AccountId,
+    EmailNorm,
+    Role,
+    InvitedBy,
+    CreatedAt,
+    ExpiresAt,
 }
 
 #[derive(DeriveIden)]
@@ -202,6 +214,36 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // Adding someone to an account is an invitation the person accepts: pending ones
+        // here, one per account and email.
+        manager
+            .create_table(
+                Table::create()
+                    .table(Invitations::Table)
+                    .if_not_exists()
+                    .col(big_pk_auto(Invitations::Id))
+                    .col(big_integer(Invitations::AccountId))
+                    .col(string(Invitations::EmailNorm))
+                    .col(string(Invitations::Role))
+                    .col(big_integer(Invitations::InvitedBy))
+                    .col(big_integer(Invitations::CreatedAt))
+                    .col(big_integer(Invitations::ExpiresAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_invitations_account_email")
+                    .table(Invitations::Table)
+                    .col(Invitations::AccountId)
+                    .col(Invitations::EmailNorm)
+                    .unique()
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        index(manager, "ix_invitations_email", Invitations::Table, Invitations::EmailNorm).await?;
         // Browsers a user has signed in from (the device cookie's hash): their sign-ins
         // are limited on their own, so strangers' guesses cannot lock the user out.
         manager

@@ -54,6 +54,9 @@ fn ok_message(code: &str) -> Option<&'static str> {
     match code {
         "account_created" => Some(tr(K::AccountCreated)),
         "member_added" => Some(tr(K::MemberAdded)),
+        "invited" => Some(tr(K::Invited)),
+        "invitation_cancelled" => Some(tr(K::InvitationCancelled)),
+        "joined" => Some(tr(K::Joined)),
         "role_changed" => Some(tr(K::RoleChanged)),
         "member_removed" => Some(tr(K::MemberRemoved)),
         _ => None,
@@ -115,6 +118,31 @@ fn AccountHome(page: AccountView) -> impl IntoView {
                         .collect_view()}
                 </tbody>
             </table>
+            {(is_admin && !page.invitations.is_empty()).then(|| {
+                let slug = slug.clone();
+                view! {
+                    <h2>{tr(K::InvitationsTitle)}</h2>
+                    <ul class="invitations">
+                        {page
+                            .invitations
+                            .clone()
+                            .into_iter()
+                            .map(|i| {
+                                let cancel_label = format!("{} {}", tr(K::CancelInvitationFor), i.email);
+                                view! {
+                                    <li>
+                                        <span dir="auto">{i.email.clone()}</span> " · "
+                                        <span class=format!("role role-{}", i.role.as_str())>{tr(role_key(i.role))}</span>
+                                        <form method="post" action=format!("/a/{slug}/invitations/{}/cancel", i.id) class="inline">
+                                            <button type="submit" class="small secondary" aria-label=cancel_label>{tr(K::CancelInvitation)}</button>
+                                        </form>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+            })}
             {is_admin.then(|| view! { <AddMember slug=slug.clone() err=err /> })}
             {page.storage.map(|s| {
                 let quota = s.quota.max(1);

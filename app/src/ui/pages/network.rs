@@ -1,8 +1,9 @@
 //! The Network page: every account in which the signed-in user works (behaviour S1).
 
-use crate::api::accounts::my_accounts;
+use crate::api::accounts::{my_accounts, my_invitations};
 use crate::error::AppError;
 use crate::i18n::{error_key, role_key, K};
+use crate::ui::form::{query_error, query_value, Notice};
 use crate::ui::pages::SignInRedirect;
 use crate::ui::tr;
 use leptos::prelude::*;
@@ -11,11 +12,56 @@ use leptos_meta::Title;
 #[component]
 pub fn NetworkPage() -> impl IntoView {
     let accounts = Resource::new(|| (), |_| my_accounts());
+    let invitations = Resource::new(|| (), |_| my_invitations());
+    let ok = match query_value("ok").as_str() {
+        "invitation_declined" => Some(tr(K::InvitationDeclined)),
+        _ => None,
+    };
+    let error = query_error().map(|e| tr(error_key(e.code)));
     view! {
         <Title text=tr(K::NetworkTitle) />
         <section class="card">
             <h1>{tr(K::NetworkTitle)}</h1>
             <p class="lead">{tr(K::NetworkIntro)}</p>
+            <Notice ok=ok error=error />
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let list = invitations.await.unwrap_or_default();
+                    (!list.is_empty()).then(|| view! {
+                        <section aria-labelledby="invitations-title" class="invitations">
+                            <h2 id="invitations-title">{tr(K::YourInvitations)}</h2>
+                            <ul class="invitations">
+                                {list
+                                    .into_iter()
+                                    .map(|i| {
+                                        let label = format!("{} {}", i.account_name, tr(K::InvitesYouAs));
+                                        view! {
+                                            <li>
+                                                <p>
+                                                    <strong dir="auto">{i.account_name.clone()}</strong> " "
+                                                    {tr(K::InvitesYouAs)} " "
+                                                    <span class=format!("role role-{}", i.role.as_str())>{tr(role_key(i.role))}</span>
+                                                    {(!i.invited_by.is_empty()).then(|| view! {
+                                                        <span class="muted">" (" {tr(K::InvitedBy)} " " <span dir="auto">{i.invited_by.clone()}</span> ")"</span>
+                                                    })}
+                                                </p>
+                                                <div class="form-actions" role="group" aria-label=label>
+                                                    <form method="post" action=format!("/invitations/{}/accept", i.id) class="inline">
+                                                        <button type="submit">{tr(K::AcceptInvitation)}</button>
+                                                    </form>
+                                                    <form method="post" action=format!("/invitations/{}/decline", i.id) class="inline">
+                                                        <button type="submit" class="secondary">{tr(K::DeclineInvitation)}</button>
+                                                    </form>
+                                                </div>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </section>
+                    })
+                })}
+            </Suspense>
             <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
                 {move || Suspend::new(async move {
                     match accounts.await {
