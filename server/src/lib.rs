@@ -357,7 +357,10 @@ pub fn router(state: AppState) -> Router {
         .route("/lang", post(forms::set_lang))
         .route("/accounts", post(forms::create_account))
         .route("/a/{slug}/members", post(forms::add_member))
-        .route("/a/{slug}/invitations/{id}/cancel", post(forms::cancel_invitation))
+        .route(
+            "/a/{slug}/invitations/{id}/cancel",
+            post(forms::cancel_invitation),
+        )
         .route("/invitations/{id}/accept", post(forms::accept_invitation))
         .route("/invitations/{id}/decline", post(forms::decline_invitation))
         .route("/a/{slug}/members/{user_id}/role", post(forms::change_role))

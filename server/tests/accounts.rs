@@ -150,12 +150,20 @@ async fn an_admin_adds_members_by_email_and_bad_requests_change_nothing() {
             )
             .await;
         assert_eq!(location(&r), "/a/acme?ok=invited");
-        assert_eq!(app.count("memberships").await, before, "{b:?}: joined without consent");
+        assert_eq!(
+            app.count("memberships").await,
+            before,
+            "{b:?}: joined without consent"
+        );
         let waiting = app.server_fn(&w.outsider, "my_invitations", &[]).await.unwrap();
         assert_eq!(waiting[0]["account_name"], "Acme Logistics", "{waiting}");
         assert_eq!(waiting[0]["role"], "employee");
         let r = app
-            .post_form(&w.outsider, &format!("/invitations/{}/accept", waiting[0]["id"]), &[])
+            .post_form(
+                &w.outsider,
+                &format!("/invitations/{}/accept", waiting[0]["id"]),
+                &[],
+            )
             .await;
         assert_eq!(location(&r), "/a/acme?ok=joined");
         let page = app
@@ -423,44 +431,66 @@ async fn joining_takes_the_persons_consent_and_the_form_reveals_no_identity() {
         assert_eq!(app.count("memberships").await, before, "{b:?}");
         // The admin sees both waiting; the invited person sees theirs only, with the
         // account's name; nobody else sees it.
-        let page = app.server_fn(&w.admin, "account_page", &[("slug", "acme")]).await.unwrap();
+        let page = app
+            .server_fn(&w.admin, "account_page", &[("slug", "acme")])
+            .await
+            .unwrap();
         assert_eq!(page["invitations"].as_array().unwrap().len(), 2, "{page}");
         let mine = app.server_fn(&w.outsider, "my_invitations", &[]).await.unwrap();
         assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
-        assert_eq!(app.server_fn(&w.operator, "my_invitations", &[]).await.unwrap(), serde_json::json!([]));
+        assert_eq!(
+            app.server_fn(&w.operator, "my_invitations", &[]).await.unwrap(),
+            serde_json::json!([])
+        );
         let id = mine[0]["id"].clone();
         // Someone else cannot accept it for Zed.
-        let r = app.post_form(&w.operator, &format!("/invitations/{id}/accept"), &[]).await;
+        let r = app
+            .post_form(&w.operator, &format!("/invitations/{id}/accept"), &[])
+            .await;
         assert!(location(&r).contains("error=not_found"), "{}", location(&r));
         assert_eq!(app.count("memberships").await, before);
         // Zed declines: nothing changes, and the invitation is gone.
-        let r = app.post_form(&w.outsider, &format!("/invitations/{id}/decline"), &[]).await;
+        let r = app
+            .post_form(&w.outsider, &format!("/invitations/{id}/decline"), &[])
+            .await;
         assert_eq!(location(&r), "/network?ok=invitation_declined");
         assert_eq!(app.count("memberships").await, before);
-        assert_eq!(app.server_fn(&w.outsider, "my_invitations", &[]).await.unwrap(), serde_json::json!([]));
+        assert_eq!(
+            app.server_fn(&w.outsider, "my_invitations", &[]).await.unwrap(),
+            serde_json::json!([])
+        );
         // Invited again, Zed accepts and becomes an admin of Acme.
         let to = app
             .invite_and_accept(&w.admin, "acme", "zed@zeta.test", "admin", &w.outsider)
             .await;
         assert_eq!(to, "/a/acme?ok=invited");
-        let page = app.server_fn(&w.admin, "account_page", &[("slug", "acme")]).await.unwrap();
+        let page = app
+            .server_fn(&w.admin, "account_page", &[("slug", "acme")])
+            .await
+            .unwrap();
         assert!(
             page["members"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|m| m["user_id"].to_string() == zed && m["role"] == "admin"),
+                .any(|m| m["user_id"] == zed.parse::<serde_json::Value>().unwrap() && m["role"] == "admin"),
             "{page}"
         );
         // The admin withdraws the other invitation; a stranger cannot.
         let other = page["invitations"][0]["id"].clone();
-        let r = app.post_form(&w.outsider, &format!("/a/zeta/invitations/{other}/cancel"), &[]).await;
+        let r = app
+            .post_form(&w.outsider, &format!("/a/zeta/invitations/{other}/cancel"), &[])
+            .await;
         assert!(location(&r).contains("error=not_found"), "{}", location(&r));
-        let r = app.post_form(&w.admin, &format!("/a/acme/invitations/{other}/cancel"), &[]).await;
+        let r = app
+            .post_form(&w.admin, &format!("/a/acme/invitations/{other}/cancel"), &[])
+            .await;
         assert_eq!(location(&r), "/a/acme?ok=invitation_cancelled");
         assert_eq!(app.count("invitations").await, 0, "{b:?}");
         // Signed out: to sign in.
-        let r = app.post_form(&browser(), &format!("/invitations/{id}/accept"), &[]).await;
+        let r = app
+            .post_form(&browser(), &format!("/invitations/{id}/accept"), &[])
+            .await;
         assert!(location(&r).starts_with("/login"), "{}", location(&r));
     }
 }

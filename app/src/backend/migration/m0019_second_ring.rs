@@ -243,7 +243,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_invitations_email", Invitations::Table, Invitations::EmailNorm).await?;
+        index(
+            manager,
+            "ix_invitations_email",
+            Invitations::Table,
+            Invitations::EmailNorm,
+        )
+        .await?;
         // Browsers a user has signed in from (the device cookie's hash): their sign-ins
         // are limited on their own, so strangers' guesses cannot lock the user out.
         manager

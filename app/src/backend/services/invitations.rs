@@ -117,7 +117,10 @@ pub async fn invite(
 }
 
 /// The account's invitations still waiting (admins only), newest first.
-pub async fn pending_for_account(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<InvitationView>, AppError> {
+pub async fn pending_for_account(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<InvitationView>, AppError> {
     actor.require_admin()?;
     Ok(invitation::Entity::find()
         .filter(invitation::Column::AccountId.eq(actor.account.0))
@@ -162,7 +165,10 @@ async fn email_of(db: &impl ConnectionTrait, user: UserId) -> Result<String, App
 }
 
 /// The invitations waiting for `user` (for their email), with the accounts' names.
-pub async fn pending_for_user(db: &impl ConnectionTrait, user: UserId) -> Result<Vec<MyInvitationView>, AppError> {
+pub async fn pending_for_user(
+    db: &impl ConnectionTrait,
+    user: UserId,
+) -> Result<Vec<MyInvitationView>, AppError> {
     let email = email_of(db, user).await?;
     let rows = invitation::Entity::find()
         .filter(invitation::Column::EmailNorm.eq(email))

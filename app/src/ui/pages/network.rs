@@ -24,47 +24,13 @@ pub fn NetworkPage() -> impl IntoView {
             <h1>{tr(K::NetworkTitle)}</h1>
             <p class="lead">{tr(K::NetworkIntro)}</p>
             <Notice ok=ok error=error />
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let list = invitations.await.unwrap_or_default();
-                    (!list.is_empty()).then(|| view! {
-                        <section aria-labelledby="invitations-title" class="invitations">
-                            <h2 id="invitations-title">{tr(K::YourInvitations)}</h2>
-                            <ul class="invitations">
-                                {list
-                                    .into_iter()
-                                    .map(|i| {
-                                        let label = format!("{} {}", i.account_name, tr(K::InvitesYouAs));
-                                        view! {
-                                            <li>
-                                                <p>
-                                                    <strong dir="auto">{i.account_name.clone()}</strong> " "
-                                                    {tr(K::InvitesYouAs)} " "
-                                                    <span class=format!("role role-{}", i.role.as_str())>{tr(role_key(i.role))}</span>
-                                                    {(!i.invited_by.is_empty()).then(|| view! {
-                                                        <span class="muted">" (" {tr(K::InvitedBy)} " " <span dir="auto">{i.invited_by.clone()}</span> ")"</span>
-                                                    })}
-                                                </p>
-                                                <div class="form-actions" role="group" aria-label=label>
-                                                    <form method="post" action=format!("/invitations/{}/accept", i.id) class="inline">
-                                                        <button type="submit">{tr(K::AcceptInvitation)}</button>
-                                                    </form>
-                                                    <form method="post" action=format!("/invitations/{}/decline", i.id) class="inline">
-                                                        <button type="submit" class="secondary">{tr(K::DeclineInvitation)}</button>
-                                                    </form>
-                                                </div>
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </ul>
-                        </section>
-                    })
-                })}
-            </Suspense>
             <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
                 {move || Suspend::new(async move {
-                    match accounts.await {
+                    // One boundary for the page (see the README's known issues): both
+                    // lists are awaited here.
+                    let waiting = invitations.await.unwrap_or_default();
+                    let invitations_view = invitations_list(waiting);
+                    let accounts_view = match accounts.await {
                         Err(AppError::Unauthorized) => view! { <SignInRedirect /> }.into_any(),
                         Err(e) => view! { <p class="notice notice-error" role="alert">{tr(error_key(e.code()))}</p> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
@@ -92,9 +58,47 @@ pub fn NetworkPage() -> impl IntoView {
                             <p><a href="/accounts/new">{tr(K::NavNewAccount)}</a></p>
                         }
                         .into_any(),
-                    }
+                    };
+                    view! { {invitations_view} {accounts_view} }
                 })}
             </Suspense>
         </section>
     }
+}
+
+/// The invitations waiting for the user, each with Accept and Decline.
+fn invitations_list(list: Vec<crate::api::MyInvitationView>) -> Option<impl IntoView> {
+    (!list.is_empty()).then(|| view! {
+        <section aria-labelledby="invitations-title" class="invitations">
+            <h2 id="invitations-title">{tr(K::YourInvitations)}</h2>
+            <ul class="invitations">
+                {list
+                    .into_iter()
+                    .map(|i| {
+                        let label = format!("{} {}", i.account_name, tr(K::InvitesYouAs));
+                        view! {
+                            <li>
+                                <p>
+                                    <strong dir="auto">{i.account_name.clone()}</strong> " "
+                                    {tr(K::InvitesYouAs)} " "
+                                    <span class=format!("role role-{}", i.role.as_str())>{tr(role_key(i.role))}</span>
+                                    {(!i.invited_by.is_empty()).then(|| view! {
+                                        <span class="muted">" (" {tr(K::InvitedBy)} " " <span dir="auto">{i.invited_by.clone()}</span> ")"</span>
+                                    })}
+                                </p>
+                                <div class="form-actions" role="group" aria-label=label>
+                                    <form method="post" action=format!("/invitations/{}/accept", i.id) class="inline">
+                                        <button type="submit">{tr(K::AcceptInvitation)}</button>
+                                    </form>
+                                    <form method="post" action=format!("/invitations/{}/decline", i.id) class="inline">
+                                        <button type="submit" class="secondary">{tr(K::DeclineInvitation)}</button>
+                                    </form>
+                                </div>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    })
 }
