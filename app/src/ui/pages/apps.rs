@@ -227,7 +227,12 @@ pub fn ConsentPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(v) => view! { <Consent v=v /> }.into_any(),
+                    Ok(v) => {
+                        // The answer names the redirect URI as the request did (none
+                        // when it named none), so the token request can match it.
+                        let asked = q.read_untracked().get("redirect_uri").unwrap_or_default();
+                        view! { <Consent v=v asked_redirect=asked /> }.into_any()
+                    }
                     Err(AppError::Unauthorized) => view! { <SignInRedirect /> }.into_any(),
                     Err(e) => view! { <ConsentRefused e=e /> }.into_any(),
                 }
@@ -264,7 +269,7 @@ fn scope_text(s: &str) -> &'static str {
 }
 
 #[component]
-fn Consent(v: ConsentView) -> impl IntoView {
+fn Consent(v: ConsentView, asked_redirect: String) -> impl IntoView {
     view! {
         <section class="card narrow consent">
             <h1>{tr(K::ConsentTitle)}</h1>
@@ -280,7 +285,7 @@ fn Consent(v: ConsentView) -> impl IntoView {
             <p class="muted">{tr(K::ConsentReturnsTo)} " " <code>{v.redirect_origin.clone()}</code></p>
             <form method="post" action="/oauth/authorize/" class="consent-actions">
                 <input type="hidden" name="client_id" value=v.client_id.clone() />
-                <input type="hidden" name="redirect_uri" value=v.redirect_uri.clone() />
+                <input type="hidden" name="redirect_uri" value=asked_redirect />
                 <input type="hidden" name="state" value=v.state.clone() />
                 <button type="submit" name="decision" value="allow">{tr(K::ConsentAllow)}</button>
                 <button type="submit" name="decision" value="deny" class="secondary-btn">{tr(K::ConsentDeny)}</button>
