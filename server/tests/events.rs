@@ -847,7 +847,8 @@ async fn one_apps_slow_handler_does_not_hold_up_another_apps_events() {
     assert_eq!(r.1["result"], true);
     let started = std::time::Instant::now();
     w.cleo_writes("fast please", Target::New).await;
-    // The channel's welcome, then Cleo's message.
+    // The channel's welcome, then Cleo's message: well before the slow handler's 4 s
+    // (the rounds this replaces made it wait for every slow delivery of a round).
     let got = wait_for(&fast, 2).await;
     assert!(
         got.iter()
@@ -855,7 +856,7 @@ async fn one_apps_slow_handler_does_not_hold_up_another_apps_events() {
         "{got:?}"
     );
     assert!(
-        started.elapsed() < Duration::from_millis(2500),
+        started.elapsed() < Duration::from_millis(3500),
         "the fast app waited {:?} behind the slow one",
         started.elapsed()
     );

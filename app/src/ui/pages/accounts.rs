@@ -134,7 +134,7 @@ fn AccountHome(page: AccountView) -> impl IntoView {
                                         <span dir="auto">{i.email.clone()}</span> " · "
                                         <span class=format!("role role-{}", i.role.as_str())>{tr(role_key(i.role))}</span>
                                         <form method="post" action=format!("/a/{slug}/invitations/{}/cancel", i.id) class="inline">
-                                            <button type="submit" class="small secondary" aria-label=cancel_label>{tr(K::CancelInvitation)}</button>
+                                            <button type="submit" class="small secondary-btn" aria-label=cancel_label>{tr(K::CancelInvitation)}</button>
                                         </form>
                                     </li>
                                 }

@@ -91,7 +91,7 @@ fn invitations_list(list: Vec<crate::api::MyInvitationView>) -> Option<impl Into
                                         <button type="submit">{tr(K::AcceptInvitation)}</button>
                                     </form>
                                     <form method="post" action=format!("/invitations/{}/decline", i.id) class="inline">
-                                        <button type="submit" class="secondary">{tr(K::DeclineInvitation)}</button>
+                                        <button type="submit" class="secondary-btn">{tr(K::DeclineInvitation)}</button>
                                     </form>
                                 </div>
                             </li>
