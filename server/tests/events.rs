@@ -121,21 +121,7 @@ async fn world(b: &Backend, allow_private: bool, handler: &str) -> World {
     )
     .await
     .unwrap();
-    let public = app.state.config.public_url.clone();
-    let loc = apps::allow(db, &public, anna, &bot.client_id, "", "s")
-        .await
-        .unwrap();
-    let auth_code = url::Url::parse(&loc)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .to_string();
-    let token = apps::exchange_code(db, &public, &bot.client_id, &secret, &auth_code, None)
-        .await
-        .unwrap()
-        .access_token;
+    let token = grant(&app, &bot, &secret, anna).await;
     let (_, hook_code) = rest::create_webhook(
         db,
         anna,
@@ -594,13 +580,13 @@ async fn an_app_binds_at_most_fifty_handlers_and_unbinds_one_handler_or_all() {
 
 /// An access token of `app` for `user` (who allows it on the consent page).
 async fn grant(
-    w: &World,
+    test_app: &TestApp,
     app: &app::backend::entities::rest_app::Model,
     secret: &str,
     user: app::domain::UserId,
 ) -> String {
-    let db = &w.app.state.db;
-    let public = w.app.state.config.public_url.clone();
+    let db = &test_app.state.db;
+    let public = test_app.state.config.public_url.clone();
     let loc = apps::allow(db, &public, user, &app.client_id, "", "s")
         .await
         .unwrap();
@@ -648,7 +634,7 @@ async fn app_events_act_with_the_grant_and_the_rights_of_the_member_behind_them(
         let (im_app, im_secret) = apps::create(db, &w.anna, "Im only", &l.url, &["im".to_string()])
             .await
             .unwrap();
-        let im_token = grant(&w, &im_app, &im_secret, w.anna.user).await;
+        let im_token = grant(&w.app, &im_app, &im_secret, w.anna.user).await;
         let r = call_with(
             &w,
             &im_token,
@@ -671,7 +657,7 @@ async fn app_events_act_with_the_grant_and_the_rights_of_the_member_behind_them(
         )
         .await
         .unwrap();
-        let emil_token = grant(&w, &bot2, &secret2, emil).await;
+        let emil_token = grant(&w.app, &bot2, &secret2, emil).await;
         let r = call_with(
             &w,
             &emil_token,
@@ -681,8 +667,8 @@ async fn app_events_act_with_the_grant_and_the_rights_of_the_member_behind_them(
         .await;
         assert_eq!(err(&r), (403, "ACCESS_DENIED"), "{b:?}");
         // Olek (an operator of Support) and Anna (the admin) bind through the same app.
-        let olek_token = grant(&w, &bot2, &secret2, w.olek.user).await;
-        let anna_token = grant(&w, &bot2, &secret2, w.anna.user).await;
+        let olek_token = grant(&w.app, &bot2, &secret2, w.olek.user).await;
+        let anna_token = grant(&w.app, &bot2, &secret2, w.anna.user).await;
         for t in [&olek_token, &anna_token] {
             let r = call_with(
                 &w,
@@ -836,7 +822,7 @@ async fn one_apps_slow_handler_does_not_hold_up_another_apps_events() {
     )
     .await
     .unwrap();
-    let token = grant(&w, &fast_app, &secret, w.anna.user).await;
+    let token = grant(&w.app, &fast_app, &secret, w.anna.user).await;
     let r = call_with(
         &w,
         &token,

@@ -49,20 +49,8 @@ pub async fn add(
     conversation: ConversationId,
     f: &NewFile,
 ) -> Result<rest_upload::Model, AppError> {
+    ensure_room(db, actor).await?;
     let now = now_ms();
-    let waiting = rest_upload::Entity::find()
-        .filter(rest_upload::Column::UserId.eq(actor.user.0))
-        .filter(rest_upload::Column::MessageId.is_null())
-        .filter(rest_upload::Column::CreatedAt.gt(now - KEEP_MS))
-        .count(db)
-        .await
-        .map_err(internal)?;
-    if waiting >= MAX_WAITING {
-        return Err(AppError::Invalid {
-            field: Field::Files,
-            code: Code::TooManyFiles,
-        });
-    }
     rest_upload::ActiveModel {
         conversation_id: Set(conversation.0),
         user_id: Set(actor.user.0),
