@@ -139,14 +139,53 @@ fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     Ok(out)
 }
 
+/// The checkout to build: the workspace around the current directory — not the one this
+/// builder was compiled in, since two checkouts share one build folder and so one
+/// builder binary — else (run from elsewhere) the one it was compiled in.
 fn workspace_root() -> Result<PathBuf> {
-    // scripts/build-site → the workspace root, whether run by `cargo run` or directly.
+    if let Some(root) = std::env::current_dir().ok().and_then(|d| workspace_root_from(&d)) {
+        return Ok(root);
+    }
+    // scripts/build-site → the workspace root.
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let root = manifest
         .parent()
         .and_then(Path::parent)
         .context("the builder lives in scripts/build-site")?;
     Ok(root.to_path_buf())
+}
+
+/// The nearest directory at or above `dir` that is a Netlines workspace (a `Cargo.toml`
+/// with `[workspace]` beside `scripts/build-site`).
+fn workspace_root_from(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| {
+            d.join("scripts/build-site/Cargo.toml").is_file()
+                && std::fs::read_to_string(d.join("Cargo.toml"))
+                    .map(|t| t.contains("[workspace]"))
+                    .unwrap_or(false)
+        })
+        .map(Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod checkout_tests {
+    use super::*;
+
+    #[test]
+    fn the_checkout_is_found_from_the_current_directory_not_from_where_the_builder_was_built() {
+        let tmp = std::env::temp_dir().join(format!("build-site-checkout-{}", std::process::id()));
+        let nested = tmp.join("app/src/ui");
+        std::fs::create_dir_all(&nested).unwrap();
+        std::fs::create_dir_all(tmp.join("scripts/build-site")).unwrap();
+        std::fs::write(tmp.join("Cargo.toml"), "[workspace]\nmembers = []\n").unwrap();
+        std::fs::write(tmp.join("scripts/build-site/Cargo.toml"), "[package]\n").unwrap();
+        assert_eq!(workspace_root_from(&nested), Some(tmp.clone()));
+        assert_eq!(workspace_root_from(&tmp), Some(tmp.clone()));
+        // A directory outside any checkout: none.
+        assert_eq!(workspace_root_from(Path::new("/")), None);
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
 }
 
 fn cargo() -> Command {
