@@ -26,9 +26,12 @@ test('admins keep quick answers; an operator picks one with / and the keyboard, 
   await field('Text').fill('Dzień dobry, {customer_name}! I am {operator_name} of {channel_name}.');
   await add.click();
   await expect(admin.getByText('Quick answer added.')).toBeVisible();
+  await expect(admin.getByRole('heading', { name: 'Greeting' })).toBeVisible();
   await field('Title').fill('Refund');
   await field('Text').fill('Refunds take 14 days.');
   await add.click();
+  // The notice is already on the page from the first answer: wait for the new one.
+  await expect(admin.getByRole('heading', { name: 'Refund' })).toBeVisible();
   await expect(admin.getByText('Quick answer added.')).toBeVisible();
   // A title already in use is refused, with what was typed kept.
   await field('Title').fill('Greeting');
