@@ -16,7 +16,7 @@ step "clippy (server side: ssr)"
 cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
 # The site builder on its own: selected together, its dependencies' features would be
 # unified with the server's and the server would be built twice.
-cargo clippy -p build-site --all-targets -- -D warnings
+cargo clippy -p build-site -p test-macros --all-targets -- -D warnings
 
 step "clippy (browser side: hydrate, wasm32)"
 cargo clippy -p frontend -p app --features app/hydrate --target wasm32-unknown-unknown "${WASM_CARGO_ARGS[@]}" -- -D warnings
@@ -30,7 +30,7 @@ if [ -n "${CI:-}" ] && [ -z "${TEST_DATABASE_URL:-}" ]; then
   echo "CI requires PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_URL); it does not answer" >&2
   exit 1
 fi
-# NATS (JetStream): the multi-node tests (server/tests/cluster.rs) run whenever
+# NATS (JetStream): the multi-node tests (server/tests/api/cluster.rs) run whenever
 # PostgreSQL does, and fail when NATS does not answer.
 export TEST_NATS_URL="${TEST_NATS_URL:-nats://127.0.0.1:4222}"
 if [ -n "${TEST_DATABASE_URL:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null \

@@ -23,10 +23,29 @@ pub use state::AppState;
 
 use crate::error::AppError;
 
-/// Logs a database error and turns it into the opaque `Internal` error for the user.
+/// Logs an unexpected failure (a database error, say) with where it happened, and turns
+/// it into the opaque `Internal` error for the user.
+#[track_caller]
 pub fn internal(err: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %err, "internal error");
+    let at = std::panic::Location::caller();
+    tracing::error!(error = %err, at = %format_args!("{}:{}", at.file(), at.line()), "internal error");
     AppError::Internal
+}
+
+/// `result.or_internal()`: an unexpected failure becomes [`AppError::Internal`], logged
+/// with the line that asked (`.map_err(internal)` would log the standard library's).
+pub trait OrInternal<T> {
+    fn or_internal(self) -> Result<T, AppError>;
+}
+
+impl<T, E: std::fmt::Display> OrInternal<T> for Result<T, E> {
+    #[track_caller]
+    fn or_internal(self) -> Result<T, AppError> {
+        match self {
+            Ok(v) => Ok(v),
+            Err(e) => Err(internal(e)),
+        }
+    }
 }
 
 /// Milliseconds since the Unix epoch: how every timestamp is stored, the same on

@@ -34,6 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .is_some()
         .then(|| serde_json::to_string(&ui::session_accounts()).ok())
         .flatten();
+    let refill = ui::page_refill().and_then(|r| serde_json::to_string(&r).ok());
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -46,7 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options />
                 <MetaTags />
             </head>
-            <body data-user=user data-accounts=accounts>
+            <body data-user=user data-accounts=accounts data-refill=refill>
                 <App />
             </body>
         </html>

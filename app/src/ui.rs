@@ -75,6 +75,31 @@ pub fn session_accounts() -> Vec<crate::api::AccountSummary> {
     }
 }
 
+/// What a refused form had typed, for the page it was sent back to: the server keeps it
+/// (never in the URL; `backend::services::refills`), loads it for a page that shows an
+/// error at `path`, and writes `values` on `<body data-refill>` for the browser.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct RequestRefill {
+    pub path: String,
+    pub values: std::collections::BTreeMap<String, String>,
+}
+
+/// This page's refill, if the server loaded one (see [`RequestRefill`]).
+pub fn page_refill() -> Option<RequestRefill> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<RequestRefill>().cloned())
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        body_json("data-refill")
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        None
+    }
+}
+
 /// In the browser: the JSON the server wrote into a `<body data-…>` attribute for this page.
 #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
 fn body_json<T: serde::de::DeserializeOwned>(attribute: &str) -> Option<T> {

@@ -12,7 +12,8 @@ pub fn encode_component(s: &str) -> String {
     out
 }
 
-/// Builds `path?k=v&…`, encoding each value and skipping empty ones.
+/// Builds `path?k=v&…`, encoding each value and skipping empty ones; when `path` has a
+/// query already, the pairs follow it.
 pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
     let q: Vec<String> = pairs
         .iter()
@@ -21,6 +22,8 @@ pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
         .collect();
     if q.is_empty() {
         path.to_string()
+    } else if path.contains('?') {
+        format!("{path}&{}", q.join("&"))
     } else {
         format!("{path}?{}", q.join("&"))
     }
@@ -66,5 +69,6 @@ mod tests {
             "/login?next=%2Fa%2Fx%3Fy%3D1"
         );
         assert_eq!(with_query("/x", &[]), "/x");
+        assert_eq!(with_query("/x?c=1", &[("error", "e")]), "/x?c=1&error=e");
     }
 }

@@ -145,6 +145,13 @@ test('bad input is explained next to the field and nothing is created', async ({
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByText('Use only lowercase letters a–z, digits 0–9 and hyphens.')).toBeVisible();
   await expect(page.getByLabel('Account name')).toHaveValue('Bad Slug Inc');
+  await expect(page.getByLabel('Slug (used in addresses)')).toHaveValue('Bad Slug!');
+  // What was typed came back from the server, not through the address.
+  expect(page.url()).not.toContain('Bad');
+  await page.screenshot({ path: 'test-results/screens/refused-form-desktop.png', fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: 'test-results/screens/refused-form-phone.png', fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 720 });
   await page.getByRole('link', { name: 'My accounts' }).click();
   await expect(page.getByText('You do not work in any account yet.')).toBeVisible();
 });

@@ -79,14 +79,30 @@ test('hostile text in names, settings, messages and echoed parameters stays text
   await expect(cust.locator('.msg-body').filter({ hasText: 'window.__xss=2' })).toHaveCount(2);
   await checkCust('the chat after a reload');
 
-  // The composer refilled from `?body=` after a refused send.
+  // A refused send (too long) comes back with its text in the composer — kept by the
+  // server, never in the address; a `?body=` in the address fills nothing.
   const chatPath = new URL(cust.url()).pathname;
-  await cust.goto(`${chatPath}?error=too_long&field=body&body=${encodeURIComponent(LONG)}`);
-  await expect(cust.getByLabel('Message', { exact: true })).toHaveValue(LONG);
+  const origin = new URL(cust.url()).origin;
+  const refused = LONG + 'x'.repeat(4000);
+  const res = await custCtx.request.post(`${chatPath}/send`, {
+    form: { current: 'new', client_id: `refused-${id}`, body: refused },
+    headers: { Origin: origin },
+    maxRedirects: 0,
+  });
+  expect(res.status()).toBe(303);
+  const back = res.headers()['location'];
+  expect(back).toContain('error=too_long');
+  expect(back).not.toContain('body=');
+  await cust.goto(back);
+  await expect(cust.getByLabel('Message', { exact: true })).toHaveValue(refused);
   await checkCust('the refilled composer');
   await hydrated(cust);
-  await expect(cust.getByLabel('Message', { exact: true })).toHaveValue(LONG);
+  await expect(cust.getByLabel('Message', { exact: true })).toHaveValue(refused);
   await checkCust('the refilled composer after hydration');
+  // An address saying otherwise changes nothing: the composer holds what the server kept.
+  await cust.goto(`${chatPath}?error=too_long&field=body&body=planted`);
+  await hydrated(cust);
+  await expect(cust.getByLabel('Message', { exact: true })).toHaveValue(refused);
 
   // The admin's inbox shows the customer's name and message as text.
   await admin.goto(`/a/acme-${id}/inbox`);

@@ -2,7 +2,7 @@
 //! here and the page reloads (Post/Redirect/Get). With JavaScript the page sends over
 //! the WebSocket instead; both go through the same service.
 
-use crate::forms::see_other;
+use crate::forms::{back_with_error, see_other};
 use app::api::SessionUser;
 use app::backend::services::conversations::{self as conv, Target};
 use app::backend::AppState;
@@ -87,12 +87,7 @@ pub async fn send(
                 Target::Existing(id) => id.to_string(),
                 Target::New => "new".into(),
             };
-            let mut pairs: Vec<(&str, &str)> = vec![("c", &c), ("error", e.code().as_str())];
-            if let Some(field) = e.field() {
-                pairs.push(("field", field.as_str()));
-            }
-            pairs.push(("body", &f.body));
-            see_other(&with_query(&page, &pairs), None)
+            back_with_error(&with_query(&page, &[("c", &c)]), &e, &[("body", &f.body)])
         }
     }
 }
@@ -187,19 +182,7 @@ pub async fn rate(
         Ok(()) => see_other(&with_query(&page, &[("c", &c), ("ok", "rated")]), None),
         Err(e) => {
             let comment: String = f.comment.chars().take(RatingComment::MAX_LEN + 1).collect();
-            let field = e.field().map(|f| f.as_str()).unwrap_or_default();
-            see_other(
-                &with_query(
-                    &page,
-                    &[
-                        ("c", &c),
-                        ("error", e.code().as_str()),
-                        ("field", field),
-                        ("comment", &comment),
-                    ],
-                ),
-                None,
-            )
+            back_with_error(&with_query(&page, &[("c", &c)]), &e, &[("comment", &comment)])
         }
     }
 }

@@ -286,7 +286,7 @@ async fn execute(cmd: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| describe(&e))?
                 .ok_or_else(|| format!("no user with email {}", email.as_str()))?;
-            let (_, code) = app::backend::services::rest::create_webhook(
+            let (_, code) = app::backend::services::credentials::create_webhook(
                 &db,
                 app::domain::UserId(user.id),
                 &account,

@@ -1,7 +1,7 @@
 //! Contact Center form endpoints: open channels, the Network connector and its settings,
 //! and the avatar images. Same Post/Redirect/Get pattern as [`crate::forms`].
 
-use crate::forms::{back_with_error, back_with_errors, errors_param, see_other};
+use crate::forms::{back_to, back_with_error, back_with_errors, errors_param, see_other};
 use app::backend::images;
 use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
 use app::backend::services::inbox;
@@ -70,7 +70,7 @@ pub async fn rename_channel(
     .await;
     match result {
         Ok(()) => see_other(&with_query(&home, &[("ok", "channel_renamed")]), None),
-        Err(e) => back_with_error(&home, &e, &[("channel", &id.to_string())]),
+        Err(e) => back_with_error(&with_query(&home, &[("channel", &id.to_string())]), &e, &[]),
     }
 }
 
@@ -164,21 +164,18 @@ pub async fn set_queue(
     let capacity = Capacity::parse(&f.capacity);
     let take = TakeTime::parse(&f.take_time);
     let id_s = id.to_string();
-    let keep = [
-        ("channel", id_s.as_str()),
-        ("capacity", f.capacity.trim()),
-        ("take_time", f.take_time.trim()),
-    ];
+    let back_page = with_query(&home, &[("channel", id_s.as_str())]);
+    let keep = [("capacity", f.capacity.trim()), ("take_time", f.take_time.trim())];
     match (distribution, capacity, take) {
         (Ok(d), Ok(c), Ok(t)) => {
             match inbox::set_queue(&state.db, state.hub.as_ref(), &actor, ChannelId(id), d, c, t).await {
                 Ok(()) => see_other(&with_query(&home, &[("ok", "queue_saved")]), None),
-                Err(e) => back_with_error(&home, &e, &keep),
+                Err(e) => back_with_error(&back_page, &e, &keep),
             }
         }
         (d, c, t) => {
             let errs: Vec<AppError> = [d.err(), c.err(), t.err()].into_iter().flatten().collect();
-            back_with_errors(&home, &errs, &keep)
+            back_with_errors(&back_page, &errs, &keep)
         }
     }
 }
@@ -384,21 +381,18 @@ pub async fn save_settings(
             } else {
                 "1"
             };
-            return see_other(
-                &with_query(
-                    &page,
-                    &[
-                        ("errors", &joined),
-                        ("name", &up.raw.name),
-                        ("description", &up.raw.description),
-                        ("welcome_message", &up.raw.welcome_message),
-                        ("multi_chat", multi),
-                        ("chat_limit", &up.raw.chat_limit),
-                        ("ask_rating", ask),
-                        ("rest_messages", rest_messages),
-                    ],
-                ),
-                None,
+            return back_to(
+                &page,
+                &[("errors", &joined)],
+                &[
+                    ("name", &up.raw.name),
+                    ("description", &up.raw.description),
+                    ("welcome_message", &up.raw.welcome_message),
+                    ("multi_chat", multi),
+                    ("chat_limit", &up.raw.chat_limit),
+                    ("ask_rating", ask),
+                    ("rest_messages", rest_messages),
+                ],
             );
         }
     };
@@ -519,9 +513,9 @@ pub async fn update_quick_answer(
         Err(e) => {
             let (title, body) = f.keep();
             back_with_error(
-                &page,
+                &with_query(&page, &[("edit", &id.to_string())]),
                 &e,
-                &[("edit", &id.to_string()), ("title", &title), ("body", &body)],
+                &[("title", &title), ("body", &body)],
             )
         }
     }
@@ -579,7 +573,7 @@ pub async fn move_operator(
     .await;
     match result {
         Ok(()) => see_other(&with_query(&home, &[("ok", "order_saved")]), None),
-        Err(e) => back_with_error(&home, &e, &[("channel", &id.to_string())]),
+        Err(e) => back_with_error(&with_query(&home, &[("channel", &id.to_string())]), &e, &[]),
     }
 }
 
@@ -660,8 +654,7 @@ pub async fn save_hours(
         },
         Err(errs) => {
             let joined = errors_param(&errs);
-            let mut keep: Vec<(String, String)> =
-                vec![("errors".into(), joined), ("typed".into(), "1".into())];
+            let mut keep: Vec<(String, String)> = Vec::new();
             let flag = |b: bool| if b { "1".to_string() } else { "0".to_string() };
             keep.push(("hours_on".into(), flag(raw.enabled)));
             keep.push(("time_zone".into(), raw.time_zone.clone()));
@@ -682,7 +675,7 @@ pub async fn save_hours(
                 keep.push((k.into(), v.clone()));
             }
             let refs: Vec<(&str, &str)> = keep.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            see_other(&with_query(&page, &refs), None)
+            back_to(&page, &[("errors", &joined)], &refs)
         }
     }
 }

@@ -23,6 +23,7 @@ use app::backend::services::attachments;
 use app::backend::services::conversations::{self as conv, Ack, NewFile, Target};
 use app::backend::services::storage;
 use app::backend::AppState;
+use app::backend::OrInternal;
 use app::domain::channel::ChannelCode;
 use app::domain::conversation::{ClientMsgId, MessageBody};
 use app::domain::{AccountId, ConversationId, UserId};
@@ -131,13 +132,10 @@ pub(crate) async fn prepare_files(raw: Vec<(String, Vec<u8>)>) -> Result<Vec<Rea
         let kind = files::sniff(&bytes, &files::clean_name(&name)).ok_or_else(|| refuse(Code::FileType))?;
         let name = files::safe_name(&name, kind);
         if kind.is_image() {
-            let permit = files::decode_permits()
-                .acquire()
-                .await
-                .map_err(app::backend::internal)?;
+            let permit = files::decode_permits().acquire().await.or_internal()?;
             let picture = tokio::task::spawn_blocking(move || files::picture(&bytes, kind))
                 .await
-                .map_err(app::backend::internal)??;
+                .or_internal()??;
             drop(permit);
             let key = files::key_of(&picture.full);
             let thumb_key = files::key_of(&picture.thumb);

@@ -2,15 +2,16 @@
 //!
 //! They serve the plain HTML forms of the pages, so every form works with JavaScript
 //! disabled. Success redirects to the next page (`?ok=…` for a confirmation); failure
-//! redirects back to the form with `?error=CODE&field=FIELD` and the typed values
-//! (never passwords), and writes nothing.
+//! redirects back to the form with `?error=CODE&field=FIELD` and writes nothing; the
+//! typed values (never passwords) come back through the server (`services::refills`,
+//! [`keep_refills`]), never in the URL.
 
 use app::api::SessionUser;
 use app::backend::auth::{
     create_session, delete_session, session_cookie_name, session_token, SESSION_TTL_SECS,
 };
 use app::backend::http_util::set_cookie;
-use app::backend::services::{accounts, users};
+use app::backend::services::{accounts, refills, users};
 use app::backend::AppState;
 use app::domain::{safe_next, AccountName, DisplayName, Email, Password, Role, Slug, UserId};
 use app::error::{AppError, Code};
@@ -50,26 +51,133 @@ pub(crate) fn errors_param(errs: &[AppError]) -> String {
         .join(",")
 }
 
-/// Redirects back to `path` with every field error (`errors=field.code,…`) and the values
-/// to re-fill.
+/// What a refused form had typed, on its way from a form endpoint to [`keep_refills`],
+/// which keeps it on the server for the page the browser is sent back to.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingRefill {
+    path: String,
+    values: Vec<(String, String)>,
+}
+
+/// 303 back to `path` (which may carry navigation state such as `?c=5`) with `pairs`
+/// added to its query, and the typed `keep` values handed to [`keep_refills`]: they
+/// never travel in the URL.
+pub(crate) fn back_to(path: &str, pairs: &[(&str, &str)], keep: &[(&str, &str)]) -> Response {
+    let mut res = see_other(&with_query(path, pairs), None);
+    if keep.iter().any(|(_, v)| !v.is_empty()) {
+        res.extensions_mut().insert(PendingRefill {
+            path: path.split('?').next().unwrap_or(path).to_string(),
+            values: keep.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        });
+    }
+    res
+}
+
+/// Redirects back to `path` with every field error (`errors=field.code,…`); the typed
+/// values in `keep` come back through the server (see [`back_to`]).
 pub(crate) fn back_with_errors(path: &str, errs: &[AppError], keep: &[(&str, &str)]) -> Response {
     if let [one] = errs {
         return back_with_error(path, one, keep);
     }
     let joined = errors_param(errs);
-    let mut pairs: Vec<(&str, &str)> = vec![("errors", &joined)];
-    pairs.extend_from_slice(keep);
-    see_other(&with_query(path, &pairs), None)
+    back_to(path, &[("errors", &joined)], keep)
 }
 
-/// Redirects back to `path` with the error and the values to re-fill.
+/// Redirects back to `path` with the error (`error=code&field=field`); the typed values
+/// in `keep` come back through the server (see [`back_to`]).
 pub(crate) fn back_with_error(path: &str, err: &AppError, keep: &[(&str, &str)]) -> Response {
     let mut pairs: Vec<(&str, &str)> = vec![("error", err.code().as_str())];
     if let Some(f) = err.field() {
         pairs.push(("field", f.as_str()));
     }
-    pairs.extend_from_slice(keep);
-    see_other(&with_query(path, &pairs), None)
+    back_to(path, &pairs, keep)
+}
+
+/// Middleware: keeps a refused form's typed values ([`PendingRefill`]) on the server,
+/// named by the browser's refill cookie (set here when it has none), for the page the
+/// browser is sent back to. Writes are limited per client IP; past the limit the
+/// values are not kept (the error still shows).
+pub(crate) async fn keep_refills(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let secure = state.config.secure_cookies();
+    let had = app::backend::http_util::cookie(req.headers(), refills::cookie_name(secure))
+        .filter(|t| refills::well_formed(t));
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let ip = client_ip(&state, peer, req.headers());
+    let mut res = next.run(req).await;
+    let Some(pending) = res.extensions_mut().remove::<PendingRefill>() else {
+        return res;
+    };
+    if state.refill_writes.take(ip).await.is_err() {
+        tracing::warn!(%ip, "refused form: refill not kept (write limit)");
+        return res;
+    }
+    let token = had.clone().unwrap_or_else(refills::new_token);
+    match refills::save(&state.db, &token, &pending.path, &pending.values).await {
+        Ok(()) if had.is_none() => {
+            let cookie = set_cookie(
+                refills::cookie_name(secure),
+                &token,
+                refills::TTL_MS / 1000,
+                true,
+                secure,
+            );
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        Ok(()) => {}
+        Err(e) => tracing::warn!(error = ?e, "refused form: refill not kept"),
+    }
+    res
+}
+
+/// For a page showing a refused form (`?error=` or `?errors=`): the values the browser
+/// typed into it, if the server kept them for this path.
+pub(crate) async fn page_refill(
+    state: &AppState,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+) -> Option<app::ui::RequestRefill> {
+    let shows_error = query
+        .split('&')
+        .any(|p| p.starts_with("error=") || p.starts_with("errors="));
+    if !shows_error {
+        return None;
+    }
+    let token =
+        app::backend::http_util::cookie(headers, refills::cookie_name(state.config.secure_cookies()))?;
+    match refills::load(&state.db, &token, path).await {
+        Ok(Some(values)) => Some(app::ui::RequestRefill {
+            path: path.to_string(),
+            values,
+        }),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = ?e, "page refill unavailable");
+            None
+        }
+    }
+}
+
+/// Forgets the browser's refill (at sign-out: the next person at this browser must not
+/// see what was typed).
+async fn forget_refill(state: &AppState, headers: &HeaderMap) {
+    if let Some(token) =
+        app::backend::http_util::cookie(headers, refills::cookie_name(state.config.secure_cookies()))
+    {
+        if let Err(e) = refills::forget(&state.db, &token).await {
+            tracing::warn!(error = ?e, "refill not forgotten at sign-out");
+        }
+    }
 }
 
 pub(crate) async fn session_user(
@@ -120,7 +228,10 @@ pub async fn login(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(Some(&f.next));
-    let back = |e: &AppError| back_with_error("/login", e, &[("email", f.email.trim()), ("next", &next)]);
+    // Where to go after signing in stays in the address (navigation, not typed text),
+    // when the form had one.
+    let login_page = with_query("/login", &[("next", if f.next.is_empty() { "" } else { &next })]);
+    let back = |e: &AppError| back_with_error(&login_page, e, &[("email", f.email.trim())]);
     let limits = &state.config.login_limits;
     let ip = client_ip(&state, addr, &headers);
     let ip_key = format!("ip:{ip}");
@@ -253,11 +364,11 @@ pub async fn register(
     Form(f): Form<RegisterForm>,
 ) -> Response {
     let next = safe_next(Some(&f.next));
-    let keep = [
-        ("email", f.email.trim()),
-        ("name", f.name.trim()),
-        ("next", next.as_str()),
-    ];
+    let keep = [("email", f.email.trim()), ("name", f.name.trim())];
+    let register_page = with_query(
+        "/register",
+        &[("next", if f.next.is_empty() { "" } else { &next })],
+    );
     let parsed = (
         Email::parse(&f.email),
         DisplayName::parse(&f.name),
@@ -267,7 +378,7 @@ pub async fn register(
         (Ok(e), Ok(n), Ok(p)) => (e, n, p),
         (e, n, p) => {
             let errs: Vec<AppError> = [e.err(), n.err(), p.err()].into_iter().flatten().collect();
-            return back_with_errors("/register", &errs, &keep);
+            return back_with_errors(&register_page, &errs, &keep);
         }
     };
     let ip = client_ip(&state, addr, &headers);
@@ -279,7 +390,7 @@ pub async fn register(
             code: Code::TooManyAttempts,
             retry_after_secs: secs,
         };
-        return back_with_error("/register", &e, &keep);
+        return back_with_error(&register_page, &e, &keep);
     }
     let result = async {
         let user = users::register(&state.db, &email, &name, &password).await?;
@@ -289,13 +400,14 @@ pub async fn register(
     .await;
     match result {
         Ok(token) => see_other(&next, Some(session_cookie(&state, &token))),
-        Err(e) => back_with_error("/register", &e, &keep),
+        Err(e) => back_with_error(&register_page, &e, &keep),
     }
 }
 
 /// `POST /auth/logout-everywhere`: ends every session of the signed-in user (on every
 /// device) and clears the cookie.
 pub async fn logout_everywhere(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    forget_refill(&state, &headers).await;
     if let Ok(Some(user)) = session_user(&state, &headers).await {
         match app::backend::auth::delete_sessions_of(&state.db, user.id).await {
             Ok(n) => tracing::info!(user_id = user.id.0, sessions = n, "signed out everywhere"),
@@ -318,6 +430,7 @@ pub async fn logout_everywhere(State(state): State<AppState>, headers: HeaderMap
 /// `POST /auth/logout`: ends the session (its sockets close) and clears the cookie.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     end_current_session(&state, &headers).await;
+    forget_refill(&state, &headers).await;
     see_other(
         "/",
         Some(set_cookie(

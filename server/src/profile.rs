@@ -4,7 +4,7 @@
 
 use crate::forms::{back_with_errors, require_user, see_other};
 use app::api::profile::FRESH_COOKIE;
-use app::backend::services::rest;
+use app::backend::services::credentials;
 use app::backend::AppState;
 use app::error::AppError;
 use app::util::with_query;
@@ -59,7 +59,7 @@ pub async fn create_webhook(State(state): State<AppState>, headers: HeaderMap, b
         Err(r) => return r,
     };
     let f = read(&body);
-    match rest::create_webhook(&state.db, user.id, &f.account, &f.title, &f.scopes).await {
+    match credentials::create_webhook(&state.db, user.id, &f.account, &f.title, &f.scopes).await {
         Ok((_, code)) => {
             let url = webhook_url(&state.config.public_url, user.id.0, &code);
             see_other(
@@ -78,7 +78,7 @@ pub async fn issue_token(State(state): State<AppState>, headers: HeaderMap, body
         Err(r) => return r,
     };
     let f = read(&body);
-    match rest::issue_token(&state.db, user.id, &f.account, &f.scopes).await {
+    match credentials::issue_token(&state.db, user.id, &f.account, &f.scopes).await {
         Ok((_, token)) => see_other(
             &with_query(PROFILE, &[("ok", "token_issued")]),
             Some(fresh_cookie(&state, &token)),
@@ -109,7 +109,7 @@ pub async fn revoke(State(state): State<AppState>, Path(id): Path<i64>, headers:
         Ok(u) => u,
         Err(r) => return r,
     };
-    match rest::revoke(&state.db, user.id, id).await {
+    match credentials::revoke(&state.db, user.id, id).await {
         Ok(()) => see_other(&with_query(PROFILE, &[("ok", "revoked")]), None),
         Err(e) => back_with_errors(PROFILE, &[e], &[]),
     }

@@ -3,7 +3,7 @@
 //! waiting in its channel, REST calls with bounded labels). SQLite, and PostgreSQL when set.
 //! One test function: the figures are per process.
 
-#[path = "support/harness.rs"]
+#[path = "api/harness.rs"]
 mod harness;
 
 use app::backend::services::accounts;

@@ -11,7 +11,7 @@ pub const FRESH_COOKIE: &str = "netlines_fresh";
 /// The signed-in user's profile. Reading it consumes the "just made" secret.
 #[server(prefix = "/api", endpoint = "profile_page", output = crate::api::Answer)]
 pub async fn profile_page() -> Result<ProfileView, AppError> {
-    use crate::backend::services::{accounts, rest};
+    use crate::backend::services::{accounts, credentials};
     use crate::backend::{auth::require_user, http_util::cookie, AppState};
     let user = require_user().await?;
     let state = expect_context::<AppState>();
@@ -26,7 +26,7 @@ pub async fn profile_page() -> Result<ProfileView, AppError> {
     }
     Ok(ProfileView {
         accounts: accounts::list_for_user(&state.db, user.id).await?,
-        credentials: rest::list(&state.db, user.id).await?,
+        credentials: credentials::list(&state.db, user.id).await?,
         fresh: fresh.filter(|f| !f.is_empty()),
         public_url: state.config.public_url.clone(),
         time_zones: crate::domain::hours::time_zone_names(),

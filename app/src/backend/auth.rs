@@ -2,7 +2,7 @@
 //! SHA-256 in the database).
 
 use super::entities::{session, user};
-use super::{internal, now_ms};
+use super::{internal, now_ms, OrInternal};
 use crate::api::SessionUser;
 use crate::domain::{Password, UserId};
 use crate::error::AppError;
@@ -50,29 +50,29 @@ fn hashing_permits() -> &'static tokio::sync::Semaphore {
 /// Hashes a password with argon2id on a blocking thread (it is deliberately slow).
 pub async fn hash_password(password: &Password) -> Result<String, AppError> {
     let pw = password.expose().to_string();
-    let _permit = hashing_permits().acquire().await.map_err(internal)?;
+    let _permit = hashing_permits().acquire().await.or_internal()?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(pw.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(internal)
+            .or_internal()
     })
     .await
-    .map_err(internal)?
+    .or_internal()?
 }
 
 /// Checks a password against a stored PHC hash on a blocking thread.
 pub async fn verify_password(password: &str, hash: &str) -> Result<bool, AppError> {
     let pw = password.to_string();
     let hash = hash.to_string();
-    let _permit = hashing_permits().acquire().await.map_err(internal)?;
+    let _permit = hashing_permits().acquire().await.or_internal()?;
     tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash).map_err(internal)?;
+        let parsed = PasswordHash::new(&hash).or_internal()?;
         Ok(Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok())
     })
     .await
-    .map_err(internal)?
+    .or_internal()?
 }
 
 /// A hash of a password nobody knows, checked when the email is unknown so that a
@@ -112,7 +112,7 @@ pub async fn create_session(db: &impl ConnectionTrait, user: UserId) -> Result<S
     }
     .insert(db)
     .await
-    .map_err(internal)?;
+    .or_internal()?;
     Ok(token)
 }
 
@@ -134,15 +134,12 @@ pub async fn live_session(
         .filter(session::Column::TokenHash.eq(token_hash))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
     else {
         return Ok(None);
     };
     if ends_at(&s, idle) < now_ms() {
-        session::Entity::delete_by_id(s.id)
-            .exec(db)
-            .await
-            .map_err(internal)?;
+        session::Entity::delete_by_id(s.id).exec(db).await.or_internal()?;
         return Ok(None);
     }
     Ok(Some(s))
@@ -159,7 +156,7 @@ pub async fn touch(db: &impl ConnectionTrait, s: &session::Model) -> Result<(), 
         .filter(session::Column::Id.eq(s.id))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(())
 }
 
@@ -177,10 +174,7 @@ pub async fn user_for_token(
         return Ok(None);
     };
     touch(db, &s).await?;
-    let user = user::Entity::find_by_id(s.user_id)
-        .one(db)
-        .await
-        .map_err(internal)?;
+    let user = user::Entity::find_by_id(s.user_id).one(db).await.or_internal()?;
     Ok(user.map(|u| SessionUser {
         id: UserId(u.id),
         email: u.email,
@@ -204,7 +198,7 @@ pub async fn device_user(db: &impl ConnectionTrait, token: &str) -> Result<Optio
         .filter(known_device::Column::TokenHash.eq(token_hash(token)))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .map(|d| UserId(d.user_id)))
 }
 
@@ -223,12 +217,12 @@ pub async fn remember_device(db: &impl ConnectionTrait, user: UserId) -> Result<
     }
     .insert(db)
     .await
-    .map_err(internal)?;
+    .or_internal()?;
     let held = known_device::Entity::find()
         .filter(known_device::Column::UserId.eq(user.0))
         .count(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if held > DEVICES_PER_USER {
         let oldest = known_device::Entity::find()
             .filter(known_device::Column::UserId.eq(user.0))
@@ -236,12 +230,12 @@ pub async fn remember_device(db: &impl ConnectionTrait, user: UserId) -> Result<
             .limit(held - DEVICES_PER_USER)
             .all(db)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
         known_device::Entity::delete_many()
             .filter(known_device::Column::Id.is_in(oldest.into_iter().map(|d| d.id)))
             .exec(db)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
     }
     Ok(token)
 }
@@ -252,7 +246,7 @@ pub async fn delete_session(db: &impl ConnectionTrait, token: &str) -> Result<()
         .filter(session::Column::TokenHash.eq(token_hash(token)))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(())
 }
 
@@ -262,7 +256,7 @@ pub async fn delete_sessions_of(db: &impl ConnectionTrait, user: UserId) -> Resu
         .filter(session::Column::UserId.eq(user.0))
         .exec(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .rows_affected)
 }
 
@@ -282,7 +276,7 @@ pub async fn purge_expired_sessions(
         )
         .exec(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .rows_affected)
 }
 

@@ -10,6 +10,7 @@ pub mod conversation_pin;
 pub mod conversation_skip;
 pub mod event_binding;
 pub mod event_outbox;
+pub mod form_refill;
 pub mod invitation;
 pub mod known_device;
 pub mod membership;

@@ -3,6 +3,7 @@
 //! limits against decompression bombs), and the picture is re-encoded as PNG at two
 //! sizes, which drops every piece of metadata (EXIF, GPS, comments).
 
+use crate::backend::OrInternal;
 use crate::error::{AppError, Code, Field};
 use image::{
     imageops::FilterType, DynamicImage, GenericImageView, ImageFormat, ImageReader, Limits, RgbaImage,
@@ -137,8 +138,7 @@ fn fit_square(img: &DynamicImage, size: u32) -> RgbaImage {
 
 fn encode_png(img: &RgbaImage) -> Result<Vec<u8>, AppError> {
     let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png)
-        .map_err(crate::backend::internal)?;
+    img.write_to(&mut out, ImageFormat::Png).or_internal()?;
     Ok(out.into_inner())
 }
 

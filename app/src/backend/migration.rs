@@ -22,6 +22,7 @@ mod m0016_message_rich;
 mod m0017_events;
 mod m0018_hours;
 mod m0019_second_ring;
+mod m0020_form_refills;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_events::Migration),
             Box::new(m0018_hours::Migration),
             Box::new(m0019_second_ring::Migration),
+            Box::new(m0020_form_refills::Migration),
         ]
     }
 }

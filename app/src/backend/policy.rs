@@ -17,9 +17,9 @@
 //!   ([`crate::backend::hub::Topic::Access`]).
 
 use super::entities::{channel_operator, conversation, membership, open_channel};
-use super::internal;
 use super::services::accounts::Actor;
 use super::services::conversations::{Customer, Viewer};
+use super::OrInternal;
 use crate::api::SessionUser;
 use crate::domain::{AccountId, ConversationId, Role};
 use crate::error::{AppError, Code, Field};
@@ -96,7 +96,7 @@ async fn require_member(db: &impl ConnectionTrait, account: AccountId, user: i64
         .filter(membership::Column::UserId.eq(user))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .map(|_| ())
         .ok_or(AppError::NotFound)
 }
@@ -117,7 +117,7 @@ async fn serves_own_channel(
             .filter(channel_operator::Column::UserId.eq(actor.user.0))
             .one(db)
             .await
-            .map_err(internal)?
+            .or_internal()?
             .is_some()),
     }
 }
@@ -134,7 +134,7 @@ pub async fn operator_conversation(
         .filter(conversation::Column::AccountId.eq(actor.account.0))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     // The conversation is of the actor's account, so its channel is too.
     if !serves_own_channel(db, actor, c.channel_id).await? {
@@ -154,7 +154,7 @@ pub async fn customer_conversation(
         .filter(conversation::Column::CustomerAccountId.eq(customer.account.0))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)
 }
 
@@ -185,7 +185,7 @@ pub async fn inbox_channels(
         .order_by_asc(open_channel::Column::Id)
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     match actor.role {
         Role::Admin => Ok(all),
         Role::Employee => Err(AppError::Forbidden),
@@ -194,7 +194,7 @@ pub async fn inbox_channels(
                 .filter(channel_operator::Column::UserId.eq(actor.user.0))
                 .all(db)
                 .await
-                .map_err(internal)?
+                .or_internal()?
                 .into_iter()
                 .map(|o| o.channel_id)
                 .collect();

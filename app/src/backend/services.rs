@@ -2,11 +2,12 @@
 //! ([`accounts::Actor`]) and filters by its account.
 
 pub mod accounts;
+pub mod app_events;
 pub mod apps;
 pub mod attachments;
 pub mod channels;
 pub mod conversations;
-pub mod events;
+pub mod credentials;
 pub mod hours;
 pub mod inbox;
 pub mod invitations;
@@ -15,7 +16,7 @@ pub mod notes;
 pub mod queue;
 pub mod quick_answers;
 pub mod reads;
-pub mod rest;
+pub mod refills;
 pub mod rest_uploads;
 pub mod search;
 pub mod stats;

@@ -35,6 +35,8 @@ pub struct AppState {
     pub upload_slots: crate::backend::ratelimit::Slots,
     /// "Retry now" presses per app (a minute).
     pub retry_presses: Arc<FailureLimiter>,
+    /// Refused forms' refills written per client IP.
+    pub refill_writes: Arc<LeakyBuckets<std::net::IpAddr>>,
 }
 
 impl AppState {
@@ -102,6 +104,13 @@ impl AppState {
             retry_presses: Arc::new(match &limits {
                 Some(kv) => FailureLimiter::shared(std::time::Duration::from_secs(60), kv.clone(), "retry"),
                 None => FailureLimiter::new(std::time::Duration::from_secs(60)),
+            }),
+            refill_writes: Arc::new({
+                use crate::backend::services::refills::{WRITES_BURST, WRITES_PER_SEC};
+                match &limits {
+                    Some(kv) => LeakyBuckets::shared(WRITES_PER_SEC, WRITES_BURST, kv.clone(), "refill"),
+                    None => LeakyBuckets::new(WRITES_PER_SEC, WRITES_BURST),
+                }
             }),
             upload_slots: Default::default(),
             files: Arc::new(crate::backend::files::DirStore::new(config.files.dir.clone())),

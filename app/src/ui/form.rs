@@ -29,7 +29,32 @@ pub fn query_error() -> Option<FormError> {
     Some(FormError { field, code })
 }
 
-/// Reads a plain value (for re-filling a form after an error).
+/// The refill of the form refused on this page, if any: only on a page showing an error
+/// (`?error=` / `?errors=`) at the path the form was sent back to.
+fn current_refill() -> Option<crate::ui::RequestRefill> {
+    let q = use_query_map().get_untracked();
+    if q.get("error").is_none() && q.get("errors").is_none() {
+        return None;
+    }
+    let path = leptos_router::hooks::use_location().pathname.get_untracked();
+    crate::ui::page_refill().filter(|r| r.path == path)
+}
+
+/// What the refused form had typed into field `key` (empty when nothing was kept). The
+/// server keeps these values, never the URL: a `?key=` in the address fills nothing.
+pub fn refill_value(key: &str) -> String {
+    current_refill()
+        .and_then(|mut r| r.values.remove(key))
+        .unwrap_or_default()
+}
+
+/// Is this page showing a refused form with its typed values?
+pub fn has_refill() -> bool {
+    current_refill().is_some()
+}
+
+/// Reads a plain value from the query string (navigation state such as `?ok=`, never
+/// typed text: that comes back through [`refill_value`]).
 pub fn query_value(key: &str) -> String {
     use_query_map().get_untracked().get(key).unwrap_or_default()
 }

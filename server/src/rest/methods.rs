@@ -5,8 +5,8 @@ use super::params::Params;
 use super::{Output, RestError};
 use app::backend::services::channels::ConfigChange;
 use app::backend::services::conversations::{self as conv, Side, Target, Viewer};
-use app::backend::services::rest::{self, RestCaller};
-use app::backend::services::{attachments, channels, events, inbox, rest_uploads};
+use app::backend::services::credentials::{self, RestCaller};
+use app::backend::services::{app_events, attachments, channels, inbox, rest_uploads};
 use app::backend::AppState;
 use app::domain::channel::{
     self as channel_domain, Capacity, ChannelCode, ChannelName, Distribution, TakeTime,
@@ -230,7 +230,7 @@ async fn network_join(state: &AppState, caller: &RestCaller, p: &Params) -> Resu
             "This is your own account's channel",
         ));
     }
-    let id = rest::network_join(&state.db, &caller.actor, info.channel.0).await?;
+    let id = credentials::network_join(&state.db, &caller.actor, info.channel.0).await?;
     Ok(json!(id).into())
 }
 
@@ -276,7 +276,7 @@ async fn network_message_add(state: &AppState, caller: &RestCaller, p: &Params) 
             "The channel does not take messages from other accounts' apps",
         ));
     }
-    if !rest::has_joined(&state.db, caller.actor.account.0, info.channel.0).await? {
+    if !credentials::has_joined(&state.db, caller.actor.account.0, info.channel.0).await? {
         return Err(RestError::bad(
             "WRONG_REQUEST",
             "Join the channel first (imopenlines.network.join)",
@@ -650,13 +650,13 @@ fn event_param(p: &Params) -> Result<&'static str, RestError> {
         .text("event")
         .filter(|e| !e.trim().is_empty())
         .ok_or_else(|| RestError::bad("ERROR_EVENT_NOT_FOUND", "event is required"))?;
-    events::event_name(&raw).ok_or_else(|| {
+    app_events::event_name(&raw).ok_or_else(|| {
         RestError::bad(
             "ERROR_EVENT_NOT_FOUND",
             format!(
                 "Unknown event {}: Netlines raises {}",
                 raw.trim(),
-                events::EVENTS.join(", ")
+                app_events::EVENTS.join(", ")
             ),
         )
     })
@@ -689,15 +689,15 @@ async fn event_bind(state: &AppState, caller: &RestCaller, p: &Params) -> Result
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| app.handler_url.clone());
-    if let Some(why) = events::handler_problem(&handler) {
+    if let Some(why) = app_events::handler_problem(&handler) {
         return Err(RestError::bad("WRONG_HANDLER_URL", why));
     }
     let url = url::Url::parse(&handler)
         .map_err(|_| RestError::bad("WRONG_HANDLER_URL", "handler must be an absolute http(s) URL"))?;
-    events::resolve_handler(&url, state.config.events_allow_private)
+    app_events::resolve_handler(&url, state.config.events_allow_private)
         .await
         .map_err(|why| RestError::bad("WRONG_HANDLER_URL", why))?;
-    match events::bind(
+    match app_events::bind(
         &state.db,
         &app,
         caller.actor.user.0,
@@ -707,16 +707,16 @@ async fn event_bind(state: &AppState, caller: &RestCaller, p: &Params) -> Result
     )
     .await?
     {
-        events::Bound::Bound(_) => Ok(json!(true).into()),
-        events::Bound::AppFull => Err(RestError::bad(
+        app_events::Bound::Bound(_) => Ok(json!(true).into()),
+        app_events::Bound::AppFull => Err(RestError::bad(
             "ERROR_EVENT_LIMIT",
-            format!("An app binds at most {} handlers", events::MAX_BINDINGS),
+            format!("An app binds at most {} handlers", app_events::MAX_BINDINGS),
         )),
-        events::Bound::AccountFull => Err(RestError::bad(
+        app_events::Bound::AccountFull => Err(RestError::bad(
             "ERROR_EVENT_LIMIT",
             format!(
                 "The apps of an account bind at most {} handlers together",
-                events::MAX_BINDINGS_PER_ACCOUNT
+                app_events::MAX_BINDINGS_PER_ACCOUNT
             ),
         )),
     }
@@ -729,13 +729,13 @@ async fn event_unbind(state: &AppState, caller: &RestCaller, p: &Params) -> Resu
         .text("handler")
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty());
-    let count = events::unbind(&state.db, app.id, event, handler.as_deref()).await?;
+    let count = app_events::unbind(&state.db, app.id, event, handler.as_deref()).await?;
     Ok(json!({ "count": count }).into())
 }
 
 async fn event_get(state: &AppState, caller: &RestCaller) -> Result<Output, RestError> {
     let app = caller_app(state, caller).await?;
-    let list: Vec<Value> = events::list(&state.db, app.id)
+    let list: Vec<Value> = app_events::list(&state.db, app.id)
         .await?
         .into_iter()
         .map(|b| json!({ "event": b.event, "handler": b.handler, "auth_type": "0", "offline": 0 }))

@@ -12,7 +12,7 @@ mod methods;
 mod openapi;
 pub mod params;
 
-use app::backend::services::rest::{self, AuthFailure, RestCaller};
+use app::backend::services::credentials::{self, AuthFailure, RestCaller};
 use app::backend::AppState;
 use app::error::{AppError, Code};
 use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Request, State};
@@ -397,7 +397,7 @@ pub async fn with_token(
         if method == UPLOAD_METHOD {
             let query = Params::from_query(req.uri().query().unwrap_or("")).unwrap_or_default();
             if let Some(token) = query.text("auth") {
-                if let Ok(caller) = rest::by_token(&state.db, &token).await {
+                if let Ok(caller) = credentials::by_token(&state.db, &token).await {
                     _slot = crate::uploads::take_slot(&state, caller.actor.user)?;
                     limit = upload_body_limit(&state);
                     req = upload_body(&state, req);
@@ -409,7 +409,7 @@ pub async fn with_token(
         let caller = match (checked, p.text("auth")) {
             // The credential that allowed the body is the one that calls.
             (Some(caller), _) => Ok(caller),
-            (None, Some(token)) => rest::by_token(&state.db, &token).await.map_err(auth_error),
+            (None, Some(token)) => credentials::by_token(&state.db, &token).await.map_err(auth_error),
             // A browser session is not a REST credential.
             (None, None) if has_session && method == "imopenlines.network.message.add" => {
                 Err(RestError::new(
@@ -484,7 +484,9 @@ impl DownloadQuery {
 /// The caller of an inbound webhook `/rest/{user_id}/{code}/…`.
 async fn webhook_caller(state: &AppState, user_id: &str, code: &str) -> Result<RestCaller, RestError> {
     match user_id.parse::<i64>() {
-        Ok(uid) => rest::by_webhook(&state.db, uid, code).await.map_err(auth_error),
+        Ok(uid) => credentials::by_webhook(&state.db, uid, code)
+            .await
+            .map_err(auth_error),
         Err(_) => Err(auth_error(AuthFailure::Invalid)),
     }
 }
@@ -505,7 +507,7 @@ pub async fn download_with_token(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
     let caller = match q.auth.clone().or(bearer) {
-        Some(token) => rest::by_token(&state.db, &token).await.map_err(auth_error),
+        Some(token) => credentials::by_token(&state.db, &token).await.map_err(auth_error),
         None => Err(RestError::new(
             StatusCode::UNAUTHORIZED,
             "NO_AUTH_FOUND",

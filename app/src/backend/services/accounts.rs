@@ -4,7 +4,7 @@ use crate::api::{AccountSummary, MemberView};
 use crate::backend::db::{begin_write, lock_account};
 use crate::backend::entities::{account, membership, user};
 use crate::backend::hub::Hub;
-use crate::backend::{internal, now_ms};
+use crate::backend::{internal, now_ms, OrInternal};
 use crate::domain::{AccountId, AccountName, Email, Role, Slug, UserId};
 use crate::error::{AppError, Code, Field};
 use sea_orm::{
@@ -62,22 +62,22 @@ pub async fn create_capped(
         .filter(account::Column::Slug.eq(slug.as_str()))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .is_some()
     {
         return Err(slug_taken);
     }
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     user::Entity::find_by_id(creator.0)
         .lock_exclusive()
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let held = membership::Entity::find()
         .filter(membership::Column::UserId.eq(creator.0))
         .count(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if held as usize >= max {
         return Err(AppError::Invalid {
             field: Field::AccountName,
@@ -106,8 +106,8 @@ pub async fn create_capped(
     }
     .insert(&txn)
     .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .or_internal()?;
+    txn.commit().await.or_internal()?;
     Ok(acc)
 }
 
@@ -117,7 +117,7 @@ pub async fn list_for_user(db: &impl ConnectionTrait, user: UserId) -> Result<Ve
         .filter(membership::Column::UserId.eq(user.0))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let roles: HashMap<i64, Role> = memberships.iter().map(|m| (m.account_id, role_of(m))).collect();
     let accounts = account::Entity::find()
         .filter(account::Column::Id.is_in(roles.keys().copied().collect::<Vec<_>>()))
@@ -125,7 +125,7 @@ pub async fn list_for_user(db: &impl ConnectionTrait, user: UserId) -> Result<Ve
         .order_by_asc(account::Column::Id)
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(accounts
         .into_iter()
         .map(|a| AccountSummary {
@@ -147,7 +147,7 @@ pub(crate) async fn account_by_slug(
         .filter(account::Column::Slug.eq(slug.as_str()))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     Ok((slug, acc))
 }
@@ -162,7 +162,7 @@ pub async fn actor(db: &impl ConnectionTrait, user: UserId, slug: &str) -> Resul
         .filter(membership::Column::UserId.eq(user.0))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     Ok(Actor {
         user,
@@ -179,13 +179,13 @@ pub async fn members(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<Mem
         .filter(membership::Column::AccountId.eq(actor.account.0))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let roles: HashMap<i64, Role> = ms.iter().map(|m| (m.user_id, role_of(m))).collect();
     let users = user::Entity::find()
         .filter(user::Column::Id.is_in(roles.keys().copied().collect::<Vec<_>>()))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let mut out: Vec<MemberView> = users
         .into_iter()
         .map(|u| MemberView {
@@ -235,7 +235,7 @@ pub async fn add_member(
         .filter(membership::Column::UserId.eq(u.id))
         .count(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if exists > 0 {
         return Err(already);
     }
@@ -270,7 +270,7 @@ async fn target_membership(
         .filter(membership::Column::UserId.eq(target.0))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)
 }
 
@@ -280,7 +280,7 @@ async fn admin_count(db: &impl ConnectionTrait, account: AccountId) -> Result<u6
         .filter(membership::Column::Role.eq(Role::Admin.as_str()))
         .count(db)
         .await
-        .map_err(internal)
+        .or_internal()
 }
 
 /// Changes a member's role. Admins only; the last admin cannot be demoted. Checked and
@@ -297,8 +297,8 @@ pub async fn change_role(
     role: Role,
 ) -> Result<(), AppError> {
     actor.require_admin()?;
-    let txn = begin_write(db).await.map_err(internal)?;
-    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
+    lock_account(&txn, actor.account.0).await.or_internal()?;
     let m = target_membership(&txn, actor, target).await?;
     if role_of(&m) == Role::Admin && role != Role::Admin && admin_count(&txn, actor.account).await? <= 1 {
         return Err(AppError::Conflict {
@@ -308,14 +308,14 @@ pub async fn change_role(
     }
     let mut am: membership::ActiveModel = m.into();
     am.role = Set(role.as_str().to_string());
-    am.update(&txn).await.map_err(internal)?;
+    am.update(&txn).await.or_internal()?;
     let released = if crate::backend::policy::may_serve(role) {
         Vec::new()
     } else {
         super::channels::remove_from_queues(&txn, actor.account.0, target).await?;
         super::queue::release_operator(&txn, actor.account, target, None).await?
     };
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     super::queue::after_access_change(db, hub, actor.account, released).await;
     Ok(())
 }
@@ -331,8 +331,8 @@ pub async fn remove_member(
     target: UserId,
 ) -> Result<(), AppError> {
     actor.require_admin()?;
-    let txn = begin_write(db).await.map_err(internal)?;
-    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
+    lock_account(&txn, actor.account.0).await.or_internal()?;
     let m = target_membership(&txn, actor, target).await?;
     if role_of(&m) == Role::Admin && admin_count(&txn, actor.account).await? <= 1 {
         return Err(AppError::Conflict {
@@ -343,7 +343,7 @@ pub async fn remove_member(
     membership::Entity::delete_by_id(m.id)
         .exec(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     // Their webhooks, tokens and apps' grants in this account are deleted (not merely
     // refused): adding them again later does not bring old credentials back. Apps'
     // bindings that acted with their grants go too, with their undelivered events.
@@ -352,12 +352,12 @@ pub async fn remove_member(
         .filter(crate::backend::entities::rest_credential::Column::UserId.eq(target.0))
         .exec(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let apps: Vec<i64> = crate::backend::entities::rest_app::Entity::find()
         .filter(crate::backend::entities::rest_app::Column::AccountId.eq(actor.account.0))
         .all(&txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(|a| a.id)
         .collect();
@@ -366,11 +366,11 @@ pub async fn remove_member(
         .filter(crate::backend::entities::oauth_code::Column::AppId.is_in(apps))
         .exec(&txn)
         .await
-        .map_err(internal)?;
-    super::events::drop_grants(&txn, actor.account.0, None, target.0).await?;
+        .or_internal()?;
+    super::app_events::drop_grants(&txn, actor.account.0, None, target.0).await?;
     super::channels::remove_from_queues(&txn, actor.account.0, target).await?;
     let released = super::queue::release_operator(&txn, actor.account, target, None).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     super::queue::after_access_change(db, hub, actor.account, released).await;
     Ok(())
 }
@@ -383,7 +383,7 @@ pub async fn system_actor(db: &impl ConnectionTrait, slug: &str) -> Result<Actor
         .filter(account::Column::Slug.eq(slug.as_str()))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     Ok(Actor {
         user: UserId(0),

@@ -10,13 +10,13 @@
 //! page, removes every token at once; removing the member from the account disables them.
 
 use super::accounts::{self, Actor};
-use super::rest::{self, AuthFailure};
+use super::credentials::{self, AuthFailure};
 use crate::api::{AppView, ConsentView, GrantView};
 use crate::backend::auth::token_hash;
 use crate::backend::entities::{
     account, event_binding, event_outbox, oauth_code, rest_app, rest_credential, user,
 };
-use crate::backend::{internal, now_ms, random_token};
+use crate::backend::{internal, now_ms, random_token, OrInternal};
 use crate::domain::UserId;
 use crate::error::{AppError, Code, Field};
 use sea_orm::{
@@ -106,22 +106,22 @@ pub async fn create(
     let mut errs = Vec::new();
     let name = app_name(name).map_err(|e| errs.push(e)).ok();
     let handler = handler_url(handler).map_err(|e| errs.push(e)).ok();
-    let scopes = rest::parse_scopes(scopes).map_err(|e| errs.push(e)).ok();
+    let scopes = credentials::parse_scopes(scopes).map_err(|e| errs.push(e)).ok();
     let (Some(name), Some(handler), Some(scopes)) = (name, handler, scopes) else {
         return Err(errs.remove(0));
     };
     // Counted and written under the account's lock: registrations at the same moment
     // cannot pass the cap.
-    let txn = crate::backend::db::begin_write(db).await.map_err(internal)?;
+    let txn = crate::backend::db::begin_write(db).await.or_internal()?;
     crate::backend::db::lock_account(&txn, actor.account.0)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let db = &txn;
     let count = rest_app::Entity::find()
         .filter(rest_app::Column::AccountId.eq(actor.account.0))
         .count(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if count >= MAX_APPS {
         return Err(AppError::Invalid {
             field: Field::Name,
@@ -147,7 +147,7 @@ pub async fn create(
         .await;
         match r {
             Ok(m) => {
-                txn.commit().await.map_err(internal)?;
+                txn.commit().await.or_internal()?;
                 return Ok((m, secret));
             }
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
@@ -161,7 +161,7 @@ pub fn form_errors(name: &str, handler: &str, scopes: &[String]) -> Vec<AppError
     [
         app_name(name).err(),
         handler_url(handler).err(),
-        rest::parse_scopes(scopes).err(),
+        credentials::parse_scopes(scopes).err(),
     ]
     .into_iter()
     .flatten()
@@ -176,7 +176,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<AppVie
         .order_by_asc(rest_app::Column::Id)
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let now = now_ms();
     let creds = rest_credential::Entity::find()
         .filter(rest_credential::Column::AppId.is_in(apps.iter().map(|a| a.id).collect::<Vec<_>>()))
@@ -184,16 +184,16 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<AppVie
         .filter(rest_credential::Column::ExpiresAt.gt(now))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let users = user::Entity::find()
         .filter(user::Column::Id.is_in(creds.iter().map(|c| c.user_id).collect::<Vec<_>>()))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let mut logs = std::collections::HashMap::new();
     for a in &apps {
-        let bindings = super::events::list(db, a.id).await?;
-        let log = super::events::log(db, a.id, DELIVERY_LOG).await?;
+        let bindings = super::app_events::list(db, a.id).await?;
+        let log = super::app_events::log(db, a.id, DELIVERY_LOG).await?;
         logs.insert(a.id, (bindings, log));
     }
     Ok(apps
@@ -250,7 +250,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<AppVie
 pub const DELIVERY_LOG: u64 = 20;
 
 /// "Retry now" on the app's page (admins of its account): the event is tried at once —
-/// at most [`super::events::RETRIES_PER_MINUTE`] presses per app a minute (`presses`),
+/// at most [`super::app_events::RETRIES_PER_MINUTE`] presses per app a minute (`presses`),
 /// so the page cannot be used to fire requests at a handler.
 pub async fn retry_event(
     db: &impl ConnectionTrait,
@@ -262,7 +262,7 @@ pub async fn retry_event(
     let app = own_app(db, actor, app_id).await?;
     let key = format!("app:{}", app.id);
     if let Err(secs) = presses
-        .try_attempt(&[(&key, super::events::RETRIES_PER_MINUTE)])
+        .try_attempt(&[(&key, super::app_events::RETRIES_PER_MINUTE)])
         .await
     {
         return Err(AppError::Limit {
@@ -270,7 +270,7 @@ pub async fn retry_event(
             retry_after_secs: secs,
         });
     }
-    super::events::retry_now(db, app.id, event_id, now_ms()).await
+    super::app_events::retry_now(db, app.id, event_id, now_ms()).await
 }
 
 async fn own_app(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<rest_app::Model, AppError> {
@@ -279,7 +279,7 @@ async fn own_app(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<re
         .filter(rest_app::Column::AccountId.eq(actor.account.0))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)
 }
 
@@ -290,23 +290,23 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait<Transaction = sea_orm:
     id: i64,
 ) -> Result<(), AppError> {
     let app = own_app(db, actor, id).await?;
-    let txn = db.begin().await.map_err(internal)?;
+    let txn = db.begin().await.or_internal()?;
     rest_credential::Entity::delete_many()
         .filter(rest_credential::Column::AppId.eq(app.id))
         .exec(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     oauth_code::Entity::delete_many()
         .filter(oauth_code::Column::AppId.eq(app.id))
         .exec(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     // Its events and bindings (explicitly: SQLite may run without foreign keys).
     let bindings: Vec<i64> = event_binding::Entity::find()
         .filter(event_binding::Column::AppId.eq(app.id))
         .all(&txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(|b| b.id)
         .collect();
@@ -315,18 +315,18 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait<Transaction = sea_orm:
             .filter(event_outbox::Column::BindingId.is_in(bindings.clone()))
             .exec(&txn)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
         event_binding::Entity::delete_many()
             .filter(event_binding::Column::Id.is_in(bindings))
             .exec(&txn)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
     }
     rest_app::Entity::delete_by_id(app.id)
         .exec(&txn)
         .await
-        .map_err(internal)?;
-    txn.commit().await.map_err(internal)
+        .or_internal()?;
+    txn.commit().await.or_internal()
 }
 
 /// Revokes one member's grant: every token and unused code the app holds for them, and
@@ -338,19 +338,19 @@ pub async fn revoke_member(
     member: i64,
 ) -> Result<(), AppError> {
     let app = own_app(db, actor, app_id).await?;
-    let bindings = super::events::drop_grants(db, app.account_id, Some(app.id), member).await?;
+    let bindings = super::app_events::drop_grants(db, app.account_id, Some(app.id), member).await?;
     let r = rest_credential::Entity::delete_many()
         .filter(rest_credential::Column::AppId.eq(app.id))
         .filter(rest_credential::Column::UserId.eq(member))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     oauth_code::Entity::delete_many()
         .filter(oauth_code::Column::AppId.eq(app.id))
         .filter(oauth_code::Column::UserId.eq(member))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if r.rows_affected == 0 && bindings == 0 {
         return Err(AppError::NotFound);
     }
@@ -576,19 +576,19 @@ async fn issue<C: ConnectionTrait + TransactionTrait<Transaction = sea_orm::Data
     let scopes: Vec<String> = app.scopes.split(',').map(str::to_string).collect();
     let now = now_ms();
     let txn = db.begin().await.map_err(|_| SERVER_ERROR)?;
-    let (access_row, access) = rest::insert(
+    let (access_row, access) = credentials::insert(
         &txn,
         "oauth",
         UserId(user),
         app.account_id,
         &app.name,
         &scopes,
-        now + rest::TOKEN_TTL_MS,
+        now + credentials::TOKEN_TTL_MS,
         Some(app.id),
     )
     .await
     .map_err(|_| SERVER_ERROR)?;
-    let (_, refresh) = rest::insert(
+    let (_, refresh) = credentials::insert(
         &txn,
         "refresh",
         UserId(user),
@@ -605,7 +605,7 @@ async fn issue<C: ConnectionTrait + TransactionTrait<Transaction = sea_orm::Data
     Ok(TokenAnswer {
         access_token: access,
         expires: access_row.expires_at / 1000,
-        expires_in: rest::TOKEN_TTL_MS / 1000,
+        expires_in: credentials::TOKEN_TTL_MS / 1000,
         scope: app.scopes.clone(),
         domain: domain_of(public_url),
         server_endpoint: format!("{base}/rest/"),
@@ -691,7 +691,7 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait<Transaction = sea_orm
     refresh_token: &str,
 ) -> Result<TokenAnswer, OAuthError> {
     let app = client(db, client_id, secret).await?;
-    let row = rest::find(db, &["refresh", USED_REFRESH], refresh_token)
+    let row = credentials::find(db, &["refresh", USED_REFRESH], refresh_token)
         .await
         .map_err(|_: AuthFailure| INVALID_GRANT)?;
     if row.app_id != Some(app.id) {
@@ -740,7 +740,7 @@ async fn revoke_family(
         .exec(db)
         .await
         .map_err(|_| SERVER_ERROR)?;
-    super::events::drop_grants(db, app.account_id, Some(app.id), user)
+    super::app_events::drop_grants(db, app.account_id, Some(app.id), user)
         .await
         .map_err(|_| SERVER_ERROR)?;
     Ok(())
@@ -753,13 +753,13 @@ pub async fn purge_expired(db: &impl ConnectionTrait) -> Result<u64, AppError> {
         .filter(oauth_code::Column::ExpiresAt.lte(now))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let b = rest_credential::Entity::delete_many()
         .filter(rest_credential::Column::AppId.is_not_null())
         .filter(rest_credential::Column::ExpiresAt.lte(now))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(a.rows_affected + b.rows_affected)
 }
 

@@ -5,8 +5,8 @@
 
 use crate::api::SessionUser;
 use crate::backend::entities::{account, attachment, conversation};
-use crate::backend::internal;
 use crate::backend::policy;
+use crate::backend::OrInternal;
 use crate::domain::ConversationId;
 use crate::error::AppError;
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -21,18 +21,18 @@ pub async fn readable(
     let a = attachment::Entity::find_by_id(id)
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let c = conversation::Entity::find_by_id(a.conversation_id)
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let slug_of = |account_id: i64| async move {
         account::Entity::find_by_id(account_id)
             .one(db)
             .await
-            .map_err(internal)
+            .or_internal()
             .map(|a| a.map(|a| a.slug))
     };
     // The customer's side.
@@ -73,7 +73,7 @@ pub async fn of_message(
         .order_by_asc(attachment::Column::Id)
         .all(db)
         .await
-        .map_err(internal)
+        .or_internal()
 }
 
 /// Attachment `id` if the caller of the REST API (an account's user, `actor`) may read
@@ -87,7 +87,7 @@ pub async fn readable_by_rest(
     let a = attachment::Entity::find_by_id(id)
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     match super::conversations::side_of(db, actor, user_name, ConversationId(a.conversation_id)).await {
         Ok(_) => Ok(a),

@@ -11,7 +11,7 @@ use crate::backend::entities::{
     network_message, open_channel,
 };
 use crate::backend::images::Avatar;
-use crate::backend::{internal, now_ms};
+use crate::backend::{internal, now_ms, OrInternal};
 use crate::domain::channel::{Capacity, ChannelCode, ChannelName, Distribution, Settings, TakeTime};
 use crate::domain::{ChannelId, Role, UserId};
 use crate::error::{AppError, Code, Field};
@@ -44,7 +44,7 @@ async fn channel_of(
         .filter(open_channel::Column::AccountId.eq(actor.account.0))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)
 }
 
@@ -56,7 +56,7 @@ pub(crate) async fn connector_of(
         .filter(network_connector::Column::ChannelId.eq(channel))
         .one(db)
         .await
-        .map_err(internal)
+        .or_internal()
 }
 
 /// The Contact Center: admins see all channels, operators the ones they serve.
@@ -70,7 +70,7 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
         .order_by_asc(open_channel::Column::Id)
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let ids: Vec<i64> = channels.iter().map(|c| c.id).collect();
     let ops = channel_operator::Entity::find()
         .filter(channel_operator::Column::ChannelId.is_in(ids.clone()))
@@ -78,12 +78,12 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
         .order_by_asc(channel_operator::Column::UserId)
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let connectors = network_connector::Entity::find()
         .filter(network_connector::Column::ChannelId.is_in(ids))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let is_admin = actor.role == Role::Admin;
     let op_ids: Vec<i64> = ops.iter().map(|o| o.user_id).collect();
     let names = super::conversations::names_of(db, &op_ids).await?;
@@ -154,7 +154,7 @@ pub async fn create_channel(
         .filter(open_channel::Column::AccountId.eq(actor.account.0))
         .count(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if count >= MAX_CHANNELS {
         return Err(AppError::Invalid {
             field: Field::ChannelName,
@@ -170,7 +170,7 @@ pub async fn create_channel(
     }
     .insert(db)
     .await
-    .map_err(internal)
+    .or_internal()
 }
 
 pub async fn rename_channel(
@@ -183,7 +183,7 @@ pub async fn rename_channel(
     let c = channel_of(db, actor, id).await?;
     let mut am: open_channel::ActiveModel = c.into();
     am.name = Set(name.as_str().to_string());
-    am.update(db).await.map_err(internal)?;
+    am.update(db).await.or_internal()?;
     Ok(())
 }
 
@@ -198,7 +198,7 @@ pub async fn set_channel_active(
     let c = channel_of(db, actor, id).await?;
     let mut am: open_channel::ActiveModel = c.into();
     am.active = Set(active);
-    am.update(db).await.map_err(internal)?;
+    am.update(db).await.or_internal()?;
     Ok(())
 }
 
@@ -215,8 +215,8 @@ pub async fn move_operator(
     up: bool,
 ) -> Result<(), AppError> {
     actor.require_admin()?;
-    let txn = begin_write(db).await.map_err(internal)?;
-    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
+    lock_account(&txn, actor.account.0).await.or_internal()?;
     let c = channel_of(&txn, actor, id).await?;
     let mut ops = super::queue::operators_in_order(&txn, ChannelId(c.id)).await?;
     let Some(at) = ops.iter().position(|o| o.user_id == user.0) else {
@@ -232,7 +232,7 @@ pub async fn move_operator(
     };
     let Some(to) = to else {
         // Already first (or last): nothing to do.
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await.or_internal()?;
         return Ok(());
     };
     ops.swap(at, to);
@@ -241,10 +241,10 @@ pub async fn move_operator(
         if o.position != position {
             let mut am: channel_operator::ActiveModel = o.into();
             am.position = Set(position);
-            am.update(&txn).await.map_err(internal)?;
+            am.update(&txn).await.or_internal()?;
         }
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     Ok(())
 }
 
@@ -256,11 +256,11 @@ pub async fn set_operators(
     users: &[UserId],
 ) -> Result<(), AppError> {
     actor.require_admin()?;
-    let txn = begin_write(db).await.map_err(internal)?;
-    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
+    lock_account(&txn, actor.account.0).await.or_internal()?;
     let c = channel_of(&txn, actor, id).await?;
     let released = replace_operators(&txn, actor, &c, users, false).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     super::queue::after_access_change(db, hub, actor.account, released).await;
     Ok(())
 }
@@ -280,7 +280,7 @@ async fn replace_operators(
         .filter(membership::Column::UserId.is_in(wanted.iter().copied().collect::<Vec<_>>()))
         .all(txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if members.len() != wanted.len() {
         return Err(AppError::Invalid {
             field: Field::Operators,
@@ -296,7 +296,7 @@ async fn replace_operators(
         .filter(channel_operator::Column::ChannelId.eq(c.id))
         .exec(txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let order: Vec<(i64, i64)> = if in_given_order {
         // As listed (REST's QUEUE is an ordered list); round-robin state is kept.
         users
@@ -330,7 +330,7 @@ async fn replace_operators(
         }
         .insert(txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     }
     let mut released = Vec::new();
     for gone in before.into_iter().filter(|u| !wanted.contains(u)) {
@@ -359,8 +359,8 @@ pub async fn connect(
     target: ConnectTarget,
 ) -> Result<ChannelId, AppError> {
     actor.require_admin()?;
-    let txn = begin_write(db).await.map_err(internal)?;
-    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
+    lock_account(&txn, actor.account.0).await.or_internal()?;
     let channel = match target {
         ConnectTarget::Existing(id) => channel_of(&txn, actor, id).await.map_err(|_| AppError::Invalid {
             field: Field::Channel,
@@ -380,11 +380,11 @@ pub async fn connect(
             let mut am: network_connector::ActiveModel = c.into();
             am.connected = Set(true);
             am.updated_at = Set(now);
-            am.update(&txn).await.map_err(internal)?;
+            am.update(&txn).await.or_internal()?;
         }
         None => insert_connector(&txn, &channel, now).await?,
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     Ok(ChannelId(channel.id))
 }
 
@@ -432,7 +432,7 @@ pub async fn disconnect(db: &impl ConnectionTrait, actor: &Actor, id: ChannelId)
     let mut am: network_connector::ActiveModel = conn.into();
     am.connected = Set(false);
     am.updated_at = Set(now_ms());
-    am.update(db).await.map_err(internal)?;
+    am.update(db).await.or_internal()?;
     Ok(())
 }
 
@@ -446,7 +446,7 @@ pub async fn settings(
     actor.require_admin()?;
     let c = channel_of(db, actor, id).await?;
     let n = connector_of(db, c.id).await?.ok_or(AppError::NotFound)?;
-    let code = ChannelCode::parse(&n.code).map_err(internal)?;
+    let code = ChannelCode::parse(&n.code).or_internal()?;
     Ok(ConnectorSettingsView {
         account: summary(actor),
         channel_id: ChannelId(c.id),
@@ -482,7 +482,7 @@ pub async fn save_settings(
     avatar: AvatarChange,
 ) -> Result<(), AppError> {
     actor.require_admin()?;
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     let c = channel_of(&txn, actor, id).await?;
     let n = connector_of(&txn, c.id).await?.ok_or(AppError::NotFound)?;
     let now = now_ms();
@@ -496,7 +496,7 @@ pub async fn save_settings(
                     .filter(avatar_image::Column::Size.eq(*size as i32))
                     .one(&txn)
                     .await
-                    .map_err(internal)?
+                    .or_internal()?
                     .is_some();
                 if !exists {
                     avatar_image::ActiveModel {
@@ -509,7 +509,7 @@ pub async fn save_settings(
                     }
                     .insert(&txn)
                     .await
-                    .map_err(internal)?;
+                    .or_internal()?;
                 }
             }
             Some(a.key)
@@ -527,13 +527,13 @@ pub async fn save_settings(
     am.chat_limit = Set(s.chat_limit.map(|l| l.get() as i32).unwrap_or(n.chat_limit));
     am.avatar_key = Set(avatar_key.clone());
     am.updated_at = Set(now);
-    am.update(&txn).await.map_err(internal)?;
+    am.update(&txn).await.or_internal()?;
     // A rendition no channel uses any more is deleted (the same picture may be shared
     // by several channels: its key is its content hash).
     if let Some(old) = n.avatar_key.filter(|k| Some(k) != avatar_key.as_ref()) {
         drop_avatar_if_unused(&txn, &old).await?;
     }
-    txn.commit().await.map_err(internal)
+    txn.commit().await.or_internal()
 }
 
 /// Deletes the renditions of `key` when no channel uses that picture any more.
@@ -542,14 +542,14 @@ async fn drop_avatar_if_unused(txn: &DatabaseTransaction, key: &str) -> Result<(
         .filter(network_connector::Column::AvatarKey.eq(key))
         .one(txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .is_some();
     if !still_used {
         avatar_image::Entity::delete_many()
             .filter(avatar_image::Column::Key.eq(key))
             .exec(txn)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
     }
     Ok(())
 }
@@ -560,12 +560,12 @@ pub async fn card(db: &impl ConnectionTrait, code: &ChannelCode) -> Result<Chann
         .filter(network_connector::Column::Code.eq(code.as_str()))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let c = open_channel::Entity::find_by_id(n.channel_id)
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let hours = super::hours::availability(&super::hours::hours_of(&n), crate::backend::now_ms());
     Ok(ChannelCard {
@@ -590,7 +590,7 @@ pub async fn avatar_bytes(
         .filter(avatar_image::Column::Size.eq(size as i32))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .map(|a| a.bytes))
 }
 
@@ -604,7 +604,7 @@ pub async fn remove_from_queues(
         .filter(open_channel::Column::AccountId.eq(account))
         .all(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(|c| c.id)
         .collect();
@@ -613,7 +613,7 @@ pub async fn remove_from_queues(
         .filter(channel_operator::Column::UserId.eq(user.0))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(())
 }
 
@@ -644,8 +644,8 @@ pub async fn configure(
     change: ConfigChange,
 ) -> Result<ChannelId, AppError> {
     actor.require_admin()?;
-    let txn = begin_write(db).await.map_err(internal)?;
-    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
+    lock_account(&txn, actor.account.0).await.or_internal()?;
     let mut c = match id {
         Some(id) => channel_of(&txn, actor, id).await?,
         None => {
@@ -679,7 +679,7 @@ pub async fn configure(
         if let Some(t) = change.take {
             am.take_seconds = Set(t.secs() as i32);
         }
-        c = am.update(&txn).await.map_err(internal)?;
+        c = am.update(&txn).await.or_internal()?;
     }
     let released = match &change.operators {
         Some(users) => replace_operators(&txn, actor, &c, users, true).await?,
@@ -695,7 +695,7 @@ pub async fn configure(
             let mut am: network_connector::ActiveModel = n.clone().into();
             am.connected = Set(wanted);
             am.updated_at = Set(now);
-            connector = Some(am.update(&txn).await.map_err(internal)?);
+            connector = Some(am.update(&txn).await.or_internal()?);
         }
         _ => {}
     }
@@ -709,9 +709,9 @@ pub async fn configure(
         let mut am: network_connector::ActiveModel = n.into();
         am.welcome_message = Set(text.clone());
         am.updated_at = Set(now);
-        am.update(&txn).await.map_err(internal)?;
+        am.update(&txn).await.or_internal()?;
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     let id = ChannelId(c.id);
     super::queue::after_access_change(db, hub, actor.account, released).await;
     // More room, another mode or other operators may let waiting conversations go.
@@ -728,24 +728,24 @@ pub async fn delete_channel(
     id: ChannelId,
 ) -> Result<(), AppError> {
     actor.require_admin()?;
-    let txn = begin_write(db).await.map_err(internal)?;
-    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
+    lock_account(&txn, actor.account.0).await.or_internal()?;
     let c = channel_of(&txn, actor, id).await?;
     let conversations = conversation::Entity::find()
         .filter(conversation::Column::ChannelId.eq(c.id))
         .count(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let joins = network_join::Entity::find()
         .filter(network_join::Column::ChannelId.eq(c.id))
         .count(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let sent = network_message::Entity::find()
         .filter(network_message::Column::ChannelId.eq(c.id))
         .count(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if conversations + joins + sent > 0 {
         return Err(AppError::Conflict {
             field: Field::Channel,
@@ -757,18 +757,18 @@ pub async fn delete_channel(
         .filter(channel_operator::Column::ChannelId.eq(c.id))
         .exec(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     network_connector::Entity::delete_many()
         .filter(network_connector::Column::ChannelId.eq(c.id))
         .exec(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     open_channel::Entity::delete_by_id(c.id)
         .exec(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if let Some(key) = avatar {
         drop_avatar_if_unused(&txn, &key).await?;
     }
-    txn.commit().await.map_err(internal)
+    txn.commit().await.or_internal()
 }

@@ -18,7 +18,7 @@ use crate::backend::entities::{
 };
 use crate::backend::hub::{Hub, Topic};
 use crate::backend::policy::{self, ConversationRight};
-use crate::backend::{internal, now_ms};
+use crate::backend::{now_ms, OrInternal};
 use crate::domain::channel::ChannelCode;
 use crate::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
 use crate::domain::{AccountId, ChannelId, ConversationId, UserId};
@@ -73,12 +73,12 @@ pub async fn channel_info(db: &impl ConnectionTrait, code: &ChannelCode) -> Resu
         .filter(network_connector::Column::Code.eq(code.as_str()))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let c = open_channel::Entity::find_by_id(n.channel_id)
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let hours = super::hours::hours_of(&n);
     Ok(ChannelInfo {
@@ -157,7 +157,7 @@ async fn writable_channel(
         .lock_exclusive()
         .one(txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(info)
 }
 
@@ -192,8 +192,8 @@ pub(crate) async fn new_conversation(
     }
     .insert(txn)
     .await
-    .map_err(internal)?;
-    super::events::record(txn, c.account_id, super::events::SESSION_START, c.id, 0, now).await?;
+    .or_internal()?;
+    super::app_events::record(txn, c.account_id, super::app_events::SESSION_START, c.id, 0, now).await?;
     Ok(c)
 }
 
@@ -230,7 +230,7 @@ pub(crate) async fn conversation_views(
         .filter(account::Column::Id.is_in(cs.iter().map(|c| c.customer_account_id).collect::<Vec<_>>()))
         .all(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(|a| (a.id, a.name))
         .collect();
@@ -238,7 +238,7 @@ pub(crate) async fn conversation_views(
         .filter(open_channel::Column::Id.is_in(cs.iter().map(|c| c.channel_id).collect::<Vec<_>>()))
         .all(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
@@ -306,7 +306,7 @@ pub(crate) async fn append(
     }
     .insert(txn)
     .await
-    .map_err(internal)?;
+    .or_internal()?;
     conv.last_seq = seq;
     conv.updated_at = now;
     conv.preview = crate::domain::conversation::preview_of(body);
@@ -332,11 +332,11 @@ pub(crate) async fn append(
     upd.filter(conversation::Column::Id.eq(conv.id))
         .exec(txn)
         .await
-        .map_err(internal)?;
-    super::events::record(
+        .or_internal()?;
+    super::app_events::record(
         txn,
         conv.account_id,
-        super::events::MESSAGE_ADD,
+        super::app_events::MESSAGE_ADD,
         conv.id,
         seq,
         now,
@@ -388,7 +388,7 @@ async fn attach(
         }
         .insert(txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
         views.push(crate::protocol::FileView {
             id: row.id,
             name: f.name.clone(),
@@ -398,13 +398,13 @@ async fn attach(
             height: f.height,
         });
     }
-    let json = serde_json::to_string(&views).map_err(internal)?;
+    let json = serde_json::to_string(&views).or_internal()?;
     message::Entity::update_many()
         .col_expr(message::Column::Files, Expr::value(json.clone()))
         .filter(message::Column::Id.eq(m.id))
         .exec(txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     m.files = Some(json);
     Ok(m)
 }
@@ -441,7 +441,7 @@ async fn customer_conversations_in(
         .order_by_desc(conversation::Column::Id)
         .all(db)
         .await
-        .map_err(internal)
+        .or_internal()
 }
 
 /// The per-customer rule for opening one more conversation, given the customer's open
@@ -457,8 +457,8 @@ pub(crate) async fn close(
     am.status = Set(ConversationStatus::Closed.as_str().to_string());
     am.closed_at = Set(Some(now));
     am.updated_at = Set(now);
-    let c = am.update(txn).await.map_err(internal)?;
-    super::events::record(txn, c.account_id, super::events::SESSION_FINISH, c.id, 0, now).await?;
+    let c = am.update(txn).await.or_internal()?;
+    super::app_events::record(txn, c.account_id, super::app_events::SESSION_FINISH, c.id, 0, now).await?;
     Ok(c)
 }
 
@@ -481,7 +481,7 @@ pub(crate) async fn make_room(
                 .filter(conversation::Column::Status.ne(ConversationStatus::Closed.as_str()))
                 .count(txn)
                 .await
-                .map_err(internal)?;
+                .or_internal()?;
             if open.len() as i64 >= limit || of_person as i64 >= limit {
                 return Err(AppError::Limit {
                     code: Code::ConversationLimit,
@@ -510,7 +510,7 @@ pub async fn customer_finish(
     code: &ChannelCode,
     id: ConversationId,
 ) -> Result<(), AppError> {
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     let info = writable_channel(&txn, customer, code).await?;
     let mine = customer_conversations_in(&txn, customer, info.channel).await?;
     let c = mine
@@ -518,11 +518,11 @@ pub async fn customer_finish(
         .find(|c| c.id == id.0)
         .ok_or(AppError::NotFound)?;
     if status(&c) == ConversationStatus::Closed {
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await.or_internal()?;
         return Ok(());
     }
     let c = close(&txn, c, now_ms()).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     super::queue::publish_committed(db, hub, std::slice::from_ref(&c)).await;
     // The operator it was assigned to has room again.
     if let Err(e) = super::queue::dispatch(db, hub, info.channel).await {
@@ -580,14 +580,14 @@ pub async fn customer_rate(
         .filter(conversation::Column::Rating.is_null())
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if changed.rows_affected == 0 {
         return Err(already);
     }
     let c = conversation::Entity::find_by_id(c.id)
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     super::queue::publish_committed(db, hub, std::slice::from_ref(&c)).await;
     Ok(())
@@ -619,7 +619,7 @@ pub async fn customer_send_files(
     body: &MessageBody,
     files: &[NewFile],
 ) -> Result<Ack, AppError> {
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     let info = writable_channel(&txn, customer, code).await?;
     let mine = customer_conversations_in(&txn, customer, info.channel).await?;
     // A resend: answer with what was stored the first time.
@@ -630,9 +630,9 @@ pub async fn customer_send_files(
         .filter(message::Column::ClientId.eq(client_id.as_str()))
         .one(&txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
     {
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await.or_internal()?;
         return Ok(Ack {
             conversation: ConversationId(m.conversation_id),
             seq: m.seq,
@@ -738,7 +738,7 @@ pub async fn customer_send_files(
         None
     };
     let closed_any = !events.is_empty();
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     // Published only after the commit.
     if let Some(view) = new_view {
         hub_publish(
@@ -787,9 +787,9 @@ pub async fn channel_send(
     rich: Option<&crate::domain::rich::Rich>,
     (max, window_ms): (u32, i64),
 ) -> Result<Ack, AppError> {
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     let info = writable_channel(&txn, customer, code).await?;
-    let counted = super::rest::count_network_message(
+    let counted = super::credentials::count_network_message(
         &txn,
         info.channel.0,
         customer.user.0,
@@ -837,13 +837,13 @@ pub async fn channel_send(
     )
     .await?;
     if let Some(rich) = rich.filter(|r| !r.is_empty()) {
-        let json = serde_json::to_string(rich).map_err(internal)?;
+        let json = serde_json::to_string(rich).or_internal()?;
         message::Entity::update_many()
             .col_expr(message::Column::Rich, Expr::value(json.clone()))
             .filter(message::Column::Id.eq(m.id))
             .exec(&txn)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
         m.rich = Some(json);
     }
     let view = if created {
@@ -851,7 +851,7 @@ pub async fn channel_send(
     } else {
         None
     };
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     let topics = [
         Topic::Conversation(ConversationId(conv.id)),
         Topic::Channel(info.channel),
@@ -921,7 +921,7 @@ pub async fn operator_send_files(
     body: &MessageBody,
     files: &[NewFile],
 ) -> Result<Ack, AppError> {
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     let first = operator_conversation(&txn, actor, id).await?;
     // One lock order everywhere: the channel, then the conversation. Every writer of a
     // conversation (the customer, the channel, operators) holds the channel's lock, so
@@ -931,7 +931,7 @@ pub async fn operator_send_files(
         .lock_exclusive()
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let mut conv = operator_conversation(&txn, actor, id).await?;
     if let Some(m) = message::Entity::find()
         .filter(message::Column::ConversationId.eq(conv.id))
@@ -940,9 +940,9 @@ pub async fn operator_send_files(
         .filter(message::Column::ClientId.eq(client_id.as_str()))
         .one(&txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
     {
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await.or_internal()?;
         return Ok(Ack {
             conversation: id,
             seq: m.seq,
@@ -987,7 +987,7 @@ pub async fn operator_send_files(
             am.operator_user_id = Set(Some(actor.user.0));
             am.assigned_at = Set(Some(now));
         }
-        conv = am.update(&txn).await.map_err(internal)?;
+        conv = am.update(&txn).await.or_internal()?;
     }
     let m = append(
         &txn,
@@ -1000,7 +1000,7 @@ pub async fn operator_send_files(
     )
     .await?;
     let m = attach(&txn, m, files, conv.account_id).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     let topics = [
         Topic::Conversation(id),
         Topic::Channel(ChannelId(conv.channel_id)),
@@ -1041,7 +1041,7 @@ pub(crate) async fn names_of(
         .filter(user::Column::Id.is_in(ids.to_vec()))
         .all(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect())
@@ -1101,7 +1101,7 @@ async fn views(
         .filter(network_connector::Column::ChannelId.eq(conv.channel_id))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .map(|n| n.name)
         .unwrap_or_default();
     Ok(ms
@@ -1133,7 +1133,7 @@ pub async fn messages_since(
         .limit(limit.min(500))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     views(db, &conv, ms).await
 }
 
@@ -1153,7 +1153,7 @@ pub async fn messages_before(
         .limit(limit.min(200))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     ms.reverse();
     views(db, &conv, ms).await
 }
@@ -1223,7 +1223,7 @@ pub async fn messages_by_id(
             .order_by_asc(message::Column::Id),
         (None, None) => q.order_by_desc(message::Column::Id),
     };
-    let mut ms = q.limit(limit).all(db).await.map_err(internal)?;
+    let mut ms = q.limit(limit).all(db).await.or_internal()?;
     ms.sort_by_key(|m| std::cmp::Reverse(m.id));
     let ids: Vec<(i64, Option<i64>)> = ms.iter().map(|m| (m.id, m.author_user_id)).collect();
     let vs = views(db, &conv, ms).await?;
@@ -1244,7 +1244,7 @@ pub async fn message_seq(
         .filter(message::Column::ConversationId.eq(id.0))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .map(|m| m.seq))
 }
 
@@ -1258,7 +1258,7 @@ pub async fn message_id_of(
         .filter(message::Column::Seq.eq(seq))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .map(|m| m.id))
 }
 
@@ -1267,13 +1267,13 @@ pub async fn code_of(db: &impl ConnectionTrait, id: ConversationId) -> Result<Ch
     let c = conversation::Entity::find_by_id(id.0)
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let n = network_connector::Entity::find()
         .filter(network_connector::Column::ChannelId.eq(c.channel_id))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     ChannelCode::parse(&n.code).map_err(|_| AppError::Internal)
 }
@@ -1332,7 +1332,7 @@ pub async fn user_code_of(db: &impl ConnectionTrait, id: ConversationId) -> Resu
     conversation::Entity::find_by_id(id.0)
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .map(|c| UserCode::of(&c))
         .ok_or(AppError::NotFound)
 }
@@ -1352,7 +1352,7 @@ pub async fn open_by_user_code(
         .order_by_desc(conversation::Column::Id)
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let found = rows
         .iter()
         .find(|c| c.status != ConversationStatus::Closed.as_str())

@@ -15,7 +15,7 @@ use crate::api::HoursSettingsView;
 use crate::backend::db::begin_write;
 use crate::backend::entities::{conversation, network_connector, open_channel};
 use crate::backend::hub::{Hub, Topic};
-use crate::backend::internal;
+use crate::backend::OrInternal;
 use crate::domain::conversation::{Author, ConversationStatus};
 use crate::domain::hours::{clock, Availability, Hours, OfflineQueue};
 use crate::domain::{ChannelId, ConversationId};
@@ -87,7 +87,7 @@ pub async fn settings(
         .filter(open_channel::Column::AccountId.eq(actor.account.0))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let n = super::channels::connector_of(db, c.id)
         .await?
@@ -114,12 +114,12 @@ pub async fn save(
     h: &Hours,
 ) -> Result<(), AppError> {
     actor.require_admin()?;
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     open_channel::Entity::find_by_id(id.0)
         .filter(open_channel::Column::AccountId.eq(actor.account.0))
         .one(&txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let n = super::channels::connector_of(&txn, id.0)
         .await?
@@ -136,8 +136,8 @@ pub async fn save(
     am.auto_close_minutes = Set(h.auto_close_minutes as i32);
     am.auto_close_message = Set(h.auto_close_message.clone());
     am.updated_at = Set(crate::backend::now_ms());
-    am.update(&txn).await.map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    am.update(&txn).await.or_internal()?;
+    txn.commit().await.or_internal()?;
     // Hours may have opened the channel (or stopped holding it): hand out what waits.
     super::queue::redispatch(db, hub, id).await;
     Ok(())
@@ -165,7 +165,7 @@ pub(crate) async fn offline_notice(
         .filter(conversation::Column::Id.eq(c.id))
         .exec(txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     c.offline_notice_at = Some(now);
     let id = format!("sys:offline:{}:{}", c.id, c.last_seq + 1);
     let m = conv::append(txn, c, Author::Channel, None, &id, &h.offline_message, now).await?;
@@ -199,7 +199,7 @@ pub async fn run_timers(
         )
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     for n in connectors {
         let h = hours_of(&n);
         let open = clock::open_at(&h, now);
@@ -219,7 +219,7 @@ pub async fn run_timers(
                 .into_tuple()
                 .all(db)
                 .await
-                .map_err(internal)?;
+                .or_internal()?;
             for id in due {
                 if fire_no_answer(db, hub, &n, id, cutoff, now).await? {
                     fired.no_answer += 1;
@@ -239,7 +239,7 @@ pub async fn run_timers(
                 .into_tuple()
                 .all(db)
                 .await
-                .map_err(internal)?;
+                .or_internal()?;
             let mut any = false;
             for id in due {
                 if fire_auto_close(db, hub, &n, id, cutoff, now).await? {
@@ -259,7 +259,7 @@ pub async fn run_timers(
                 .filter(conversation::Column::OperatorUserId.is_null())
                 .count(db)
                 .await
-                .map_err(internal)?;
+                .or_internal()?;
             if waiting > 0 {
                 let made = super::queue::dispatch(db, hub, ChannelId(n.channel_id)).await?;
                 if !made.is_empty() {
@@ -277,7 +277,7 @@ async fn assigns(db: &impl ConnectionTrait, channel: i64) -> Result<bool, AppErr
     Ok(open_channel::Entity::find_by_id(channel)
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .is_some_and(|c| super::queue::queue_of(&c).distribution.assigns()))
 }
 
@@ -304,12 +304,12 @@ async fn lock_channel(
     db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
     channel: i64,
 ) -> Result<DatabaseTransaction, AppError> {
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     open_channel::Entity::find_by_id(channel)
         .lock_exclusive()
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(txn)
 }
 
@@ -333,16 +333,16 @@ async fn fire_no_answer(
         .filter(conversation::Column::CreatedAt.lte(cutoff))
         .exec(&txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .rows_affected;
     if claimed == 0 {
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await.or_internal()?;
         return Ok(false);
     }
     let mut c = conversation::Entity::find_by_id(id)
         .one(&txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let client_id = format!("sys:no-answer:{id}");
     let m = conv::append(
@@ -355,7 +355,7 @@ async fn fire_no_answer(
         now,
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     publish_message(hub, n, &m);
     Ok(true)
 }
@@ -376,11 +376,11 @@ async fn fire_auto_close(
         .lock_exclusive()
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let Some(mut c) = c.filter(|c| {
         c.status == ConversationStatus::Open.as_str() && c.awaiting_since.is_some_and(|a| a <= cutoff)
     }) else {
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await.or_internal()?;
         return Ok(false);
     };
     let message = if n.auto_close_message.trim().is_empty() {
@@ -401,7 +401,7 @@ async fn fire_auto_close(
         )
     };
     let c = close(&txn, c, now).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     if let Some(m) = message {
         publish_message(hub, n, &m);
     }

@@ -20,7 +20,7 @@ use crate::backend::entities::{
     channel_operator, conversation, conversation_pin, message, network_connector, open_channel,
 };
 use crate::backend::hub::Hub;
-use crate::backend::{internal, now_ms};
+use crate::backend::{internal, now_ms, OrInternal};
 use crate::domain::channel::{Capacity, Distribution, TakeTime};
 use crate::domain::conversation::{Author, ConversationStatus};
 use crate::domain::{AccountId, ChannelId, ConversationId, Role, UserId};
@@ -66,14 +66,14 @@ pub async fn finish(
     actor: &Actor,
     id: ConversationId,
 ) -> Result<(), AppError> {
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     let (c, _) = for_change(&txn, actor, id).await?;
     if status(&c) == ConversationStatus::Closed {
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await.or_internal()?;
         return Ok(());
     }
     let c = super::conversations::close(&txn, c, now_ms()).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     publish_committed(db, hub, std::slice::from_ref(&c)).await;
     redispatch(db, hub, ChannelId(c.channel_id)).await;
     Ok(())
@@ -88,7 +88,7 @@ pub async fn skip(
     actor: &Actor,
     id: ConversationId,
 ) -> Result<(), AppError> {
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     let (c, _) = for_change(&txn, actor, id).await?;
     if status(&c) == ConversationStatus::Closed {
         return Err(closed_error());
@@ -100,7 +100,7 @@ pub async fn skip(
         });
     }
     let c = super::queue::pass_on(&txn, c, actor.user, now_ms()).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     publish_committed(db, hub, std::slice::from_ref(&c)).await;
     redispatch(db, hub, ChannelId(c.channel_id)).await;
     Ok(())
@@ -115,14 +115,14 @@ pub async fn answer(
     actor: &Actor,
     id: ConversationId,
 ) -> Result<(), AppError> {
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     let (c, queue) = for_change(&txn, actor, id).await?;
     if status(&c) == ConversationStatus::Closed {
         return Err(closed_error());
     }
     match c.operator_user_id {
         Some(op) if op == actor.user.0 => {
-            txn.rollback().await.map_err(internal)?;
+            txn.rollback().await.or_internal()?;
             return Ok(());
         }
         // An admin passes `for_change` for anyone's conversation; taking it is a transfer.
@@ -139,7 +139,7 @@ pub async fn answer(
         .filter(channel_operator::Column::UserId.eq(actor.user.0))
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if in_queue.is_none() {
         return Err(AppError::Invalid {
             field: Field::Operator,
@@ -155,8 +155,8 @@ pub async fn answer(
     let mut am: conversation::ActiveModel = c.into();
     am.operator_user_id = Set(Some(actor.user.0));
     am.assigned_at = Set(Some(now_ms()));
-    let c = am.update(&txn).await.map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    let c = am.update(&txn).await.or_internal()?;
+    txn.commit().await.or_internal()?;
     publish_committed(db, hub, std::slice::from_ref(&c)).await;
     redispatch(db, hub, ChannelId(c.channel_id)).await;
     Ok(())
@@ -175,12 +175,12 @@ pub async fn pin(
 ) -> Result<(), AppError> {
     // The cap is counted and the pin written under the user's lock, so pins made at
     // the same moment from several windows cannot pass it.
-    let txn = crate::backend::db::begin_write(db).await.map_err(internal)?;
+    let txn = crate::backend::db::begin_write(db).await.or_internal()?;
     crate::backend::entities::user::Entity::find_by_id(actor.user.0)
         .lock_exclusive()
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let db = &txn;
     let c = operator_conversation(db, actor, id).await?;
     let mine = conversation_pin::Entity::find()
@@ -188,14 +188,14 @@ pub async fn pin(
         .filter(conversation_pin::Column::ConversationId.eq(c.id))
         .one(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     match (on, mine) {
         (true, None) => {
             let count = conversation_pin::Entity::find()
                 .filter(conversation_pin::Column::UserId.eq(actor.user.0))
                 .count(db)
                 .await
-                .map_err(internal)?;
+                .or_internal()?;
             if count >= MAX_PINS {
                 return Err(AppError::Invalid {
                     field: Field::Conversation,
@@ -223,11 +223,11 @@ pub async fn pin(
             conversation_pin::Entity::delete_by_id(p.id)
                 .exec(db)
                 .await
-                .map_err(internal)?;
+                .or_internal()?;
         }
         _ => {}
     }
-    txn.commit().await.map_err(internal)
+    txn.commit().await.or_internal()
 }
 
 /// The conversations of the actor's account they have pinned and may still see.
@@ -237,7 +237,7 @@ pub async fn pinned(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<Conv
         .order_by_asc(conversation_pin::Column::Id)
         .all(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(|p| p.conversation_id)
         .collect();
@@ -255,7 +255,7 @@ pub async fn pinned(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<Conv
         .into_tuple::<i64>()
         .all(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(ConversationId)
         .collect())
@@ -269,13 +269,13 @@ pub async fn transfer(
     id: ConversationId,
     to: UserId,
 ) -> Result<(), AppError> {
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     let (c, queue) = for_change(&txn, actor, id).await?;
     if status(&c) == ConversationStatus::Closed {
         return Err(closed_error());
     }
     if c.operator_user_id == Some(to.0) {
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await.or_internal()?;
         return Ok(());
     }
     let in_queue = channel_operator::Entity::find()
@@ -283,7 +283,7 @@ pub async fn transfer(
         .filter(channel_operator::Column::UserId.eq(to.0))
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if in_queue.is_none() {
         return Err(AppError::Invalid {
             field: Field::Operator,
@@ -300,8 +300,8 @@ pub async fn transfer(
     let mut am: conversation::ActiveModel = c.into();
     am.operator_user_id = Set(Some(to.0));
     am.assigned_at = Set(Some(now));
-    let c = am.update(&txn).await.map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    let c = am.update(&txn).await.or_internal()?;
+    txn.commit().await.or_internal()?;
     publish_committed(db, hub, std::slice::from_ref(&c)).await;
     redispatch(db, hub, ChannelId(c.channel_id)).await;
     Ok(())
@@ -319,7 +319,7 @@ async fn customer_open(
         .filter(active())
         .all(db)
         .await
-        .map_err(internal)
+        .or_internal()
 }
 
 /// The channel's per-customer limit (`None`: one conversation at a time).
@@ -328,7 +328,7 @@ async fn customer_limit(db: &impl ConnectionTrait, channel: i64) -> Result<Optio
         .filter(network_connector::Column::ChannelId.eq(channel))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .and_then(|n| n.multi_chat.then_some(n.chat_limit as i64)))
 }
 
@@ -366,14 +366,14 @@ pub async fn start_new(
     id: ConversationId,
     seq: i64,
 ) -> Result<ConversationId, AppError> {
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     let (c, queue) = for_change(&txn, actor, id).await?;
     let msg = message::Entity::find()
         .filter(message::Column::ConversationId.eq(c.id))
         .filter(message::Column::Seq.eq(seq))
         .one(&txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::Invalid {
             field: Field::Message,
             code: Code::NotFound,
@@ -399,7 +399,7 @@ pub async fn start_new(
         .filter(conversation::Column::CustomerAccountId.eq(c.customer_account_id))
         .all(&txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(|x| x.id)
         .collect();
@@ -418,9 +418,9 @@ pub async fn start_new(
         )
         .one(&txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
     {
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await.or_internal()?;
         return Ok(ConversationId(done.conversation_id));
     }
     if status(&c) == ConversationStatus::Closed {
@@ -456,7 +456,7 @@ pub async fn start_new(
         .await?
         .remove(&author_id)
         .unwrap_or_default();
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     publish_committed(db, hub, &closed).await;
     publish_committed(db, hub, std::slice::from_ref(&n)).await;
     hub_publish(
@@ -489,7 +489,7 @@ pub async fn queues(
         .filter(channel_operator::Column::ChannelId.is_in(channels.iter().map(|c| c.id).collect::<Vec<_>>()))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let names = names_of(db, &ops.iter().map(|o| o.user_id).collect::<Vec<_>>()).await?;
     let mut out = Vec::new();
     for c in channels {
@@ -532,13 +532,13 @@ pub async fn set_queue(
         .filter(open_channel::Column::AccountId.eq(actor.account.0))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let mut am: open_channel::ActiveModel = c.into();
     am.distribution = Set(distribution.as_str().to_string());
     am.max_per_operator = Set(capacity.get() as i32);
     am.take_seconds = Set(take.secs() as i32);
-    am.update(db).await.map_err(internal)?;
+    am.update(db).await.or_internal()?;
     // More room (or a new mode) may let waiting conversations go.
     redispatch(db, hub, channel).await;
     Ok(())
@@ -623,7 +623,7 @@ pub(crate) async fn page_of(
         .limit(PAGE + 1)
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let more = rows.len() as u64 > PAGE;
     rows.truncate(PAGE as usize);
     let next = if more { rows.last().map(cursor_of) } else { None };
@@ -646,7 +646,7 @@ pub async fn detail(
         .filter(conversation::Column::CustomerAccountId.eq(c.customer_account_id))
         .count(db)
         .await
-        .map_err(internal)? as i64;
+        .or_internal()? as i64;
     Ok(ConversationDetail {
         has_older: messages.first().is_some_and(|m| m.seq > 1),
         conversation: conversation_view(db, &c).await?,

@@ -11,7 +11,7 @@
 use super::accounts::Actor;
 use crate::api::{InvitationView, MyInvitationView};
 use crate::backend::entities::{account, invitation, membership, user};
-use crate::backend::{internal, now_ms};
+use crate::backend::{now_ms, OrInternal};
 use crate::domain::{Email, Role, UserId};
 use crate::error::{AppError, Code, Field};
 use sea_orm::{
@@ -47,22 +47,22 @@ pub async fn invite(
     actor.require_admin()?;
     let email = Email::parse(email).map_err(member_field)?;
     let norm = email.normalized();
-    let txn = crate::backend::db::begin_write(db).await.map_err(internal)?;
+    let txn = crate::backend::db::begin_write(db).await.or_internal()?;
     crate::backend::db::lock_account(&txn, actor.account.0)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let member = user::Entity::find()
         .filter(user::Column::EmailNorm.eq(norm.as_str()))
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if let Some(u) = member {
         let already = membership::Entity::find()
             .filter(membership::Column::AccountId.eq(actor.account.0))
             .filter(membership::Column::UserId.eq(u.id))
             .count(&txn)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
         if already > 0 {
             return Err(AppError::Conflict {
                 field: Field::Member,
@@ -76,7 +76,7 @@ pub async fn invite(
         .filter(invitation::Column::EmailNorm.eq(norm.as_str()))
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     match existing {
         Some(i) => {
             let mut am: invitation::ActiveModel = i.into();
@@ -84,7 +84,7 @@ pub async fn invite(
             am.invited_by = Set(actor.user.0);
             am.created_at = Set(now);
             am.expires_at = Set(now + VALID_MS);
-            am.update(&txn).await.map_err(internal)?;
+            am.update(&txn).await.or_internal()?;
         }
         None => {
             let pending = invitation::Entity::find()
@@ -92,7 +92,7 @@ pub async fn invite(
                 .filter(invitation::Column::ExpiresAt.gt(now))
                 .count(&txn)
                 .await
-                .map_err(internal)?;
+                .or_internal()?;
             if pending >= MAX_PENDING {
                 return Err(AppError::Invalid {
                     field: Field::Member,
@@ -110,10 +110,10 @@ pub async fn invite(
             }
             .insert(&txn)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
         }
     }
-    txn.commit().await.map_err(internal)
+    txn.commit().await.or_internal()
 }
 
 /// The account's invitations still waiting (admins only), newest first.
@@ -129,7 +129,7 @@ pub async fn pending_for_account(
         .limit(MAX_PENDING)
         .all(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(|i| InvitationView {
             id: i.id,
@@ -148,7 +148,7 @@ pub async fn cancel(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result
         .filter(invitation::Column::AccountId.eq(actor.account.0))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if r.rows_affected == 0 {
         return Err(AppError::NotFound);
     }
@@ -159,7 +159,7 @@ async fn email_of(db: &impl ConnectionTrait, user: UserId) -> Result<String, App
     user::Entity::find_by_id(user.0)
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .map(|u| u.email_norm)
         .ok_or(AppError::Unauthorized)
 }
@@ -177,20 +177,20 @@ pub async fn pending_for_user(
         .limit(MAX_PENDING)
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let mut out = Vec::with_capacity(rows.len());
     for i in rows {
         let Some(acc) = account::Entity::find_by_id(i.account_id)
             .one(db)
             .await
-            .map_err(internal)?
+            .or_internal()?
         else {
             continue;
         };
         let by = user::Entity::find_by_id(i.invited_by)
             .one(db)
             .await
-            .map_err(internal)?
+            .or_internal()?
             .map(|u| u.name)
             .unwrap_or_default();
         out.push(MyInvitationView {
@@ -212,7 +212,7 @@ async fn mine(db: &impl ConnectionTrait, user: UserId, id: i64) -> Result<invita
         .filter(invitation::Column::ExpiresAt.gt(now_ms()))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)
 }
 
@@ -224,30 +224,30 @@ pub async fn accept(
     id: i64,
     max_accounts: usize,
 ) -> Result<String, AppError> {
-    let txn = crate::backend::db::begin_write(db).await.map_err(internal)?;
+    let txn = crate::backend::db::begin_write(db).await.or_internal()?;
     user::Entity::find_by_id(user.0)
         .lock_exclusive()
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let inv = mine(&txn, user, id).await?;
     let acc = account::Entity::find_by_id(inv.account_id)
         .one(&txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let already = membership::Entity::find()
         .filter(membership::Column::AccountId.eq(acc.id))
         .filter(membership::Column::UserId.eq(user.0))
         .count(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if already == 0 {
         let held = membership::Entity::find()
             .filter(membership::Column::UserId.eq(user.0))
             .count(&txn)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
         if held as usize >= max_accounts {
             return Err(AppError::Invalid {
                 field: Field::Member,
@@ -263,13 +263,13 @@ pub async fn accept(
         }
         .insert(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     }
     invitation::Entity::delete_by_id(inv.id)
         .exec(&txn)
         .await
-        .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+        .or_internal()?;
+    txn.commit().await.or_internal()?;
     Ok(acc.slug)
 }
 
@@ -279,6 +279,6 @@ pub async fn decline(db: &impl ConnectionTrait, user: UserId, id: i64) -> Result
     invitation::Entity::delete_by_id(inv.id)
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(())
 }

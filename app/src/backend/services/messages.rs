@@ -605,7 +605,7 @@ async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<Vec<Stored>
     }
     txn.execute_raw(update_conversations(backend, &plan.changes, plan.now))
         .await?;
-    super::events::record_many(&txn, super::events::MESSAGE_ADD, &events, plan.now).await?;
+    super::app_events::record_many(&txn, super::app_events::MESSAGE_ADD, &events, plan.now).await?;
     txn.commit().await?;
     Ok(plan.out)
 }

@@ -9,7 +9,7 @@ use crate::backend::db::begin_write;
 use crate::backend::entities::{conversation_note, open_channel};
 use crate::backend::hub::{Hub, Topic};
 use crate::backend::policy;
-use crate::backend::{internal, now_ms};
+use crate::backend::{now_ms, OrInternal};
 use crate::domain::conversation::{ClientMsgId, MessageBody};
 use crate::domain::{ChannelId, ConversationId, UserId};
 use crate::error::{AppError, Code, Field};
@@ -53,7 +53,7 @@ pub(crate) async fn of(db: &impl ConnectionTrait, id: i64) -> Result<Vec<NoteVie
         .limit(MAX_PER_CONVERSATION)
         .all(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(view)
         .collect())
@@ -71,20 +71,20 @@ pub async fn add(
     body: &MessageBody,
 ) -> Result<NoteView, AppError> {
     let c = policy::operator_conversation(db, actor, id).await?;
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     // The channel first, as every writer locks: notes of one conversation are counted
     // and added one at a time.
     open_channel::Entity::find_by_id(c.channel_id)
         .lock_exclusive()
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let same = conversation_note::Entity::find()
         .filter(conversation_note::Column::ConversationId.eq(c.id))
         .filter(conversation_note::Column::ClientId.eq(client_id.as_str()))
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if let Some(m) = same {
         // Only the one who wrote it gets it back; another's client id is taken.
         if m.author_user_id != actor.user.0 {
@@ -99,7 +99,7 @@ pub async fn add(
         .filter(conversation_note::Column::ConversationId.eq(c.id))
         .count(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if count >= MAX_PER_CONVERSATION {
         return Err(AppError::Invalid {
             field: Field::Body,
@@ -117,8 +117,8 @@ pub async fn add(
     }
     .insert(&txn)
     .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .or_internal()?;
+    txn.commit().await.or_internal()?;
     let note = view(m);
     hub.publish(
         &Topic::Channel(ChannelId(c.channel_id)),

@@ -13,7 +13,7 @@ use super::conversations::{conversation_views, hub_publish};
 use crate::backend::db::begin_write;
 use crate::backend::entities::{channel_operator, conversation, conversation_skip, open_channel};
 use crate::backend::hub::{Hub, Topic};
-use crate::backend::{internal, now_ms};
+use crate::backend::{now_ms, OrInternal};
 use crate::domain::channel::{Distribution, TakeTime};
 use crate::domain::conversation::ConversationStatus;
 use crate::domain::{AccountId, ChannelId, ConversationId, UserId};
@@ -52,7 +52,7 @@ pub(crate) async fn operators_in_order(
         .order_by_asc(channel_operator::Column::UserId)
         .all(db)
         .await
-        .map_err(internal)
+        .or_internal()
 }
 
 /// Who has passed each of `conversations` on.
@@ -68,7 +68,7 @@ async fn skips_of(
         .filter(conversation_skip::Column::ConversationId.is_in(conversations.iter().copied()))
         .all(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
     {
         out.entry(s.conversation_id).or_default().insert(s.user_id);
     }
@@ -88,7 +88,7 @@ pub(crate) async fn pass_on(
         .filter(conversation_skip::Column::UserId.eq(user.0))
         .one(txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if known.is_none() {
         conversation_skip::ActiveModel {
             conversation_id: Set(c.id),
@@ -98,12 +98,12 @@ pub(crate) async fn pass_on(
         }
         .insert(txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     }
     let mut am: conversation::ActiveModel = c.into();
     am.operator_user_id = Set(None);
     am.assigned_at = Set(None);
-    am.update(txn).await.map_err(internal)
+    am.update(txn).await.or_internal()
 }
 
 /// The operator a waiting conversation goes to: among `ops` (the queue's order) those
@@ -144,7 +144,7 @@ pub(crate) async fn lock_queue(txn: &DatabaseTransaction, channel: ChannelId) ->
         .lock_exclusive()
         .one(txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     Ok(queue_of(&c))
 }
@@ -165,7 +165,7 @@ pub(crate) async fn load_of(
         .filter(active())
         .count(db)
         .await
-        .map_err(internal)? as i64)
+        .or_internal()? as i64)
 }
 
 /// Load of every operator with at least one conversation in `channel`.
@@ -184,7 +184,7 @@ pub(crate) async fn loads(
         .into_tuple()
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(rows.into_iter().filter_map(|(u, n)| u.map(|u| (u, n))).collect())
 }
 
@@ -224,11 +224,11 @@ pub async fn dispatch(
     const BATCH: u64 = 50;
     let mut made = Vec::new();
     loop {
-        let txn = begin_write(db).await.map_err(internal)?;
+        let txn = begin_write(db).await.or_internal()?;
         let queue = lock_queue(&txn, channel).await?;
         // Outside working hours, set to wait for the morning: nobody is assigned.
         if !queue.distribution.assigns() || super::hours::holding(&txn, channel, now_ms()).await? {
-            txn.commit().await.map_err(internal)?;
+            txn.commit().await.or_internal()?;
             return Ok(made);
         }
         let waiting = conversation::Entity::find()
@@ -239,7 +239,7 @@ pub async fn dispatch(
             .limit(BATCH)
             .all(&txn)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
         let mut ops: Vec<channel_operator::Model> = operators_in_order(&txn, channel)
             .await?
             .into_iter()
@@ -267,14 +267,14 @@ pub async fn dispatch(
             let mut am: conversation::ActiveModel = w.clone().into();
             am.operator_user_id = Set(Some(op.user_id));
             am.assigned_at = Set(Some(now));
-            assigned.push(am.update(&txn).await.map_err(internal)?);
+            assigned.push(am.update(&txn).await.or_internal()?);
             *load.entry(op.user_id).or_insert(0) += 1;
             op.last_assigned_at = now.max(op.last_assigned_at + 1);
             let mut oam: channel_operator::ActiveModel = op.clone().into();
             oam.last_assigned_at = Set(op.last_assigned_at);
-            oam.update(&txn).await.map_err(internal)?;
+            oam.update(&txn).await.or_internal()?;
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await.or_internal()?;
         publish_committed(db, hub, &assigned).await;
         made.extend(assigned.iter().map(|c| {
             (
@@ -304,13 +304,13 @@ pub(crate) async fn release_operator(
     if let Some(ch) = channel {
         q = q.filter(conversation::Column::ChannelId.eq(ch));
     }
-    let mine = q.all(txn).await.map_err(internal)?;
+    let mine = q.all(txn).await.or_internal()?;
     let mut out = Vec::with_capacity(mine.len());
     for c in mine {
         let mut am: conversation::ActiveModel = c.into();
         am.operator_user_id = Set(None);
         am.assigned_at = Set(None);
-        out.push(am.update(txn).await.map_err(internal)?);
+        out.push(am.update(txn).await.or_internal()?);
     }
     Ok(out)
 }
@@ -368,7 +368,7 @@ pub async fn came_online(
         .filter(channel_operator::Column::UserId.eq(actor.user.0))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     for o in mine {
         dispatch(db, hub, ChannelId(o.channel_id)).await?;
     }
@@ -394,15 +394,15 @@ pub async fn operator_gone(
         .into_tuple()
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     channels.sort_unstable();
     channels.dedup();
     let mut released = 0;
     for ch in channels {
-        let txn = begin_write(db).await.map_err(internal)?;
+        let txn = begin_write(db).await.or_internal()?;
         let queue = lock_queue(&txn, ChannelId(ch)).await?;
         if !queue.distribution.assigns() || hub.is_online(user) {
-            txn.commit().await.map_err(internal)?;
+            txn.commit().await.or_internal()?;
             continue;
         }
         let waiting = conversation::Entity::find()
@@ -411,15 +411,15 @@ pub async fn operator_gone(
             .filter(conversation::Column::Status.eq(ConversationStatus::New.as_str()))
             .all(&txn)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
         let mut back = Vec::with_capacity(waiting.len());
         for c in waiting {
             let mut am: conversation::ActiveModel = c.into();
             am.operator_user_id = Set(None);
             am.assigned_at = Set(None);
-            back.push(am.update(&txn).await.map_err(internal)?);
+            back.push(am.update(&txn).await.or_internal()?);
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await.or_internal()?;
         released += back.len();
         publish_committed(db, hub, &back).await;
         redispatch(db, hub, ChannelId(ch)).await;
@@ -446,7 +446,7 @@ pub async fn pass_on_untaken(
         .into_tuple()
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let mut passed = 0;
     for (ch, secs) in timed {
         let due = |q: sea_orm::Select<conversation::Entity>, secs: i64| {
@@ -460,27 +460,27 @@ pub async fn pass_on_untaken(
         if due(conversation::Entity::find(), secs as i64)
             .count(db)
             .await
-            .map_err(internal)?
+            .or_internal()?
             == 0
         {
             continue;
         }
-        let txn = begin_write(db).await.map_err(internal)?;
+        let txn = begin_write(db).await.or_internal()?;
         let queue = lock_queue(&txn, ChannelId(ch)).await?;
         if !queue.distribution.assigns() || queue.take == TakeTime::OFF {
-            txn.commit().await.map_err(internal)?;
+            txn.commit().await.or_internal()?;
             continue;
         }
         let mut back = Vec::new();
         for c in due(conversation::Entity::find(), queue.take.secs() as i64)
             .all(&txn)
             .await
-            .map_err(internal)?
+            .or_internal()?
         {
             let Some(op) = c.operator_user_id else { continue };
             back.push(pass_on(&txn, c, UserId(op), now).await?);
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await.or_internal()?;
         passed += back.len();
         publish_committed(db, hub, &back).await;
         redispatch(db, hub, ChannelId(ch)).await;
@@ -506,6 +506,6 @@ pub async fn waiting_per_channel(db: &impl ConnectionTrait) -> Result<Vec<(i64, 
         .into_model::<Row>()
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(rows.into_iter().map(|r| (r.channel_id, r.n)).collect())
 }

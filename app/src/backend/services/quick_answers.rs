@@ -7,7 +7,7 @@ use crate::api::{QuickAnswerView, QuickAnswersView};
 use crate::backend::db::{begin_write, lock_account};
 use crate::backend::entities::quick_answer;
 use crate::backend::policy::may_serve;
-use crate::backend::{internal, now_ms};
+use crate::backend::{internal, now_ms, OrInternal};
 use crate::domain::conversation::MessageBody;
 use crate::domain::quick_answer::{QuickAnswerTitle, MAX_PER_ACCOUNT};
 use crate::error::{AppError, Code, Field};
@@ -49,7 +49,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<QuickA
         .order_by_asc(quick_answer::Column::Id)
         .all(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(view)
         .collect())
@@ -69,7 +69,7 @@ async fn one(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<quick_
         .filter(quick_answer::Column::AccountId.eq(actor.account.0))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)
 }
 
@@ -81,13 +81,13 @@ pub async fn create(
     body: &MessageBody,
 ) -> Result<QuickAnswerView, AppError> {
     actor.require_admin()?;
-    let txn = begin_write(db).await.map_err(internal)?;
-    lock_account(&txn, actor.account.0).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
+    lock_account(&txn, actor.account.0).await.or_internal()?;
     let count = quick_answer::Entity::find()
         .filter(quick_answer::Column::AccountId.eq(actor.account.0))
         .count(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if count as usize >= MAX_PER_ACCOUNT {
         return Err(AppError::Invalid {
             field: Field::Title,
@@ -106,7 +106,7 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(map_write)?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await.or_internal()?;
     Ok(view(m))
 }
 
@@ -134,6 +134,6 @@ pub async fn delete(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result
     quick_answer::Entity::delete_by_id(m.id)
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use super::queue::{publish_committed, topics_of};
 use crate::backend::db::begin_write;
 use crate::backend::entities::{conversation, message};
 use crate::backend::hub::Hub;
-use crate::backend::internal;
+use crate::backend::OrInternal;
 use crate::domain::conversation::Author;
 use crate::domain::ConversationId;
 use crate::error::AppError;
@@ -25,7 +25,7 @@ pub async fn mark_read(
     id: ConversationId,
     seq: i64,
 ) -> Result<i64, AppError> {
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     super::conversations::viewable(&txn, viewer, id).await?;
     // The row is locked before counting, so a message committed meanwhile is counted
     // (its `operator_unread + 1` and this count never overwrite each other).
@@ -33,7 +33,7 @@ pub async fn mark_read(
         .lock_exclusive()
         .one(&txn)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let upto = seq.min(c.last_seq);
     let (by, before) = match viewer {
@@ -41,7 +41,7 @@ pub async fn mark_read(
         Viewer::Customer(_) => (Author::Customer, c.customer_read_seq),
     };
     if upto <= before {
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await.or_internal()?;
         return Ok(before);
     }
     let mut am: conversation::ActiveModel = c.clone().into();
@@ -53,14 +53,14 @@ pub async fn mark_read(
                 .filter(message::Column::Seq.gt(upto))
                 .count(&txn)
                 .await
-                .map_err(internal)? as i64;
+                .or_internal()? as i64;
             am.operator_read_seq = Set(upto);
             am.operator_unread = Set(unread);
         }
         _ => am.customer_read_seq = Set(upto),
     }
-    let c = am.update(&txn).await.map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    let c = am.update(&txn).await.or_internal()?;
+    txn.commit().await.or_internal()?;
     hub_publish(
         hub,
         &topics_of(&c)[..2],

@@ -9,7 +9,7 @@
 use super::accounts::Actor;
 use super::conversations::NewFile;
 use crate::backend::entities::rest_upload;
-use crate::backend::{internal, now_ms};
+use crate::backend::{now_ms, OrInternal};
 use crate::domain::ConversationId;
 use crate::error::{AppError, Code, Field};
 use sea_orm::{
@@ -31,7 +31,7 @@ pub async fn ensure_room(db: &impl ConnectionTrait, actor: &Actor) -> Result<(),
         .filter(rest_upload::Column::CreatedAt.gt(now - KEEP_MS))
         .count(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if waiting >= MAX_WAITING {
         return Err(AppError::Invalid {
             field: Field::Files,
@@ -68,7 +68,7 @@ pub async fn add(
     }
     .insert(db)
     .await
-    .map_err(internal)
+    .or_internal()
 }
 
 /// What a commit of some uploads finds.
@@ -98,7 +98,7 @@ pub async fn for_commit(
         .filter(rest_upload::Column::ConversationId.eq(conversation.0))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let oldest = now_ms() - KEEP_MS;
     let mut ordered = Vec::with_capacity(ids.len());
     for id in ids {
@@ -142,6 +142,6 @@ pub async fn mark_sent(db: &impl ConnectionTrait, ids: &[i64], message_id: i64) 
         .filter(rest_upload::Column::Id.is_in(ids.iter().copied()))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(())
 }

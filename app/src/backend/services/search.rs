@@ -13,7 +13,7 @@ use super::inbox::{page_of, visible_channels};
 use crate::api::{SearchHit, SearchPage};
 use crate::backend::db::begin_write;
 use crate::backend::entities::conversation;
-use crate::backend::internal;
+use crate::backend::OrInternal;
 use crate::domain::search::SearchQuery;
 use crate::error::AppError;
 use sea_orm::sea_query::Expr;
@@ -36,7 +36,7 @@ pub async fn index_pending(db: &DatabaseConnection) -> Result<i64, AppError> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return Ok(0);
     }
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await.or_internal()?;
     let one = |sql: &str, values: Vec<Value>| Statement::from_sql_and_values(DbBackend::Sqlite, sql, values);
     let done: i64 = txn
         .query_one_raw(one(
@@ -44,7 +44,7 @@ pub async fn index_pending(db: &DatabaseConnection) -> Result<i64, AppError> {
             vec![],
         ))
         .await
-        .map_err(internal)?
+        .or_internal()?
         .and_then(|r| r.try_get::<i64>("", "n").ok())
         .unwrap_or(0);
     let upto: Option<i64> = txn
@@ -53,7 +53,7 @@ pub async fn index_pending(db: &DatabaseConnection) -> Result<i64, AppError> {
             vec![done.into(), INDEX_BATCH.into()],
         ))
         .await
-        .map_err(internal)?
+        .or_internal()?
         .and_then(|r| r.try_get::<Option<i64>>("", "n").ok())
         .flatten();
     let Some(upto) = upto else {
@@ -69,14 +69,14 @@ pub async fn index_pending(db: &DatabaseConnection) -> Result<i64, AppError> {
         vec![done.into(), upto.into()],
     ))
     .await
-    .map_err(internal)?;
+    .or_internal()?;
     txn.execute_raw(one(
         "UPDATE search_progress SET messages = ? WHERE id = 1",
         vec![upto.into()],
     ))
     .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .or_internal()?;
+    txn.commit().await.or_internal()?;
     Ok(upto - done)
 }
 
@@ -215,13 +215,13 @@ async fn latest_matches(
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(backend, sql, [value]))
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     rows.into_iter()
         .map(|r| {
             Ok((
-                r.try_get::<i64>("", "c").map_err(internal)?,
-                r.try_get::<i64>("", "s").map_err(internal)?,
-                r.try_get::<String>("", "b").map_err(internal)?,
+                r.try_get::<i64>("", "c").or_internal()?,
+                r.try_get::<i64>("", "s").or_internal()?,
+                r.try_get::<String>("", "b").or_internal()?,
             ))
         })
         .collect()

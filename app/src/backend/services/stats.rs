@@ -7,7 +7,7 @@ use super::accounts::Actor;
 use super::channels::summary;
 use crate::api::StatsView;
 use crate::backend::entities::{conversation, open_channel};
-use crate::backend::internal;
+use crate::backend::OrInternal;
 use crate::domain::hours::{known_time_zone, Day};
 use crate::domain::stats::{compute, Row};
 use crate::domain::{ChannelId, Role};
@@ -38,10 +38,7 @@ fn iso(d: Date) -> String {
 }
 
 fn midnight(d: Date, tz: &TimeZone) -> Result<i64, AppError> {
-    Ok(d.to_zoned(tz.clone())
-        .map_err(internal)?
-        .timestamp()
-        .as_millisecond())
+    Ok(d.to_zoned(tz.clone()).or_internal()?.timestamp().as_millisecond())
 }
 
 /// The period `[from, to]` (local dates) of a query, checked.
@@ -62,7 +59,7 @@ pub fn period(q: &StatsQuery, today: Date) -> Result<(Date, Date), AppError> {
     let to = parse(&q.to)?.unwrap_or(today);
     let from = match parse(&q.from)? {
         Some(f) => f,
-        None => to.checked_sub(jiff::Span::new().days(6)).map_err(internal)?,
+        None => to.checked_sub(jiff::Span::new().days(6)).or_internal()?,
     };
     let days = (to - from).get_days() as i64;
     if from > to || days + 1 > MAX_DAYS {
@@ -89,7 +86,7 @@ pub async fn statistics(
             code: Code::TimeZoneUnknown,
         });
     };
-    let tz = TimeZone::get(&zone).map_err(internal)?;
+    let tz = TimeZone::get(&zone).or_internal()?;
     let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
     let (from, to) = period(q, today)?;
     let channels: Vec<(i64, String)> = open_channel::Entity::find()
@@ -101,14 +98,14 @@ pub async fn statistics(
         .into_tuple()
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if let Some(c) = q.channel {
         if !channels.iter().any(|(id, _)| *id == c) {
             return Err(AppError::NotFound);
         }
     }
     let start = midnight(from, &tz)?;
-    let end = midnight(to.tomorrow().map_err(internal)?, &tz)?;
+    let end = midnight(to.tomorrow().or_internal()?, &tz)?;
     let mut find = conversation::Entity::find()
         .select_only()
         .column(conversation::Column::OperatorUserId)
@@ -127,12 +124,12 @@ pub async fn statistics(
         find = find.filter(conversation::Column::OperatorUserId.eq(actor.user.0));
     }
     type Tuple = (Option<i64>, i64, Option<i64>, Option<i64>, Option<String>);
-    let tuples: Vec<Tuple> = find.into_tuple().all(db).await.map_err(internal)?;
+    let tuples: Vec<Tuple> = find.into_tuple().all(db).await.or_internal()?;
     let mut dates = Vec::new();
     let mut d = from;
     while d <= to {
         dates.push(iso(d));
-        d = d.tomorrow().map_err(internal)?;
+        d = d.tomorrow().or_internal()?;
     }
     // Local date and hour of each start: the zone's offset changes rarely, so it is
     // looked up once per hour of the period, not once per conversation.

@@ -18,7 +18,7 @@
 
 use crate::backend::entities::{attachment, rest_upload};
 use crate::backend::files::FileStore;
-use crate::backend::internal;
+use crate::backend::OrInternal;
 use crate::domain::{AccountId, UserId};
 use crate::error::{AppError, Code, Field};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -62,7 +62,7 @@ async fn sum(
         .into_tuple()
         .one(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(total.flatten().unwrap_or(0))
 }
 
@@ -193,7 +193,7 @@ pub async fn referenced(db: &impl ConnectionTrait, key: &str) -> Result<bool, Ap
         )
         .count(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if attached > 0 {
         return Ok(true);
     }
@@ -205,7 +205,7 @@ pub async fn referenced(db: &impl ConnectionTrait, key: &str) -> Result<bool, Ap
         )
         .count(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(uploaded > 0)
 }
 
@@ -236,13 +236,13 @@ pub async fn collect(db: &impl ConnectionTrait, store: &dyn FileStore) -> Result
     let candidates = store
         .older_than(COLLECT_GRACE, COLLECT_BATCH)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let mut deleted = 0;
     for key in candidates {
         if in_flight().holds(&key) || referenced(db, &key).await? {
             continue;
         }
-        store.delete(&key).await.map_err(internal)?;
+        store.delete(&key).await.or_internal()?;
         deleted += 1;
     }
     Ok(deleted)
@@ -255,7 +255,7 @@ pub async fn purge_unsent(db: &impl ConnectionTrait, now: i64) -> Result<u64, Ap
         .filter(rest_upload::Column::CreatedAt.lt(now - super::rest_uploads::KEEP_MS))
         .exec(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .rows_affected)
 }
 

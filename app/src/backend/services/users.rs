@@ -2,7 +2,7 @@
 
 use crate::backend::auth::{dummy_verify, hash_password, verify_password};
 use crate::backend::entities::user;
-use crate::backend::{internal, now_ms};
+use crate::backend::{internal, now_ms, OrInternal};
 use crate::domain::{DisplayName, Email, Password, UserId};
 use crate::error::{AppError, Code, Field};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
@@ -49,7 +49,7 @@ pub async fn find_by_email(
         .filter(user::Column::EmailNorm.eq(email.normalized()))
         .one(db)
         .await
-        .map_err(internal)
+        .or_internal()
 }
 
 /// The identity behind a typed email, if it is a valid address of one.
@@ -64,7 +64,7 @@ pub async fn find_by_email_raw(
 }
 
 pub async fn find_by_id(db: &impl ConnectionTrait, id: UserId) -> Result<Option<user::Model>, AppError> {
-    user::Entity::find_by_id(id.0).one(db).await.map_err(internal)
+    user::Entity::find_by_id(id.0).one(db).await.or_internal()
 }
 
 /// Checks email + password. Any mismatch is the same `BadCredentials` error, so the
@@ -138,6 +138,6 @@ pub async fn set_time_zone(
     let u = find_by_id(db, user).await?.ok_or(AppError::NotFound)?;
     let mut am: user::ActiveModel = u.into();
     am.time_zone = Set(zone.map(str::to_string));
-    am.update(db).await.map_err(internal)?;
+    am.update(db).await.or_internal()?;
     Ok(())
 }

@@ -7,7 +7,8 @@ use crate::domain::{Role, Slug};
 use crate::error::{AppError, Field};
 use crate::i18n::{error_key, role_key, K};
 use crate::ui::form::{
-    error_for, general_error, query_error, query_errors, query_value, FormError, Notice, TextField,
+    error_for, general_error, query_error, query_errors, query_value, refill_value, FormError, Notice,
+    TextField,
 };
 use crate::ui::pages::{NotFound, SignInRedirect};
 use crate::ui::tr;
@@ -34,9 +35,9 @@ pub fn NewAccountPage() -> impl IntoView {
                             <Notice error=general_error(err, &[Field::AccountName, Field::Slug]) />
                             <form method="post" action="/accounts" novalidate=true>
                                 <TextField id="account_name" label=tr(K::LabelAccountName) maxlength=80
-                                    value=query_value("account_name") error=error_for(&errs, Field::AccountName) />
+                                    value=refill_value("account_name") error=error_for(&errs, Field::AccountName) />
                                 <TextField id="slug" label=tr(K::LabelSlug) maxlength=Slug::MAX_LEN
-                                    value=query_value("slug") hint=Some(tr(K::SlugHint)) error=error_for(&errs, Field::Slug) />
+                                    value=refill_value("slug") hint=Some(tr(K::SlugHint)) error=error_for(&errs, Field::Slug) />
                                 <button type="submit">{tr(K::CreateAccountSubmit)}</button>
                             </form>
                         </section>
@@ -212,7 +213,7 @@ fn AddMember(slug: String, err: Option<FormError>) -> impl IntoView {
         <h2>{tr(K::AddMemberTitle)}</h2>
         <form method="post" action=format!("/a/{slug}/members") class="add-member" novalidate=true>
             <TextField id="member_email" label=tr(K::LabelMemberEmail) kind="email"
-                value=query_value("member_email") hint=Some(tr(K::AddMemberHint)) error=FormError::for_field(err, Field::Member) />
+                value=refill_value("member_email") hint=Some(tr(K::AddMemberHint)) error=FormError::for_field(err, Field::Member) />
             <div class="field">
                 <label for="member_role">{tr(K::LabelRole)}</label>
                 <select id="member_role" name="member_role">

@@ -7,7 +7,7 @@ use crate::api::apps::{apps_page, consent_page};
 use crate::api::{AppView, AppsView, ConsentView};
 use crate::error::{AppError, Field};
 use crate::i18n::{error_key, K};
-use crate::ui::form::{error_for, general_error, query_errors, query_value, Notice, TextField};
+use crate::ui::form::{error_for, general_error, query_errors, query_value, refill_value, Notice, TextField};
 use crate::ui::pages::{Forbidden, NotFound, SignInRedirect};
 use crate::ui::time::MessageTime;
 use crate::ui::tr;
@@ -73,9 +73,9 @@ fn Apps(v: AppsView) -> impl IntoView {
             })}
             <h2>{tr(K::NewApp)}</h2>
             <form method="post" action=format!("/a/{slug}/apps") novalidate=true class="app-form">
-                <TextField id="name" label=tr(K::LabelAppName) maxlength=64 value=query_value("name")
+                <TextField id="name" label=tr(K::LabelAppName) maxlength=64 value=refill_value("name")
                     error=error_for(&errs, Field::Name) />
-                <TextField id="handler_url" label=tr(K::LabelHandlerUrl) kind="url" value=query_value("handler_url")
+                <TextField id="handler_url" label=tr(K::LabelHandlerUrl) kind="url" value=refill_value("handler_url")
                     hint=Some(tr(K::HandlerUrlHint)) error=error_for(&errs, Field::HandlerUrl) />
                 <fieldset class="scopes" class:has-error=error_for(&errs, Field::Scopes).is_some()>
                     <legend>{tr(K::LabelScopes)}</legend>

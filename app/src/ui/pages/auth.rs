@@ -5,7 +5,8 @@ use crate::domain::safe_next;
 use crate::error::Field;
 use crate::i18n::K;
 use crate::ui::form::{
-    error_for, general_error, query_error, query_errors, query_value, FormError, Notice, TextField,
+    error_for, general_error, query_error, query_errors, query_value, refill_value, FormError, Notice,
+    TextField,
 };
 use crate::ui::tr;
 use crate::util::with_query;
@@ -26,9 +27,9 @@ pub fn RegisterPage() -> impl IntoView {
             <form method="post" action="/auth/register" novalidate=true>
                 <input type="hidden" name="next" value=next />
                 <TextField id="email" label=tr(K::LabelEmail) kind="email" autocomplete="email"
-                    value=query_value("email") error=error_for(&errs, Field::Email) />
+                    value=refill_value("email") error=error_for(&errs, Field::Email) />
                 <TextField id="name" label=tr(K::LabelName) autocomplete="name" maxlength=80
-                    value=query_value("name") error=error_for(&errs, Field::Name) />
+                    value=refill_value("name") error=error_for(&errs, Field::Name) />
                 <TextField id="password" label=tr(K::LabelPassword) kind="password" autocomplete="new-password"
                     hint=Some(tr(K::PasswordHint)) error=error_for(&errs, Field::Password) />
                 <button type="submit">{tr(K::RegisterSubmit)}</button>
@@ -57,7 +58,7 @@ pub fn LoginPage() -> impl IntoView {
             <form method="post" action="/auth/login" novalidate=true>
                 <input type="hidden" name="next" value=next />
                 <TextField id="email" label=tr(K::LabelEmail) kind="email" autocomplete="username"
-                    value=query_value("email") error=FormError::for_field(err, Field::Email) />
+                    value=refill_value("email") error=FormError::for_field(err, Field::Email) />
                 <TextField id="password" label=tr(K::LabelPassword) kind="password" autocomplete="current-password" />
                 <button type="submit">{tr(K::LoginSubmit)}</button>
             </form>

@@ -13,7 +13,7 @@ use crate::domain::ConversationId;
 use crate::error::{AppError, Code, Field};
 use crate::i18n::{error_key, K};
 use crate::protocol::ConversationView;
-use crate::ui::form::{query_error, query_value, FormError};
+use crate::ui::form::{query_error, query_value, refill_value, FormError};
 use crate::ui::pages::link::{ChannelCardView, WelcomeBubble};
 use crate::ui::pages::{NotFound, SignInRedirect};
 use crate::ui::time::MessageTime;
@@ -82,7 +82,7 @@ fn Chat(v: ChatView) -> impl IntoView {
     let rate_action = format!("{base}/rate");
     let ask_rating = v.ask_rating;
     let err: Option<FormError> = query_error();
-    let typed = query_value("body");
+    let typed = refill_value("body");
     let conversations = RwSignal::new(v.conversations.clone());
     let selected = RwSignal::new(v.selected);
     let messages = RwSignal::new(v.messages.iter().map(UiMsg::stored).collect::<Vec<_>>());
@@ -462,7 +462,7 @@ fn RateConversation(
                         <textarea id="rating-comment" name="comment" rows="2"
                             maxlength=crate::domain::rating::RatingComment::MAX_LEN.to_string()
                             aria-describedby="rating-comment-error"
-                            inner_html=crate::ui::form::textarea_html(&query_value("comment"))></textarea>
+                            inner_html=crate::ui::form::textarea_html(&refill_value("comment"))></textarea>
                         <p class="error" id="rating-comment-error">{comment_err}</p>
                     </div>
                     <button type="submit" class="secondary-btn">{tr(K::RateSend)}</button>

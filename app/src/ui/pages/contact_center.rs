@@ -13,8 +13,8 @@ use crate::domain::quick_answer::{QuickAnswerTitle, PLACEHOLDERS};
 use crate::error::{AppError, Field};
 use crate::i18n::{error_key, K};
 use crate::ui::form::{
-    error_for, general_error, query_error, query_errors, query_value, textarea_html, FormError, Notice,
-    TextArea, TextField,
+    error_for, general_error, has_refill, query_error, query_errors, query_value, refill_value,
+    textarea_html, FormError, Notice, TextArea, TextField,
 };
 use crate::ui::pages::{Forbidden, NotFound, SignInRedirect};
 use crate::ui::tr;
@@ -123,7 +123,7 @@ fn ContactCenter(v: ContactCenterView) -> impl IntoView {
                     <h2>{tr(K::NewChannel)}</h2>
                     <form method="post" action=action class="row-form" novalidate=true>
                         <TextField id="channel_name" label=tr(K::LabelChannelName) maxlength=ChannelName::MAX_LEN
-                            value=query_value("channel_name") error=FormError::for_field(err, Field::ChannelName) />
+                            value=refill_value("channel_name") error=FormError::for_field(err, Field::ChannelName) />
                         <button type="submit">{tr(K::CreateChannel)}</button>
                     </form>
                 }
@@ -146,13 +146,13 @@ fn QueueForm(c: ChannelView, base: String) -> impl IntoView {
     // Errors and typed values come back only for the channel they belong to.
     let mine = query_value("channel") == c.id.to_string();
     let errs = if mine { query_errors() } else { Vec::new() };
-    let capacity = if mine && !query_value("capacity").is_empty() {
-        query_value("capacity")
+    let capacity = if mine && !refill_value("capacity").is_empty() {
+        refill_value("capacity")
     } else {
         c.capacity.to_string()
     };
     let take = if mine && query_errors().iter().any(|e| e.field == Some(Field::TakeTime)) {
-        query_value("take_time")
+        refill_value("take_time")
     } else {
         c.take_seconds.to_string()
     };
@@ -452,7 +452,7 @@ pub fn ConnectPage() -> impl IntoView {
 fn ConnectForm(v: ContactCenterView) -> impl IntoView {
     let err = query_error();
     let slug = v.account.slug.clone();
-    let chosen = query_value("channel");
+    let chosen = refill_value("channel");
     let free: Vec<ChannelView> = v
         .channels
         .into_iter()
@@ -491,7 +491,7 @@ fn ConnectForm(v: ContactCenterView) -> impl IntoView {
                         {tr(K::CreateNewChannel)}
                     </label>
                     <TextField id="new_channel_name" label=tr(K::NewChannelName) maxlength=ChannelName::MAX_LEN
-                        value=query_value("new_channel_name") error=name_error />
+                        value=refill_value("new_channel_name") error=name_error />
                     {channel_error.map(|e| view! { <p class="error" id="channel-error">{e}</p> })}
                 </fieldset>
                 <button type="submit">{tr(K::Connect)}</button>
@@ -521,7 +521,7 @@ pub fn SettingsPage() -> impl IntoView {
 /// Chooses the value to show: what the user typed (after an error) or what is stored.
 fn typed_or(key: &str, stored: &str, after_error: bool) -> String {
     if after_error {
-        query_value(key)
+        refill_value(key)
     } else {
         stored.to_string()
     }
@@ -530,7 +530,7 @@ fn typed_or(key: &str, stored: &str, after_error: bool) -> String {
 #[component]
 fn SettingsForm(v: ConnectorSettingsView) -> impl IntoView {
     let errors = query_errors();
-    let after_error = !errors.is_empty() && !query_value("errors").is_empty();
+    let after_error = !errors.is_empty() && has_refill();
     let ok = ok_message(&query_value("ok"));
     let slug = v.account.slug.clone();
     let general = errors
@@ -538,18 +538,18 @@ fn SettingsForm(v: ConnectorSettingsView) -> impl IntoView {
         .find(|e| e.field.is_none())
         .map(|e| tr(error_key(e.code)));
     let multi = if after_error {
-        query_value("multi_chat") == "1"
+        refill_value("multi_chat") == "1"
     } else {
         v.multi_chat
     };
     let limit = typed_or("chat_limit", &v.chat_limit.to_string(), after_error);
     let ask_rating = if after_error {
-        query_value("ask_rating") == "1"
+        refill_value("ask_rating") == "1"
     } else {
         v.ask_rating
     };
     let rest_messages = if after_error {
-        query_value("rest_messages") == "1"
+        refill_value("rest_messages") == "1"
     } else {
         v.rest_messages
     };
@@ -858,7 +858,7 @@ fn QuickAnswers(v: QuickAnswersView) -> impl IntoView {
             </ul>
             {manage.then(|| {
                 let (title, body) = if new_err.is_some() {
-                    (query_value("title"), query_value("body"))
+                    (refill_value("title"), refill_value("body"))
                 } else {
                     (String::new(), String::new())
                 };
@@ -881,7 +881,7 @@ fn QaItem(q: QuickAnswerView, base: String, manage: bool, err: Option<FormError>
     let delete_label = format!("{} {}", tr(K::QaDelete), q.title);
     // After a refused edit the form opens again with what was typed.
     let (title, body) = if err.is_some() {
-        (query_value("title"), query_value("body"))
+        (refill_value("title"), refill_value("body"))
     } else {
         (q.title.clone(), q.body.clone())
     };
@@ -940,7 +940,7 @@ pub(crate) const DAY_NAMES: [K; 7] = [
 fn HoursForm(v: crate::api::HoursSettingsView) -> impl IntoView {
     use crate::domain::hours::{format_time, AUTO_TEXT_MAX, DAY_FIELDS, DAY_KEYS};
     let errors = query_errors();
-    let typed = query_value("typed") == "1";
+    let typed = has_refill();
     let ok = ok_message(&query_value("ok"));
     let slug = v.account.slug.clone();
     let general = errors
@@ -948,8 +948,8 @@ fn HoursForm(v: crate::api::HoursSettingsView) -> impl IntoView {
         .find(|e| e.field.is_none())
         .map(|e| tr(error_key(e.code)));
     let h = v.hours.clone();
-    let val = |key: &str, stored: String| if typed { query_value(key) } else { stored };
-    let flag = |key: &str, stored: bool| if typed { query_value(key) == "1" } else { stored };
+    let val = |key: &str, stored: String| if typed { refill_value(key) } else { stored };
+    let flag = |key: &str, stored: bool| if typed { refill_value(key) == "1" } else { stored };
     let hours_on = flag("hours_on", h.enabled);
     let tz = val("time_zone", h.time_zone.clone());
     let queue = val("offline_queue", h.offline_queue.as_str().to_string());

@@ -5,7 +5,7 @@ use crate::api::profile::profile_page;
 use crate::api::{CredentialView, ProfileView};
 use crate::error::{AppError, Field};
 use crate::i18n::{error_key, K};
-use crate::ui::form::{error_for, general_error, query_errors, query_value, Notice, TextField};
+use crate::ui::form::{error_for, general_error, query_errors, query_value, refill_value, Notice, TextField};
 use crate::ui::pages::SignInRedirect;
 use crate::ui::time::MessageTime;
 use crate::ui::tr;
@@ -46,7 +46,7 @@ fn AccountAndScopes(
     prefix: &'static str,
     errs: Vec<crate::ui::form::FormError>,
 ) -> impl IntoView {
-    let chosen = query_value("account");
+    let chosen = refill_value("account");
     let acc_id = format!("{prefix}-account");
     let acc_err = error_for(&errs, Field::Account);
     let scope_err = error_for(&errs, Field::Scopes);
@@ -130,7 +130,7 @@ fn Profile(v: ProfileView) -> impl IntoView {
                     <form method="post" action="/profile/webhooks" novalidate=true>
                         <h3>{tr(K::NewWebhook)}</h3>
                         <AccountAndScopes v=v.clone() prefix="webhook" errs=errs.clone() />
-                        <TextField id="title" label=tr(K::LabelTitle) maxlength=64 value=query_value("title")
+                        <TextField id="title" label=tr(K::LabelTitle) maxlength=64 value=refill_value("title")
                             error=error_for(&errs, Field::Title) />
                         <button type="submit">{tr(K::CreateWebhook)}</button>
                     </form>

@@ -206,7 +206,7 @@ impl Store {
                         m.conversation_id,
                         m.seq,
                         plan.now,
-                        super::super::events::MESSAGE_ADD
+                        super::super::app_events::MESSAGE_ADD
                     ])?;
                 }
             }

@@ -6,9 +6,7 @@
 //! PostgreSQL (`TEST_DATABASE_URL`) and NATS with JetStream (`TEST_NATS_URL`, default
 //! 127.0.0.1:4222) must answer: under `CI` a missing one fails the test.
 
-#[path = "support/harness.rs"]
-mod harness;
-
+use crate::harness::*;
 use app::backend::config::LoginLimits;
 use app::backend::services::accounts::{self, Actor};
 use app::backend::services::conversations::{self as conv, Customer, Target};
@@ -18,7 +16,6 @@ use app::domain::conversation::{Author, ClientMsgId, MessageBody};
 use app::domain::{ChannelId, ConversationId, Role, UserId};
 use app::protocol::{ClientMsg, ServerMsg};
 use futures::{SinkExt, StreamExt};
-use harness::*;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 

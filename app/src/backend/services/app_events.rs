@@ -10,7 +10,7 @@
 //! server's admin allows them (`NETLINES_EVENTS_ALLOW_PRIVATE`).
 
 use crate::backend::entities::{event_binding, event_outbox, rest_app};
-use crate::backend::internal;
+use crate::backend::OrInternal;
 use crate::error::AppError;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -196,10 +196,10 @@ pub async fn bind(
     handler: &str,
     now: i64,
 ) -> Result<Bound, AppError> {
-    let txn = crate::backend::db::begin_write(db).await.map_err(internal)?;
+    let txn = crate::backend::db::begin_write(db).await.or_internal()?;
     crate::backend::db::lock_account(&txn, app.account_id)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let existing = event_binding::Entity::find()
         .filter(event_binding::Column::AppId.eq(app.id))
         .filter(event_binding::Column::UserId.eq(user))
@@ -207,7 +207,7 @@ pub async fn bind(
         .filter(event_binding::Column::HandlerUrl.eq(handler))
         .one(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if let Some(b) = existing {
         return Ok(Bound::Bound(Binding {
             id: b.id,
@@ -219,7 +219,7 @@ pub async fn bind(
         .filter(event_binding::Column::AppId.eq(app.id))
         .count(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if of_app >= MAX_BINDINGS {
         return Ok(Bound::AppFull);
     }
@@ -227,7 +227,7 @@ pub async fn bind(
         .filter(event_binding::Column::AccountId.eq(app.account_id))
         .count(&txn)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if of_account >= MAX_BINDINGS_PER_ACCOUNT {
         return Ok(Bound::AccountFull);
     }
@@ -242,8 +242,8 @@ pub async fn bind(
     }
     .insert(&txn)
     .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .or_internal()?;
+    txn.commit().await.or_internal()?;
     Ok(Bound::Bound(Binding {
         id: b.id,
         event: b.event,
@@ -266,13 +266,7 @@ pub async fn drop_grants(
     if let Some(a) = app {
         q = q.filter(event_binding::Column::AppId.eq(a));
     }
-    let ids: Vec<i64> = q
-        .all(db)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|b| b.id)
-        .collect();
+    let ids: Vec<i64> = q.all(db).await.or_internal()?.into_iter().map(|b| b.id).collect();
     if ids.is_empty() {
         return Ok(0);
     }
@@ -281,12 +275,12 @@ pub async fn drop_grants(
         .filter(event_outbox::Column::Status.eq(PENDING))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(event_binding::Entity::delete_many()
         .filter(event_binding::Column::Id.is_in(ids))
         .exec(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .rows_affected)
 }
 
@@ -303,7 +297,7 @@ pub async fn unbind(
     if let Some(h) = handler {
         q = q.filter(event_binding::Column::HandlerUrl.eq(h));
     }
-    Ok(q.exec(db).await.map_err(internal)?.rows_affected)
+    Ok(q.exec(db).await.or_internal()?.rows_affected)
 }
 
 /// `event.get`: the app's bindings.
@@ -313,7 +307,7 @@ pub async fn list(db: &impl ConnectionTrait, app_id: i64) -> Result<Vec<Binding>
         .order_by_asc(event_binding::Column::Id)
         .all(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(|b| Binding {
             id: b.id,
@@ -342,7 +336,7 @@ pub(crate) async fn record(
 ) -> Result<(), AppError> {
     record_many(txn, event, &[(account, conversation, seq)], now)
         .await
-        .map_err(internal)
+        .or_internal()
 }
 
 /// [`record`] for many changes of one kind at once (the message writer's batches): one
@@ -478,7 +472,7 @@ pub async fn due(
         ))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -486,7 +480,7 @@ pub async fn due(
         .filter(event_binding::Column::Id.is_in(rows.iter().map(|r| r.binding_id)))
         .all(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .into_iter()
         .map(|b| (b.id, b.app_id))
         .collect();
@@ -505,7 +499,7 @@ pub async fn claim(db: &impl ConnectionTrait, id: i64, now: i64) -> Result<bool,
         .filter(event_outbox::Column::LeaseUntil.lte(now))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(r.rows_affected == 1)
 }
 
@@ -555,7 +549,7 @@ pub async fn finish_attempt(
             am.last_error = Set(Some(why.chars().take(200).collect()));
         }
     }
-    am.update(db).await.map_err(internal)?;
+    am.update(db).await.or_internal()?;
     Ok(())
 }
 
@@ -570,12 +564,12 @@ pub async fn retry_now(
     let row = event_outbox::Entity::find_by_id(event_id)
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     let binding = event_binding::Entity::find_by_id(row.binding_id)
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .ok_or(AppError::NotFound)?;
     if binding.app_id != app_id {
         return Err(AppError::NotFound);
@@ -590,7 +584,7 @@ pub async fn retry_now(
         .filter(event_outbox::Column::Id.eq(row.id))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(())
 }
 
@@ -618,7 +612,7 @@ pub async fn purge(db: &impl ConnectionTrait, now: i64) -> Result<u64, AppError>
         )
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(r.rows_affected)
 }
 
@@ -644,7 +638,7 @@ pub async fn log(db: &impl ConnectionTrait, app_id: i64, limit: u64) -> Result<V
         .filter(event_binding::Column::AppId.eq(app_id))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if bindings.is_empty() {
         return Ok(Vec::new());
     }
@@ -654,7 +648,7 @@ pub async fn log(db: &impl ConnectionTrait, app_id: i64, limit: u64) -> Result<V
         .limit(limit)
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(rows
         .into_iter()
         .map(|r| Delivery {

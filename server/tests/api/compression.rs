@@ -1,10 +1,7 @@
 //! Responses are compressed for browsers that accept it (brotli, gzip), and left alone
 //! for those that do not.
 
-#[path = "support/harness.rs"]
-mod harness;
-
-use harness::*;
+use crate::harness::*;
 
 #[tokio::test]
 async fn pages_are_compressed_when_the_browser_accepts_it() {

@@ -10,7 +10,7 @@ use crate::api::CredentialView;
 use crate::backend::auth::token_hash;
 use crate::backend::entities::{account, membership, network_join, network_message, rest_credential};
 use crate::backend::services::accounts;
-use crate::backend::{internal, now_ms, random_token};
+use crate::backend::{internal, now_ms, random_token, OrInternal};
 use crate::domain::{Role, UserId};
 use crate::error::{AppError, Code, Field};
 use sea_orm::{
@@ -98,7 +98,7 @@ async fn make(
         )
         .count(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if held >= MAX_CREDENTIALS {
         return Err(AppError::Invalid {
             field: Field::Title,
@@ -179,12 +179,12 @@ pub async fn list(db: &impl ConnectionTrait, user: UserId) -> Result<Vec<Credent
         .order_by_desc(rest_credential::Column::Id)
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     let accounts: Vec<account::Model> = account::Entity::find()
         .filter(account::Column::Id.is_in(rows.iter().map(|r| r.account_id).collect::<Vec<_>>()))
         .all(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     Ok(rows
         .into_iter()
         .filter(|r| r.expires_at == 0 || r.expires_at > now)
@@ -213,7 +213,7 @@ pub async fn revoke(db: &impl ConnectionTrait, user: UserId, id: i64) -> Result<
         .filter(rest_credential::Column::Kind.is_in(OWN_KINDS))
         .exec(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if r.rows_affected == 0 {
         return Err(AppError::NotFound);
     }
@@ -332,7 +332,7 @@ pub async fn network_join(db: &impl ConnectionTrait, actor: &Actor, channel: i64
             .filter(network_join::Column::ChannelId.eq(channel))
             .one(db)
             .await
-            .map_err(internal)
+            .or_internal()
     };
     if let Some(j) = existing().await? {
         return Ok(j.id);
@@ -362,7 +362,7 @@ pub async fn has_joined(db: &impl ConnectionTrait, account: i64, channel: i64) -
         .filter(network_join::Column::ChannelId.eq(channel))
         .one(db)
         .await
-        .map_err(internal)?
+        .or_internal()?
         .is_some())
 }
 
@@ -384,7 +384,7 @@ pub async fn count_network_message(
         .filter(network_message::Column::CreatedAt.gt(now - window_ms))
         .count(db)
         .await
-        .map_err(internal)?;
+        .or_internal()?;
     if recent >= max as u64 {
         return Ok(false);
     }
@@ -397,6 +397,6 @@ pub async fn count_network_message(
     }
     .insert(db)
     .await
-    .map_err(internal)?;
+    .or_internal()?;
     Ok(true)
 }

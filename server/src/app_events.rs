@@ -1,13 +1,13 @@
-//! Delivers apps' events from the durable outbox ([`app::backend::services::events`]):
+//! Delivers apps' events from the durable outbox ([`app::backend::services::app_events`]):
 //! form-encoded as Bitrix24 posts them, to the address the handler resolved to when it
 //! was checked (no second DNS lookup), without following redirects, at most 10 s each,
 //! several at once but each conversation's events in order. Every node runs it; a
 //! lease on each event keeps two nodes from sending the same one at once.
 
 use app::backend::entities::{conversation, event_binding, event_outbox, message, rest_app};
+use app::backend::services::app_events::{self, Outcome};
 use app::backend::services::apps::{domain_of, member_id};
 use app::backend::services::conversations::UserCode;
-use app::backend::services::events::{self, Outcome};
 use app::backend::AppState;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -81,7 +81,7 @@ async fn start_due(
     running: &mut tokio::task::JoinSet<()>,
 ) -> Result<usize, app::error::AppError> {
     let now = app::backend::now_ms();
-    let rows = events::due(&state.db, now, PER_APP as u64, ROUND).await?;
+    let rows = app_events::due(&state.db, now, PER_APP as u64, ROUND).await?;
     let mut started = 0;
     for (row, app) in rows {
         {
@@ -90,7 +90,7 @@ async fn start_due(
                 continue;
             }
         }
-        match events::claim(&state.db, row.id, now).await {
+        match app_events::claim(&state.db, row.id, now).await {
             Ok(true) => {}
             Ok(false) => continue,
             Err(e) => {
@@ -110,7 +110,7 @@ async fn start_due(
             if let Outcome::Failed(code, why) = &outcome {
                 tracing::info!(event = row.id, status = ?code, reason = %why, "an app's event was not accepted; retried later");
             }
-            if let Err(e) = events::finish_attempt(&state.db, &row, outcome, app::backend::now_ms()).await {
+            if let Err(e) = app_events::finish_attempt(&state.db, &row, outcome, app::backend::now_ms()).await {
                 tracing::warn!(error = ?e, event = row.id, "recording an event's delivery failed");
             }
             flight
@@ -141,7 +141,7 @@ async fn attempt(state: &AppState, row: &event_outbox::Model) -> Outcome {
     let Ok(url) = url::Url::parse(&binding.handler_url) else {
         return Outcome::Dropped("the handler is not a URL".into());
     };
-    let addrs = match events::resolve_handler(&url, state.config.events_allow_private).await {
+    let addrs = match app_events::resolve_handler(&url, state.config.events_allow_private).await {
         Ok(a) => a,
         Err(why) => return Outcome::Failed(None, why),
     };
@@ -203,7 +203,7 @@ async fn payload(
     ];
     let mut d = |k: &str, v: String| f.push((format!("data{k}"), v));
     // What happened, as it was when it happened (older rows: read now).
-    let captured = events::Captured::parse(row);
+    let captured = app_events::Captured::parse(row);
     let user_code = match &captured {
         Some(c) => UserCode {
             channel: app::domain::ChannelId(c.channel_id.unwrap_or(conv.channel_id)),
@@ -215,7 +215,7 @@ async fn payload(
         None => UserCode::of(&conv),
     }
     .to_string();
-    if row.event == events::MESSAGE_ADD {
+    if row.event == app_events::MESSAGE_ADD {
         let m = match &captured {
             Some(c) => match (c.message_id, c.date, &c.text, &c.author) {
                 (Some(id), Some(date), Some(text), Some(author)) => {

@@ -1,8 +1,5 @@
 //! The admin CLI, run as a real process against an SQLite file.
 
-#[path = "support/harness.rs"]
-mod harness;
-
 use std::process::{Command, Output};
 
 fn netlines(db: &str, args: &[&str]) -> Output {
@@ -233,7 +230,7 @@ async fn demo_prints_credentials_that_sign_in_and_can_run_twice() {
         .build();
     let config =
         app::backend::Config::new(db.clone(), "http://127.0.0.1".into(), Default::default()).unwrap();
-    let (port, state, _stop) = harness::start(leptos_options, config).await;
+    let (port, state, _stop) = crate::harness::start(leptos_options, config).await;
     // One demo conversation waits in Acme's inbox, however often the demo runs.
     let anna = app::backend::services::accounts::system_actor(&state.db, "acme")
         .await
@@ -244,7 +241,7 @@ async fn demo_prints_credentials_that_sign_in_and_can_run_twice() {
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].customer_name, "Cleo Customer");
     let base = format!("http://127.0.0.1:{port}");
-    let c = harness::browser();
+    let c = crate::harness::browser();
     let r = c
         .post(format!("{base}/auth/login"))
         .form(&[
@@ -254,7 +251,7 @@ async fn demo_prints_credentials_that_sign_in_and_can_run_twice() {
         .send()
         .await
         .unwrap();
-    assert_eq!(harness::location(&r), "/network");
+    assert_eq!(crate::harness::location(&r), "/network");
     let list: serde_json::Value = c
         .post(format!("{base}/api/my_accounts"))
         .send()
@@ -275,12 +272,12 @@ async fn demo_prints_credentials_that_sign_in_and_can_run_twice() {
         .split_once("/oauth/")
         .map(|(_, p)| format!("/oauth/{p}"))
         .unwrap();
-    let html = harness::send_page(|| c.get(format!("{base}{path}")).header("accept", "text/html"))
+    let html = crate::harness::send_page(|| c.get(format!("{base}{path}")).header("accept", "text/html"))
         .await
         .text()
         .await
         .unwrap();
-    assert!(harness::strip_markers(&html).contains("Acme Support"));
+    assert!(crate::harness::strip_markers(&html).contains("Acme Support"));
 }
 
 #[tokio::test]
@@ -340,7 +337,7 @@ async fn cli_creates_a_webhook_whose_url_authenticates() {
     assert!(url.contains("/rest/") && url.ends_with('/'), "{url}");
     let (code, user_id) = (parts[0], parts[1].parse::<i64>().unwrap());
     let conn = app::backend::db::connect_and_migrate(&db).await.unwrap();
-    let caller = app::backend::services::rest::by_webhook(&conn, user_id, code)
+    let caller = app::backend::services::credentials::by_webhook(&conn, user_id, code)
         .await
         .unwrap();
     assert_eq!(caller.actor.slug.as_str(), "acme");

@@ -19,6 +19,26 @@ pub enum Backend {
     Postgres(String),
 }
 
+#[allow(unused_imports)] // not by metrics.rs, which includes this file too
+pub use test_macros::both_databases;
+
+/// The SQLite run of a `#[both_databases]` test.
+pub fn on_sqlite() -> Backend {
+    Backend::Sqlite
+}
+
+/// The PostgreSQL run of a `#[both_databases]` test: `TEST_DATABASE_URL`'s server. Without
+/// it the run has nothing to do — except in CI, where its absence fails the test.
+pub fn on_postgres() -> Option<Backend> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(Backend::Postgres(url)),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI runs every API test on PostgreSQL too: TEST_DATABASE_URL is not set")
+        }
+        _ => None,
+    }
+}
+
 /// SQLite always; PostgreSQL too when `TEST_DATABASE_URL` is set (make test sets it when
 /// a server answers on 127.0.0.1:5432).
 pub fn backends() -> Vec<Backend> {

@@ -3,10 +3,7 @@
 //! `netlines` binary. PostgreSQL must answer (`TEST_DATABASE_URL`): under `CI` a missing
 //! database fails the test.
 
-#[path = "support/harness.rs"]
-mod harness;
-
-use harness::pg_database;
+use crate::harness::pg_database;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use std::process::{Command, Output, Stdio};
 
