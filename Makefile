@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
-.PHONY: run test setup build build-debug demo e2e fmt lint clean-data bench bench-inbox bench-stats
+.PHONY: run test help setup build build-debug demo e2e fmt lint clean-data bench bench-inbox bench-stats
 
 ## Set up (idempotent), build (release client; debug server unless NETLINES_RELEASE=1) and serve on http://127.0.0.1:3000 with SQLite under ./data/
 run:
@@ -12,6 +12,7 @@ run:
 test:
 	@bash scripts/test.sh
 
+## Install what building needs (toolchain, wasm tools, Playwright's packages): idempotent
 setup:
 	@bash scripts/setup.sh
 
@@ -44,8 +45,14 @@ bench-inbox: setup
 bench-stats: setup
 	@source scripts/env.sh && cargo run --release -p server --example stats_bench
 
+## Format the Rust code
 fmt:
 	@source scripts/env.sh && cargo fmt --all
 
+## Delete the local database and files under ./data/
 clean-data:
 	rm -rf data
+
+## List the targets with what each does
+help:
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-z][a-z0-9-]*:/{split($$1,t,":"); if (doc!="") printf "  make %-12s %s\n", t[1], doc; doc=""; next} {doc=""}' $(MAKEFILE_LIST)

@@ -9,6 +9,7 @@
 //! - `GET|POST /oauth/token/`: `grant_type=authorization_code` or `refresh_token`, with
 //!   `client_id` and `client_secret`, in the query string or a form body.
 
+use crate::extract::Member;
 use crate::forms::{back_with_errors, require_user, see_other};
 use app::api::apps::FRESH_APP_COOKIE;
 use app::backend::services::apps::{self, ConsentError, OAuthError};
@@ -18,6 +19,8 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use std::net::SocketAddr;
 
 struct AppForm {
@@ -48,13 +51,7 @@ fn apps_path(slug: &str) -> String {
 }
 
 /// `POST /a/{slug}/apps`: `name`, `handler_url`, `scopes` (repeated).
-pub async fn create(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
+pub async fn create(State(state): State<AppState>, Member(actor): Member, body: Bytes) -> Response {
     let page = apps_path(actor.slug.as_str());
     let f = read_app_form(&body);
     let keep = [("name", f.name.trim()), ("handler_url", f.handler_url.trim())];
@@ -86,10 +83,9 @@ pub async fn create(
 /// `POST /a/{slug}/apps/{id}/delete`.
 pub async fn delete(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id)): Path<(String, i64)>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let page = apps_path(actor.slug.as_str());
     match apps::delete(&state.db, &actor, id).await {
         Ok(()) => see_other(&with_query(&page, &[("ok", "app_deleted")]), None),
@@ -100,10 +96,9 @@ pub async fn delete(
 /// `POST /a/{slug}/apps/{id}/grants/{user_id}/revoke`.
 pub async fn revoke(
     State(state): State<AppState>,
-    Path((slug, id, member)): Path<(String, i64, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id, member)): Path<(String, i64, i64)>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let page = apps_path(actor.slug.as_str());
     match apps::revoke_member(&state.db, &actor, id, member).await {
         Ok(()) => see_other(&with_query(&page, &[("ok", "access_revoked")]), None),
@@ -114,10 +109,9 @@ pub async fn revoke(
 /// `POST /a/{slug}/apps/{id}/events/{event_id}/retry`: "Retry now" in the delivery log.
 pub async fn retry_event(
     State(state): State<AppState>,
-    Path((slug, id, event_id)): Path<(String, i64, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id, event_id)): Path<(String, i64, i64)>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let page = apps_path(actor.slug.as_str());
     match apps::retry_event(&state.db, &state.retry_presses, &actor, id, event_id).await {
         Ok(()) => see_other(&with_query(&page, &[("ok", "event_retried")]), None),
@@ -306,4 +300,17 @@ pub async fn token(
             oauth_error(status, e)
         }
     }
+}
+
+/// The routes of OAuth apps: the token endpoint, the consent's decision (its page is a
+/// Leptos page; see `routes`), registering, deleting, revoking and "Retry now".
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/oauth/authorize", post(decide))
+        .route("/oauth/token/", get(token).post(token))
+        .route("/oauth/token", get(token).post(token))
+        .route("/a/{slug}/apps", post(create))
+        .route("/a/{slug}/apps/{id}/delete", post(delete))
+        .route("/a/{slug}/apps/{id}/grants/{user_id}/revoke", post(revoke))
+        .route("/a/{slug}/apps/{id}/events/{event_id}/retry", post(retry_event))
 }

@@ -15,7 +15,9 @@ use app::util::with_query;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use axum::routing::post;
 use axum::Form;
+use axum::Router;
 use serde::Deserialize;
 
 /// The signed-in user posting a form of the chat page `page`; otherwise the redirect to
@@ -185,4 +187,12 @@ pub async fn rate(
             back_with_error(&with_query(&page, &[("c", &c)]), &e, &[("comment", &comment)])
         }
     }
+}
+
+/// The customer's chat forms (they work without JavaScript too).
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/chat/{code}/{slug}/send", post(send))
+        .route("/chat/{code}/{slug}/finish", post(finish))
+        .route("/chat/{code}/{slug}/rate", post(rate))
 }

@@ -1,6 +1,7 @@
 //! Contact Center form endpoints: open channels, the Network connector and its settings,
 //! and the avatar images. Same Post/Redirect/Get pattern as [`crate::forms`].
 
+use crate::extract::Member;
 use crate::forms::{back_to, back_with_error, back_with_errors, errors_param, see_other};
 use app::backend::images;
 use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
@@ -14,10 +15,13 @@ use app::domain::{ChannelId, UserId};
 use app::error::{AppError, Code, Field};
 use app::util::with_query;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Form;
+use axum::Router;
 use serde::Deserialize;
 
 fn cc_home(slug: &str) -> String {
@@ -37,11 +41,9 @@ pub struct ChannelNameForm {
 /// `POST /a/{slug}/contact-center/channels`: creates an open channel.
 pub async fn create_channel(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
+    Member(actor): Member,
     Form(f): Form<ChannelNameForm>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let home = cc_home(actor.slug.as_str());
     let result = async {
         let name = ChannelName::parse(&f.channel_name)?;
@@ -57,11 +59,10 @@ pub async fn create_channel(
 /// `POST /a/{slug}/contact-center/channels/{id}/rename`.
 pub async fn rename_channel(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id)): Path<(String, i64)>,
     Form(f): Form<ChannelNameForm>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let home = cc_home(actor.slug.as_str());
     let result = async {
         let name = ChannelName::parse(&f.channel_name)?;
@@ -83,11 +84,10 @@ pub struct ActiveForm {
 /// `POST /a/{slug}/contact-center/channels/{id}/active` with `active=1|0`.
 pub async fn set_active(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id)): Path<(String, i64)>,
     Form(f): Form<ActiveForm>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let home = cc_home(actor.slug.as_str());
     let active = f.active == "1" || f.active == "true";
     match channels::set_channel_active(&state.db, &actor, ChannelId(id), active).await {
@@ -112,11 +112,10 @@ pub async fn set_active(
 /// `POST /a/{slug}/contact-center/channels/{id}/operators` with `operator=ID` repeated.
 pub async fn set_operators(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id)): Path<(String, i64)>,
     body: Bytes,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let home = cc_home(actor.slug.as_str());
     let mut users = Vec::new();
     for (k, v) in url::form_urlencoded::parse(&body) {
@@ -154,11 +153,10 @@ pub struct QueueForm {
 /// saved; errors come back next to their fields.
 pub async fn set_queue(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id)): Path<(String, i64)>,
     Form(f): Form<QueueForm>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let home = cc_home(actor.slug.as_str());
     let distribution = Distribution::parse(&f.distribution);
     let capacity = Capacity::parse(&f.capacity);
@@ -192,11 +190,9 @@ pub struct ConnectForm {
 /// `new_channel_name`. Opens the settings form on success.
 pub async fn connect(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
+    Member(actor): Member,
     Form(f): Form<ConnectForm>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let back = format!("{}/network/connect", cc_home(actor.slug.as_str()));
     let result = async {
         let target = match f.channel.trim() {
@@ -234,10 +230,9 @@ pub async fn connect(
 /// `POST /a/{slug}/contact-center/network/disconnect/{id}` (after the confirmation page).
 pub async fn disconnect(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id)): Path<(String, i64)>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let list = format!("{}/network", cc_home(actor.slug.as_str()));
     match channels::disconnect(&state.db, &actor, ChannelId(id)).await {
         Ok(()) => see_other(&with_query(&list, &[("ok", "disconnected")]), None),
@@ -320,11 +315,10 @@ async fn read_settings(mut mp: Multipart) -> Result<SettingsUpload, AppError> {
 /// checked and every error reported; when any is invalid nothing is saved.
 pub async fn save_settings(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id)): Path<(String, i64)>,
     mp: Multipart,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let page = settings_page(actor.slug.as_str(), id);
     if let Err(e) = actor.require_admin() {
         return back_with_error(&page, &e, &[]);
@@ -474,11 +468,9 @@ impl QuickAnswerForm {
 /// `POST /a/{slug}/contact-center/quick-answers/add`: adds a quick answer (admins).
 pub async fn create_quick_answer(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
+    Member(actor): Member,
     Form(f): Form<QuickAnswerForm>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let page = quick_answers_page(actor.slug.as_str());
     let result = async {
         let (title, body) = f.parse()?;
@@ -497,11 +489,10 @@ pub async fn create_quick_answer(
 /// `POST /a/{slug}/contact-center/quick-answers/{id}`: changes a quick answer (admins).
 pub async fn update_quick_answer(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id)): Path<(String, i64)>,
     Form(f): Form<QuickAnswerForm>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let page = quick_answers_page(actor.slug.as_str());
     let result = async {
         let (title, body) = f.parse()?;
@@ -524,10 +515,9 @@ pub async fn update_quick_answer(
 /// `POST /a/{slug}/contact-center/quick-answers/{id}/delete` (admins).
 pub async fn delete_quick_answer(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id)): Path<(String, i64)>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let page = quick_answers_page(actor.slug.as_str());
     match quick_answers::delete(&state.db, &actor, id).await {
         Ok(()) => see_other(&with_query(&page, &[("ok", "quick_answer_deleted")]), None),
@@ -547,11 +537,10 @@ pub struct OrderForm {
 /// an operator one place in the queue's order (admins).
 pub async fn move_operator(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id)): Path<(String, i64)>,
     Form(f): Form<OrderForm>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let home = cc_home(actor.slug.as_str());
     let result = async {
         let user = f.user.trim().parse::<i64>().map_err(|_| AppError::Invalid {
@@ -621,11 +610,10 @@ fn hours_raw(pairs: &[(String, String)]) -> app::domain::hours::RawHours {
 /// when any is invalid nothing is saved.
 pub async fn save_hours(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let page = hours_page(actor.slug.as_str(), id);
     if let Err(e) = actor.require_admin() {
         return back_with_error(&page, &e, &[]);
@@ -679,3 +667,39 @@ pub async fn save_hours(
         }
     }
 }
+
+/// The Contact Center's routes: channels, operators and queues, connecting the Network
+/// channel, its settings and working hours, quick answers, and the channels' avatars.
+pub(crate) fn routes() -> Router<AppState> {
+    let cc = "/a/{slug}/contact-center";
+    Router::new()
+        .route(&format!("{cc}/channels"), post(create_channel))
+        .route(&format!("{cc}/channels/{{id}}/rename"), post(rename_channel))
+        .route(&format!("{cc}/channels/{{id}}/active"), post(set_active))
+        .route(&format!("{cc}/channels/{{id}}/operators"), post(set_operators))
+        .route(&format!("{cc}/channels/{{id}}/queue"), post(set_queue))
+        .route(&format!("{cc}/channels/{{id}}/order"), post(move_operator))
+        .route(&format!("{cc}/network/connect"), post(connect))
+        .route(&format!("{cc}/network/disconnect/{{id}}"), post(disconnect))
+        .route(
+            &format!("{cc}/network/settings/{{id}}"),
+            post(save_settings).layer(DefaultBodyLimit::max(SETTINGS_BODY_LIMIT)),
+        )
+        .route(
+            &format!("{cc}/network/hours/{{id}}"),
+            post(save_hours).layer(DefaultBodyLimit::max(SMALL_FORM_LIMIT)),
+        )
+        .route(&format!("{cc}/quick-answers/add"), post(create_quick_answer))
+        .route(&format!("{cc}/quick-answers/{{id}}"), post(update_quick_answer))
+        .route(
+            &format!("{cc}/quick-answers/{{id}}/delete"),
+            post(delete_quick_answer),
+        )
+        .route("/avatars/{key}/{file}", get(avatar))
+}
+
+/// Largest settings form accepted: the 5 MB picture plus the text fields, with room to
+/// spare so a too-large picture gets a clear message rather than a bare 413.
+pub(crate) const SETTINGS_BODY_LIMIT: usize = 8 * 1024 * 1024;
+/// Forms of a few text fields (working hours: at most ~20 KB of valid input).
+pub(crate) const SMALL_FORM_LIMIT: usize = 64 * 1024;

@@ -29,9 +29,12 @@ use app::domain::conversation::{ClientMsgId, MessageBody};
 use app::domain::{AccountId, ConversationId, UserId};
 use app::error::{AppError, Code, Field};
 use app::util::with_query;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
 
 /// The largest upload request the routes accept: the files of one message together,
 /// plus the form's text fields.
@@ -524,4 +527,22 @@ fn percent(name: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Uploads (bounded in size and held to a minimum rate) and serving files to those who
+/// may read their conversation.
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    let upload = |handler: MethodRouter<AppState>| {
+        handler
+            .layer(DefaultBodyLimit::max(body_limit(&state.config.files)))
+            .layer(axum::middleware::from_fn_with_state(
+                state.config.serve,
+                crate::uploads::enforce_min_rate,
+            ))
+    };
+    Router::new()
+        .route("/chat/{code}/{slug}/files", upload(post(customer_upload)))
+        .route("/a/{slug}/inbox/files", upload(post(operator_upload)))
+        .route("/files/{id}", get(open))
+        .route("/files/{id}/thumb", get(thumb))
 }

@@ -6,6 +6,7 @@
 //! typed values (never passwords) come back through the server (`services::refills`,
 //! [`keep_refills`]), never in the URL.
 
+use crate::extract::Member;
 use app::api::SessionUser;
 use app::backend::auth::{
     create_session, delete_session, session_cookie_name, session_token, SESSION_TTL_SECS,
@@ -20,7 +21,9 @@ use app::util::with_query;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use axum::Form;
+use axum::Router;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -562,11 +565,9 @@ pub struct AddMemberForm {
 /// email has an identity here.
 pub async fn add_member(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
+    Member(actor): Member,
     Form(f): Form<AddMemberForm>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let home = format!("/a/{}", actor.slug);
     let result = async {
         let role = Role::parse(&f.member_role)?;
@@ -585,10 +586,9 @@ pub async fn add_member(
 /// `POST /a/{slug}/invitations/{id}/cancel`: an admin withdraws an invitation.
 pub async fn cancel_invitation(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, id)): Path<(String, i64)>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let home = format!("/a/{}", actor.slug);
     match app::backend::services::invitations::cancel(&state.db, &actor, id).await {
         Ok(()) => see_other(&with_query(&home, &[("ok", "invitation_cancelled")]), None),
@@ -641,11 +641,10 @@ pub struct RoleForm {
 /// `POST /a/{slug}/members/{user_id}/role`: an admin changes a member's role.
 pub async fn change_role(
     State(state): State<AppState>,
-    Path((slug, user_id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, user_id)): Path<(String, i64)>,
     Form(f): Form<RoleForm>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let home = format!("/a/{}", actor.slug);
     let result = async {
         let role = Role::parse(&f.role)?;
@@ -661,13 +660,29 @@ pub async fn change_role(
 /// `POST /a/{slug}/members/{user_id}/remove`: an admin removes a member.
 pub async fn remove_member(
     State(state): State<AppState>,
-    Path((slug, user_id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    Member(actor): Member,
+    Path((_, user_id)): Path<(String, i64)>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let home = format!("/a/{}", actor.slug);
     match accounts::remove_member(&state.db, state.hub.as_ref(), &actor, UserId(user_id)).await {
         Ok(()) => see_other(&with_query(&home, &[("ok", "member_removed")]), None),
         Err(e) => back_with_error(&home, &e, &[]),
     }
+}
+
+/// The routes of signing in and out, the language, accounts, members and invitations.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/register", post(register))
+        .route("/auth/logout", post(logout))
+        .route("/auth/logout-everywhere", post(logout_everywhere))
+        .route("/lang", post(set_lang))
+        .route("/accounts", post(create_account))
+        .route("/a/{slug}/members", post(add_member))
+        .route("/a/{slug}/invitations/{id}/cancel", post(cancel_invitation))
+        .route("/invitations/{id}/accept", post(accept_invitation))
+        .route("/invitations/{id}/decline", post(decline_invitation))
+        .route("/a/{slug}/members/{user_id}/role", post(change_role))
+        .route("/a/{slug}/members/{user_id}/remove", post(remove_member))
 }

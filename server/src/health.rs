@@ -72,3 +72,10 @@ pub(crate) async fn metrics(State(state): State<AppState>, headers: axum::http::
     )
         .into_response()
 }
+
+/// Health for load balancers, metrics for a scraper.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/healthz", axum::routing::get(healthz))
+        .route("/metrics", axum::routing::get(metrics))
+}

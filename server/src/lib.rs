@@ -9,23 +9,13 @@
 //! [`profile`], [`apps`]), [`sockets`] (the live WebSockets), [`files`] and [`uploads`], [`rest`],
 //! [`stats`], outgoing [`app_events`], [`cli`].
 
-/// The acting member of account `$slug` for a form endpoint, or return the response
-/// [`forms::member_actor`] chose (sign-in for visitors, the 404 page for outsiders).
-macro_rules! actor_or_return {
-    ($state:expr, $headers:expr, $slug:expr) => {
-        match crate::forms::member_actor(&$state, &$headers, &$slug).await {
-            Ok(a) => a,
-            Err(r) => return r,
-        }
-    };
-}
-
 pub mod app_events;
 pub mod apps;
 pub mod assets;
 pub mod chat;
 pub mod cli;
 pub mod contact_center;
+pub mod extract;
 pub mod files;
 pub mod forms;
 pub mod health;

@@ -9,9 +9,12 @@ use app::backend::AppState;
 use app::error::AppError;
 use app::util::with_query;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
 
 const PROFILE: &str = "/profile";
 
@@ -130,4 +133,16 @@ pub async fn set_time_zone(State(state): State<AppState>, headers: HeaderMap, bo
         Ok(()) => see_other(&with_query(PROFILE, &[("ok", "time_zone_saved")]), None),
         Err(e) => back_with_errors(PROFILE, &[e], &[("time_zone", zone.as_str())]),
     }
+}
+
+/// The profile's forms: webhooks, tokens, the time zone, revoking credentials.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/profile/webhooks", post(create_webhook))
+        .route("/profile/tokens", post(issue_token))
+        .route(
+            "/profile/time-zone",
+            post(set_time_zone).layer(DefaultBodyLimit::max(crate::contact_center::SMALL_FORM_LIMIT)),
+        )
+        .route("/profile/credentials/{id}/revoke", post(revoke))
 }

@@ -956,6 +956,13 @@ pub async fn inbox_ws(
     })
 }
 
+/// The live WebSockets: the customer's chat and the operators' inbox.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/ws", axum::routing::get(ws))
+        .route("/ws/inbox", axum::routing::get(inbox_ws))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,10 @@
 //! `GET /a/{slug}/statistics.csv`: the statistics page's figures as a CSV download, with
 //! the page's rights (admins: the account; operators: their own conversations).
 
+use crate::extract::Member;
 use app::backend::services::{stats, users};
 use app::backend::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -22,11 +23,10 @@ pub struct CsvQuery {
 
 pub async fn csv(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    Member(actor): Member,
     headers: HeaderMap,
     Query(q): Query<CsvQuery>,
 ) -> Response {
-    let actor = actor_or_return!(state, headers, slug);
     let channel = match q.channel.trim() {
         "" => None,
         c => match c.parse::<i64>() {
@@ -81,4 +81,9 @@ fn error(e: &app::error::AppError) -> Response {
         format!("{}\n", e.code().as_str()),
     )
         .into_response()
+}
+
+/// The statistics' CSV download (the page itself is a Leptos page).
+pub(crate) fn routes() -> axum::Router<AppState> {
+    axum::Router::new().route("/a/{slug}/statistics.csv", axum::routing::get(csv))
 }

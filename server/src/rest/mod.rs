@@ -8,6 +8,7 @@
 //!
 //! Never authenticated by a browser session: REST calls carry their credential.
 
+mod batch;
 mod methods;
 mod openapi;
 pub mod params;
@@ -319,7 +320,7 @@ async fn run(
         })?;
     let started = Instant::now();
     let out = if method == "batch" {
-        methods::batch(state, &caller, &p).await
+        batch::batch(state, &caller, &p).await
     } else {
         methods::call(state, &caller, method, &p).await
     };
