@@ -9,19 +9,21 @@
 //! - `GET|POST /oauth/token/`: `grant_type=authorization_code` or `refresh_token`, with
 //!   `client_id` and `client_secret`, in the query string or a form body.
 
+use crate::extract::require_user;
+use crate::extract::ClientIp;
 use crate::extract::Member;
-use crate::forms::{back_with_errors, require_user, see_other};
+use crate::forms::back_with_errors;
+use crate::respond::see_other;
 use app::api::apps::FRESH_APP_COOKIE;
 use app::backend::services::apps::{self, ConsentError, OAuthError};
 use app::backend::AppState;
 use app::util::with_query;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use std::net::SocketAddr;
 
 struct AppForm {
     name: String,
@@ -198,11 +200,10 @@ const TOKEN_BODY_LIMIT: usize = 16 * 1024;
 /// client IP like REST calls with bad credentials.
 pub async fn token(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     RawQuery(query): RawQuery,
     req: axum::extract::Request,
 ) -> Response {
-    let ip = crate::forms::client_ip(&state, addr, req.headers());
     let mut p: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .into_owned()
         .take(32)

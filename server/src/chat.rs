@@ -2,7 +2,8 @@
 //! here and the page reloads (Post/Redirect/Get). With JavaScript the page sends over
 //! the WebSocket instead; both go through the same service.
 
-use crate::forms::{back_with_error, see_other};
+use crate::forms::back_with_error;
+use crate::respond::see_other;
 use app::api::SessionUser;
 use app::backend::services::conversations::{self as conv, Target};
 use app::backend::AppState;
@@ -23,7 +24,7 @@ use serde::Deserialize;
 /// The signed-in user posting a form of the chat page `page`; otherwise the redirect to
 /// sign in and come back.
 async fn signed_in(state: &AppState, headers: &HeaderMap, page: &str) -> Result<SessionUser, Response> {
-    match crate::forms::session_user(state, headers).await.ok().flatten() {
+    match crate::extract::session_user(state, headers).await.ok().flatten() {
         Some(user) => Ok(user),
         None => Err(see_other(&with_query("/login", &[("next", page)]), None)),
     }

@@ -2,7 +2,8 @@
 //! and the avatar images. Same Post/Redirect/Get pattern as [`crate::forms`].
 
 use crate::extract::Member;
-use crate::forms::{back_to, back_with_error, back_with_errors, errors_param, see_other};
+use crate::forms::{back_to, back_with_error, back_with_errors, errors_param};
+use crate::respond::see_other;
 use app::backend::images;
 use app::backend::services::channels::{self, AvatarChange, ConnectTarget};
 use app::backend::services::inbox;

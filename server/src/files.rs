@@ -14,7 +14,7 @@
 //! `application/json` (the pages' scripts), else a redirect back to the page (plain
 //! forms, without JavaScript).
 
-use crate::forms::see_other;
+use crate::respond::see_other;
 use app::api::SessionUser;
 use app::backend::config::FileLimits;
 use app::backend::entities::attachment;
@@ -294,7 +294,10 @@ pub async fn customer_upload(
 ) -> Response {
     let page = format!("/chat/{code}/{slug}");
     let json = wants_json(&headers);
-    let user: Option<SessionUser> = crate::forms::session_user(&state, &headers).await.ok().flatten();
+    let user: Option<SessionUser> = crate::extract::session_user(&state, &headers)
+        .await
+        .ok()
+        .flatten();
     let Some(user) = user else {
         return if json {
             json_answer(&Err(AppError::Unauthorized))
@@ -363,7 +366,10 @@ pub async fn operator_upload(
     mp: Multipart,
 ) -> Response {
     let json = wants_json(&headers);
-    let user: Option<SessionUser> = crate::forms::session_user(&state, &headers).await.ok().flatten();
+    let user: Option<SessionUser> = crate::extract::session_user(&state, &headers)
+        .await
+        .ok()
+        .flatten();
     let inbox = format!("/a/{slug}/inbox");
     let Some(user) = user else {
         return if json {
@@ -435,7 +441,7 @@ async fn serve(state: &AppState, headers: &HeaderMap, id: &str, thumb: bool) -> 
     let Ok(id) = id.parse::<i64>() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let user = crate::forms::session_user(state, headers).await.ok().flatten();
+    let user = crate::extract::session_user(state, headers).await.ok().flatten();
     let a = match attachments::readable(&state.db, user.as_ref(), id).await {
         Ok(a) => a,
         Err(AppError::NotFound) => return StatusCode::NOT_FOUND.into_response(),

@@ -6,8 +6,9 @@
 //! typed values (never passwords) come back through the server (`services::refills`,
 //! [`keep_refills`]), never in the URL.
 
-use crate::extract::Member;
-use app::api::SessionUser;
+use crate::extract::ClientIp;
+use crate::extract::{client_ip, require_user, session_user, Member};
+use crate::respond::see_other;
 use app::backend::auth::{
     create_session, delete_session, session_cookie_name, session_token, SESSION_TTL_SECS,
 };
@@ -19,25 +20,13 @@ use app::error::{AppError, Code};
 use app::i18n::Lang;
 use app::util::with_query;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
 use axum::routing::post;
 use axum::Form;
 use axum::Router;
 use serde::Deserialize;
 use std::net::SocketAddr;
-
-/// 303 See Other to `to`, optionally setting a cookie.
-pub(crate) fn see_other(to: &str, cookie: Option<String>) -> Response {
-    let mut res = StatusCode::SEE_OTHER.into_response();
-    if let Ok(v) = HeaderValue::from_str(to) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    if let Some(c) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
-    res
-}
 
 /// The `errors` query value: `field.code` pairs joined by commas, read back by the pages'
 /// `query_errors`.
@@ -183,13 +172,6 @@ async fn forget_refill(state: &AppState, headers: &HeaderMap) {
     }
 }
 
-pub(crate) async fn session_user(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<SessionUser>, AppError> {
-    app::backend::auth::user_from_headers(&state.db, &state.config, headers).await
-}
-
 fn session_cookie(state: &AppState, token: &str) -> String {
     set_cookie(
         session_cookie_name(state.config.secure_cookies()),
@@ -210,13 +192,6 @@ pub struct LoginForm {
     next: String,
 }
 
-/// The client's address for per-IP limits: the TCP peer, or behind a trusted proxy
-/// (`NETLINES_TRUSTED_PROXIES`) the address it forwards.
-pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> std::net::IpAddr {
-    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    state.config.client_ip(peer.ip(), forwarded)
-}
-
 /// `POST /auth/login`. Attempts are limited per client IP, and per email — except from a
 /// browser the user has signed in from before (its device cookie), whose attempts are
 /// limited on their own: strangers guessing at an email lock only themselves out, never
@@ -226,7 +201,7 @@ pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap)
 /// the server.
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -236,7 +211,6 @@ pub async fn login(
     let login_page = with_query("/login", &[("next", if f.next.is_empty() { "" } else { &next })]);
     let back = |e: &AppError| back_with_error(&login_page, e, &[("email", f.email.trim())]);
     let limits = &state.config.login_limits;
-    let ip = client_ip(&state, addr, &headers);
     let ip_key = format!("ip:{ip}");
     // A known device of the identity behind this email?
     let device = app::backend::http_util::cookie(&headers, device_cookie_name(&state));
@@ -362,7 +336,7 @@ pub struct RegisterForm {
 /// (`NETLINES_REGISTRATIONS_PER_IP_HOUR`).
 pub async fn register(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(f): Form<RegisterForm>,
 ) -> Response {
@@ -384,7 +358,6 @@ pub async fn register(
             return back_with_errors(&register_page, &errs, &keep);
         }
     };
-    let ip = client_ip(&state, addr, &headers);
     let ip_key = format!("ip:{ip}");
     let max = state.config.abuse.registrations_per_ip_hour;
     if let Err(secs) = state.registrations.try_attempt(&[(&ip_key, max)]).await {
@@ -476,19 +449,6 @@ pub async fn set_lang(State(state): State<AppState>, Form(f): Form<LangForm>) ->
     }
 }
 
-/// Signed-in user or a redirect to the sign-in page that comes back to `back_to`.
-pub(crate) async fn require_user(
-    state: &AppState,
-    headers: &HeaderMap,
-    back_to: &str,
-) -> Result<SessionUser, Response> {
-    match session_user(state, headers).await {
-        Ok(Some(u)) => Ok(u),
-        Ok(None) => Err(see_other(&with_query("/login", &[("next", back_to)]), None)),
-        Err(e) => Err(back_with_error(back_to, &e, &[])),
-    }
-}
-
 #[derive(Deserialize)]
 pub struct NewAccountForm {
     #[serde(default)]
@@ -532,23 +492,6 @@ pub async fn create_account(
             )
         }
         Err(e) => back_with_error("/accounts/new", &e, &keep),
-    }
-}
-
-/// The acting member for a form of account `slug`, or the response to send instead
-/// (sign-in for visitors, the account page — a 404 — for outsiders).
-pub(crate) async fn member_actor(
-    state: &AppState,
-    headers: &HeaderMap,
-    slug: &str,
-) -> Result<accounts::Actor, Response> {
-    let home = format!("/a/{slug}");
-    let user = require_user(state, headers, &home).await?;
-    match accounts::actor(&state.db, user.id, slug).await {
-        Ok(a) => Ok(a),
-        // The account page itself answers 404 for outsiders.
-        Err(AppError::NotFound) => Err(see_other(&home, None)),
-        Err(e) => Err(back_with_error(&home, &e, &[])),
     }
 }
 

@@ -21,6 +21,7 @@ pub mod forms;
 pub mod health;
 pub mod middleware;
 pub mod profile;
+pub mod respond;
 pub mod rest;
 pub mod routes;
 pub mod serve;

@@ -78,7 +78,10 @@ pub(crate) async fn attach_user(State(state): State<AppState>, mut req: Request,
         && path != "/healthz"
         && path != "/metrics";
     if is_page {
-        let user = forms::session_user(&state, req.headers()).await.ok().flatten();
+        let user = crate::extract::session_user(&state, req.headers())
+            .await
+            .ok()
+            .flatten();
         if let Some(u) = &user {
             match app::backend::services::accounts::list_for_user(&state.db, u.id).await {
                 Ok(accounts) => {

@@ -2,7 +2,9 @@
 //! for themselves. A new secret travels to the page once in a short-lived cookie
 //! (`Path=/profile`), never in an address.
 
-use crate::forms::{back_with_errors, require_user, see_other};
+use crate::extract::require_user;
+use crate::forms::back_with_errors;
+use crate::respond::see_other;
 use app::api::profile::FRESH_COOKIE;
 use app::backend::services::credentials;
 use app::backend::AppState;

@@ -912,7 +912,7 @@ async fn ws_user(state: &AppState, headers: &HeaderMap) -> Result<(SessionUser, 
     }
     let token = app::backend::auth::session_token(&state.config, headers);
     match (
-        crate::forms::session_user(state, headers).await.ok().flatten(),
+        crate::extract::session_user(state, headers).await.ok().flatten(),
         token,
     ) {
         (Some(u), Some(token)) => Ok((

@@ -13,15 +13,15 @@ mod methods;
 mod openapi;
 pub mod params;
 
+use crate::extract::ClientIp;
 use app::backend::services::credentials::{self, AuthFailure, RestCaller};
 use app::backend::AppState;
 use app::error::{AppError, Code};
-use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use params::Params;
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 pub use openapi::openapi;
@@ -347,12 +347,11 @@ fn auth_error(f: AuthFailure) -> RestError {
 /// `/rest/{user_id}/{code}/{method}`: an inbound webhook.
 pub async fn with_webhook(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     Path((user_id, code, method)): Path<(String, String, String)>,
     req: Request,
 ) -> Response {
     let (start, started) = (SystemTime::now(), Instant::now());
-    let ip = crate::forms::client_ip(&state, addr, req.headers());
     let result = async {
         let method = method_name(&method)?;
         let caller = webhook_caller(&state, &user_id, &code).await;
@@ -376,12 +375,11 @@ pub async fn with_webhook(
 /// `/rest/{method}?auth=TOKEN`: an access token (query or body).
 pub async fn with_token(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     Path(method): Path<String>,
     req: Request,
 ) -> Response {
     let (start, started) = (SystemTime::now(), Instant::now());
-    let ip = crate::forms::client_ip(&state, addr, req.headers());
     let has_session = req
         .headers()
         .get(header::COOKIE)
@@ -496,12 +494,11 @@ async fn webhook_caller(state: &AppState, user_id: &str, code: &str) -> Result<R
 /// for an image's thumbnail.
 pub async fn download_with_token(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<DownloadQuery>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    let ip = crate::forms::client_ip(&state, addr, &headers);
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -521,12 +518,10 @@ pub async fn download_with_token(
 /// `GET /rest/{user_id}/{code}/download/{id}`: the same with an inbound webhook.
 pub async fn download_with_webhook(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     Path((user_id, code, id)): Path<(String, String, String)>,
     axum::extract::Query(q): axum::extract::Query<DownloadQuery>,
-    headers: axum::http::HeaderMap,
 ) -> Response {
-    let ip = crate::forms::client_ip(&state, addr, &headers);
     let caller = webhook_caller(&state, &user_id, &code).await;
     download(&state, ip, caller, &id, q.wants_thumb()).await
 }
