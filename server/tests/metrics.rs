@@ -23,7 +23,7 @@ fn sample(text: &str, prefix: &str) -> Option<f64> {
 }
 
 async fn scrape(app: &TestApp) -> String {
-    let r = reqwest::Client::new()
+    let r = http_client()
         .get(app.url("/metrics"))
         .bearer_auth(TOKEN)
         .send()
@@ -56,7 +56,7 @@ async fn metrics_need_the_token_and_follow_what_the_node_does() {
             },
         )
         .await;
-        let c = reqwest::Client::new();
+        let c = http_client();
         let none = c.get(app.url("/metrics")).send().await.unwrap();
         assert_eq!(none.status(), 401);
         let wrong = c

@@ -566,7 +566,7 @@ async fn the_rest_leaky_bucket_is_one_bucket_across_nodes() {
     else {
         return;
     };
-    let http = reqwest::Client::new();
+    let http = http_client();
     let mut codes = Vec::new();
     for i in 0..10 {
         let r = http

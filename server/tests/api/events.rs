@@ -134,7 +134,7 @@ async fn world(b: &Backend, allow_private: bool, handler: &str) -> World {
         olek: accounts::actor(db, olek, "acme").await.unwrap(),
         anna: anna_a,
         cleo: cleo_customer,
-        http: reqwest::Client::new(),
+        http: http_client(),
         app,
         code,
         bot,

@@ -320,10 +320,26 @@ impl Drop for PgDatabase {
     }
 }
 
+/// How long a test client keeps an idle connection for reuse: well under the server's
+/// idle keep-alive (`ServeLimits::header_timeout`, 10 s), as browsers do. A connection
+/// kept longer can be closed by the server just as a request is written on it, and the
+/// request then fails with an incomplete message (browsers retry those; reqwest does not).
+pub const POOL_IDLE: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// A plain HTTP client for REST and other non-browser calls (see [`POOL_IDLE`]).
+pub fn http_client() -> Client {
+    Client::builder()
+        .pool_idle_timeout(POOL_IDLE)
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
 /// A browser-like client: keeps cookies, does not follow redirects (tests read them).
 pub fn browser() -> Client {
     // A timeout turns a hang into a failure that says which request hung.
     Client::builder()
+        .pool_idle_timeout(POOL_IDLE)
         .cookie_store(true)
         .redirect(Policy::none())
         .timeout(std::time::Duration::from_secs(20))

@@ -51,7 +51,7 @@ async fn world(b: &Backend) -> World {
         anna: a,
         emil: e,
         zed: z,
-        http: reqwest::Client::new(),
+        http: http_client(),
         anna_id: anna.id,
         zed_id: zed.id,
     }

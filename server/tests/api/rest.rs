@@ -106,7 +106,7 @@ async fn world_with(b: &Backend, limits: Option<RestLimits>) -> World {
         cleo_hook: hook(&app, cleo, "borealis", "imopenlines,im").await,
         emil_hook: hook(&app, emil, "acme", "imopenlines,im").await,
         zed_hook: hook(&app, zed, "zeta", "imopenlines,im").await,
-        http: reqwest::Client::new(),
+        http: http_client(),
         app,
         anna: anna_a,
         olek: olek_a,

@@ -457,7 +457,7 @@ async fn the_authorization_matrix_holds_at_every_entry_point(b: Backend) {
                 )
             }
         };
-        let r = reqwest::Client::new()
+        let r = http_client()
             .post(&url)
             .form(&[("DIALOG_ID", format!("chat{}", w.c.0))])
             .send()
@@ -906,7 +906,7 @@ async fn rest_decoding_is_bounded_and_guessing_is_limited(b: Backend) {
         },
     )
     .await;
-    let http = reqwest::Client::new();
+    let http = http_client();
     // What crashed the server: a deep bracket name, unauthenticated.
     for body in [
         format!("a{}=1", "[".repeat(2_000_000)),
