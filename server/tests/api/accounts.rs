@@ -391,6 +391,31 @@ async fn signed_out_form_posts_go_to_sign_in_and_write_nothing() {
     assert_eq!(app.count("memberships").await, 3);
 }
 
+#[tokio::test]
+async fn who_is_calling_is_asked_before_the_body_is_decoded() {
+    let w = world(&Backend::Sqlite).await;
+    let app = &w.app;
+    let before = app.count("open_channels").await;
+    // A body the form endpoint could not decode (not a form at all): a visitor is sent to
+    // sign in and an outsider to the account's page (a 404) — the body is never looked at.
+    let not_a_form = |c: &reqwest::Client| {
+        c.post(app.url("/a/acme/contact-center/channels"))
+            .header("content-type", "text/plain")
+            .body("channel_name=Sneaky")
+            .send()
+    };
+    let r = not_a_form(&browser()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/login?next=%2Fa%2Facme");
+    let r = not_a_form(&w.outsider).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/a/acme");
+    // A member is told about the body itself.
+    let r = not_a_form(&w.admin).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(app.count("open_channels").await, before, "nothing created");
+}
+
 #[both_databases]
 async fn joining_takes_the_persons_consent_and_the_form_reveals_no_identity(b: Backend) {
     let w = world(&b).await;
