@@ -44,13 +44,22 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<SocketAddr>>()
-            .map(|c| c.0)
-            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-        Ok(ClientIp(client_ip(state, peer, &parts.headers)))
+        Ok(ClientIp(request_ip(state, &parts.extensions, &parts.headers)))
     }
+}
+
+/// The client's address of a request from its parts (for middleware, which holds the
+/// whole request): the TCP peer the server recorded, through [`client_ip`].
+pub(crate) fn request_ip(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+) -> std::net::IpAddr {
+    let peer = extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+    client_ip(state, peer, headers)
 }
 
 /// The session's user, if the request carries a live session.

@@ -7,7 +7,7 @@
 //! [`keep_refills`]), never in the URL.
 
 use crate::extract::ClientIp;
-use crate::extract::{client_ip, require_user, session_user, Member};
+use crate::extract::{require_user, session_user, Member};
 use crate::respond::see_other;
 use app::backend::auth::{
     create_session, delete_session, session_cookie_name, session_token, SESSION_TTL_SECS,
@@ -19,14 +19,13 @@ use app::domain::{safe_next, AccountName, DisplayName, Email, Password, Role, Sl
 use app::error::{AppError, Code};
 use app::i18n::Lang;
 use app::util::with_query;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Form;
 use axum::Router;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 /// The `errors` query value: `field.code` pairs joined by commas, read back by the pages'
 /// `query_errors`.
@@ -97,12 +96,7 @@ pub(crate) async fn keep_refills(
     let secure = state.config.secure_cookies();
     let had = app::backend::http_util::cookie(req.headers(), refills::cookie_name(secure))
         .filter(|t| refills::well_formed(t));
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0)
-        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-    let ip = client_ip(&state, peer, req.headers());
+    let ip = crate::extract::request_ip(&state, req.extensions(), req.headers());
     let mut res = next.run(req).await;
     let Some(pending) = res.extensions_mut().remove::<PendingRefill>() else {
         return res;
@@ -111,9 +105,10 @@ pub(crate) async fn keep_refills(
         tracing::warn!(%ip, "refused form: refill not kept (write limit)");
         return res;
     }
-    let token = had.clone().unwrap_or_else(refills::new_token);
+    let token = had.unwrap_or_else(refills::new_token);
+    // The cookie is (re)set with each refill, so it lives as long as the row it names.
     match refills::save(&state.db, &token, &pending.path, &pending.values).await {
-        Ok(()) if had.is_none() => {
+        Ok(()) => {
             let cookie = set_cookie(
                 refills::cookie_name(secure),
                 &token,
@@ -125,7 +120,6 @@ pub(crate) async fn keep_refills(
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
         }
-        Ok(()) => {}
         Err(e) => tracing::warn!(error = ?e, "refused form: refill not kept"),
     }
     res

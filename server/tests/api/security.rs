@@ -2009,6 +2009,14 @@ async fn refused_forms_come_back_filled_in_from_the_server_never_through_the_url
         .await;
     let to = location(&r);
     assert!(to.starts_with("/accounts/new?error=slug_chars"), "{b:?}: {to}");
+    // …and renews the cookie's life with the row's.
+    assert!(
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("netlines_refill=")),
+        "{b:?}: the refill cookie is set again"
+    );
     let (_, html) = app.get_html(&rita, &to).await;
     assert!(html.contains(r#"value="Bad Slug!""#), "{b:?}");
     assert!(!html.contains("kept-slug"), "{b:?}");
