@@ -226,3 +226,68 @@ mod timeout_tests {
         assert!(!is_upload(&Method::GET, "/a/acme/inbox/files"));
     }
 }
+
+/// A request answered before its body was read to the end closes its connection, and
+/// says so (`Connection: close`).
+///
+/// Many requests are refused before their body is read — not signed in, not a member,
+/// a foreign origin, over a limit — so that a stranger's bytes cost nothing. HTTP/1.1
+/// then requires the server to close the connection (RFC 9112 §9.6); hyper does, but
+/// without the header, so a client that pools connections could write its next request
+/// on a connection that is already closing and get no answer at all (browsers retry
+/// such requests, most HTTP libraries do not). With the header it opens a new one.
+pub(crate) async fn close_if_unread(req: Request, next: Next) -> Response {
+    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|n| n > 0);
+    let http1 = matches!(req.version(), http::Version::HTTP_10 | http::Version::HTTP_11);
+    if !has_body || !http1 {
+        return next.run(req).await;
+    }
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(Tracked {
+        inner: body,
+        read: read.clone(),
+    });
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    if !read.load(std::sync::atomic::Ordering::Acquire) {
+        res.headers_mut()
+            .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+    }
+    res
+}
+
+/// A request body that notes when it has been read to the end.
+struct Tracked {
+    inner: axum::body::Body,
+    read: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl http_body::Body for Tracked {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, std::task::Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.read.store(true, std::sync::atomic::Ordering::Release);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}

@@ -2,7 +2,9 @@
 //! endpoints, the sockets, files, REST and OAuth, health and metrics, and the layers
 //! around them (see `middleware`).
 
-use crate::middleware::{attach_user, bounded_in_time, hardening, same_origin_posts, server_fn_status};
+use crate::middleware::{
+    attach_user, bounded_in_time, close_if_unread, hardening, same_origin_posts, server_fn_status,
+};
 use crate::{apps, chat, contact_center, files, forms, health, profile, rest, sockets, stats};
 use app::backend::AppState;
 use app::{shell, App};
@@ -90,5 +92,7 @@ pub fn router(state: AppState) -> Router {
                 .quality(tower_http::CompressionLevel::Precise(4)),
         )
         .layer(TraceLayer::new_for_http())
+        // Outermost: it sees every request's body as it arrives and every answer.
+        .layer(axum::middleware::from_fn(close_if_unread))
         .with_state(state)
 }

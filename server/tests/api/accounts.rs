@@ -404,16 +404,38 @@ async fn who_is_calling_is_asked_before_the_body_is_decoded() {
             .body("channel_name=Sneaky")
             .send()
     };
+    // Answered with the body unread, the connection closes, and the answer says so: a
+    // client that pools connections opens a new one for its next request.
+    let closes = |r: &reqwest::Response| r.headers().get("connection").is_some_and(|v| v == "close");
     let r = not_a_form(&browser()).await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/login?next=%2Fa%2Facme");
+    assert!(closes(&r), "{:?}", r.headers());
     let r = not_a_form(&w.outsider).await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/a/acme");
+    assert!(closes(&r), "{:?}", r.headers());
     // A member is told about the body itself.
     let r = not_a_form(&w.admin).await.unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(closes(&r), "{:?}", r.headers());
     assert_eq!(app.count("open_channels").await, before, "nothing created");
+    // The same client's next requests are answered (on a new connection).
+    assert_eq!(
+        app.get_page(&w.outsider, "/a/zeta").await.status(),
+        StatusCode::OK
+    );
+    // A body that was read keeps the connection open for the next request.
+    let r = app
+        .post_form(
+            &w.admin,
+            "/a/acme/contact-center/channels",
+            &[("channel_name", "Read")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!closes(&r), "{:?}", r.headers());
+    assert_eq!(app.count("open_channels").await, before + 1);
 }
 
 #[both_databases]
