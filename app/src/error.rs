@@ -491,7 +491,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = crate::api::JsonText;
+    type Encoder = crate::codec::JsonText;
 
     /// On the server, arguments that cannot be read are the client's fault: a plain
     /// "malformed request" (HTTP 400), never the parser's words; a failure to write the

@@ -6,12 +6,14 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+pub mod codec;
 pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod protocol;
 pub mod ui;
 pub mod util;
+pub mod views;
 
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -108,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
         .to_zoned(jiff::tz::TimeZone::get("Europe/Warsaw")?)
         .date();
     let operator = accounts::actor(&db, UserId(op1), "bench").await?;
-    let cases: Vec<(&str, &accounts::Actor, i64, Option<i64>)> = vec![
+    let cases: Vec<(&str, &app::backend::principal::Actor, i64, Option<i64>)> = vec![
         ("admin, 7 days, all channels", &a, 7, None),
         ("admin, 30 days, all channels", &a, 30, None),
         ("admin, 90 days, all channels", &a, 90, None),

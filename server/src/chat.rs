@@ -5,7 +5,9 @@
 use crate::forms::back_with_error;
 use crate::respond::see_other;
 use app::api::SessionUser;
-use app::backend::services::conversations::{self as conv, Target};
+use app::backend::messaging::{self, Append, Target};
+use app::backend::principal::Party;
+use app::backend::services::conversations as conv;
 use app::backend::AppState;
 use app::domain::channel::ChannelCode;
 use app::domain::conversation::{ClientMsgId, MessageBody};
@@ -71,16 +73,13 @@ pub async fn send(
         let customer = conv::customer(&state.db, &user, &slug).await?;
         let cid = ClientMsgId::parse(&f.client_id)?;
         let body = MessageBody::parse(&f.body)?;
-        conv::customer_send(
-            &state.db,
-            state.hub.as_ref(),
-            &customer,
-            &code,
+        let append = Append {
+            party: Party::Customer { customer, code },
             target,
-            &cid,
-            &body,
-        )
-        .await
+            client_id: cid,
+            body,
+        };
+        messaging::send(&state.db, state.hub.as_ref(), &append, &[]).await
     }
     .await;
     match result {

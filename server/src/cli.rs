@@ -470,7 +470,9 @@ async fn demo() -> Result<(), String> {
 /// Cleo (from Borealis) has written to Acme Support once, so the inbox has something in
 /// it. Stored once: the message has a fixed client id.
 async fn demo_conversation(db: &DatabaseConnection, code: &str) -> Result<(), String> {
-    use app::backend::services::conversations::{self as conv, Target};
+    use app::backend::messaging::{self, Append, Target};
+    use app::backend::principal::Party;
+    use app::backend::services::conversations as conv;
     use app::domain::channel::ChannelCode;
     use app::domain::conversation::{ClientMsgId, MessageBody};
     let email = Email::parse("cleo.customer@borealis.test").map_err(|e| describe(&e))?;
@@ -495,18 +497,18 @@ async fn demo_conversation(db: &DatabaseConnection, code: &str) -> Result<(), St
         return Ok(());
     }
     let hub = app::backend::hub::LocalHub::default();
-    conv::customer_send(
-        db,
-        &hub,
-        &customer,
-        &code,
-        Target::New,
-        &ClientMsgId::parse("demo-first-message").map_err(|e| describe(&e))?,
-        &MessageBody::parse("Dzień dobry! My parcel AC-1042 has not arrived yet. Can you check where it is?")
-            .map_err(|e| describe(&e))?,
-    )
-    .await
-    .map_err(|e| describe(&e))?;
+    let append = Append {
+        party: Party::Customer { customer, code },
+        target: Target::New,
+        client_id: ClientMsgId::parse("demo-first-message").map_err(|e| describe(&e))?,
+        body: MessageBody::parse(
+            "Dzień dobry! My parcel AC-1042 has not arrived yet. Can you check where it is?",
+        )
+        .map_err(|e| describe(&e))?,
+    };
+    messaging::send(db, &hub, &append, &[])
+        .await
+        .map_err(|e| describe(&e))?;
     Ok(())
 }
 

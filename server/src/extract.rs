@@ -4,7 +4,8 @@
 
 use crate::respond::see_other;
 use app::api::SessionUser;
-use app::backend::services::accounts::{self, Actor};
+use app::backend::principal::Actor;
+use app::backend::services::accounts;
 use app::backend::AppState;
 use app::error::AppError;
 use app::util::with_query;

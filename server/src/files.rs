@@ -19,8 +19,10 @@ use app::api::SessionUser;
 use app::backend::config::FileLimits;
 use app::backend::entities::attachment;
 use app::backend::files::{self, FileStore};
+use app::backend::messaging::{self, Ack, Append, NewFile, Target};
+use app::backend::principal::Party;
 use app::backend::services::attachments;
-use app::backend::services::conversations::{self as conv, Ack, NewFile, Target};
+use app::backend::services::conversations as conv;
 use app::backend::services::storage;
 use app::backend::AppState;
 use app::backend::OrInternal;
@@ -325,17 +327,13 @@ pub async fn customer_upload(
             conv::customer_may_write(&state.db, &customer, &code, id).await?;
         }
         let held = keep(state.files.as_ref(), &checked.ready).await?;
-        let sent = conv::customer_send_files(
-            &state.db,
-            state.hub.as_ref(),
-            &customer,
-            &code,
+        let append = Append {
+            party: Party::Customer { customer, code },
             target,
-            &checked.cid,
-            &checked.body,
-            &checked.files(),
-        )
-        .await;
+            client_id: checked.cid.clone(),
+            body: checked.body.clone(),
+        };
+        let sent = messaging::send(&state.db, state.hub.as_ref(), &append, &checked.files()).await;
         settle(&state, held, sent).await
     }
     .await;
@@ -400,17 +398,16 @@ pub async fn operator_upload(
             })?;
         conv::operator_may_write(&state.db, &actor, id).await?;
         let held = keep(state.files.as_ref(), &checked.ready).await?;
-        let sent = conv::operator_send_files(
-            &state.db,
-            state.hub.as_ref(),
-            &actor,
-            &user.name,
-            id,
-            &checked.cid,
-            &checked.body,
-            &checked.files(),
-        )
-        .await;
+        let append = Append {
+            party: Party::Operator {
+                actor,
+                name: user.name.clone(),
+            },
+            target: Target::Existing(id),
+            client_id: checked.cid.clone(),
+            body: checked.body.clone(),
+        };
+        let sent = messaging::send(&state.db, state.hub.as_ref(), &append, &checked.files()).await;
         settle(&state, held, sent).await
     }
     .await;

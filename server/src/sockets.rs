@@ -25,14 +25,15 @@
 use app::api::SessionUser;
 use app::backend::config::LiveLimits;
 use app::backend::hub::{Delivery, Event, Topic};
+use app::backend::messaging::{Ack, Append, Target};
 use app::backend::policy::{self, ConversationRight};
-use app::backend::services::accounts::{self, Actor};
-use app::backend::services::conversations::{self as conv, Customer, Viewer};
-use app::backend::services::messages;
+use app::backend::principal::{Actor, Customer, Party};
+use app::backend::services::accounts;
+use app::backend::services::conversations as conv;
 use app::backend::services::{queue, reads};
 use app::backend::AppState;
 use app::domain::channel::ChannelCode;
-use app::domain::conversation::{Author, ClientMsgId, MessageBody};
+use app::domain::conversation::{ClientMsgId, MessageBody};
 use app::domain::{ChannelId, ConversationId};
 use app::error::{AppError, Code, Field};
 use app::protocol::{ClientMsg, ServerMsg};
@@ -227,19 +228,12 @@ impl Window {
     }
 }
 
-/// Who the socket acts for.
-#[derive(Clone)]
-enum Side {
-    Customer { customer: Customer, code: ChannelCode },
-    Operator { actor: Actor, name: String },
-}
-
 /// The socket must close: the client is gone or has lost the account.
 struct Closed;
 
 struct Session<S> {
     state: AppState,
-    side: Side,
+    side: Party,
     tx: S,
     /// Every topic the socket follows, polled by the socket's own task: the customer's
     /// topic, the inbox's channels, the account's access changes, and the conversations
@@ -258,7 +252,7 @@ struct Session<S> {
     /// When, and at which access epoch, the actor's rights were last read.
     checked: Option<(Instant, u64)>,
     /// Read receipts waiting for [`receipts`] (started on the first one).
-    reads: Option<mpsc::Sender<(Side, ConversationId, i64)>>,
+    reads: Option<mpsc::Sender<(Party, ConversationId, i64)>>,
     /// The browser session the socket was opened with (`None`: tests' sockets), when it
     /// is next checked, and when the socket last counted as its use.
     session: Option<SessionRef>,
@@ -293,10 +287,10 @@ pub async fn customer_session<S, R>(
     R: Stream<Item = Result<ClientMsg, ()>> + Unpin,
 {
     let _open = app::backend::metrics::SocketGuard::new("customer");
-    let mut s = Session::new(state, Side::Customer { customer, code }, session, tx);
+    let mut s = Session::new(state, Party::Customer { customer, code }, session, tx);
     let account = s.account();
     s.feed(Topic::Access(account));
-    if let Side::Customer { customer, code } = &s.side {
+    if let Party::Customer { customer, code } = &s.side {
         if let Ok(info) = conv::channel_info(&s.state.db, code).await {
             let topic = Topic::Customer {
                 user: customer.user,
@@ -324,11 +318,11 @@ pub async fn operator_session<S, R>(
 {
     let _open = app::backend::metrics::SocketGuard::new("inbox");
     let user = actor.user;
-    let mut s = Session::new(state.clone(), Side::Operator { actor, name }, session, tx);
+    let mut s = Session::new(state.clone(), Party::Operator { actor, name }, session, tx);
     s.feed(Topic::Access(s.account()));
     if s.sync_channels().await.is_ok() {
         state.hub.presence(user, true);
-        if let Side::Operator { actor, .. } = &s.side {
+        if let Party::Operator { actor, .. } = &s.side {
             if let Err(e) = queue::came_online(&state.db, state.hub.as_ref(), actor).await {
                 tracing::warn!(error = ?e, "dispatch on coming online failed");
             }
@@ -339,7 +333,7 @@ pub async fn operator_session<S, R>(
 }
 
 impl<S: Sink<Out> + Unpin> Session<S> {
-    fn new(state: AppState, side: Side, session: Option<SessionRef>, tx: S) -> Self {
+    fn new(state: AppState, side: Party, session: Option<SessionRef>, tx: S) -> Self {
         let limits = state.config.live;
         let (notes_tx, notes) = mpsc::channel(READ_QUEUE);
         Self {
@@ -362,10 +356,7 @@ impl<S: Sink<Out> + Unpin> Session<S> {
     }
 
     fn user(&self) -> app::domain::UserId {
-        match &self.side {
-            Side::Customer { customer, .. } => customer.user,
-            Side::Operator { actor, .. } => actor.user,
-        }
+        self.side.user()
     }
 
     /// Whether the socket's session still stands (not signed out, expired or idle for
@@ -417,10 +408,7 @@ impl<S: Sink<Out> + Unpin> Session<S> {
     }
 
     fn account(&self) -> app::domain::AccountId {
-        match &self.side {
-            Side::Customer { customer, .. } => customer.account,
-            Side::Operator { actor, .. } => actor.account,
-        }
+        self.side.account()
     }
 
     /// Subscribes to a feed the caller has already checked the right to.
@@ -435,7 +423,7 @@ impl<S: Sink<Out> + Unpin> Session<S> {
         if self.followed.remove(&c) {
             self.subs.remove(&Topic::Conversation(c));
         }
-        if matches!(self.side, Side::Customer { .. }) {
+        if matches!(self.side, Party::Customer { .. }) {
             self.sent.remove(&c);
         }
     }
@@ -488,8 +476,8 @@ impl<S: Sink<Out> + Unpin> Session<S> {
     /// (operators). `Err` closes the socket.
     async fn refresh(&mut self) -> Result<(), AppError> {
         match &mut self.side {
-            Side::Customer { customer, .. } => policy::customer_still_valid(&self.state.db, customer).await,
-            Side::Operator { actor, .. } => {
+            Party::Customer { customer, .. } => policy::customer_still_valid(&self.state.db, customer).await,
+            Party::Operator { actor, .. } => {
                 let now = accounts::actor(&self.state.db, actor.user, actor.slug.as_str()).await?;
                 *actor = now;
                 Ok(())
@@ -499,7 +487,7 @@ impl<S: Sink<Out> + Unpin> Session<S> {
 
     /// The inbox's channel feeds, made to match the channels the operator may see now.
     async fn sync_channels(&mut self) -> Result<(), AppError> {
-        let Side::Operator { actor, .. } = &self.side else {
+        let Party::Operator { actor, .. } = &self.side else {
             return Ok(());
         };
         let visible: Vec<ChannelId> = policy::inbox_channels(&self.state.db, actor)
@@ -535,13 +523,8 @@ impl<S: Sink<Out> + Unpin> Session<S> {
         }
         let followed: Vec<ConversationId> = self.followed.iter().copied().collect();
         for c in followed {
-            let allowed = policy::conversation(
-                &self.state.db,
-                &viewer_of(&self.side),
-                ConversationRight::Follow,
-                c,
-            )
-            .await;
+            let allowed =
+                policy::conversation(&self.state.db, &self.side.viewer(), ConversationRight::Follow, c).await;
             if allowed.is_err() {
                 self.unfollow(c);
             }
@@ -602,14 +585,11 @@ impl<S: Sink<Out> + Unpin> Session<S> {
                 self.events(None, vec![reply.into()]).await
             }
             ClientMsg::Typing { conversation } => {
-                let name = match &self.side {
-                    Side::Customer { customer, .. } => customer.user_name.clone(),
-                    Side::Operator { name, .. } => name.clone(),
-                };
+                let name = self.side.name().to_string();
                 let r = conv::typing(
                     &self.state.db,
                     self.state.hub.as_ref(),
-                    &viewer_of(&self.side),
+                    &self.side.viewer(),
                     conversation,
                     &name,
                 )
@@ -652,13 +632,8 @@ impl<S: Sink<Out> + Unpin> Session<S> {
                 return self.reply(vec![error(None, e)]).await;
             }
             // The right first; only then a subscription.
-            let allowed = policy::conversation(
-                &self.state.db,
-                &viewer_of(&self.side),
-                ConversationRight::Follow,
-                c,
-            )
-            .await;
+            let allowed =
+                policy::conversation(&self.state.db, &self.side.viewer(), ConversationRight::Follow, c).await;
             if let Err(e) = allowed {
                 return self.reply(vec![error(None, e)]).await;
             }
@@ -684,8 +659,7 @@ impl<S: Sink<Out> + Unpin> Session<S> {
     async fn replay(&mut self, c: ConversationId, since: i64) -> Result<(), Closed> {
         let mut from = since;
         loop {
-            let page =
-                conv::messages_since(&self.state.db, &viewer_of(&self.side), c, from, REPLAY_PAGE).await;
+            let page = conv::messages_since(&self.state.db, &self.side.viewer(), c, from, REPLAY_PAGE).await;
             let page = match page {
                 Ok(p) => p,
                 Err(e) => return self.reply(vec![error(None, e)]).await,
@@ -709,10 +683,7 @@ impl<S: Sink<Out> + Unpin> Session<S> {
     /// Sends `out` with `first` and whatever else is already waiting (up to a limit), so
     /// things that are ready together leave in one write.
     async fn events(&mut self, first: Option<Ready>, mut out: Vec<Out>) -> Result<(), Closed> {
-        let own = match self.side {
-            Side::Customer { .. } => Author::Customer,
-            Side::Operator { .. } => Author::Operator,
-        };
+        let own = self.side.author();
         let mut next = first.or_else(|| self.ready());
         while let Some(ready) = next.take() {
             match ready {
@@ -781,7 +752,7 @@ impl<S: Sink<Out> + Unpin> Session<S> {
         if out.is_empty() {
             return Ok(());
         }
-        let strict = matches!(self.side, Side::Customer { .. });
+        let strict = matches!(self.side, Party::Customer { .. });
         for m in out {
             let m: Out = m.into();
             // Internal notes travel on the operators' channel feeds, which a customer
@@ -828,11 +799,11 @@ const READ_QUEUE: usize = 64;
 async fn receipts(
     state: AppState,
     notes: mpsc::Sender<Box<ServerMsg>>,
-    mut rx: mpsc::Receiver<(Side, ConversationId, i64)>,
+    mut rx: mpsc::Receiver<(Party, ConversationId, i64)>,
 ) {
     let mut batch = Vec::with_capacity(READ_QUEUE);
     while rx.recv_many(&mut batch, READ_QUEUE).await > 0 {
-        let mut latest: Vec<(Side, ConversationId, i64)> = Vec::new();
+        let mut latest: Vec<(Party, ConversationId, i64)> = Vec::new();
         for (side, c, seq) in batch.drain(..) {
             match latest.iter_mut().find(|(_, x, _)| *x == c) {
                 Some(l) => {
@@ -843,7 +814,7 @@ async fn receipts(
             }
         }
         for (side, c, seq) in latest {
-            let r = reads::mark_read(&state.db, state.hub.as_ref(), &viewer_of(&side), c, seq).await;
+            let r = reads::mark_read(&state.db, state.hub.as_ref(), &side.viewer(), c, seq).await;
             if let Err(e) = r {
                 if notes.send(Box::new(error(None, e))).await.is_err() {
                     return;
@@ -853,47 +824,31 @@ async fn receipts(
     }
 }
 
-/// The viewer a side reads as.
-fn viewer_of(side: &Side) -> Viewer<'_> {
-    match side {
-        Side::Customer { customer, .. } => Viewer::Customer(customer),
-        Side::Operator { actor, .. } => Viewer::Operator(actor),
-    }
-}
-
-/// Stores a message from the socket's side.
+/// Stores a message from the socket's party.
 async fn send(
     state: &AppState,
-    side: &Side,
+    party: &Party,
     client_id: &str,
     conversation: Option<ConversationId>,
     body: &str,
-) -> Result<conv::Ack, AppError> {
+) -> Result<Ack, AppError> {
     let client_id = ClientMsgId::parse(client_id)?;
     let body = MessageBody::parse(body)?;
-    let sender = match side {
-        Side::Customer { customer, code } => messages::Sender::Customer {
-            customer: customer.clone(),
-            code: code.clone(),
-        },
-        Side::Operator { actor, name } => {
-            if conversation.is_none() {
-                return Err(AppError::Invalid {
-                    field: Field::Conversation,
-                    code: Code::Required,
-                });
-            }
-            messages::Sender::Operator {
-                actor: actor.clone(),
-                name: name.clone(),
-            }
+    let target = match (party, conversation) {
+        (_, Some(id)) => Target::Existing(id),
+        (Party::Customer { .. }, None) => Target::New,
+        (Party::Operator { .. }, None) => {
+            return Err(AppError::Invalid {
+                field: Field::Conversation,
+                code: Code::Required,
+            })
         }
     };
     state
         .messages
-        .append(messages::Append {
-            sender,
-            conversation,
+        .append(Append {
+            party: party.clone(),
+            target,
             client_id,
             body,
         })

@@ -6,9 +6,10 @@
 #[path = "api/harness.rs"]
 mod harness;
 
+use app::backend::messaging::{Append, Target};
+use app::backend::principal::Party;
 use app::backend::services::accounts;
 use app::backend::services::conversations as conv;
-use app::backend::services::messages::{Append, Sender};
 use app::domain::conversation::{ClientMsgId, MessageBody};
 use harness::*;
 
@@ -83,8 +84,8 @@ async fn metrics_need_the_token_and_follow_what_the_node_does() {
         app.state
             .messages
             .append(Append {
-                sender: Sender::Customer { customer, code },
-                conversation: None,
+                party: Party::Customer { customer, code },
+                target: Target::New,
                 client_id: ClientMsgId::parse("metrics-first").unwrap(),
                 body: MessageBody::parse("hello").unwrap(),
             })

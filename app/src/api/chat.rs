@@ -84,8 +84,14 @@ pub async fn chat_page(
                 .map(|c| c.last_seq)
                 .unwrap_or(0);
             let until = before.filter(|b| *b <= last).unwrap_or(last + 1);
-            let ms =
-                conv::messages_before(&state.db, &conv::Viewer::Customer(&customer), id, until, PAGE).await?;
+            let ms = conv::messages_before(
+                &state.db,
+                &crate::backend::principal::Viewer::Customer(&customer),
+                id,
+                until,
+                PAGE,
+            )
+            .await?;
             let older = ms.first().map(|m| m.seq > 1).unwrap_or(false);
             (ms, older)
         }
@@ -122,7 +128,7 @@ pub async fn older_messages(
     let customer = conv::customer(&state.db, &user, &slug).await?;
     conv::messages_before(
         &state.db,
-        &conv::Viewer::Customer(&customer),
+        &crate::backend::principal::Viewer::Customer(&customer),
         crate::domain::ConversationId(conversation),
         before_seq,
         PAGE,
@@ -139,7 +145,9 @@ pub async fn operator_reply(
     client_id: String,
     body: String,
 ) -> Result<i64, AppError> {
-    use crate::backend::services::{accounts, conversations as conv};
+    use crate::backend::messaging::{self, Append, Target};
+    use crate::backend::principal::Party;
+    use crate::backend::services::accounts;
     use crate::backend::{auth::require_user, AppState};
     use crate::domain::conversation::{ClientMsgId, MessageBody};
     let user = require_user().await?;
@@ -147,15 +155,15 @@ pub async fn operator_reply(
     let actor = accounts::actor(&state.db, user.id, &slug).await?;
     let client_id = ClientMsgId::parse(&client_id)?;
     let body = MessageBody::parse(&body)?;
-    let ack = conv::operator_send(
-        &state.db,
-        state.hub.as_ref(),
-        &actor,
-        &user.name,
-        crate::domain::ConversationId(conversation),
-        &client_id,
-        &body,
-    )
-    .await?;
+    let append = Append {
+        party: Party::Operator {
+            actor,
+            name: user.name.clone(),
+        },
+        target: Target::Existing(crate::domain::ConversationId(conversation)),
+        client_id,
+        body,
+    };
+    let ack = messaging::send(&state.db, state.hub.as_ref(), &append, &[]).await?;
     Ok(ack.seq)
 }

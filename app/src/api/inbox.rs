@@ -12,7 +12,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 async fn actor_for(
     slug: &str,
-) -> Result<(crate::backend::services::accounts::Actor, crate::api::SessionUser), AppError> {
+) -> Result<(crate::backend::principal::Actor, crate::api::SessionUser), AppError> {
     use crate::backend::services::accounts;
     use crate::backend::{auth::require_user, AppState};
     let user = require_user().await?;
@@ -72,7 +72,7 @@ pub async fn load_inbox(
 
 #[cfg(feature = "ssr")]
 async fn run_search(
-    actor: &crate::backend::services::accounts::Actor,
+    actor: &crate::backend::principal::Actor,
     query: &str,
     cursor: Option<&str>,
 ) -> Result<crate::api::SearchPage, AppError> {
@@ -129,7 +129,7 @@ pub async fn inbox_older(
     let state = expect_context::<AppState>();
     conv::messages_before(
         &state.db,
-        &conv::Viewer::Operator(&actor),
+        &crate::backend::principal::Viewer::Operator(&actor),
         crate::domain::ConversationId(conversation),
         before_seq,
         50,

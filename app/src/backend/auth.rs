@@ -3,9 +3,9 @@
 
 use super::entities::{session, user};
 use super::{internal, now_ms, OrInternal};
-use crate::api::SessionUser;
 use crate::domain::{Password, UserId};
 use crate::error::AppError;
+use crate::views::SessionUser;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::RngCore;

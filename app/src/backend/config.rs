@@ -193,7 +193,7 @@ pub struct Config {
     /// while working in that many.
     pub max_accounts_per_user: usize,
     /// `NETLINES_QUOTA_USER_MB`, `NETLINES_QUOTA_ACCOUNT_MB`: storage for attachments.
-    pub quotas: crate::backend::services::storage::StorageQuotas,
+    pub quotas: StorageQuotas,
     /// `NETLINES_METRICS_TOKEN`: `/metrics` answers only requests that bear it
     /// (`Authorization: Bearer …`); unset, `/metrics` is off (404).
     pub metrics_token: Option<String>,
@@ -424,6 +424,24 @@ fn env_u32(key: &str) -> Result<Option<u32>, String> {
             .map(Some)
             .map_err(|_| format!("{key} must be a whole number, got {v:?}")),
         Err(_) => Ok(None),
+    }
+}
+
+/// Storage one user and one account may fill with attachments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StorageQuotas {
+    /// `NETLINES_QUOTA_USER_MB` (default 1,024 MB).
+    pub per_user_bytes: i64,
+    /// `NETLINES_QUOTA_ACCOUNT_MB` (default 10,240 MB).
+    pub per_account_bytes: i64,
+}
+
+impl Default for StorageQuotas {
+    fn default() -> Self {
+        Self {
+            per_user_bytes: 1024 * 1024 * 1024,
+            per_account_bytes: 10 * 1024 * 1024 * 1024,
+        }
     }
 }
 

@@ -17,12 +17,11 @@
 //!   ([`crate::backend::hub::Topic::Access`]).
 
 use super::entities::{channel_operator, conversation, membership, open_channel};
-use super::services::accounts::Actor;
-use super::services::conversations::{Customer, Viewer};
+use super::principal::{Actor, Customer, Viewer};
 use super::OrInternal;
-use crate::api::SessionUser;
 use crate::domain::{AccountId, ConversationId, Role};
 use crate::error::{AppError, Code, Field};
+use crate::views::SessionUser;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// What someone wants to do with a conversation.
@@ -56,6 +55,13 @@ pub fn require_admin(actor: &Actor) -> Result<(), AppError> {
     }
 }
 
+impl Actor {
+    /// Account administration ([`require_admin`]).
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        require_admin(self)
+    }
+}
+
 /// A queue may hold only members who may serve.
 pub fn require_may_serve(role: Role) -> Result<(), AppError> {
     if may_serve(role) {
@@ -74,7 +80,7 @@ pub async fn customer(
     user: &SessionUser,
     slug: &str,
 ) -> Result<Customer, AppError> {
-    let (_, acc) = super::services::accounts::account_by_slug(db, slug).await?;
+    let (_, acc) = super::principal::account_by_slug(db, slug).await?;
     require_member(db, AccountId(acc.id), user.id.0).await?;
     Ok(Customer {
         user: user.id,
@@ -101,25 +107,58 @@ async fn require_member(db: &impl ConnectionTrait, account: AccountId, user: i64
         .ok_or(AppError::NotFound)
 }
 
-/// May this operator (or admin) work on conversations of `channel`, a channel of their
-/// own account (the caller has checked that)? Admins: every one; operators: the ones
-/// whose queue they are in; employees: none, even if a stale queue row names them.
-async fn serves_own_channel(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    channel: i64,
-) -> Result<bool, AppError> {
-    match actor.role {
-        Role::Admin => Ok(true),
-        Role::Employee => Ok(false),
-        Role::Operator => Ok(channel_operator::Entity::find()
-            .filter(channel_operator::Column::ChannelId.eq(channel))
-            .filter(channel_operator::Column::UserId.eq(actor.user.0))
-            .one(db)
-            .await
-            .or_internal()?
-            .is_some()),
+/// May `actor` work on conversations of a channel of account `account`, given whether
+/// they are `in_queue` of that channel? Another account's is `NotFound` (they may not
+/// learn it exists). In their own account: admins every channel, operators the ones
+/// whose queue they are in, employees none, even if a stale queue row names them
+/// (`Forbidden`). Pure: the message writer asks it about facts read in its transaction.
+pub fn may_operate(actor: &Actor, account: AccountId, in_queue: bool) -> Result<(), AppError> {
+    if account != actor.account {
+        return Err(AppError::NotFound);
     }
+    let serves = match actor.role {
+        Role::Admin => true,
+        Role::Employee => false,
+        Role::Operator => in_queue,
+    };
+    if serves {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// May `customer` write to a channel of account `channel_account` that is (or is not)
+/// `available`? Not to their own account's, and not while it is disconnected or off.
+pub fn channel_open_to(
+    customer: &Customer,
+    channel_account: AccountId,
+    available: bool,
+) -> Result<(), AppError> {
+    if channel_account == customer.account {
+        return Err(AppError::Invalid {
+            field: Field::Account,
+            code: Code::OwnAccount,
+        });
+    }
+    if !available {
+        return Err(AppError::Invalid {
+            field: Field::Channel,
+            code: Code::ChannelUnavailable,
+        });
+    }
+    Ok(())
+}
+
+/// Is `user` in the queue of channel `channel`?
+async fn in_queue(db: &impl ConnectionTrait, user: i64, channel: i64) -> Result<bool, AppError> {
+    Ok(channel_operator::Entity::find()
+        .filter(channel_operator::Column::ChannelId.eq(channel))
+        .filter(channel_operator::Column::UserId.eq(user))
+        .one(db)
+        .await
+        .or_internal()?
+        .is_some())
 }
 
 /// The conversation if the operator may see it: their account's, and a channel they
@@ -137,9 +176,8 @@ pub async fn operator_conversation(
         .or_internal()?
         .ok_or(AppError::NotFound)?;
     // The conversation is of the actor's account, so its channel is too.
-    if !serves_own_channel(db, actor, c.channel_id).await? {
-        return Err(AppError::Forbidden);
-    }
+    let queued = actor.role == Role::Operator && in_queue(db, actor.user.0, c.channel_id).await?;
+    may_operate(actor, AccountId(c.account_id), queued)?;
     Ok(c)
 }
 

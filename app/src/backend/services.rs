@@ -1,5 +1,5 @@
 //! Business rules. Every function that touches tenant data takes the acting identity
-//! ([`accounts::Actor`]) and filters by its account.
+//! ([`crate::backend::principal::Actor`]) and filters by its account.
 
 pub mod accounts;
 pub mod app_events;
@@ -11,7 +11,6 @@ pub mod credentials;
 pub mod hours;
 pub mod inbox;
 pub mod invitations;
-pub mod messages;
 pub mod notes;
 pub mod queue;
 pub mod quick_answers;

@@ -22,7 +22,7 @@ pub struct AppState {
     /// Live fan-out of committed events.
     pub hub: Arc<dyn Hub>,
     /// The message writer (group commit of the common appends).
-    pub messages: Arc<crate::backend::services::messages::Writer>,
+    pub messages: Arc<crate::backend::messaging::Writer>,
     /// REST calls per caller.
     pub rest_buckets: Arc<LeakyBuckets>,
     /// REST processing time per caller and method.
@@ -63,7 +63,7 @@ impl AppState {
             }
             _ => Arc::new(LocalHub::default()),
         };
-        let messages = Arc::new(crate::backend::services::messages::Writer::new(
+        let messages = Arc::new(crate::backend::messaging::Writer::new(
             db.clone(),
             hub.clone(),
             &config.database_url,

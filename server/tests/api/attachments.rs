@@ -3,8 +3,10 @@
 //! may open a file (everyone else: 404).
 
 use crate::harness::*;
-use app::backend::services::accounts::{self, Actor};
-use app::backend::services::conversations::{self as conv, Viewer};
+use app::backend::principal::Actor;
+use app::backend::principal::Viewer;
+use app::backend::services::accounts;
+use app::backend::services::conversations as conv;
 use app::domain::{ConversationId, Role};
 use reqwest::multipart::{Form, Part};
 use reqwest::Client;

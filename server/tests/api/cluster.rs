@@ -8,8 +8,11 @@
 
 use crate::harness::*;
 use app::backend::config::LoginLimits;
-use app::backend::services::accounts::{self, Actor};
-use app::backend::services::conversations::{self as conv, Customer, Target};
+use app::backend::messaging::Target;
+use app::backend::principal::Actor;
+use app::backend::principal::Customer;
+use app::backend::services::accounts;
+use app::backend::services::conversations as conv;
 use app::backend::services::inbox;
 use app::domain::channel::{Capacity, ChannelCode, Distribution};
 use app::domain::conversation::{Author, ClientMsgId, MessageBody};
@@ -439,7 +442,7 @@ async fn arrivals_split_over_nodes_are_dispatched_evenly_within_capacity() {
         let cleo = w.cleo.clone();
         let code = w.code.clone();
         async move {
-            conv::customer_send(
+            customer_send(
                 &node.state.db,
                 node.state.hub.as_ref(),
                 &cleo,
@@ -478,7 +481,7 @@ async fn an_operator_gone_from_every_node_gives_waiting_conversations_back() {
     let olek = w.nodes[0].sign_in_cookie(&olek_c, "olek@acme.test").await;
     let olek_ws = w.inbox_ws(0, &olek).await;
     w.seen_online_everywhere(w.olek.user).await;
-    let c = conv::customer_send(
+    let c = customer_send(
         &w.nodes[1].state.db,
         w.nodes[1].state.hub.as_ref(),
         &w.cleo,
@@ -781,7 +784,7 @@ async fn a_message_that_arrives_before_the_one_it_follows_is_preceded_by_it_from
     // another node and still on their way) …
     let quiet = app::backend::hub::LocalHub::default();
     for (i, text) in ["First", "Second"].iter().enumerate() {
-        conv::operator_send(
+        operator_send(
             &app.state.db,
             &quiet,
             &w.olek,
@@ -794,10 +797,16 @@ async fn a_message_that_arrives_before_the_one_it_follows_is_preceded_by_it_from
         .unwrap();
     }
     // … and the second one's event arrives first.
-    let second = conv::messages_since(&app.state.db, &conv::Viewer::Operator(&w.olek), c, 3, 1)
-        .await
-        .unwrap()
-        .remove(0);
+    let second = conv::messages_since(
+        &app.state.db,
+        &app::backend::principal::Viewer::Operator(&w.olek),
+        c,
+        3,
+        1,
+    )
+    .await
+    .unwrap()
+    .remove(0);
     assert_eq!(second.seq, 4);
     app.state.hub.publish(
         &app::backend::hub::Topic::Conversation(c),

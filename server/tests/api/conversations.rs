@@ -5,9 +5,13 @@
 use crate::harness::*;
 use app::api::SessionUser;
 use app::backend::hub::Topic;
-use app::backend::services::accounts::{self, Actor};
+use app::backend::messaging::Target;
+use app::backend::principal::Actor;
+use app::backend::principal::Customer;
+use app::backend::principal::Viewer;
+use app::backend::services::accounts;
 use app::backend::services::channels;
-use app::backend::services::conversations::{self as conv, Customer, Target, Viewer};
+use app::backend::services::conversations as conv;
 use app::domain::channel::ChannelCode;
 use app::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
 use app::domain::{AccountName, Role, Slug};
@@ -78,8 +82,13 @@ async fn world(b: &Backend, limit: Option<&str>) -> World {
     }
 }
 
-async fn send(w: &World, target: Target, client: &ClientMsgId, text: &str) -> Result<conv::Ack, AppError> {
-    conv::customer_send(
+async fn send(
+    w: &World,
+    target: Target,
+    client: &ClientMsgId,
+    text: &str,
+) -> Result<app::backend::messaging::Ack, AppError> {
+    customer_send(
         &w.app.state.db,
         w.app.state.hub.as_ref(),
         &w.cleo,
@@ -110,7 +119,7 @@ async fn the_first_message_opens_a_conversation_after_the_welcome_message(b: Bac
     );
     assert_eq!(all[0].author_name, "Acme Support");
     assert_eq!(all[1].author_name, "Cleo");
-    let reply = conv::operator_send(
+    let reply = operator_send(
         db,
         w.app.state.hub.as_ref(),
         &w.operator,
@@ -154,10 +163,10 @@ async fn a_resent_message_is_stored_once_and_acknowledged_with_the_same_seq(b: B
     let db = &w.app.state.db;
     let hub = w.app.state.hub.as_ref();
     let op = id();
-    let r1 = conv::operator_send(db, hub, &w.operator, "Olek", a.conversation, &op, &body("Hello"))
+    let r1 = operator_send(db, hub, &w.operator, "Olek", a.conversation, &op, &body("Hello"))
         .await
         .unwrap();
-    let r2 = conv::operator_send(db, hub, &w.operator, "Olek", a.conversation, &op, &body("Hello"))
+    let r2 = operator_send(db, hub, &w.operator, "Olek", a.conversation, &op, &body("Hello"))
         .await
         .unwrap();
     assert_eq!(r1, r2);
@@ -248,7 +257,7 @@ async fn subscribers_get_committed_messages_live_and_resume_gets_exactly_what_wa
     let hub = w.app.state.hub.clone();
     let a = send(&w, Target::New, &id(), "Hi").await.unwrap();
     let mut live = hub.subscribe(&Topic::Conversation(a.conversation));
-    let r = conv::operator_send(
+    let r = operator_send(
         db,
         hub.as_ref(),
         &w.operator,
@@ -274,7 +283,7 @@ async fn subscribers_get_committed_messages_live_and_resume_gets_exactly_what_wa
 
     // The customer was away after seq 3; the operator wrote three more.
     for text in ["one", "two", "three"] {
-        conv::operator_send(
+        operator_send(
             db,
             hub.as_ref(),
             &w.operator,
@@ -319,7 +328,7 @@ async fn nobody_outside_the_conversation_can_read_or_write_it(b: Backend) {
         .await
         .unwrap_err();
     assert_eq!(err, AppError::NotFound, "{b:?}");
-    let err = conv::customer_send(
+    let err = customer_send(
         db,
         hub,
         &bob,
@@ -347,7 +356,7 @@ async fn nobody_outside_the_conversation_can_read_or_write_it(b: Backend) {
         .await
         .unwrap_err();
     assert_eq!(err, AppError::NotFound);
-    let err = conv::operator_send(db, hub, &zeta_admin, "Zed", a.conversation, &id(), &body("x"))
+    let err = operator_send(db, hub, &zeta_admin, "Zed", a.conversation, &id(), &body("x"))
         .await
         .unwrap_err();
     assert_eq!(err, AppError::NotFound);
@@ -384,7 +393,7 @@ async fn nobody_outside_the_conversation_can_read_or_write_it(b: Backend) {
     )
     .await
     .unwrap();
-    let err = conv::customer_send(db, hub, &anna, &w.code, Target::New, &id(), &body("x"))
+    let err = customer_send(db, hub, &anna, &w.code, Target::New, &id(), &body("x"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::OwnAccount);

@@ -5,8 +5,9 @@
 //! server's admin allows them.
 
 use crate::harness::*;
-use app::backend::services::conversations::{self as conv, Target};
-use app::backend::services::messages::{Append, Sender};
+use app::backend::messaging::{Append, Target};
+use app::backend::principal::Party;
+use app::backend::services::conversations as conv;
 use app::backend::services::{accounts, app_events, apps, credentials, inbox};
 use app::domain::conversation::{ClientMsgId, MessageBody};
 use app::domain::{AccountName, ConversationId, Role, Slug};
@@ -67,9 +68,9 @@ fn field<'a>(p: &'a Post, k: &str) -> &'a str {
 struct World {
     app: TestApp,
     http: reqwest::Client,
-    anna: accounts::Actor,
-    olek: accounts::Actor,
-    cleo: conv::Customer,
+    anna: app::backend::principal::Actor,
+    olek: app::backend::principal::Actor,
+    cleo: app::backend::principal::Customer,
     code: app::domain::channel::ChannelCode,
     bot: app::backend::entities::rest_app::Model,
     token: String,
@@ -157,7 +158,7 @@ impl World {
     }
 
     async fn cleo_writes(&self, text: &str, target: Target) -> ConversationId {
-        conv::customer_send(
+        customer_send(
             &self.app.state.db,
             self.app.state.hub.as_ref(),
             &self.cleo,
@@ -177,11 +178,11 @@ impl World {
             .state
             .messages
             .append(Append {
-                sender: Sender::Operator {
+                party: Party::Operator {
                     actor: self.olek.clone(),
                     name: "Olek".into(),
                 },
-                conversation: Some(c),
+                target: Target::Existing(c),
                 client_id: ClientMsgId::parse(&format!("ev-{}", app::backend::random_token(6))).unwrap(),
                 body: MessageBody::parse(text).unwrap(),
             })
@@ -671,7 +672,7 @@ async fn app_events_act_with_the_grant_and_the_rights_of_the_member_behind_them(
     // A conversation with Sales, whose queue Olek is not in: Anna's binding gets
     // its events, Olek's does not.
     let (_, sales) = network_channel(db, &w.anna, "Sales", &[], None).await;
-    let sales_c = conv::customer_send(
+    let sales_c = customer_send(
         db,
         w.app.state.hub.as_ref(),
         &w.cleo,
@@ -789,7 +790,7 @@ async fn one_apps_slow_handler_does_not_hold_up_another_apps_events() {
             .await
             .unwrap();
         let customer = conv::customer(db, &cleo, "borealis").await.unwrap();
-        conv::customer_send(
+        customer_send(
             db,
             w.app.state.hub.as_ref(),
             &customer,

@@ -589,7 +589,7 @@ pub fn strip_markers(html: &str) -> String {
 /// returns the channel and its code.
 pub async fn network_channel(
     db: &sea_orm::DatabaseConnection,
-    admin: &app::backend::services::accounts::Actor,
+    admin: &app::backend::principal::Actor,
     name: &str,
     operators: &[app::domain::UserId],
     limit: Option<&str>,
@@ -642,4 +642,49 @@ pub async fn new_account(
     )
     .await
     .unwrap();
+}
+
+/// A customer's message through the full path (every rule, one transaction), as the
+/// form endpoint sends it.
+pub async fn customer_send(
+    db: &sea_orm::DatabaseConnection,
+    hub: &dyn app::backend::hub::Hub,
+    customer: &app::backend::principal::Customer,
+    code: &app::domain::channel::ChannelCode,
+    target: app::backend::messaging::Target,
+    client_id: &app::domain::conversation::ClientMsgId,
+    body: &app::domain::conversation::MessageBody,
+) -> Result<app::backend::messaging::Ack, app::error::AppError> {
+    let append = app::backend::messaging::Append {
+        party: app::backend::principal::Party::Customer {
+            customer: customer.clone(),
+            code: code.clone(),
+        },
+        target,
+        client_id: client_id.clone(),
+        body: body.clone(),
+    };
+    app::backend::messaging::send(db, hub, &append, &[]).await
+}
+
+/// An operator's reply through the full path, as the server function sends it.
+pub async fn operator_send(
+    db: &sea_orm::DatabaseConnection,
+    hub: &dyn app::backend::hub::Hub,
+    actor: &app::backend::principal::Actor,
+    name: &str,
+    id: app::domain::ConversationId,
+    client_id: &app::domain::conversation::ClientMsgId,
+    body: &app::domain::conversation::MessageBody,
+) -> Result<app::backend::messaging::Ack, app::error::AppError> {
+    let append = app::backend::messaging::Append {
+        party: app::backend::principal::Party::Operator {
+            actor: actor.clone(),
+            name: name.to_string(),
+        },
+        target: app::backend::messaging::Target::Existing(id),
+        client_id: client_id.clone(),
+        body: body.clone(),
+    };
+    app::backend::messaging::send(db, hub, &append, &[]).await
 }

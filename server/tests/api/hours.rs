@@ -6,9 +6,10 @@
 
 use crate::harness::*;
 use app::backend::entities::{conversation, message, network_connector};
+use app::backend::messaging::{Append, Target};
+use app::backend::principal::Party;
 use app::backend::services::channels::{self, ConfigChange};
-use app::backend::services::conversations::{self as conv, Target};
-use app::backend::services::messages::{Append, Sender};
+use app::backend::services::conversations as conv;
 use app::backend::services::{accounts, hours};
 use app::domain::channel::{ChannelCode, Distribution};
 use app::domain::conversation::{ClientMsgId, MessageBody};
@@ -19,9 +20,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 const MIN: i64 = 60_000;
 
 struct World {
-    anna: accounts::Actor,
-    olek: accounts::Actor,
-    cleo: conv::Customer,
+    anna: app::backend::principal::Actor,
+    olek: app::backend::principal::Actor,
+    cleo: app::backend::principal::Customer,
     channel: ChannelId,
     code: ChannelCode,
 }
@@ -57,7 +58,7 @@ fn raw_hours(f: impl FnOnce(&mut RawHours)) -> Hours {
 }
 
 async fn cleo_writes(app: &TestApp, w: &World, text: &str, target: Target) -> ConversationId {
-    conv::customer_send(
+    customer_send(
         &app.state.db,
         app.state.hub.as_ref(),
         &w.cleo,
@@ -72,12 +73,12 @@ async fn cleo_writes(app: &TestApp, w: &World, text: &str, target: Target) -> Co
 }
 
 /// A message through the batched writer (the path the sockets use).
-async fn batched(app: &TestApp, sender: Sender, c: ConversationId, text: &str) {
+async fn batched(app: &TestApp, party: Party, c: ConversationId, text: &str) {
     app.state
         .messages
         .append(Append {
-            sender,
-            conversation: Some(c),
+            party,
+            target: Target::Existing(c),
             client_id: ClientMsgId::parse(&format!("b-{}", app::backend::random_token(6))).unwrap(),
             body: MessageBody::parse(text).unwrap(),
         })
@@ -169,7 +170,7 @@ async fn timers_fire_once_across_a_restart_and_two_nodes(b: Backend) {
     // Olek answers (the first answer is recorded for the statistics); the chat now
     // waits for Cleo.
     let answered_at = app::backend::now_ms();
-    conv::operator_send(
+    operator_send(
         &n1.state.db,
         n1.state.hub.as_ref(),
         &w.olek,
@@ -185,7 +186,7 @@ async fn timers_fire_once_across_a_restart_and_two_nodes(b: Backend) {
     let waiting_since = c.awaiting_since.expect("waits for the customer");
     // A second conversation where Cleo has the last word, through the batched writer.
     let second = cleo_writes(&n1, &w, "Another question", Target::New).await;
-    conv::operator_send(
+    operator_send(
         &n1.state.db,
         n1.state.hub.as_ref(),
         &w.olek,
@@ -198,7 +199,7 @@ async fn timers_fire_once_across_a_restart_and_two_nodes(b: Backend) {
     .unwrap();
     batched(
         &n1,
-        Sender::Customer {
+        Party::Customer {
             customer: w.cleo.clone(),
             code: w.code.clone(),
         },
@@ -235,7 +236,7 @@ async fn timers_fire_once_across_a_restart_and_two_nodes(b: Backend) {
     // An operator's reply through the batched writer starts the wait again.
     batched(
         &n1,
-        Sender::Operator {
+        Party::Operator {
             actor: w.olek.clone(),
             name: "Olek".into(),
         },
@@ -301,7 +302,7 @@ async fn offline_customers_are_told_once_and_wait_for_the_morning(b: Backend) {
     cleo_writes(&app, &w, "Still there?", Target::Existing(a)).await;
     batched(
         &app,
-        Sender::Customer {
+        Party::Customer {
             customer: w.cleo.clone(),
             code: w.code.clone(),
         },

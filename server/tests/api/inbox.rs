@@ -6,9 +6,13 @@
 use crate::harness::*;
 use app::api::{InboxFilter, SplitRule};
 use app::backend::hub::Topic;
-use app::backend::services::accounts::{self, Actor};
+use app::backend::messaging::Target;
+use app::backend::principal::Actor;
+use app::backend::principal::Customer;
+use app::backend::principal::Viewer;
+use app::backend::services::accounts;
 use app::backend::services::channels;
-use app::backend::services::conversations::{self as conv, Customer, Target, Viewer};
+use app::backend::services::conversations as conv;
 use app::backend::services::{inbox, queue, reads};
 use app::domain::channel::{Capacity, ChannelCode, ChannelName, Distribution, TakeTime};
 use app::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
@@ -122,7 +126,7 @@ impl World {
     }
 
     async fn new_conversation(&self, text: &str) -> ConversationId {
-        conv::customer_send(
+        customer_send(
             &self.app.state.db,
             self.hub(),
             &self.cleo,
@@ -137,7 +141,7 @@ impl World {
     }
 
     async fn customer_says(&self, c: ConversationId, text: &str) -> i64 {
-        conv::customer_send(
+        customer_send(
             &self.app.state.db,
             self.hub(),
             &self.cleo,
@@ -151,8 +155,13 @@ impl World {
         .seq
     }
 
-    async fn reply(&self, who: &Actor, c: ConversationId, text: &str) -> Result<conv::Ack, AppError> {
-        conv::operator_send(&self.app.state.db, self.hub(), who, "Op", c, &cid(), &body(text)).await
+    async fn reply(
+        &self,
+        who: &Actor,
+        c: ConversationId,
+        text: &str,
+    ) -> Result<app::backend::messaging::Ack, AppError> {
+        operator_send(&self.app.state.db, self.hub(), who, "Op", c, &cid(), &body(text)).await
     }
 
     async fn queue(&self, d: Distribution, cap: i64) {
@@ -614,7 +623,7 @@ async fn the_inbox_pages_by_latest_activity_without_gaps_or_repeats(b: Backend) 
         let customer = conv::customer(db, &user, &slug).await.unwrap();
         people.push(user);
         for j in 0..20 {
-            let a = conv::customer_send(
+            let a = customer_send(
                 db,
                 w.hub(),
                 &customer,
@@ -631,7 +640,7 @@ async fn the_inbox_pages_by_latest_activity_without_gaps_or_repeats(b: Backend) 
     // Activity on an old one moves it to the top.
     let bumped = all[0];
     let w_customer = conv::customer(db, &people[0], "cust0").await.unwrap();
-    conv::customer_send(
+    customer_send(
         db,
         w.hub(),
         &w_customer,
@@ -1670,7 +1679,7 @@ async fn search_finds_conversations_by_customer_name_and_message_text_within_rig
     let dora = app.user("dora@delta.test", "Dorota Żółkiewska").await;
     new_account(db, &dora, "Delta", "delta").await;
     let dora = conv::customer(db, &dora, "delta").await.unwrap();
-    let dorota = conv::customer_send(
+    let dorota = customer_send(
         db,
         w.hub(),
         &dora,
@@ -1687,7 +1696,7 @@ async fn search_finds_conversations_by_customer_name_and_message_text_within_rig
     new_account(db, &zed, "Zeta", "zeta").await;
     let zeta = accounts::actor(db, zed.id, "zeta").await.unwrap();
     let (_, zeta_code) = network_channel(db, &zeta, "Help", &[zed.id], Some("5")).await;
-    let elsewhere = conv::customer_send(
+    let elsewhere = customer_send(
         db,
         w.hub(),
         &w.cleo,
@@ -1755,7 +1764,7 @@ async fn search_finds_conversations_by_customer_name_and_message_text_within_rig
     // Paging: newest activity first, 50 at a time, nothing twice or missed.
     let mut all = Vec::new();
     for i in 0..53 {
-        let c = conv::customer_send(
+        let c = customer_send(
             db,
             w.hub(),
             &dora,

@@ -6,11 +6,14 @@
 
 use crate::harness::*;
 use app::backend::entities::conversation;
-use app::backend::services::accounts::{self, Actor};
+use app::backend::messaging::{Append, Target};
+use app::backend::principal::Actor;
+use app::backend::principal::Customer;
+use app::backend::principal::Party;
+use app::backend::services::accounts;
 use app::backend::services::channels;
-use app::backend::services::conversations::{self as conv, Customer, Target};
+use app::backend::services::conversations as conv;
 use app::backend::services::inbox;
-use app::backend::services::messages::{Append, Sender};
 use app::domain::channel::ChannelCode;
 use app::domain::conversation::{ClientMsgId, MessageBody};
 use app::domain::{ChannelId, ConversationId, Role};
@@ -62,11 +65,11 @@ fn cid(s: &str) -> ClientMsgId {
 
 fn from_cleo(w: &World, c: ConversationId, id: &str, text: &str) -> Append {
     Append {
-        sender: Sender::Customer {
+        party: Party::Customer {
             customer: w.cleo.clone(),
             code: w.code.clone(),
         },
-        conversation: Some(c),
+        target: Target::Existing(c),
         client_id: cid(id),
         body: MessageBody::parse(text).unwrap(),
     }
@@ -74,11 +77,11 @@ fn from_cleo(w: &World, c: ConversationId, id: &str, text: &str) -> Append {
 
 fn from_operator(a: &Actor, c: ConversationId, id: &str, text: &str) -> Append {
     Append {
-        sender: Sender::Operator {
+        party: Party::Operator {
             actor: a.clone(),
             name: "Operator".into(),
         },
-        conversation: Some(c),
+        target: Target::Existing(c),
         client_id: cid(id),
         body: MessageBody::parse(text).unwrap(),
     }
@@ -88,7 +91,7 @@ fn from_operator(a: &Actor, c: ConversationId, id: &str, text: &str) -> Append {
 async fn open_conversation(w: &World) -> ConversationId {
     let (db, hub) = (&w.app.state.db, w.app.state.hub.as_ref());
     let body = MessageBody::parse("hello").unwrap();
-    let ack = conv::customer_send(
+    let ack = customer_send(
         db,
         hub,
         &w.cleo,
@@ -99,7 +102,7 @@ async fn open_conversation(w: &World) -> ConversationId {
     )
     .await
     .unwrap();
-    conv::operator_send(
+    operator_send(
         db,
         hub,
         &w.olek,
@@ -173,7 +176,7 @@ async fn concurrent_appends_get_gapless_seqs_and_resends_the_first_seq(b: Backen
     assert_eq!(w.app.count("messages").await, before.last_seq + 120);
     let last = conv::messages_since(
         &w.app.state.db,
-        &conv::Viewer::Customer(&w.cleo),
+        &app::backend::principal::Viewer::Customer(&w.cleo),
         c,
         after.last_seq - 1,
         10,
@@ -184,9 +187,15 @@ async fn concurrent_appends_get_gapless_seqs_and_resends_the_first_seq(b: Backen
         after.preview, last[0].body,
         "{b:?}: the preview is the last message"
     );
-    let all = conv::messages_since(&w.app.state.db, &conv::Viewer::Customer(&w.cleo), c, 0, 500)
-        .await
-        .unwrap();
+    let all = conv::messages_since(
+        &w.app.state.db,
+        &app::backend::principal::Viewer::Customer(&w.cleo),
+        c,
+        0,
+        500,
+    )
+    .await
+    .unwrap();
     let stored: Vec<i64> = all.iter().map(|m| m.seq).collect();
     assert_eq!(
         stored,
@@ -220,7 +229,7 @@ async fn the_writer_refuses_what_the_full_path_refuses(b: Backend) {
     // A customer of another account cannot write into Cleo's conversation.
     let dana = app_customer(&w, "dana@delta.test", "Delta", "delta").await;
     let mut a = from_cleo(&w, c, "dana-00001", "let me in");
-    a.sender = Sender::Customer {
+    a.party = Party::Customer {
         customer: dana,
         code: w.code.clone(),
     };

@@ -5,8 +5,11 @@
 use crate::harness::*;
 use app::backend::config::RestLimits;
 use app::backend::hub::Topic;
-use app::backend::services::accounts::{self, Actor};
-use app::backend::services::conversations::{self as conv, Customer, Target};
+use app::backend::messaging::Target;
+use app::backend::principal::Actor;
+use app::backend::principal::Customer;
+use app::backend::services::accounts;
+use app::backend::services::conversations as conv;
 use app::backend::services::{channels, credentials};
 use app::domain::channel::ChannelCode;
 use app::domain::conversation::{ClientMsgId, MessageBody};
@@ -153,7 +156,7 @@ impl World {
         )
         .await
         .unwrap();
-        conv::customer_send(
+        customer_send(
             &self.app.state.db,
             self.app.state.hub.as_ref(),
             &customer,
@@ -493,7 +496,7 @@ async fn network_message_add_delivers_live_through_the_core_with_every_documente
         .unwrap();
     let ms = conv::messages_since(
         &w.app.state.db,
-        &conv::Viewer::Customer(&w.bob_customer()),
+        &app::backend::principal::Viewer::Customer(&w.bob_customer()),
         convs[0].id,
         0,
         10,
@@ -756,7 +759,7 @@ async fn a_webhook_of_one_account_cannot_read_or_write_anything_of_another(b: Ba
     let c = w.cleo_conversation().await;
     let chat = format!("chat{}", c.0);
     let db = &w.app.state.db;
-    let before = conv::messages_since(db, &conv::Viewer::Operator(&w.anna), c, 0, 100)
+    let before = conv::messages_since(db, &app::backend::principal::Viewer::Operator(&w.anna), c, 0, 100)
         .await
         .unwrap()
         .len();
@@ -799,7 +802,7 @@ async fn a_webhook_of_one_account_cannot_read_or_write_anything_of_another(b: Ba
         401
     );
     // Nothing changed.
-    let after = conv::messages_since(db, &conv::Viewer::Operator(&w.anna), c, 0, 100)
+    let after = conv::messages_since(db, &app::backend::principal::Viewer::Operator(&w.anna), c, 0, 100)
         .await
         .unwrap();
     assert_eq!(after.len(), before);

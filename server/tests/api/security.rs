@@ -14,9 +14,12 @@
 
 use crate::harness::*;
 use app::backend::config::{AbuseLimits, LiveLimits, LoginLimits};
-use app::backend::services::accounts::{self, Actor};
+use app::backend::messaging::Target;
+use app::backend::principal::Actor;
+use app::backend::principal::Customer;
+use app::backend::services::accounts;
 use app::backend::services::channels;
-use app::backend::services::conversations::{self as conv, Customer, Target};
+use app::backend::services::conversations as conv;
 use app::backend::services::credentials;
 use app::domain::channel::{ChannelCode, ChannelName};
 use app::domain::conversation::{ClientMsgId, MessageBody};
@@ -116,7 +119,7 @@ impl World {
     }
 
     async fn customer_says(&self, text: &str) -> i64 {
-        conv::customer_send(
+        customer_send(
             &self.app.state.db,
             self.app.state.hub.as_ref(),
             &self.cleo,
@@ -196,7 +199,7 @@ async fn world_with(b: &Backend, opts: Options) -> World {
     let dana = conv::customer(db, &su(Who::OtherCustomer), "delta")
         .await
         .unwrap();
-    let c = conv::customer_send(
+    let c = customer_send(
         db,
         app.state.hub.as_ref(),
         &cleo,
@@ -209,7 +212,7 @@ async fn world_with(b: &Backend, opts: Options) -> World {
     .unwrap()
     .conversation;
     // Dana has a conversation of her own with the same channel.
-    conv::customer_send(
+    customer_send(
         db,
         app.state.hub.as_ref(),
         &dana,
@@ -545,7 +548,7 @@ async fn open_sockets_lose_what_their_owner_may_no_longer_see(b: Backend) {
     let olek_actor = accounts::actor(&app.state.db, w.id(Who::Operator), "acme")
         .await
         .unwrap();
-    conv::operator_send(
+    operator_send(
         &app.state.db,
         app.state.hub.as_ref(),
         &olek_actor,
@@ -1195,7 +1198,7 @@ async fn a_customer_and_the_assigned_operator_writing_at_once_both_succeed(b: Ba
     let db = &app.state.db;
     let hub = app.state.hub.as_ref();
     // Olek takes the conversation with a first reply.
-    conv::operator_send(
+    operator_send(
         db,
         hub,
         &olek,
@@ -1210,8 +1213,8 @@ async fn a_customer_and_the_assigned_operator_writing_at_once_both_succeed(b: Ba
         let body = MessageBody::parse("at once").unwrap();
         let (ca, co) = (cid(), cid());
         let (a, o) = tokio::join!(
-            conv::customer_send(db, hub, &w.cleo, &w.code, Target::Existing(w.c), &ca, &body),
-            conv::operator_send(db, hub, &olek, "Olek", w.c, &co, &body),
+            customer_send(db, hub, &w.cleo, &w.code, Target::Existing(w.c), &ca, &body),
+            operator_send(db, hub, &olek, "Olek", w.c, &co, &body),
         );
         let (a, o) = (a.unwrap(), o.unwrap());
         assert_eq!((a.seq - o.seq).abs(), 1, "{b:?} round {round}: consecutive seqs");
@@ -1222,7 +1225,7 @@ async fn a_customer_and_the_assigned_operator_writing_at_once_both_succeed(b: Ba
     assert_eq!(d.conversation.last_seq, 1 + 1 + 1 + 40, "{b:?}");
     // A client id of one side never answers for the other side's message.
     let shared = ClientMsgId::parse("same-id-both-sides").unwrap();
-    let o = conv::operator_send(
+    let o = operator_send(
         db,
         hub,
         &olek,
@@ -1233,7 +1236,7 @@ async fn a_customer_and_the_assigned_operator_writing_at_once_both_succeed(b: Ba
     )
     .await
     .unwrap();
-    let c = conv::customer_send(
+    let c = customer_send(
         db,
         hub,
         &w.cleo,
@@ -1738,7 +1741,7 @@ async fn caps_hold_when_requests_race_for_the_last_places(b: Backend) {
         let customer = conv::customer(db, &user, "borealis").await.unwrap();
         for _ in 0..5 {
             conversations.push(
-                conv::customer_send(
+                customer_send(
                     db,
                     app.state.hub.as_ref(),
                     &customer,
@@ -1913,7 +1916,7 @@ async fn more_accounts_are_neither_more_accounts_than_allowed_nor_more_conversat
             time_zone: None,
         };
         let customer = conv::customer(db, &su, &format!("shell-{i}")).await.unwrap();
-        let r = conv::customer_send(
+        let r = customer_send(
             db,
             app.state.hub.as_ref(),
             &customer,

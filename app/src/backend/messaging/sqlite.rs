@@ -7,17 +7,19 @@
 //! the batch is decided, each prepared once and looked up by key, so a batch costs its
 //! SQLite work and one flush at commit.
 //!
-//! The rules are the same as through SeaORM ([`decide`]); only the reading and writing
-//! differ. The connection has the same settings as the pool's: WAL (a property of the
+//! The rules are the same as through SeaORM ([`decide`], [`super::rules::admit`]); only
+//! the reading and writing differ. The connection has the same settings as the pool's: WAL (a property of the
 //! file), `synchronous=FULL` (an acknowledged message survives a power loss), foreign
 //! keys on, a busy timeout (the full path writes through the pool), `BEGIN IMMEDIATE`.
 
-use super::{
-    conversation_ids, decide, finish, Append, ConvRow, Earlier, Job, Sender, Snapshot, Stored, MAX_BATCH,
-};
+use super::batch::{conversation_ids, decide, existing, finish, Earlier, Job, Snapshot, Stored, MAX_BATCH};
+use super::rules::ConvFacts;
+use super::Append;
 use crate::backend::hub::Hub;
 use crate::backend::now_ms;
-use crate::domain::conversation::Author;
+use crate::backend::principal::Party;
+use crate::backend::services::{app_events, hours};
+use crate::domain::conversation::ConversationStatus;
 use crate::domain::Role;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::sync::Arc;
@@ -59,14 +61,14 @@ impl Store {
             for id in conversation_ids(batch) {
                 let row = conv
                     .query_row([id], |r| {
-                        Ok(ConvRow {
+                        Ok(ConvFacts {
                             id: r.get(0)?,
                             channel_id: r.get(1)?,
                             account_id: r.get(2)?,
                             customer_user_id: r.get(3)?,
                             customer_account_id: r.get(4)?,
                             operator_user_id: r.get(5)?,
-                            status: r.get(6)?,
+                            status: ConversationStatus::parse(&r.get::<_, String>(6)?),
                             last_seq: r.get(7)?,
                         })
                     })
@@ -94,17 +96,14 @@ impl Store {
                         let hours_on: bool = r.get(2)?;
                         // Only channels with hours decode them (the common case reads two columns).
                         let offline = hours_on && {
-                            let h = crate::domain::hours::Hours {
-                                enabled: true,
-                                time_zone: r.get(3)?,
-                                week: crate::domain::hours::Hours::week_from_stored(&r.get::<_, String>(4)?),
-                                holidays: crate::domain::hours::Hours::holidays_from_stored(
-                                    &r.get::<_, String>(5)?,
-                                ),
-                                offline_message: r.get(6)?,
-                                ..Default::default()
-                            };
-                            super::super::hours::offline_with_message(&h, now)
+                            let h = hours::stored_hours(
+                                true,
+                                r.get(3)?,
+                                &r.get::<_, String>(4)?,
+                                &r.get::<_, String>(5)?,
+                                r.get(6)?,
+                            );
+                            hours::offline_with_message(&h, now)
                         };
                         Ok((r.get::<_, bool>(0)?, r.get::<_, String>(1)?, offline))
                     })
@@ -123,19 +122,16 @@ impl Store {
                  WHERE conversation_id = ?1 AND author = ?2 AND client_id = ?3",
             )?;
             for a in batch {
-                let Some(c) = a.conversation else { continue };
-                let author = match &a.sender {
-                    Sender::Customer { .. } => Author::Customer,
-                    Sender::Operator { actor, .. } => {
-                        if let (Role::Operator, Some(conv)) = (actor.role, snap.convs.get(&c.0)) {
-                            let key = (conv.channel_id, actor.user.0);
-                            if !snap.serving.contains(&key) && serving.exists(params![key.0, key.1])? {
-                                snap.serving.insert(key);
-                            }
+                let Some(c) = existing(a) else { continue };
+                if let Party::Operator { actor, .. } = &a.party {
+                    if let (Role::Operator, Some(conv)) = (actor.role, snap.convs.get(&c.0)) {
+                        let key = (conv.channel_id, actor.user.0);
+                        if !snap.serving.contains(&key) && serving.exists(params![key.0, key.1])? {
+                            snap.serving.insert(key);
                         }
-                        Author::Operator
                     }
-                };
+                }
+                let author = a.party.author();
                 let key = (c.0, author.as_str(), a.client_id.as_str().to_string());
                 if snap.earlier.contains_key(&key) {
                     continue;
@@ -206,7 +202,7 @@ impl Store {
                         m.conversation_id,
                         m.seq,
                         plan.now,
-                        super::super::app_events::MESSAGE_ADD
+                        app_events::MESSAGE_ADD
                     ])?;
                 }
             }

@@ -1,34 +1,18 @@
 //! Accounts (tenants) and their memberships.
 
-use crate::api::{AccountSummary, MemberView};
 use crate::backend::db::{begin_write, lock_account};
 use crate::backend::entities::{account, membership, user};
 use crate::backend::hub::Hub;
+use crate::backend::principal::{account_by_slug, Actor};
 use crate::backend::{internal, now_ms, OrInternal};
 use crate::domain::{AccountId, AccountName, Email, Role, Slug, UserId};
 use crate::error::{AppError, Code, Field};
+use crate::views::{AccountSummary, MemberView};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use std::collections::HashMap;
-
-/// Who is acting, in which account, with which role. Obtained only through
-/// [`actor`], which proves the membership.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Actor {
-    pub user: UserId,
-    pub account: AccountId,
-    pub slug: Slug,
-    pub account_name: String,
-    pub role: Role,
-}
-
-impl Actor {
-    pub fn require_admin(&self) -> Result<(), AppError> {
-        crate::backend::policy::require_admin(self)
-    }
-}
 
 fn role_of(m: &membership::Model) -> Role {
     Role::parse(&m.role).unwrap_or(Role::Employee)
@@ -135,21 +119,6 @@ pub async fn list_for_user(db: &impl ConnectionTrait, user: UserId) -> Result<Ve
             slug: a.slug,
         })
         .collect())
-}
-
-/// The account behind `slug`; a malformed or unknown slug is `NotFound`.
-pub(crate) async fn account_by_slug(
-    db: &impl ConnectionTrait,
-    slug: &str,
-) -> Result<(Slug, account::Model), AppError> {
-    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
-    let acc = account::Entity::find()
-        .filter(account::Column::Slug.eq(slug.as_str()))
-        .one(db)
-        .await
-        .or_internal()?
-        .ok_or(AppError::NotFound)?;
-    Ok((slug, acc))
 }
 
 /// The acting identity of `user` in the account `slug`. A missing account and an

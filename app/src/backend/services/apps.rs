@@ -9,16 +9,17 @@
 //! account and the app's scopes. Deleting the app, or revoking a member on the app's
 //! page, removes every token at once; removing the member from the account disables them.
 
-use super::accounts::{self, Actor};
+use super::accounts;
 use super::credentials::{self, AuthFailure};
-use crate::api::{AppView, ConsentView, GrantView};
 use crate::backend::auth::token_hash;
 use crate::backend::entities::{
     account, event_binding, event_outbox, oauth_code, rest_app, rest_credential, user,
 };
+use crate::backend::principal::Actor;
 use crate::backend::{internal, now_ms, random_token, OrInternal};
 use crate::domain::UserId;
 use crate::error::{AppError, Code, Field};
+use crate::views::{AppView, ConsentView, GrantView};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     Set, SqlErr, TransactionTrait,
@@ -228,7 +229,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<AppVie
                 bindings: bindings.into_iter().map(|b| (b.event, b.handler)).collect(),
                 deliveries: log
                     .into_iter()
-                    .map(|d| crate::api::DeliveryView {
+                    .map(|d| crate::views::DeliveryView {
                         id: d.id,
                         event: d.event,
                         conversation: d.conversation,

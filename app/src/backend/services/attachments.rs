@@ -3,13 +3,25 @@
 //! operators who may see it in their inbox (its channel's operators, the account's
 //! admins). Everyone else, signed in or not, learns nothing: "not found".
 
-use crate::api::SessionUser;
 use crate::backend::entities::{account, attachment, conversation};
 use crate::backend::policy;
 use crate::backend::OrInternal;
 use crate::domain::ConversationId;
 use crate::error::AppError;
+use crate::views::SessionUser;
 use sea_orm::{ConnectionTrait, EntityTrait};
+
+/// A file whose bytes are in the file store, to attach to a message.
+#[derive(Clone, Debug)]
+pub struct NewFile {
+    pub key: String,
+    pub thumb_key: Option<String>,
+    pub name: String,
+    pub mime: String,
+    pub size: i64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
 
 /// The attachment `id` if `user` may read its conversation.
 pub async fn readable(
@@ -80,7 +92,7 @@ pub async fn of_message(
 /// its conversation from that account; "not found" otherwise.
 pub async fn readable_by_rest(
     db: &impl ConnectionTrait,
-    actor: &super::accounts::Actor,
+    actor: &crate::backend::principal::Actor,
     user_name: &str,
     id: i64,
 ) -> Result<attachment::Model, AppError> {
@@ -89,7 +101,7 @@ pub async fn readable_by_rest(
         .await
         .or_internal()?
         .ok_or(AppError::NotFound)?;
-    match super::conversations::side_of(db, actor, user_name, ConversationId(a.conversation_id)).await {
+    match super::conversations::party_of(db, actor, user_name, ConversationId(a.conversation_id)).await {
         Ok(_) => Ok(a),
         Err(AppError::NotFound | AppError::Forbidden) => Err(AppError::NotFound),
         Err(e) => Err(e),

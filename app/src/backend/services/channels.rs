@@ -1,20 +1,20 @@
 //! Open channels, their operator queues and their Network connectors (Contact Center).
 
-use super::accounts::Actor;
-use crate::api::{
-    avatar_url, AccountSummary, ChannelCard, ChannelView, ConnectorSettingsView, ConnectorSummary,
-    ContactCenterView,
-};
 use crate::backend::db::{begin_write, lock_account};
 use crate::backend::entities::{
     avatar_image, channel_operator, conversation, membership, network_connector, network_join,
     network_message, open_channel,
 };
 use crate::backend::images::Avatar;
+use crate::backend::principal::Actor;
 use crate::backend::{internal, now_ms, OrInternal};
 use crate::domain::channel::{Capacity, ChannelCode, ChannelName, Distribution, Settings, TakeTime};
 use crate::domain::{ChannelId, Role, UserId};
 use crate::error::{AppError, Code, Field};
+use crate::views::{
+    avatar_url, AccountSummary, ChannelCard, ChannelView, ConnectorSettingsView, ConnectorSummary,
+    ContactCenterView,
+};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,

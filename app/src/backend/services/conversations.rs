@@ -10,36 +10,24 @@
 //!   the write happen in one write transaction that holds the channel's row lock on
 //!   PostgreSQL and the database write lock on SQLite.
 
-use super::accounts::Actor;
-use crate::api::SessionUser;
 use crate::backend::db::begin_write;
-use crate::backend::entities::{
-    account, attachment, conversation, message, network_connector, open_channel, user,
-};
+use crate::backend::entities::{account, conversation, message, network_connector, open_channel, user};
 use crate::backend::hub::{Hub, Topic};
 use crate::backend::policy::{self, ConversationRight};
+use crate::backend::principal::{Actor, Customer, Party, Viewer};
 use crate::backend::{now_ms, OrInternal};
 use crate::domain::channel::ChannelCode;
-use crate::domain::conversation::{Author, ClientMsgId, ConversationStatus, MessageBody};
+use crate::domain::conversation::{Author, ConversationStatus};
 use crate::domain::{AccountId, ChannelId, ConversationId, UserId};
 use crate::error::{AppError, Code, Field};
 use crate::protocol::{ConversationView, MessageView, ServerMsg};
+use crate::views::SessionUser;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use std::collections::HashMap;
-
-/// A customer: the signed-in user and the account they chose to write from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Customer {
-    pub user: UserId,
-    pub user_name: String,
-    pub account: AccountId,
-    pub account_name: String,
-    pub account_slug: String,
-}
 
 /// The customer `user` writing from account `slug`; they must work in it
 /// ([`policy::customer`]).
@@ -102,18 +90,7 @@ pub async fn channel_for_customer(
     code: &ChannelCode,
 ) -> Result<ChannelInfo, AppError> {
     let info = channel_info(db, code).await?;
-    if info.account == customer.account {
-        return Err(AppError::Invalid {
-            field: Field::Account,
-            code: Code::OwnAccount,
-        });
-    }
-    if !info.available {
-        return Err(AppError::Invalid {
-            field: Field::Channel,
-            code: Code::ChannelUnavailable,
-        });
-    }
+    policy::channel_open_to(customer, info.account, info.available)?;
     Ok(info)
 }
 
@@ -147,7 +124,7 @@ pub async fn operator_may_write(
 /// The channel behind `code` for a customer to write to: not their own account's, and
 /// available. Locks its row until the transaction ends (one writer per channel on
 /// PostgreSQL; SQLite: the write transaction).
-async fn writable_channel(
+pub(crate) async fn writable_channel(
     txn: &DatabaseTransaction,
     customer: &Customer,
     code: &ChannelCode,
@@ -195,23 +172,6 @@ pub(crate) async fn new_conversation(
     .or_internal()?;
     super::app_events::record(txn, c.account_id, super::app_events::SESSION_START, c.id, 0, now).await?;
     Ok(c)
-}
-
-/// Where a customer's message goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// Start a new conversation (within the channel's rules).
-    New,
-    /// Continue this conversation.
-    Existing(ConversationId),
-}
-
-/// The server's acknowledgement of a stored message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ack {
-    pub conversation: ConversationId,
-    pub seq: i64,
-    pub at: i64,
 }
 
 pub(crate) fn status(c: &conversation::Model) -> ConversationStatus {
@@ -345,70 +305,6 @@ pub(crate) async fn append(
     Ok(m)
 }
 
-/// A file whose bytes are in the file store, to attach to a message.
-#[derive(Clone, Debug)]
-pub struct NewFile {
-    pub key: String,
-    pub thumb_key: Option<String>,
-    pub name: String,
-    pub mime: String,
-    pub size: i64,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-}
-
-/// Records `files` as message `m`'s attachments (in `m`'s transaction) and writes their
-/// list into the message itself. They count against the storage of the message's author
-/// and of `charged_account`, the account the author wrote from.
-async fn attach(
-    txn: &DatabaseTransaction,
-    mut m: message::Model,
-    files: &[NewFile],
-    charged_account: i64,
-) -> Result<message::Model, AppError> {
-    if files.is_empty() {
-        return Ok(m);
-    }
-    let mut views = Vec::with_capacity(files.len());
-    for f in files {
-        let row = attachment::ActiveModel {
-            conversation_id: Set(m.conversation_id),
-            message_id: Set(m.id),
-            key: Set(f.key.clone()),
-            thumb_key: Set(f.thumb_key.clone()),
-            name: Set(f.name.clone()),
-            mime: Set(f.mime.clone()),
-            size: Set(f.size),
-            width: Set(f.width.map(|w| w as i32)),
-            height: Set(f.height.map(|h| h as i32)),
-            created_at: Set(m.created_at),
-            uploaded_by: Set(m.author_user_id.unwrap_or(0)),
-            charged_account: Set(charged_account),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await
-        .or_internal()?;
-        views.push(crate::protocol::FileView {
-            id: row.id,
-            name: f.name.clone(),
-            mime: f.mime.clone(),
-            size: f.size,
-            width: f.width,
-            height: f.height,
-        });
-    }
-    let json = serde_json::to_string(&views).or_internal()?;
-    message::Entity::update_many()
-        .col_expr(message::Column::Files, Expr::value(json.clone()))
-        .filter(message::Column::Id.eq(m.id))
-        .exec(txn)
-        .await
-        .or_internal()?;
-    m.files = Some(json);
-    Ok(m)
-}
-
 pub(crate) fn message_view(m: &message::Model, author_name: &str) -> MessageView {
     let author = Author::parse(&m.author);
     MessageView {
@@ -429,7 +325,7 @@ pub(crate) fn message_view(m: &message::Model, author_name: &str) -> MessageView
 }
 
 /// A customer's conversations with a channel (any status).
-async fn customer_conversations_in(
+pub(crate) async fn customer_conversations_in(
     db: &impl ConnectionTrait,
     customer: &Customer,
     channel: ChannelId,
@@ -444,9 +340,6 @@ async fn customer_conversations_in(
         .or_internal()
 }
 
-/// The per-customer rule for opening one more conversation, given the customer's open
-/// ones: at the channel's limit it is refused (`conversation_limit`); with one chat at a
-/// time the open ones are closed (and returned).
 /// Marks conversation `c` closed at `now` (in the caller's transaction).
 pub(crate) async fn close(
     txn: &DatabaseTransaction,
@@ -462,6 +355,9 @@ pub(crate) async fn close(
     Ok(c)
 }
 
+/// The per-customer rule for opening one more conversation, given the customer's open
+/// ones: at the channel's limit it is refused (`conversation_limit`); with one chat at a
+/// time the open ones are closed (and returned).
 ///
 /// The limit counts the person's open conversations with the channel whichever of
 /// their accounts they write from (`person`: user and channel), so more accounts are
@@ -593,296 +489,6 @@ pub async fn customer_rate(
     Ok(())
 }
 
-/// Sends a customer's message to the channel behind `code`, opening a conversation when
-/// asked to (and closing the current one when the channel allows only one).
-pub async fn customer_send(
-    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
-    hub: &dyn Hub,
-    customer: &Customer,
-    code: &ChannelCode,
-    target: Target,
-    client_id: &ClientMsgId,
-    body: &MessageBody,
-) -> Result<Ack, AppError> {
-    customer_send_files(db, hub, customer, code, target, client_id, body, &[]).await
-}
-
-/// [`customer_send`] with attachments, stored with the message in one transaction.
-#[allow(clippy::too_many_arguments)]
-pub async fn customer_send_files(
-    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
-    hub: &dyn Hub,
-    customer: &Customer,
-    code: &ChannelCode,
-    target: Target,
-    client_id: &ClientMsgId,
-    body: &MessageBody,
-    files: &[NewFile],
-) -> Result<Ack, AppError> {
-    let txn = begin_write(db).await.or_internal()?;
-    let info = writable_channel(&txn, customer, code).await?;
-    let mine = customer_conversations_in(&txn, customer, info.channel).await?;
-    // A resend: answer with what was stored the first time.
-    let ids: Vec<i64> = mine.iter().map(|c| c.id).collect();
-    if let Some(m) = message::Entity::find()
-        .filter(message::Column::ConversationId.is_in(ids))
-        .filter(message::Column::Author.eq(Author::Customer.as_str()))
-        .filter(message::Column::ClientId.eq(client_id.as_str()))
-        .one(&txn)
-        .await
-        .or_internal()?
-    {
-        txn.rollback().await.or_internal()?;
-        return Ok(Ack {
-            conversation: ConversationId(m.conversation_id),
-            seq: m.seq,
-            at: m.created_at,
-        });
-    }
-    let now = now_ms();
-    let mut events: Vec<(Vec<Topic>, ServerMsg)> = Vec::new();
-    let customer_topic = Topic::Customer {
-        user: customer.user,
-        account: customer.account,
-        channel: info.channel,
-    };
-    let conv_topics = |id: i64| {
-        vec![
-            Topic::Conversation(ConversationId(id)),
-            Topic::Channel(info.channel),
-            customer_topic.clone(),
-        ]
-    };
-    let mut conv = match target {
-        Target::Existing(id) => {
-            let c = mine
-                .iter()
-                .find(|c| c.id == id.0)
-                .cloned()
-                .ok_or(AppError::NotFound)?;
-            if status(&c) == ConversationStatus::Closed {
-                return Err(AppError::Invalid {
-                    field: Field::Conversation,
-                    code: Code::ConversationClosed,
-                });
-            }
-            c
-        }
-        Target::New => {
-            let open: Vec<conversation::Model> = mine
-                .iter()
-                .filter(|c| status(c) != ConversationStatus::Closed)
-                .cloned()
-                .collect();
-            for closed in make_room(&txn, info.limit, open, (customer.user, info.channel), now).await? {
-                events.push((
-                    conv_topics(closed.id),
-                    ServerMsg::Conversation {
-                        conversation: conversation_view(&txn, &closed).await?,
-                    },
-                ));
-            }
-            let mut c = new_conversation(
-                &txn,
-                info.channel,
-                info.account,
-                customer.user,
-                customer.account,
-                None,
-                now,
-            )
-            .await?;
-            if !info.welcome.trim().is_empty() {
-                // Server-made ids contain `:`, which client ids may not: never forgeable.
-                let welcome_id = format!("sys:welcome:{}", c.id);
-                let w = append(
-                    &txn,
-                    &mut c,
-                    Author::Channel,
-                    None,
-                    &welcome_id,
-                    &info.welcome,
-                    now,
-                )
-                .await?;
-                // Messages go to the conversation's followers and the operators' channel only.
-                events.push((
-                    vec![
-                        Topic::Conversation(ConversationId(c.id)),
-                        Topic::Channel(info.channel),
-                    ],
-                    ServerMsg::Message {
-                        message: message_view(&w, &info.name),
-                    },
-                ));
-            }
-            c
-        }
-    };
-    let m = append(
-        &txn,
-        &mut conv,
-        Author::Customer,
-        Some(customer.user),
-        client_id.as_str(),
-        body.as_str(),
-        now,
-    )
-    .await?;
-    let m = attach(&txn, m, files, customer.account.0).await?;
-    // Outside working hours: the offline message, once per offline period.
-    let offline = super::hours::offline_notice(&txn, &mut conv, &info.hours, now).await?;
-    let new_view = if target == Target::New {
-        Some(conversation_view(&txn, &conv).await?)
-    } else {
-        None
-    };
-    let closed_any = !events.is_empty();
-    txn.commit().await.or_internal()?;
-    // Published only after the commit.
-    if let Some(view) = new_view {
-        hub_publish(
-            hub,
-            &conv_topics(conv.id),
-            ServerMsg::Conversation { conversation: view },
-        );
-    }
-    for (topics, msg) in events {
-        hub_publish(hub, &topics, msg);
-    }
-    // The customer's message, then the offline message if one was sent.
-    let followers = [
-        Topic::Conversation(ConversationId(conv.id)),
-        Topic::Channel(info.channel),
-    ];
-    let stored = std::iter::once(message_view(&m, &customer.user_name))
-        .chain(offline.map(|o| message_view(&o, &info.name)));
-    for message in stored {
-        hub_publish(hub, &followers, ServerMsg::Message { message });
-    }
-    if target == Target::New || closed_any {
-        // A new conversation waits for an operator; a closed one freed one up. The
-        // message is stored: a failure here is logged, never reported as "not sent".
-        if let Err(e) = super::queue::dispatch(db, hub, info.channel).await {
-            tracing::error!(error = ?e, channel = info.channel.0, "dispatch after a customer message failed");
-        }
-    }
-    Ok(Ack {
-        conversation: ConversationId(conv.id),
-        seq: m.seq,
-        at: m.created_at,
-    })
-}
-
-/// A message from the channel itself to a customer (REST
-/// `imopenlines.network.message.add`): it continues the customer's newest open
-/// conversation with the channel, or opens one. At most `max` such messages reach one
-/// customer per `window_ms` (`message_limit`), counted in the same transaction.
-pub async fn channel_send(
-    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
-    hub: &dyn Hub,
-    customer: &Customer,
-    code: &ChannelCode,
-    body: &MessageBody,
-    rich: Option<&crate::domain::rich::Rich>,
-    (max, window_ms): (u32, i64),
-) -> Result<Ack, AppError> {
-    let txn = begin_write(db).await.or_internal()?;
-    let info = writable_channel(&txn, customer, code).await?;
-    let counted = super::credentials::count_network_message(
-        &txn,
-        info.channel.0,
-        customer.user.0,
-        customer.account.0,
-        max,
-        window_ms,
-    )
-    .await?;
-    if !counted {
-        return Err(AppError::Limit {
-            code: Code::MessageLimit,
-            retry_after_secs: 0,
-        });
-    }
-    let now = now_ms();
-    let open = customer_conversations_in(&txn, customer, info.channel)
-        .await?
-        .into_iter()
-        .find(|c| status(c) != ConversationStatus::Closed);
-    let created = open.is_none();
-    let mut conv = match open {
-        Some(c) => c,
-        None => {
-            new_conversation(
-                &txn,
-                info.channel,
-                info.account,
-                customer.user,
-                customer.account,
-                None,
-                now,
-            )
-            .await?
-        }
-    };
-    let client_id = format!("sys:rest:{}", crate::backend::random_token(12));
-    let mut m = append(
-        &txn,
-        &mut conv,
-        Author::Channel,
-        None,
-        &client_id,
-        body.as_str(),
-        now,
-    )
-    .await?;
-    if let Some(rich) = rich.filter(|r| !r.is_empty()) {
-        let json = serde_json::to_string(rich).or_internal()?;
-        message::Entity::update_many()
-            .col_expr(message::Column::Rich, Expr::value(json.clone()))
-            .filter(message::Column::Id.eq(m.id))
-            .exec(&txn)
-            .await
-            .or_internal()?;
-        m.rich = Some(json);
-    }
-    let view = if created {
-        Some(conversation_view(&txn, &conv).await?)
-    } else {
-        None
-    };
-    txn.commit().await.or_internal()?;
-    let topics = [
-        Topic::Conversation(ConversationId(conv.id)),
-        Topic::Channel(info.channel),
-        Topic::Customer {
-            user: customer.user,
-            account: customer.account,
-            channel: info.channel,
-        },
-    ];
-    if let Some(view) = view {
-        hub_publish(hub, &topics, ServerMsg::Conversation { conversation: view });
-    }
-    hub_publish(
-        hub,
-        &topics[..2],
-        ServerMsg::Message {
-            message: message_view(&m, &info.name),
-        },
-    );
-    if created {
-        if let Err(e) = super::queue::dispatch(db, hub, info.channel).await {
-            tracing::error!(error = ?e, channel = info.channel.0, "dispatch after a channel message failed");
-        }
-    }
-    Ok(Ack {
-        conversation: ConversationId(conv.id),
-        seq: m.seq,
-        at: m.created_at,
-    })
-}
-
 pub(crate) fn hub_publish(hub: &dyn Hub, topics: &[Topic], msg: ServerMsg) {
     hub.publish_all(topics, msg);
 }
@@ -894,143 +500,6 @@ pub(crate) async fn operator_conversation(
     id: ConversationId,
 ) -> Result<conversation::Model, AppError> {
     policy::operator_conversation(db, actor, id).await
-}
-
-/// An operator's reply. The first reply marks the conversation answered (`open`).
-pub async fn operator_send(
-    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
-    hub: &dyn Hub,
-    actor: &Actor,
-    operator_name: &str,
-    id: ConversationId,
-    client_id: &ClientMsgId,
-    body: &MessageBody,
-) -> Result<Ack, AppError> {
-    operator_send_files(db, hub, actor, operator_name, id, client_id, body, &[]).await
-}
-
-/// [`operator_send`] with attachments, stored with the message in one transaction.
-#[allow(clippy::too_many_arguments)]
-pub async fn operator_send_files(
-    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
-    hub: &dyn Hub,
-    actor: &Actor,
-    operator_name: &str,
-    id: ConversationId,
-    client_id: &ClientMsgId,
-    body: &MessageBody,
-    files: &[NewFile],
-) -> Result<Ack, AppError> {
-    let txn = begin_write(db).await.or_internal()?;
-    let first = operator_conversation(&txn, actor, id).await?;
-    // One lock order everywhere: the channel, then the conversation. Every writer of a
-    // conversation (the customer, the channel, operators) holds the channel's lock, so
-    // sequence numbers and the operator's capacity are decided by one writer at a time.
-    let queue = super::queue::lock_queue(&txn, ChannelId(first.channel_id)).await?;
-    conversation::Entity::find_by_id(id.0)
-        .lock_exclusive()
-        .one(&txn)
-        .await
-        .or_internal()?;
-    let mut conv = operator_conversation(&txn, actor, id).await?;
-    if let Some(m) = message::Entity::find()
-        .filter(message::Column::ConversationId.eq(conv.id))
-        .filter(message::Column::Author.eq(Author::Operator.as_str()))
-        .filter(message::Column::AuthorUserId.eq(actor.user.0))
-        .filter(message::Column::ClientId.eq(client_id.as_str()))
-        .one(&txn)
-        .await
-        .or_internal()?
-    {
-        txn.rollback().await.or_internal()?;
-        return Ok(Ack {
-            conversation: id,
-            seq: m.seq,
-            at: m.created_at,
-        });
-    }
-    if status(&conv) == ConversationStatus::Closed {
-        return Err(AppError::Invalid {
-            field: Field::Conversation,
-            code: Code::ConversationClosed,
-        });
-    }
-    let now = now_ms();
-    let answered = status(&conv) == ConversationStatus::New;
-    let taken = match conv.operator_user_id {
-        Some(op) if op == actor.user.0 => false,
-        Some(_) => {
-            return Err(AppError::Conflict {
-                field: Field::Conversation,
-                code: Code::ConversationTaken,
-            })
-        }
-        None => {
-            // The first to answer takes it, within their capacity.
-            let load = super::queue::load_of(&txn, ChannelId(conv.channel_id), actor.user).await?;
-            if load >= queue.capacity as i64 {
-                return Err(AppError::Limit {
-                    code: Code::OperatorFull,
-                    retry_after_secs: 0,
-                });
-            }
-            true
-        }
-    };
-    if answered || taken {
-        let mut am: conversation::ActiveModel = conv.clone().into();
-        if answered {
-            am.status = Set(ConversationStatus::Open.as_str().to_string());
-            am.first_response_at = Set(Some(now));
-        }
-        if taken {
-            am.operator_user_id = Set(Some(actor.user.0));
-            am.assigned_at = Set(Some(now));
-        }
-        conv = am.update(&txn).await.or_internal()?;
-    }
-    let m = append(
-        &txn,
-        &mut conv,
-        Author::Operator,
-        Some(actor.user),
-        client_id.as_str(),
-        body.as_str(),
-        now,
-    )
-    .await?;
-    let m = attach(&txn, m, files, conv.account_id).await?;
-    txn.commit().await.or_internal()?;
-    let topics = [
-        Topic::Conversation(id),
-        Topic::Channel(ChannelId(conv.channel_id)),
-        Topic::Customer {
-            user: UserId(conv.customer_user_id),
-            account: AccountId(conv.customer_account_id),
-            channel: ChannelId(conv.channel_id),
-        },
-    ];
-    if answered || taken {
-        // Stored already: a failure to describe it is logged, the ack still goes out.
-        match conversation_view(db, &conv).await {
-            Ok(view) => hub_publish(hub, &topics, ServerMsg::Conversation { conversation: view }),
-            Err(e) => {
-                tracing::error!(error = ?e, conversation = id.0, "conversation view after a reply failed")
-            }
-        }
-    }
-    hub_publish(
-        hub,
-        &topics[..2],
-        ServerMsg::Message {
-            message: message_view(&m, operator_name),
-        },
-    );
-    Ok(Ack {
-        conversation: id,
-        seq: m.seq,
-        at: m.created_at,
-    })
 }
 
 pub(crate) async fn names_of(
@@ -1045,12 +514,6 @@ pub(crate) async fn names_of(
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect())
-}
-
-/// Who is reading a conversation.
-pub enum Viewer<'a> {
-    Customer(&'a Customer),
-    Operator(&'a Actor),
 }
 
 /// The conversation if the viewer may read it ([`policy::conversation`]).
@@ -1169,36 +632,30 @@ pub async fn customer_conversations(
     conversation_views(db, &cs).await
 }
 
-/// How a REST caller (a membership) relates to a conversation.
-pub enum Side {
-    /// An operator (or admin) of the conversation's channel.
-    Operator,
-    /// The conversation's customer.
-    Customer(Customer),
-}
-
-/// The caller's side of conversation `id`, checked exactly as the pages check it;
-/// `NotFound` when they are on neither.
-pub async fn side_of(
+/// Who the REST caller `actor` (named `user_name`) is in conversation `id`, checked
+/// exactly as the pages check it: an operator of its channel, else its customer
+/// (writing from the caller's account to the conversation's channel); `NotFound` when
+/// they are neither.
+pub async fn party_of(
     db: &impl ConnectionTrait,
     actor: &Actor,
     user_name: &str,
     id: ConversationId,
-) -> Result<Side, AppError> {
-    match operator_conversation(db, actor, id).await {
-        Ok(_) => return Ok(Side::Operator),
+) -> Result<Party, AppError> {
+    match policy::operator_conversation(db, actor, id).await {
+        Ok(_) => {
+            return Ok(Party::Operator {
+                actor: actor.clone(),
+                name: user_name.to_string(),
+            })
+        }
         Err(AppError::NotFound | AppError::Forbidden) => {}
         Err(e) => return Err(e),
     }
-    let customer = Customer {
-        user: actor.user,
-        user_name: user_name.to_string(),
-        account: actor.account,
-        account_name: actor.account_name.clone(),
-        account_slug: actor.slug.to_string(),
-    };
+    let customer = Customer::of_member(actor, user_name);
     viewable(db, &Viewer::Customer(&customer), id).await?;
-    Ok(Side::Customer(customer))
+    let code = code_of(db, id).await?;
+    Ok(Party::Customer { customer, code })
 }
 
 /// Messages by their global id (the REST API's `MESSAGE_ID`): before `last_id`, after

@@ -5,14 +5,14 @@
 //! last an hour, like Bitrix24's OAuth access tokens. Only SHA-256 of a secret is stored;
 //! the secret itself is shown once, when it is made.
 
-use super::accounts::Actor;
-use crate::api::CredentialView;
 use crate::backend::auth::token_hash;
 use crate::backend::entities::{account, membership, network_join, network_message, rest_credential};
+use crate::backend::principal::Actor;
 use crate::backend::services::accounts;
 use crate::backend::{internal, now_ms, random_token, OrInternal};
 use crate::domain::{Role, UserId};
 use crate::error::{AppError, Code, Field};
+use crate::views::CredentialView;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     Set, SqlErr,

@@ -8,19 +8,19 @@
 //! in the database (the channel's row lock on PostgreSQL, the write lock on SQLite, then
 //! a conditional update or a re-check), so it fires once whatever the number of nodes.
 
-use super::accounts::Actor;
 use super::channels::summary;
 use super::conversations::{self as conv, close, hub_publish, message_view};
-use crate::api::HoursSettingsView;
 use crate::backend::db::begin_write;
 use crate::backend::entities::{conversation, network_connector, open_channel};
 use crate::backend::hub::{Hub, Topic};
+use crate::backend::principal::Actor;
 use crate::backend::OrInternal;
 use crate::domain::conversation::{Author, ConversationStatus};
 use crate::domain::hours::{clock, Availability, Hours, OfflineQueue};
 use crate::domain::{ChannelId, ConversationId};
 use crate::error::AppError;
 use crate::protocol::ServerMsg;
+use crate::views::HoursSettingsView;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
@@ -33,16 +33,39 @@ const ROUND: u64 = 100;
 /// A connector's working hours and automatic messages.
 pub fn hours_of(n: &network_connector::Model) -> Hours {
     Hours {
-        enabled: n.hours_on,
-        time_zone: n.time_zone.clone(),
-        week: Hours::week_from_stored(&n.week),
-        holidays: Hours::holidays_from_stored(&n.holidays),
-        offline_message: n.offline_message.clone(),
         offline_queue: OfflineQueue::from_stored(&n.offline_queue),
         no_answer_minutes: n.no_answer_minutes.max(0) as u32,
         no_answer_message: n.no_answer_message.clone(),
         auto_close_minutes: n.auto_close_minutes.max(0) as u32,
         auto_close_message: n.auto_close_message.clone(),
+        ..stored_hours(
+            n.hours_on,
+            n.time_zone.clone(),
+            &n.week,
+            &n.holidays,
+            n.offline_message.clone(),
+        )
+    }
+}
+
+/// The clock part of a connector's stored hours (the columns that decide whether it is
+/// open, and what it says when it is not); the automatic messages are left unset. The
+/// one decoder of those columns: [`hours_of`] and the message writer's own SQLite
+/// reader both use it.
+pub fn stored_hours(
+    enabled: bool,
+    time_zone: String,
+    week: &str,
+    holidays: &str,
+    offline_message: String,
+) -> Hours {
+    Hours {
+        enabled,
+        time_zone,
+        week: Hours::week_from_stored(week),
+        holidays: Hours::holidays_from_stored(holidays),
+        offline_message,
+        ..Default::default()
     }
 }
 

@@ -6,26 +6,27 @@
 //! runs in one write transaction holding the channel's row lock on PostgreSQL and the
 //! database write lock on SQLite, so it holds under concurrent requests.
 
-use super::accounts::Actor;
 use super::conversations::{
     append, conversation_view, conversation_views, hub_publish, make_room, message_view, names_of,
-    operator_conversation, status, Viewer,
+    operator_conversation, status,
 };
 use super::queue::{
     active, load_of, loads, lock_queue, publish_committed, queue_of, redispatch, topics_of, Queue,
 };
-use crate::api::{ConversationDetail, InboxFilter, InboxPage, OperatorView, QueueView, SplitRule};
 use crate::backend::db::begin_write;
 use crate::backend::entities::{
     channel_operator, conversation, conversation_pin, message, network_connector, open_channel,
 };
 use crate::backend::hub::Hub;
+use crate::backend::principal::Actor;
+use crate::backend::principal::Viewer;
 use crate::backend::{internal, now_ms, OrInternal};
 use crate::domain::channel::{Capacity, Distribution, TakeTime};
 use crate::domain::conversation::{Author, ConversationStatus};
 use crate::domain::{AccountId, ChannelId, ConversationId, Role, UserId};
 use crate::error::{AppError, Code, Field};
 use crate::protocol::ServerMsg;
+use crate::views::{ConversationDetail, InboxFilter, InboxPage, OperatorView, QueueView, SplitRule};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,

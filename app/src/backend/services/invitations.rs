@@ -8,12 +8,12 @@
 //! nothing about who has an identity here. Invitations last [`VALID_MS`]; an account
 //! keeps at most [`MAX_PENDING`] at once.
 
-use super::accounts::Actor;
-use crate::api::{InvitationView, MyInvitationView};
 use crate::backend::entities::{account, invitation, membership, user};
+use crate::backend::principal::Actor;
 use crate::backend::{now_ms, OrInternal};
 use crate::domain::{Email, Role, UserId};
 use crate::error::{AppError, Code, Field};
+use crate::views::{InvitationView, MyInvitationView};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,

@@ -4,11 +4,11 @@
 //! has no path to them at all — they live in their own table, and are published on the
 //! channel's operators' feed only ([`Topic::Channel`]), which customers never follow.
 
-use super::accounts::Actor;
 use crate::backend::db::begin_write;
 use crate::backend::entities::{conversation_note, open_channel};
 use crate::backend::hub::{Hub, Topic};
 use crate::backend::policy;
+use crate::backend::principal::Actor;
 use crate::backend::{now_ms, OrInternal};
 use crate::domain::conversation::{ClientMsgId, MessageBody};
 use crate::domain::{ChannelId, ConversationId, UserId};

@@ -8,11 +8,11 @@
 //! transaction holding the channel's row lock on PostgreSQL and the database write lock
 //! on SQLite, so it holds under concurrent requests.
 
-use super::accounts::Actor;
 use super::conversations::{conversation_views, hub_publish};
 use crate::backend::db::begin_write;
 use crate::backend::entities::{channel_operator, conversation, conversation_skip, open_channel};
 use crate::backend::hub::{Hub, Topic};
+use crate::backend::principal::Actor;
 use crate::backend::{now_ms, OrInternal};
 use crate::domain::channel::{Distribution, TakeTime};
 use crate::domain::conversation::ConversationStatus;

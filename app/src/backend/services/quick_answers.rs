@@ -2,15 +2,15 @@
 //! serve (admins and operators) reads it to use in the inbox. Outsiders never get here:
 //! [`super::accounts::actor`] answers `NotFound` to non-members.
 
-use super::accounts::Actor;
-use crate::api::{QuickAnswerView, QuickAnswersView};
 use crate::backend::db::{begin_write, lock_account};
 use crate::backend::entities::quick_answer;
 use crate::backend::policy::may_serve;
+use crate::backend::principal::Actor;
 use crate::backend::{internal, now_ms, OrInternal};
 use crate::domain::conversation::MessageBody;
 use crate::domain::quick_answer::{QuickAnswerTitle, MAX_PER_ACCOUNT};
 use crate::error::{AppError, Code, Field};
+use crate::views::{QuickAnswerView, QuickAnswersView};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set, SqlErr,

@@ -1,11 +1,12 @@
 //! Read state: how far each side has read a conversation, and the operators' unread
 //! count. Live sockets store receipts outside their loop (`server/src/live.rs`).
 
-use super::conversations::{hub_publish, Viewer};
+use super::conversations::hub_publish;
 use super::queue::{publish_committed, topics_of};
 use crate::backend::db::begin_write;
 use crate::backend::entities::{conversation, message};
 use crate::backend::hub::Hub;
+use crate::backend::principal::Viewer;
 use crate::backend::OrInternal;
 use crate::domain::conversation::Author;
 use crate::domain::ConversationId;

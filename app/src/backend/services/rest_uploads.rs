@@ -6,9 +6,9 @@
 //! Bounds: at most [`MAX_WAITING`] unsent uploads per user at a time; an unsent upload
 //! older than [`KEEP_MS`] can no longer be sent.
 
-use super::accounts::Actor;
-use super::conversations::NewFile;
+use super::attachments::NewFile;
 use crate::backend::entities::rest_upload;
+use crate::backend::principal::Actor;
 use crate::backend::{now_ms, OrInternal};
 use crate::domain::ConversationId;
 use crate::error::{AppError, Code, Field};

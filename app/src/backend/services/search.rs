@@ -7,15 +7,15 @@
 //! batches, so the message path does not pay for it; a search first indexes what is
 //! still pending (up to one batch), so what was just sent is found.
 
-use super::accounts::Actor;
 use super::conversations::conversation_views;
 use super::inbox::{page_of, visible_channels};
-use crate::api::{SearchHit, SearchPage};
 use crate::backend::db::begin_write;
 use crate::backend::entities::conversation;
+use crate::backend::principal::Actor;
 use crate::backend::OrInternal;
 use crate::domain::search::SearchQuery;
 use crate::error::AppError;
+use crate::views::{SearchHit, SearchPage};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement, Value,

@@ -3,15 +3,15 @@
 //! whole account; operators only the conversations assigned to them; employees nothing.
 //! One indexed range read (`account_id, created_at`), then counting in memory.
 
-use super::accounts::Actor;
 use super::channels::summary;
-use crate::api::StatsView;
 use crate::backend::entities::{conversation, open_channel};
+use crate::backend::principal::Actor;
 use crate::backend::OrInternal;
 use crate::domain::hours::{known_time_zone, Day};
 use crate::domain::stats::{compute, Row};
 use crate::domain::{ChannelId, Role};
 use crate::error::{AppError, Code, Field};
+use crate::views::StatsView;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};

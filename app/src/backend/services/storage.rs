@@ -28,23 +28,7 @@ use sea_orm::{
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Storage one user and one account may fill with attachments.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StorageQuotas {
-    /// `NETLINES_QUOTA_USER_MB` (default 1,024 MB).
-    pub per_user_bytes: i64,
-    /// `NETLINES_QUOTA_ACCOUNT_MB` (default 10,240 MB).
-    pub per_account_bytes: i64,
-}
-
-impl Default for StorageQuotas {
-    fn default() -> Self {
-        Self {
-            per_user_bytes: 1024 * 1024 * 1024,
-            per_account_bytes: 10 * 1024 * 1024 * 1024,
-        }
-    }
-}
+pub use crate::backend::config::StorageQuotas;
 
 /// How long a file nothing refers to is left alone by the collector.
 pub const COLLECT_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);

@@ -11,7 +11,7 @@ pub(super) async fn folder_get(
     p: &Params,
 ) -> Result<Output, RestError> {
     let id = chat_param(p)?;
-    conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    conv::party_of(&state.db, &caller.actor, &caller.user_name, id).await?;
     Ok(json!({ "ID": id.0, "CHAT_ID": id.0, "NAME": format!("chat{}", id.0) }).into())
 }
 
@@ -88,7 +88,7 @@ pub(super) async fn upload_file(
     let id = ConversationId(folder);
     // Rights before a byte is decoded; the cap on unsent uploads, the file itself and
     // the quotas before a byte is kept.
-    conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    conv::party_of(&state.db, &caller.actor, &caller.user_name, id).await?;
     let (name, bytes) = file_content(p, state.config.files.max_bytes)?;
     rest_uploads::ensure_room(&state.db, &caller.actor).await?;
     let ready = crate::files::prepare_files(vec![(name, bytes)]).await?;
@@ -166,7 +166,7 @@ pub(super) async fn file_commit(
     if ids.len() > state.config.files.max_per_message {
         return Err(file_error(Code::TooManyFiles));
     }
-    let side = conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    let side = conv::party_of(&state.db, &caller.actor, &caller.user_name, id).await?;
     let message_id = match rest_uploads::for_commit(&state.db, &caller.actor, id, &ids).await? {
         rest_uploads::Commit::Sent(m) => m,
         rest_uploads::Commit::Mixed => {
@@ -178,7 +178,7 @@ pub(super) async fn file_commit(
         rest_uploads::Commit::Send(files) => {
             let body = crate::files::caption(&p.text("MESSAGE").unwrap_or_default(), &files)?;
             let client_id = ClientMsgId::parse(&format!("rest-upload-{}", ids[0]))?;
-            let ack = send_in(state, caller, side, id, &client_id, &body, &files).await?;
+            let ack = send_in(state, side, id, &client_id, &body, &files).await?;
             let mid = conv::message_id_of(&state.db, id, ack.seq)
                 .await?
                 .ok_or(AppError::Internal)?;

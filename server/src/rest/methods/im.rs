@@ -10,10 +10,10 @@ pub(super) async fn messages_get(
 ) -> Result<Output, RestError> {
     let id = chat_param(p)?;
     let limit = p.int("LIMIT").unwrap_or(20).clamp(1, 50) as u64;
-    let side = conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    let side = conv::party_of(&state.db, &caller.actor, &caller.user_name, id).await?;
     let ms = conv::messages_by_id(
         &state.db,
-        &viewer(caller, &side),
+        &side.viewer(),
         id,
         p.int("LAST_ID"),
         p.int("FIRST_ID"),
@@ -75,8 +75,8 @@ pub(super) async fn message_add(
         .ok_or_else(|| RestError::bad("MESSAGE_EMPTY", "MESSAGE is required"))?;
     let body = MessageBody::parse(&text)?;
     let client_id = ClientMsgId::parse(&format!("rest-{}", app::backend::random_token(12)))?;
-    let side = conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
-    let ack = send_in(state, caller, side, id, &client_id, &body, &[]).await?;
+    let side = conv::party_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    let ack = send_in(state, side, id, &client_id, &body, &[]).await?;
     let mid = conv::message_id_of(&state.db, id, ack.seq)
         .await?
         .ok_or(AppError::Internal)?;
@@ -122,14 +122,6 @@ pub(super) fn file_json(
     })
 }
 
-/// The caller's way of seeing conversation `id` (as its operator or its customer).
-pub(super) fn viewer<'a>(caller: &'a RestCaller, side: &'a Side) -> Viewer<'a> {
-    match side {
-        Side::Operator => Viewer::Operator(&caller.actor),
-        Side::Customer(c) => Viewer::Customer(c),
-    }
-}
-
 /// `im.dialog.read`: read up to `MESSAGE_ID` (or everything), told live to the other
 /// side as the pages' read receipts are.
 pub(super) async fn dialog_read(
@@ -138,21 +130,16 @@ pub(super) async fn dialog_read(
     p: &Params,
 ) -> Result<Output, RestError> {
     let id = chat_param(p)?;
-    let side = conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    let side = conv::party_of(&state.db, &caller.actor, &caller.user_name, id).await?;
     let seq = match p.int("MESSAGE_ID") {
         Some(mid) => conv::message_seq(&state.db, id, mid)
             .await?
             .ok_or_else(|| RestError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Message is not found"))?,
         None => i64::MAX,
     };
-    let upto = app::backend::services::reads::mark_read(
-        &state.db,
-        state.hub.as_ref(),
-        &viewer(caller, &side),
-        id,
-        seq,
-    )
-    .await?;
+    let upto =
+        app::backend::services::reads::mark_read(&state.db, state.hub.as_ref(), &side.viewer(), id, seq)
+            .await?;
     let last_id = conv::message_id_of(&state.db, id, upto).await?;
     Ok(json!({
         "dialogId": format!("chat{}", id.0),
@@ -170,11 +157,11 @@ pub(super) async fn dialog_writing(
     p: &Params,
 ) -> Result<Output, RestError> {
     let id = chat_param(p)?;
-    let side = conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await?;
+    let side = conv::party_of(&state.db, &caller.actor, &caller.user_name, id).await?;
     conv::typing(
         &state.db,
         state.hub.as_ref(),
-        &viewer(caller, &side),
+        &side.viewer(),
         id,
         &caller.user_name,
     )

@@ -8,8 +8,10 @@ mod openlines;
 
 use super::params::Params;
 use super::{Output, RestError};
+use app::backend::messaging::{self, Append, Target};
+use app::backend::principal::{Customer, Party};
 use app::backend::services::channels::ConfigChange;
-use app::backend::services::conversations::{self as conv, Side, Target, Viewer};
+use app::backend::services::conversations as conv;
 use app::backend::services::credentials::{self, RestCaller};
 use app::backend::services::{app_events, attachments, channels, inbox, rest_uploads};
 use app::backend::AppState;
@@ -261,46 +263,23 @@ fn chat_param(p: &Params) -> Result<ConversationId, RestError> {
     ))
 }
 
-/// Writes in conversation `id` on the caller's side of it (operator or customer), with
+/// Writes in conversation `id` as `party` (the caller, operator or customer), with
 /// `files` attached, through the same idempotent, sequenced path as the pages.
 async fn send_in(
     state: &AppState,
-    caller: &RestCaller,
-    side: Side,
+    party: Party,
     id: ConversationId,
     client_id: &ClientMsgId,
     body: &MessageBody,
-    files: &[conv::NewFile],
-) -> Result<conv::Ack, AppError> {
-    match side {
-        Side::Operator => {
-            conv::operator_send_files(
-                &state.db,
-                state.hub.as_ref(),
-                &caller.actor,
-                &caller.user_name,
-                id,
-                client_id,
-                body,
-                files,
-            )
-            .await
-        }
-        Side::Customer(c) => {
-            let code = conv::code_of(&state.db, id).await?;
-            conv::customer_send_files(
-                &state.db,
-                state.hub.as_ref(),
-                &c,
-                &code,
-                Target::Existing(id),
-                client_id,
-                body,
-                files,
-            )
-            .await
-        }
-    }
+    files: &[messaging::NewFile],
+) -> Result<messaging::Ack, AppError> {
+    let append = Append {
+        party,
+        target: Target::Existing(id),
+        client_id: client_id.clone(),
+        body: body.clone(),
+    };
+    messaging::send(&state.db, state.hub.as_ref(), &append, files).await
 }
 
 #[cfg(test)]

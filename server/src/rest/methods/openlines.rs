@@ -85,15 +85,9 @@ pub(super) async fn network_message_add(
         .await?
         .map(|u| u.name)
         .unwrap_or_default();
-    let customer = conv::Customer {
-        user: member.user,
-        user_name: name,
-        account: member.account,
-        account_name: member.account_name.clone(),
-        account_slug: member.slug.to_string(),
-    };
+    let customer = Customer::of_member(&member, &name);
     let limits = state.config.rest;
-    let r = conv::channel_send(
+    let r = messaging::channel_send(
         &state.db,
         state.hub.as_ref(),
         &customer,
@@ -340,9 +334,9 @@ pub(super) async fn dialog_get(
     p: &Params,
 ) -> Result<Output, RestError> {
     let id = chat_param(p)?;
-    let view = match conv::side_of(&state.db, &caller.actor, &caller.user_name, id).await? {
-        Side::Operator => inbox::detail(&state.db, &caller.actor, id).await?.conversation,
-        Side::Customer(c) => {
+    let view = match conv::party_of(&state.db, &caller.actor, &caller.user_name, id).await? {
+        Party::Operator { .. } => inbox::detail(&state.db, &caller.actor, id).await?.conversation,
+        Party::Customer { customer: c, .. } => {
             conv::customer_conversations(&state.db, &c, &conv::code_of(&state.db, id).await?)
                 .await?
                 .into_iter()
