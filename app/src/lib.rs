@@ -21,6 +21,9 @@ pub mod backend;
 #[cfg(all(test, feature = "ssr"))]
 mod props;
 
+#[cfg(test)]
+mod module_graph;
+
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
 

@@ -8,6 +8,7 @@ use app::api::SessionUser;
 use app::backend::messaging::{self, Append, Target};
 use app::backend::principal::Party;
 use app::backend::services::conversations as conv;
+use app::backend::services::customer;
 use app::backend::AppState;
 use app::domain::channel::ChannelCode;
 use app::domain::conversation::{ClientMsgId, MessageBody};
@@ -118,7 +119,7 @@ pub async fn finish(
         let code = ChannelCode::parse(&code).map_err(|_| AppError::NotFound)?;
         let id = f.current.parse::<i64>().map_err(|_| AppError::NotFound)?;
         let customer = conv::customer(&state.db, &user, &slug).await?;
-        conv::customer_finish(
+        customer::finish(
             &state.db,
             state.hub.as_ref(),
             &customer,
@@ -167,7 +168,7 @@ pub async fn rate(
         let rating = Rating::parse(&f.rating)?;
         let comment = RatingComment::parse(&f.comment)?;
         let customer = conv::customer(&state.db, &user, &slug).await?;
-        conv::customer_rate(
+        customer::rate(
             &state.db,
             state.hub.as_ref(),
             &customer,

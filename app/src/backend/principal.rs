@@ -17,6 +17,7 @@ use crate::domain::channel::ChannelCode;
 use crate::domain::conversation::Author;
 use crate::domain::{AccountId, Role, Slug, UserId};
 use crate::error::AppError;
+use crate::views::AccountSummary;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// Who is acting, in which account, with which role.
@@ -27,6 +28,18 @@ pub struct Actor {
     pub slug: Slug,
     pub account_name: String,
     pub role: Role,
+}
+
+impl Actor {
+    /// The account as the pages name it, with the actor's role.
+    pub fn summary(&self) -> AccountSummary {
+        AccountSummary {
+            id: self.account,
+            name: self.account_name.clone(),
+            slug: self.slug.to_string(),
+            role: self.role,
+        }
+    }
 }
 
 /// A customer: the signed-in user and the account they chose to write from.

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod channels;
 pub mod conversations;
 pub mod credentials;
+pub mod customer;
 pub mod hours;
 pub mod inbox;
 pub mod invitations;

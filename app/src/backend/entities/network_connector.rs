@@ -1,4 +1,7 @@
 //! The "Network" channel attached to one open channel, with its settings.
+use crate::backend::OrInternal;
+use crate::domain::hours::{Hours, OfflineQueue};
+use crate::error::AppError;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -52,3 +55,53 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// A connector's working hours and automatic messages.
+    pub fn hours(&self) -> Hours {
+        Hours {
+            offline_queue: OfflineQueue::from_stored(&self.offline_queue),
+            no_answer_minutes: self.no_answer_minutes.max(0) as u32,
+            no_answer_message: self.no_answer_message.clone(),
+            auto_close_minutes: self.auto_close_minutes.max(0) as u32,
+            auto_close_message: self.auto_close_message.clone(),
+            ..stored_hours(
+                self.hours_on,
+                self.time_zone.clone(),
+                &self.week,
+                &self.holidays,
+                self.offline_message.clone(),
+            )
+        }
+    }
+}
+
+/// The clock part of a connector's stored hours (the columns that decide whether it is
+/// open, and what it says when it is not); the automatic messages are left unset. The
+/// one decoder of those columns: [`Model::hours`] and the message writer's own SQLite
+/// reader both use it.
+pub fn stored_hours(
+    enabled: bool,
+    time_zone: String,
+    week: &str,
+    holidays: &str,
+    offline_message: String,
+) -> Hours {
+    Hours {
+        enabled,
+        time_zone,
+        week: Hours::week_from_stored(week),
+        holidays: Hours::holidays_from_stored(holidays),
+        offline_message,
+        ..Default::default()
+    }
+}
+
+/// The connector of open channel `channel`, if it has one.
+pub async fn of_channel(db: &impl ConnectionTrait, channel: i64) -> Result<Option<Model>, AppError> {
+    Entity::find()
+        .filter(Column::ChannelId.eq(channel))
+        .one(db)
+        .await
+        .or_internal()
+}

@@ -277,7 +277,7 @@ pub(super) async fn store(db: &DatabaseConnection, batch: &[&Append]) -> Result<
         .all(&txn)
         .await?
     {
-        if n.hours_on && hours::offline_with_message(&hours::hours_of(&n), now) {
+        if n.hours_on && hours::offline_with_message(&n.hours(), now) {
             snap.offline.insert(n.channel_id);
         }
         snap.connectors.insert(n.channel_id, (n.connected, n.code));

@@ -15,6 +15,7 @@
 use super::batch::{conversation_ids, decide, existing, finish, Earlier, Job, Snapshot, Stored, MAX_BATCH};
 use super::rules::ConvFacts;
 use super::Append;
+use crate::backend::entities::network_connector;
 use crate::backend::hub::Hub;
 use crate::backend::now_ms;
 use crate::backend::principal::Party;
@@ -96,7 +97,7 @@ impl Store {
                         let hours_on: bool = r.get(2)?;
                         // Only channels with hours decode them (the common case reads two columns).
                         let offline = hours_on && {
-                            let h = hours::stored_hours(
+                            let h = network_connector::stored_hours(
                                 true,
                                 r.get(3)?,
                                 &r.get::<_, String>(4)?,

@@ -281,7 +281,7 @@ pub async fn change_role(
     let released = if crate::backend::policy::may_serve(role) {
         Vec::new()
     } else {
-        super::channels::remove_from_queues(&txn, actor.account.0, target).await?;
+        super::queue::remove_from_queues(&txn, actor.account.0, target).await?;
         super::queue::release_operator(&txn, actor.account, target, None).await?
     };
     txn.commit().await.or_internal()?;
@@ -337,7 +337,7 @@ pub async fn remove_member(
         .await
         .or_internal()?;
     super::app_events::drop_grants(&txn, actor.account.0, None, target.0).await?;
-    super::channels::remove_from_queues(&txn, actor.account.0, target).await?;
+    super::queue::remove_from_queues(&txn, actor.account.0, target).await?;
     let released = super::queue::release_operator(&txn, actor.account, target, None).await?;
     txn.commit().await.or_internal()?;
     super::queue::after_access_change(db, hub, actor.account, released).await;

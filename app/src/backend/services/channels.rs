@@ -12,8 +12,7 @@ use crate::domain::channel::{Capacity, ChannelCode, ChannelName, Distribution, S
 use crate::domain::{ChannelId, Role, UserId};
 use crate::error::{AppError, Code, Field};
 use crate::views::{
-    avatar_url, AccountSummary, ChannelCard, ChannelView, ConnectorSettingsView, ConnectorSummary,
-    ContactCenterView,
+    avatar_url, ChannelCard, ChannelView, ConnectorSettingsView, ConnectorSummary, ContactCenterView,
 };
 use rand::RngCore;
 use sea_orm::{
@@ -24,15 +23,6 @@ use std::collections::HashSet;
 
 /// The default limit stored while "multiple chats" is off.
 const DEFAULT_LIMIT: i32 = 2;
-
-pub(crate) fn summary(actor: &Actor) -> AccountSummary {
-    AccountSummary {
-        id: actor.account,
-        name: actor.account_name.clone(),
-        slug: actor.slug.to_string(),
-        role: actor.role,
-    }
-}
 
 /// The open channel `id` if it belongs to the actor's account; `NotFound` otherwise.
 async fn channel_of(
@@ -46,17 +36,6 @@ async fn channel_of(
         .await
         .or_internal()?
         .ok_or(AppError::NotFound)
-}
-
-pub(crate) async fn connector_of(
-    db: &impl ConnectionTrait,
-    channel: i64,
-) -> Result<Option<network_connector::Model>, AppError> {
-    network_connector::Entity::find()
-        .filter(network_connector::Column::ChannelId.eq(channel))
-        .one(db)
-        .await
-        .or_internal()
 }
 
 /// The Contact Center: admins see all channels, operators the ones they serve.
@@ -133,7 +112,7 @@ pub async fn contact_center(db: &impl ConnectionTrait, actor: &Actor) -> Result<
         Vec::new()
     };
     Ok(ContactCenterView {
-        account: summary(actor),
+        account: actor.summary(),
         can_manage: is_admin,
         channels: views,
         members,
@@ -369,7 +348,7 @@ pub async fn connect(
         ConnectTarget::New(name) => create_channel(&txn, actor, &name).await?,
     };
     let now = now_ms();
-    match connector_of(&txn, channel.id).await? {
+    match network_connector::of_channel(&txn, channel.id).await? {
         Some(c) if c.connected => {
             return Err(AppError::Conflict {
                 field: Field::Channel,
@@ -428,7 +407,9 @@ async fn insert_connector(
 pub async fn disconnect(db: &impl ConnectionTrait, actor: &Actor, id: ChannelId) -> Result<(), AppError> {
     actor.require_admin()?;
     let c = channel_of(db, actor, id).await?;
-    let conn = connector_of(db, c.id).await?.ok_or(AppError::NotFound)?;
+    let conn = network_connector::of_channel(db, c.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut am: network_connector::ActiveModel = conn.into();
     am.connected = Set(false);
     am.updated_at = Set(now_ms());
@@ -445,10 +426,12 @@ pub async fn settings(
 ) -> Result<ConnectorSettingsView, AppError> {
     actor.require_admin()?;
     let c = channel_of(db, actor, id).await?;
-    let n = connector_of(db, c.id).await?.ok_or(AppError::NotFound)?;
+    let n = network_connector::of_channel(db, c.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let code = ChannelCode::parse(&n.code).or_internal()?;
     Ok(ConnectorSettingsView {
-        account: summary(actor),
+        account: actor.summary(),
         channel_id: ChannelId(c.id),
         channel_name: c.name,
         channel_active: c.active,
@@ -484,7 +467,9 @@ pub async fn save_settings(
     actor.require_admin()?;
     let txn = begin_write(db).await.or_internal()?;
     let c = channel_of(&txn, actor, id).await?;
-    let n = connector_of(&txn, c.id).await?.ok_or(AppError::NotFound)?;
+    let n = network_connector::of_channel(&txn, c.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let now = now_ms();
     let avatar_key = match avatar {
         AvatarChange::Keep => n.avatar_key.clone(),
@@ -567,7 +552,7 @@ pub async fn card(db: &impl ConnectionTrait, code: &ChannelCode) -> Result<Chann
         .await
         .or_internal()?
         .ok_or(AppError::NotFound)?;
-    let hours = super::hours::availability(&super::hours::hours_of(&n), crate::backend::now_ms());
+    let hours = super::hours::availability(&n.hours(), crate::backend::now_ms());
     Ok(ChannelCard {
         code: n.code,
         name: n.name,
@@ -592,29 +577,6 @@ pub async fn avatar_bytes(
         .await
         .or_internal()?
         .map(|a| a.bytes))
-}
-
-/// Takes a removed member out of every queue of the account.
-pub async fn remove_from_queues(
-    db: &impl ConnectionTrait,
-    account: i64,
-    user: UserId,
-) -> Result<(), AppError> {
-    let ids: Vec<i64> = open_channel::Entity::find()
-        .filter(open_channel::Column::AccountId.eq(account))
-        .all(db)
-        .await
-        .or_internal()?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    channel_operator::Entity::delete_many()
-        .filter(channel_operator::Column::ChannelId.is_in(ids))
-        .filter(channel_operator::Column::UserId.eq(user.0))
-        .exec(db)
-        .await
-        .or_internal()?;
-    Ok(())
 }
 
 /// A change of a channel's configuration as `imopenlines.config.add / update` carries
@@ -685,11 +647,11 @@ pub async fn configure(
         Some(users) => replace_operators(&txn, actor, &c, users, true).await?,
         None => Vec::new(),
     };
-    let mut connector = connector_of(&txn, c.id).await?;
+    let mut connector = network_connector::of_channel(&txn, c.id).await?;
     match (change.network, &connector) {
         (Some(true), None) => {
             insert_connector(&txn, &c, now).await?;
-            connector = connector_of(&txn, c.id).await?;
+            connector = network_connector::of_channel(&txn, c.id).await?;
         }
         (Some(wanted), Some(n)) if n.connected != wanted => {
             let mut am: network_connector::ActiveModel = n.clone().into();
@@ -752,7 +714,9 @@ pub async fn delete_channel(
             code: Code::ChannelInUse,
         });
     }
-    let avatar = connector_of(&txn, c.id).await?.and_then(|n| n.avatar_key);
+    let avatar = network_connector::of_channel(&txn, c.id)
+        .await?
+        .and_then(|n| n.avatar_key);
     channel_operator::Entity::delete_many()
         .filter(channel_operator::Column::ChannelId.eq(c.id))
         .exec(&txn)

@@ -1,7 +1,9 @@
-//! Conversations and messages: the reliable messaging core shared by the customer's chat
-//! and the operators' inbox.
+//! Conversations and messages as stored: the channel behind a code, starting, closing
+//! and appending within a transaction, the views the pages and events show, history and
+//! typing. The lowest of the services: it calls none of them (adding a message is
+//! [`crate::backend::messaging`]; finishing and rating, [`super::customer`]).
 //!
-//! Guarantees:
+//! Guarantees (with [`crate::backend::messaging`]):
 //! - a message is committed before it is acknowledged or published;
 //! - each conversation numbers its messages 1, 2, 3… (unique (conversation, seq));
 //! - a resent message (same client id) is stored once and acknowledged again with the
@@ -10,22 +12,21 @@
 //!   the write happen in one write transaction that holds the channel's row lock on
 //!   PostgreSQL and the database write lock on SQLite.
 
-use crate::backend::db::begin_write;
 use crate::backend::entities::{account, conversation, message, network_connector, open_channel, user};
 use crate::backend::hub::{Hub, Topic};
 use crate::backend::policy::{self, ConversationRight};
 use crate::backend::principal::{Actor, Customer, Party, Viewer};
-use crate::backend::{now_ms, OrInternal};
+use crate::backend::OrInternal;
 use crate::domain::channel::ChannelCode;
 use crate::domain::conversation::{Author, ConversationStatus};
 use crate::domain::{AccountId, ChannelId, ConversationId, UserId};
-use crate::error::{AppError, Code, Field};
+use crate::error::{AppError, Code};
 use crate::protocol::{ConversationView, MessageView, ServerMsg};
 use crate::views::SessionUser;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
 
@@ -68,7 +69,7 @@ pub async fn channel_info(db: &impl ConnectionTrait, code: &ChannelCode) -> Resu
         .await
         .or_internal()?
         .ok_or(AppError::NotFound)?;
-    let hours = super::hours::hours_of(&n);
+    let hours = n.hours();
     Ok(ChannelInfo {
         channel: ChannelId(c.id),
         account: AccountId(c.account_id),
@@ -394,99 +395,6 @@ pub(crate) async fn make_room(
             Ok(closed)
         }
     }
-}
-
-/// The customer finishes their own conversation `id` with the channel behind `code`
-/// (nobody else's: another customer's id is "not found"). Finishing one already closed
-/// changes nothing. The operator's place in the queue is freed at once.
-pub async fn customer_finish(
-    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
-    hub: &dyn Hub,
-    customer: &Customer,
-    code: &ChannelCode,
-    id: ConversationId,
-) -> Result<(), AppError> {
-    let txn = begin_write(db).await.or_internal()?;
-    let info = writable_channel(&txn, customer, code).await?;
-    let mine = customer_conversations_in(&txn, customer, info.channel).await?;
-    let c = mine
-        .into_iter()
-        .find(|c| c.id == id.0)
-        .ok_or(AppError::NotFound)?;
-    if status(&c) == ConversationStatus::Closed {
-        txn.rollback().await.or_internal()?;
-        return Ok(());
-    }
-    let c = close(&txn, c, now_ms()).await?;
-    txn.commit().await.or_internal()?;
-    super::queue::publish_committed(db, hub, std::slice::from_ref(&c)).await;
-    // The operator it was assigned to has room again.
-    if let Err(e) = super::queue::dispatch(db, hub, info.channel).await {
-        tracing::error!(error = ?e, channel = info.channel.0, "dispatch after a customer finished failed");
-    }
-    Ok(())
-}
-
-/// The customer rates their finished conversation `id` with the channel behind `code`,
-/// once (nobody else's: another customer's id is "not found"). Operators see the rating
-/// live in the inbox.
-pub async fn customer_rate(
-    db: &(impl ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>),
-    hub: &dyn Hub,
-    customer: &Customer,
-    code: &ChannelCode,
-    id: ConversationId,
-    rating: crate::domain::rating::Rating,
-    comment: &crate::domain::rating::RatingComment,
-) -> Result<(), AppError> {
-    let info = channel_info(db, code).await?;
-    let c = customer_conversations_in(db, customer, info.channel)
-        .await?
-        .into_iter()
-        .find(|c| c.id == id.0)
-        .ok_or(AppError::NotFound)?;
-    if !info.ask_rating {
-        return Err(AppError::Invalid {
-            field: Field::Rating,
-            code: Code::RatingOff,
-        });
-    }
-    if status(&c) != ConversationStatus::Closed {
-        return Err(AppError::Invalid {
-            field: Field::Conversation,
-            code: Code::NotFinished,
-        });
-    }
-    let already = AppError::Conflict {
-        field: Field::Rating,
-        code: Code::AlreadyRated,
-    };
-    if c.rating.is_some() {
-        return Err(already);
-    }
-    // Once: only a row still without a rating is changed, whoever posts at the same time.
-    let changed = conversation::Entity::update_many()
-        .col_expr(conversation::Column::Rating, Expr::value(rating.as_str()))
-        .col_expr(
-            conversation::Column::RatingComment,
-            Expr::value((!comment.as_str().is_empty()).then(|| comment.as_str().to_string())),
-        )
-        .col_expr(conversation::Column::RatedAt, Expr::value(now_ms()))
-        .filter(conversation::Column::Id.eq(c.id))
-        .filter(conversation::Column::Rating.is_null())
-        .exec(db)
-        .await
-        .or_internal()?;
-    if changed.rows_affected == 0 {
-        return Err(already);
-    }
-    let c = conversation::Entity::find_by_id(c.id)
-        .one(db)
-        .await
-        .or_internal()?
-        .ok_or(AppError::NotFound)?;
-    super::queue::publish_committed(db, hub, std::slice::from_ref(&c)).await;
-    Ok(())
 }
 
 pub(crate) fn hub_publish(hub: &dyn Hub, topics: &[Topic], msg: ServerMsg) {

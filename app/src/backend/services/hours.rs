@@ -8,7 +8,6 @@
 //! in the database (the channel's row lock on PostgreSQL, the write lock on SQLite, then
 //! a conditional update or a re-check), so it fires once whatever the number of nodes.
 
-use super::channels::summary;
 use super::conversations::{self as conv, close, hub_publish, message_view};
 use crate::backend::db::begin_write;
 use crate::backend::entities::{conversation, network_connector, open_channel};
@@ -30,45 +29,6 @@ use sea_orm::{
 /// The most timers of one kind fired per channel per round.
 const ROUND: u64 = 100;
 
-/// A connector's working hours and automatic messages.
-pub fn hours_of(n: &network_connector::Model) -> Hours {
-    Hours {
-        offline_queue: OfflineQueue::from_stored(&n.offline_queue),
-        no_answer_minutes: n.no_answer_minutes.max(0) as u32,
-        no_answer_message: n.no_answer_message.clone(),
-        auto_close_minutes: n.auto_close_minutes.max(0) as u32,
-        auto_close_message: n.auto_close_message.clone(),
-        ..stored_hours(
-            n.hours_on,
-            n.time_zone.clone(),
-            &n.week,
-            &n.holidays,
-            n.offline_message.clone(),
-        )
-    }
-}
-
-/// The clock part of a connector's stored hours (the columns that decide whether it is
-/// open, and what it says when it is not); the automatic messages are left unset. The
-/// one decoder of those columns: [`hours_of`] and the message writer's own SQLite
-/// reader both use it.
-pub fn stored_hours(
-    enabled: bool,
-    time_zone: String,
-    week: &str,
-    holidays: &str,
-    offline_message: String,
-) -> Hours {
-    Hours {
-        enabled,
-        time_zone,
-        week: Hours::week_from_stored(week),
-        holidays: Hours::holidays_from_stored(holidays),
-        offline_message,
-        ..Default::default()
-    }
-}
-
 /// What a customer is told about the channel's hours at `now` (`None`: no hours set).
 pub fn availability(h: &Hours, now: i64) -> Option<Availability> {
     h.enabled.then(|| Availability {
@@ -84,21 +44,6 @@ pub fn offline_with_message(h: &Hours, now: i64) -> bool {
     h.enabled && !h.offline_message.trim().is_empty() && !clock::open_at(h, now)
 }
 
-/// Does the channel hold new conversations in the queue at `now` (outside its hours,
-/// set to wait for the morning)? Then nobody is assigned.
-pub(crate) async fn holding(
-    db: &impl ConnectionTrait,
-    channel: ChannelId,
-    now: i64,
-) -> Result<bool, AppError> {
-    Ok(super::channels::connector_of(db, channel.0)
-        .await?
-        .is_some_and(|n| {
-            let h = hours_of(&n);
-            h.enabled && h.offline_queue == OfflineQueue::Wait && !clock::open_at(&h, now)
-        }))
-}
-
 /// The working-hours page of a connected channel. Admins only.
 pub async fn settings(
     db: &impl ConnectionTrait,
@@ -112,12 +57,12 @@ pub async fn settings(
         .await
         .or_internal()?
         .ok_or(AppError::NotFound)?;
-    let n = super::channels::connector_of(db, c.id)
+    let n = network_connector::of_channel(db, c.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let hours = hours_of(&n);
+    let hours = n.hours();
     Ok(HoursSettingsView {
-        account: summary(actor),
+        account: actor.summary(),
         channel_id: id,
         channel_name: c.name,
         connector_name: n.name.clone(),
@@ -144,7 +89,7 @@ pub async fn save(
         .await
         .or_internal()?
         .ok_or(AppError::NotFound)?;
-    let n = super::channels::connector_of(&txn, id.0)
+    let n = network_connector::of_channel(&txn, id.0)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut am: network_connector::ActiveModel = n.into();
@@ -224,7 +169,7 @@ pub async fn run_timers(
         .await
         .or_internal()?;
     for n in connectors {
-        let h = hours_of(&n);
+        let h = n.hours();
         let open = clock::open_at(&h, now);
         if h.no_answer_minutes > 0 && !h.no_answer_message.trim().is_empty() && open {
             let cutoff = now - h.no_answer_minutes as i64 * 60_000;

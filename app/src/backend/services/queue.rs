@@ -1,8 +1,10 @@
 //! The queue: which operator gets a waiting conversation (distribution and capacity),
 //! an operator's load, giving conversations back when rights change, and publishing
-//! conversation changes. Called by the message path ([`super::conversations`]), the
-//! inbox's actions ([`super::inbox`]) and the rights changes ([`super::accounts`],
-//! [`super::channels`]); it calls none of them back except for the conversation view.
+//! conversation changes. Called by the message path ([`crate::backend::messaging`]), the
+//! inbox's actions ([`super::inbox`]), the customer's ([`super::customer`]), working
+//! hours ([`super::hours`]) and the rights changes ([`super::accounts`],
+//! [`super::channels`]); it calls none of them back, only [`super::conversations`] for
+//! the conversation views it publishes.
 //!
 //! Every rule that counts conversations (an operator's capacity) runs in one write
 //! transaction holding the channel's row lock on PostgreSQL and the database write lock
@@ -10,7 +12,9 @@
 
 use super::conversations::{conversation_views, hub_publish};
 use crate::backend::db::begin_write;
-use crate::backend::entities::{channel_operator, conversation, conversation_skip, open_channel};
+use crate::backend::entities::{
+    channel_operator, conversation, conversation_skip, network_connector, open_channel,
+};
 use crate::backend::hub::{Hub, Topic};
 use crate::backend::principal::Actor;
 use crate::backend::{now_ms, OrInternal};
@@ -227,7 +231,7 @@ pub async fn dispatch(
         let txn = begin_write(db).await.or_internal()?;
         let queue = lock_queue(&txn, channel).await?;
         // Outside working hours, set to wait for the morning: nobody is assigned.
-        if !queue.distribution.assigns() || super::hours::holding(&txn, channel, now_ms()).await? {
+        if !queue.distribution.assigns() || holding(&txn, channel, now_ms()).await? {
             txn.commit().await.or_internal()?;
             return Ok(made);
         }
@@ -508,4 +512,40 @@ pub async fn waiting_per_channel(db: &impl ConnectionTrait) -> Result<Vec<(i64, 
         .await
         .or_internal()?;
     Ok(rows.into_iter().map(|r| (r.channel_id, r.n)).collect())
+}
+
+/// Takes a removed member out of every queue of the account.
+pub async fn remove_from_queues(
+    db: &impl ConnectionTrait,
+    account: i64,
+    user: UserId,
+) -> Result<(), AppError> {
+    let ids: Vec<i64> = open_channel::Entity::find()
+        .filter(open_channel::Column::AccountId.eq(account))
+        .all(db)
+        .await
+        .or_internal()?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    channel_operator::Entity::delete_many()
+        .filter(channel_operator::Column::ChannelId.is_in(ids))
+        .filter(channel_operator::Column::UserId.eq(user.0))
+        .exec(db)
+        .await
+        .or_internal()?;
+    Ok(())
+}
+
+/// Does the channel hold new conversations in the queue at `now` (outside its hours,
+/// set to wait for the morning)? Then nobody is assigned.
+async fn holding(db: &impl ConnectionTrait, channel: ChannelId, now: i64) -> Result<bool, AppError> {
+    Ok(network_connector::of_channel(db, channel.0)
+        .await?
+        .is_some_and(|n| {
+            let h = n.hours();
+            h.enabled
+                && h.offline_queue == crate::domain::hours::OfflineQueue::Wait
+                && !crate::domain::hours::clock::open_at(&h, now)
+        }))
 }

@@ -58,7 +58,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<QuickA
 /// The quick answers page: the list, and whether the actor may change it.
 pub async fn page(db: &impl ConnectionTrait, actor: &Actor) -> Result<QuickAnswersView, AppError> {
     Ok(QuickAnswersView {
-        account: super::channels::summary(actor),
+        account: actor.summary(),
         can_manage: crate::backend::policy::require_admin(actor).is_ok(),
         items: list(db, actor).await?,
     })

@@ -3,7 +3,6 @@
 //! whole account; operators only the conversations assigned to them; employees nothing.
 //! One indexed range read (`account_id, created_at`), then counting in memory.
 
-use super::channels::summary;
 use crate::backend::entities::{conversation, open_channel};
 use crate::backend::principal::Actor;
 use crate::backend::OrInternal;
@@ -167,7 +166,7 @@ pub async fn statistics(
         o.name = names.get(&o.user_id).cloned().unwrap_or_default();
     }
     Ok(StatsView {
-        account: summary(actor),
+        account: actor.summary(),
         is_admin,
         channels: channels.into_iter().map(|(id, n)| (ChannelId(id), n)).collect(),
         from: iso(from),
