@@ -57,3 +57,40 @@ pub fn SignInRedirect() -> impl IntoView {
     let to = crate::util::with_query("/login", &[("next", &next)]);
     view! { <leptos_router::components::Redirect path=to /> }
 }
+
+/// What most pages show when their data could not be loaded: sign-in for a signed-out
+/// visitor, the 404 and 403 pages, else the error's words.
+pub fn load_error(e: crate::error::AppError) -> AnyView {
+    use crate::error::AppError;
+    match e {
+        AppError::Unauthorized => view! { <SignInRedirect /> }.into_any(),
+        AppError::NotFound => view! { <NotFound /> }.into_any(),
+        AppError::Forbidden => view! { <Forbidden /> }.into_any(),
+        e => view! { <p class="notice notice-error" role="alert">{tr(crate::i18n::error_key(e.code()))}</p> }
+            .into_any(),
+    }
+}
+
+/// A page's data, loaded: "Loading…" until `page` answers, then `ok` of the data or
+/// `err` of what went wrong ([`load_error`] unless the page says otherwise).
+#[component]
+pub fn PageLoad<T>(
+    page: Resource<Result<T, crate::error::AppError>>,
+    ok: fn(T) -> AnyView,
+    #[prop(optional)] err: Option<fn(crate::error::AppError) -> AnyView>,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    let err = err.unwrap_or(load_error);
+    view! {
+        <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(v) => ok(v),
+                    Err(e) => err(e),
+                }
+            })}
+        </Suspense>
+    }
+}

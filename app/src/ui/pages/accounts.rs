@@ -10,7 +10,7 @@ use crate::ui::form::{
     error_for, general_error, query_error, query_errors, query_value, refill_value, FormError, Notice,
     TextField,
 };
-use crate::ui::pages::{NotFound, SignInRedirect};
+use crate::ui::pages::{NotFound, PageLoad, SignInRedirect};
 use crate::ui::tr;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -72,16 +72,7 @@ pub fn AccountHomePage() -> impl IntoView {
         account_page,
     );
     view! {
-        <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => view! { <AccountHome page=p /> }.into_any(),
-                    Err(AppError::Unauthorized) => view! { <SignInRedirect /> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
-                    Err(e) => view! { <p class="notice notice-error" role="alert">{tr(error_key(e.code()))}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <PageLoad page=page ok=|p| view! { <AccountHome page=p /> }.into_any() err=account_error />
     }
 }
 
@@ -225,5 +216,15 @@ fn AddMember(slug: String, err: Option<FormError>) -> impl IntoView {
             </div>
             <button type="submit">{tr(K::AddMemberSubmit)}</button>
         </form>
+    }
+}
+
+/// Every member may see the account's page: the refusals are being signed out and not
+/// being a member (404).
+fn account_error(e: AppError) -> AnyView {
+    match e {
+        AppError::Unauthorized => view! { <SignInRedirect /> }.into_any(),
+        AppError::NotFound => view! { <NotFound /> }.into_any(),
+        e => view! { <p class="notice notice-error" role="alert">{tr(error_key(e.code()))}</p> }.into_any(),
     }
 }

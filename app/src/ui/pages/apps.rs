@@ -8,7 +8,7 @@ use crate::api::{AppView, AppsView, ConsentView};
 use crate::error::{AppError, Field};
 use crate::i18n::{error_key, K};
 use crate::ui::form::{error_for, general_error, query_errors, query_value, refill_value, Notice, TextField};
-use crate::ui::pages::{Forbidden, NotFound, SignInRedirect};
+use crate::ui::pages::{PageLoad, SignInRedirect};
 use crate::ui::time::MessageTime;
 use crate::ui::tr;
 use leptos::prelude::*;
@@ -25,29 +25,13 @@ fn ok_message(code: &str) -> Option<&'static str> {
     }))
 }
 
-fn error_view(e: AppError) -> AnyView {
-    match e {
-        AppError::Unauthorized => view! { <SignInRedirect /> }.into_any(),
-        AppError::NotFound => view! { <NotFound /> }.into_any(),
-        AppError::Forbidden => view! { <Forbidden /> }.into_any(),
-        e => view! { <p class="notice notice-error" role="alert">{tr(error_key(e.code()))}</p> }.into_any(),
-    }
-}
-
 #[component]
 pub fn AppsPage() -> impl IntoView {
     let params = use_params_map();
     let page = Resource::new(move || params.read().get("slug").unwrap_or_default(), apps_page);
     view! {
         <Title text=tr(K::AppsTitle) />
-        <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(v) => view! { <Apps v=v /> }.into_any(),
-                    Err(e) => error_view(e),
-                }
-            })}
-        </Suspense>
+        <PageLoad page=page ok=|v| view! { <Apps v=v /> }.into_any() />
     }
 }
 

@@ -6,7 +6,7 @@ use crate::api::{CredentialView, ProfileView};
 use crate::error::{AppError, Field};
 use crate::i18n::{error_key, K};
 use crate::ui::form::{error_for, general_error, query_errors, query_value, refill_value, Notice, TextField};
-use crate::ui::pages::SignInRedirect;
+use crate::ui::pages::{PageLoad, SignInRedirect};
 use crate::ui::time::MessageTime;
 use crate::ui::tr;
 use leptos::prelude::*;
@@ -17,15 +17,15 @@ pub fn ProfilePage() -> impl IntoView {
     let page = Resource::new(|| (), |_| profile_page());
     view! {
         <Title text=tr(K::ProfileTitle) />
-        <Suspense fallback=|| view! { <p>{tr(K::Loading)}</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(v) => view! { <Profile v=v /> }.into_any(),
-                    Err(AppError::Unauthorized) => view! { <SignInRedirect /> }.into_any(),
-                    Err(e) => view! { <p class="notice notice-error" role="alert">{tr(error_key(e.code()))}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <PageLoad page=page ok=|v| view! { <Profile v=v /> }.into_any() err=profile_error />
+    }
+}
+
+/// The profile is the signed-in user's own: the only refusal is being signed out.
+fn profile_error(e: AppError) -> AnyView {
+    match e {
+        AppError::Unauthorized => view! { <SignInRedirect /> }.into_any(),
+        e => view! { <p class="notice notice-error" role="alert">{tr(error_key(e.code()))}</p> }.into_any(),
     }
 }
 
