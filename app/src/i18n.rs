@@ -3,6 +3,9 @@
 //! Keys are an enum, so a missing translation is a compile error, not a blank on the
 //! page. The language comes from the `lang` cookie (set by the switcher), else from
 //! the browser's `Accept-Language`, else English.
+//!
+//! Longer than most files on purpose: it is one table, every key beside its English and
+//! Polish words, so that a translator reads and checks it in one place.
 
 use crate::domain::Role;
 use crate::error::Code;

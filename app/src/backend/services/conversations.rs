@@ -30,6 +30,12 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
+mod history;
+mod user_code;
+
+pub use history::*;
+pub use user_code::*;
+
 /// The customer `user` writing from account `slug`; they must work in it
 /// ([`policy::customer`]).
 pub async fn customer(
@@ -461,74 +467,6 @@ pub async fn typing(
     Ok(())
 }
 
-async fn views(
-    db: &impl ConnectionTrait,
-    conv: &conversation::Model,
-    ms: Vec<message::Model>,
-) -> Result<Vec<MessageView>, AppError> {
-    let ids: Vec<i64> = ms.iter().filter_map(|m| m.author_user_id).collect();
-    let names = names_of(db, &ids).await?;
-    let channel_name = network_connector::Entity::find()
-        .filter(network_connector::Column::ChannelId.eq(conv.channel_id))
-        .one(db)
-        .await
-        .or_internal()?
-        .map(|n| n.name)
-        .unwrap_or_default();
-    Ok(ms
-        .iter()
-        .map(|m| {
-            let name = m
-                .author_user_id
-                .and_then(|u| names.get(&u).cloned())
-                .unwrap_or_else(|| channel_name.clone());
-            message_view(m, &name)
-        })
-        .collect())
-}
-
-/// Messages after `since_seq`, oldest first, at most `limit` (what a reconnecting client
-/// missed).
-pub async fn messages_since(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer<'_>,
-    id: ConversationId,
-    since_seq: i64,
-    limit: u64,
-) -> Result<Vec<MessageView>, AppError> {
-    let conv = viewable(db, viewer, id).await?;
-    let ms = message::Entity::find()
-        .filter(message::Column::ConversationId.eq(conv.id))
-        .filter(message::Column::Seq.gt(since_seq))
-        .order_by_asc(message::Column::Seq)
-        .limit(limit.min(500))
-        .all(db)
-        .await
-        .or_internal()?;
-    views(db, &conv, ms).await
-}
-
-/// The `limit` messages before `before_seq` (history paging), oldest first.
-pub async fn messages_before(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer<'_>,
-    id: ConversationId,
-    before_seq: i64,
-    limit: u64,
-) -> Result<Vec<MessageView>, AppError> {
-    let conv = viewable(db, viewer, id).await?;
-    let mut ms = message::Entity::find()
-        .filter(message::Column::ConversationId.eq(conv.id))
-        .filter(message::Column::Seq.lt(before_seq))
-        .order_by_desc(message::Column::Seq)
-        .limit(limit.min(200))
-        .all(db)
-        .await
-        .or_internal()?;
-    ms.reverse();
-    views(db, &conv, ms).await
-}
-
 /// A customer's conversations with the channel behind `code`, newest first.
 pub async fn customer_conversations(
     db: &impl ConnectionTrait,
@@ -566,67 +504,6 @@ pub async fn party_of(
     Ok(Party::Customer { customer, code })
 }
 
-/// Messages by their global id (the REST API's `MESSAGE_ID`): before `last_id`, after
-/// `first_id`, or the newest; at most `limit`, newest first. Each with its id and its
-/// author's user id (none for the channel's own messages).
-pub async fn messages_by_id(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer<'_>,
-    id: ConversationId,
-    last_id: Option<i64>,
-    first_id: Option<i64>,
-    limit: u64,
-) -> Result<Vec<(i64, Option<i64>, MessageView)>, AppError> {
-    let conv = viewable(db, viewer, id).await?;
-    let mut q = message::Entity::find().filter(message::Column::ConversationId.eq(conv.id));
-    q = match (last_id, first_id) {
-        (Some(l), _) => q
-            .filter(message::Column::Id.lt(l))
-            .order_by_desc(message::Column::Id),
-        (None, Some(f)) => q
-            .filter(message::Column::Id.gt(f))
-            .order_by_asc(message::Column::Id),
-        (None, None) => q.order_by_desc(message::Column::Id),
-    };
-    let mut ms = q.limit(limit).all(db).await.or_internal()?;
-    ms.sort_by_key(|m| std::cmp::Reverse(m.id));
-    let ids: Vec<(i64, Option<i64>)> = ms.iter().map(|m| (m.id, m.author_user_id)).collect();
-    let vs = views(db, &conv, ms).await?;
-    Ok(ids
-        .into_iter()
-        .zip(vs)
-        .map(|((id, author), v)| (id, author, v))
-        .collect())
-}
-
-/// The seq of message `message_id` in conversation `id`, and back.
-pub async fn message_seq(
-    db: &impl ConnectionTrait,
-    id: ConversationId,
-    message_id: i64,
-) -> Result<Option<i64>, AppError> {
-    Ok(message::Entity::find_by_id(message_id)
-        .filter(message::Column::ConversationId.eq(id.0))
-        .one(db)
-        .await
-        .or_internal()?
-        .map(|m| m.seq))
-}
-
-pub async fn message_id_of(
-    db: &impl ConnectionTrait,
-    id: ConversationId,
-    seq: i64,
-) -> Result<Option<i64>, AppError> {
-    Ok(message::Entity::find()
-        .filter(message::Column::ConversationId.eq(id.0))
-        .filter(message::Column::Seq.eq(seq))
-        .one(db)
-        .await
-        .or_internal()?
-        .map(|m| m.id))
-}
-
 /// The code of the channel a conversation belongs to.
 pub async fn code_of(db: &impl ConnectionTrait, id: ConversationId) -> Result<ChannelCode, AppError> {
     let c = conversation::Entity::find_by_id(id.0)
@@ -641,122 +518,4 @@ pub async fn code_of(db: &impl ConnectionTrait, id: ConversationId) -> Result<Ch
         .or_internal()?
         .ok_or(AppError::NotFound)?;
     ChannelCode::parse(&n.code).map_err(|_| AppError::Internal)
-}
-
-/// Netlines' form of Bitrix24's `USER_CODE` (`connector|line|chat|user`): the
-/// connector, the channel, the account the customer writes from and the customer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UserCode {
-    pub channel: ChannelId,
-    pub customer_account: AccountId,
-    pub customer: UserId,
-}
-
-impl UserCode {
-    pub const CONNECTOR: &'static str = "network";
-
-    /// `network|{channel}|{customer account}|{customer}`; anything else is `None`.
-    pub fn parse(raw: &str) -> Option<Self> {
-        let mut parts = raw.trim().split('|');
-        if parts.next()? != Self::CONNECTOR {
-            return None;
-        }
-        let mut id = || parts.next()?.parse::<i64>().ok().filter(|n| *n > 0);
-        let code = UserCode {
-            channel: ChannelId(id()?),
-            customer_account: AccountId(id()?),
-            customer: UserId(id()?),
-        };
-        parts.next().is_none().then_some(code)
-    }
-
-    pub fn of(c: &conversation::Model) -> Self {
-        UserCode {
-            channel: ChannelId(c.channel_id),
-            customer_account: AccountId(c.customer_account_id),
-            customer: UserId(c.customer_user_id),
-        }
-    }
-}
-
-impl std::fmt::Display for UserCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}|{}|{}|{}",
-            Self::CONNECTOR,
-            self.channel.0,
-            self.customer_account.0,
-            self.customer.0
-        )
-    }
-}
-
-/// The user code of conversation `id` (no rights checked: callers check them first).
-pub async fn user_code_of(db: &impl ConnectionTrait, id: ConversationId) -> Result<UserCode, AppError> {
-    conversation::Entity::find_by_id(id.0)
-        .one(db)
-        .await
-        .or_internal()?
-        .map(|c| UserCode::of(&c))
-        .ok_or(AppError::NotFound)
-}
-
-/// The conversation an operator opens for a customer (`imopenlines.session.open`): the
-/// newest one still going, else the newest finished one. `NotFound` both when there is
-/// none and when the actor may not see it, so nobody learns who writes to whom.
-pub async fn open_by_user_code(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    code: UserCode,
-) -> Result<ConversationId, AppError> {
-    let rows = conversation::Entity::find()
-        .filter(conversation::Column::ChannelId.eq(code.channel.0))
-        .filter(conversation::Column::CustomerAccountId.eq(code.customer_account.0))
-        .filter(conversation::Column::CustomerUserId.eq(code.customer.0))
-        .order_by_desc(conversation::Column::Id)
-        .all(db)
-        .await
-        .or_internal()?;
-    let found = rows
-        .iter()
-        .find(|c| c.status != ConversationStatus::Closed.as_str())
-        .or_else(|| rows.first())
-        .ok_or(AppError::NotFound)?;
-    let id = ConversationId(found.id);
-    match operator_conversation(db, actor, id).await {
-        Ok(_) => Ok(id),
-        Err(AppError::Forbidden) => Err(AppError::NotFound),
-        Err(e) => Err(e),
-    }
-}
-
-#[cfg(test)]
-mod user_code_tests {
-    use super::*;
-
-    #[test]
-    fn user_codes_read_back_what_they_write_and_nothing_else() {
-        let c = UserCode {
-            channel: ChannelId(3),
-            customer_account: AccountId(7),
-            customer: UserId(11),
-        };
-        assert_eq!(c.to_string(), "network|3|7|11");
-        assert_eq!(UserCode::parse("network|3|7|11"), Some(c));
-        assert_eq!(UserCode::parse(" network|3|7|11 "), Some(c));
-        for bad in [
-            "",
-            "network",
-            "network|3|7",
-            "network|3|7|11|1",
-            "livechat|3|7|11",
-            "network|x|7|11",
-            "network|0|7|11",
-            "network|-3|7|11",
-            "network|3||11",
-        ] {
-            assert_eq!(UserCode::parse(bad), None, "{bad}");
-        }
-    }
 }

@@ -32,6 +32,12 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
+mod list;
+mod pins;
+
+pub use list::*;
+pub use pins::*;
+
 /// The conversation, locked for a change by `actor`: their account's, a channel they
 /// serve, and not assigned to someone else (admins may act on any).
 async fn for_change(
@@ -161,105 +167,6 @@ pub async fn answer(
     publish_committed(db, hub, std::slice::from_ref(&c)).await;
     redispatch(db, hub, ChannelId(c.channel_id)).await;
     Ok(())
-}
-
-/// How many conversations one operator may keep pinned.
-pub const MAX_PINS: u64 = 50;
-
-/// Pins (or unpins) conversation `id` for the actor alone; only a conversation they may
-/// see. Pinning twice or unpinning what is not pinned changes nothing.
-pub async fn pin(
-    db: &(impl ConnectionTrait + sea_orm::TransactionTrait<Transaction = sea_orm::DatabaseTransaction>),
-    actor: &Actor,
-    id: ConversationId,
-    on: bool,
-) -> Result<(), AppError> {
-    // The cap is counted and the pin written under the user's lock, so pins made at
-    // the same moment from several windows cannot pass it.
-    let txn = crate::backend::db::begin_write(db).await.or_internal()?;
-    crate::backend::entities::user::Entity::find_by_id(actor.user.0)
-        .lock_exclusive()
-        .one(&txn)
-        .await
-        .or_internal()?;
-    let db = &txn;
-    let c = operator_conversation(db, actor, id).await?;
-    let mine = conversation_pin::Entity::find()
-        .filter(conversation_pin::Column::UserId.eq(actor.user.0))
-        .filter(conversation_pin::Column::ConversationId.eq(c.id))
-        .one(db)
-        .await
-        .or_internal()?;
-    match (on, mine) {
-        (true, None) => {
-            let count = conversation_pin::Entity::find()
-                .filter(conversation_pin::Column::UserId.eq(actor.user.0))
-                .count(db)
-                .await
-                .or_internal()?;
-            if count >= MAX_PINS {
-                return Err(AppError::Invalid {
-                    field: Field::Conversation,
-                    code: Code::PinLimit,
-                });
-            }
-            let inserted = conversation_pin::ActiveModel {
-                user_id: Set(actor.user.0),
-                conversation_id: Set(c.id),
-                created_at: Set(now_ms()),
-                ..Default::default()
-            }
-            .insert(db)
-            .await;
-            match inserted {
-                Ok(_) => {}
-                // Pinned at the same moment from another window: pinned all the same.
-                Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
-                    return Ok(());
-                }
-                Err(e) => return Err(internal(e)),
-            }
-        }
-        (false, Some(p)) => {
-            conversation_pin::Entity::delete_by_id(p.id)
-                .exec(db)
-                .await
-                .or_internal()?;
-        }
-        _ => {}
-    }
-    txn.commit().await.or_internal()
-}
-
-/// The conversations of the actor's account they have pinned and may still see.
-pub async fn pinned(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<ConversationId>, AppError> {
-    let ids: Vec<i64> = conversation_pin::Entity::find()
-        .filter(conversation_pin::Column::UserId.eq(actor.user.0))
-        .order_by_asc(conversation_pin::Column::Id)
-        .all(db)
-        .await
-        .or_internal()?
-        .into_iter()
-        .map(|p| p.conversation_id)
-        .collect();
-    let channels: Vec<i64> = visible_channels(db, actor)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    Ok(conversation::Entity::find()
-        .select_only()
-        .column(conversation::Column::Id)
-        .filter(conversation::Column::Id.is_in(ids))
-        .filter(conversation::Column::AccountId.eq(actor.account.0))
-        .filter(conversation::Column::ChannelId.is_in(channels))
-        .into_tuple::<i64>()
-        .all(db)
-        .await
-        .or_internal()?
-        .into_iter()
-        .map(ConversationId)
-        .collect())
 }
 
 /// Hands a conversation to another operator of the channel (within their capacity).
@@ -543,117 +450,4 @@ pub async fn set_queue(
     // More room (or a new mode) may let waiting conversations go.
     redispatch(db, hub, channel).await;
     Ok(())
-}
-
-const PAGE: u64 = 50;
-
-fn cursor_of(c: &conversation::Model) -> String {
-    format!("{}_{}", c.updated_at, c.id)
-}
-
-fn parse_cursor(s: &str) -> Option<(i64, i64)> {
-    let (a, b) = s.split_once('_')?;
-    Some((a.parse().ok()?, b.parse().ok()?))
-}
-
-/// One page of the inbox, newest activity first; `cursor` continues after a page.
-pub async fn inbox(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    filter: InboxFilter,
-    cursor: Option<&str>,
-) -> Result<InboxPage, AppError> {
-    let channels: Vec<i64> = visible_channels(db, actor)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    let q = conversation::Entity::find()
-        .filter(conversation::Column::AccountId.eq(actor.account.0))
-        .filter(conversation::Column::ChannelId.is_in(channels));
-    let q = match filter {
-        InboxFilter::All => q,
-        InboxFilter::Mine => q
-            .filter(conversation::Column::OperatorUserId.eq(actor.user.0))
-            .filter(active()),
-        // As `ConversationView::shown_status`: every conversation not finished is either
-        // waiting (nobody holds it) or open (someone does), whatever its first answer.
-        InboxFilter::Waiting => q
-            .filter(active())
-            .filter(conversation::Column::OperatorUserId.is_null()),
-        InboxFilter::Open => q
-            .filter(active())
-            .filter(conversation::Column::OperatorUserId.is_not_null()),
-        InboxFilter::Closed => q.filter(conversation::Column::Status.eq(ConversationStatus::Closed.as_str())),
-        InboxFilter::Pinned => q.filter(
-            conversation::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(conversation_pin::Column::ConversationId)
-                    .from(conversation_pin::Entity)
-                    .and_where(conversation_pin::Column::UserId.eq(actor.user.0))
-                    .to_owned(),
-            ),
-        ),
-    };
-    let (rows, next) = page_of(db, q, cursor).await?;
-    Ok(InboxPage {
-        items: conversation_views(db, &rows).await?,
-        next,
-    })
-}
-
-/// One page of the conversations `q` selects, newest activity first, after `cursor`;
-/// with the cursor of the next page when there is one.
-pub(crate) async fn page_of(
-    db: &impl ConnectionTrait,
-    mut q: sea_orm::Select<conversation::Entity>,
-    cursor: Option<&str>,
-) -> Result<(Vec<conversation::Model>, Option<String>), AppError> {
-    if let Some((u, i)) = cursor.and_then(parse_cursor) {
-        q = q.filter(
-            Condition::any().add(conversation::Column::UpdatedAt.lt(u)).add(
-                Condition::all()
-                    .add(conversation::Column::UpdatedAt.eq(u))
-                    .add(conversation::Column::Id.lt(i)),
-            ),
-        );
-    }
-    let mut rows = q
-        .order_by_desc(conversation::Column::UpdatedAt)
-        .order_by_desc(conversation::Column::Id)
-        .limit(PAGE + 1)
-        .all(db)
-        .await
-        .or_internal()?;
-    let more = rows.len() as u64 > PAGE;
-    rows.truncate(PAGE as usize);
-    let next = if more { rows.last().map(cursor_of) } else { None };
-    Ok((rows, next))
-}
-
-/// A conversation as the inbox opens it: header, last messages, what "Start new
-/// conversation" would do.
-pub async fn detail(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: ConversationId,
-) -> Result<ConversationDetail, AppError> {
-    let c = operator_conversation(db, actor, id).await?;
-    let messages =
-        super::conversations::messages_before(db, &Viewer::Operator(actor), id, i64::MAX, PAGE).await?;
-    let customer_conversations = conversation::Entity::find()
-        .filter(conversation::Column::ChannelId.eq(c.channel_id))
-        .filter(conversation::Column::CustomerUserId.eq(c.customer_user_id))
-        .filter(conversation::Column::CustomerAccountId.eq(c.customer_account_id))
-        .count(db)
-        .await
-        .or_internal()? as i64;
-    Ok(ConversationDetail {
-        has_older: messages.first().is_some_and(|m| m.seq > 1),
-        conversation: conversation_view(db, &c).await?,
-        messages,
-        split: split_rule_of(db, &c).await?,
-        customer_conversations,
-        notes: super::notes::of(db, c.id).await?,
-    })
 }
