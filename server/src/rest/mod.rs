@@ -528,7 +528,7 @@ pub async fn download_with_webhook(
 
 /// Counts the call in the node's metrics (by method, when it is one we serve).
 fn counted(method: &str, res: Response) -> Response {
-    let known = methods::METHODS.iter().map(|(m, _, _)| *m);
+    let known = methods::METHODS.iter().map(|m| m.name);
     app::backend::metrics::get().rest_call(method, known, res.status().as_u16());
     res
 }

@@ -156,7 +156,7 @@ fn error_response(description: &str) -> Value {
 /// Builds the document.
 pub fn document() -> Value {
     let mut paths = Map::new();
-    let mut all: Vec<(&str, &str, &str)> = METHODS.to_vec();
+    let mut all: Vec<(&str, &str, &str)> = METHODS.iter().map(|m| (m.name, m.scope, m.summary)).collect();
     all.push((
         "batch",
         "-",

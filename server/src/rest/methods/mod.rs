@@ -23,132 +23,174 @@ use app::domain::{ChannelId, ConversationId, UserId};
 use app::error::{AppError, Code};
 use app::protocol::FileView;
 use axum::http::StatusCode;
+use futures::future::BoxFuture;
 use serde_json::{json, Value};
 
-/// Every method: name, required scope, one-line summary (also the OpenAPI document).
-pub const METHODS: [(&str, &str, &str); 24] = [
-    (
-        "imopenlines.network.join",
-        "imopenlines",
-        "Join an external channel by its CODE",
-    ),
-    (
-        "imopenlines.network.message.add",
-        "imopenlines",
-        "Send a message from a joined channel to a user of this account",
-    ),
-    (
-        "imopenlines.config.get",
-        "imopenlines",
-        "One open channel of this account (CONFIG_ID)",
-    ),
-    (
-        "imopenlines.config.list.get",
-        "imopenlines",
-        "The open channels of this account the caller may see",
-    ),
-    (
-        "imopenlines.config.add",
-        "imopenlines",
-        "Create an open channel (PARAMS: LINE_NAME, ACTIVE, QUEUE, QUEUE_TYPE, MAX_CHAT, QUEUE_TIME, WELCOME_MESSAGE_TEXT, NETWORK); answers its ID",
-    ),
-    (
-        "imopenlines.config.update",
-        "imopenlines",
-        "Change an open channel (CONFIG_ID, PARAMS as for config.add; only what is given changes)",
-    ),
-    (
-        "imopenlines.config.delete",
-        "imopenlines",
-        "Delete an open channel nobody has used yet (CONFIG_ID); one with conversations is switched off instead",
-    ),
-    (
-        "imopenlines.dialog.get",
-        "imopenlines",
-        "A conversation (CHAT_ID or DIALOG_ID=chatN)",
-    ),
-    (
-        "imopenlines.operator.finish",
-        "imopenlines",
-        "Finish a conversation (CHAT_ID)",
-    ),
-    (
-        "imopenlines.operator.skip",
-        "imopenlines",
-        "Give the caller's conversation back to the queue (CHAT_ID)",
-    ),
-    (
-        "imopenlines.operator.answer",
-        "imopenlines",
-        "Take a waiting conversation of a channel whose queue the caller is in (CHAT_ID)",
-    ),
-    (
-        "imopenlines.operator.transfer",
-        "imopenlines",
-        "Hand a conversation to another operator of its channel (CHAT_ID, TRANSFER_ID = user id)",
-    ),
-    (
-        "imopenlines.message.session.start",
-        "imopenlines",
-        "Start a new conversation from a customer message (CHAT_ID, MESSAGE_ID)",
-    ),
-    (
-        "event.bind",
-        "",
-        "Bind an event (ONOPENLINEMESSAGEADD, ONSESSIONSTART, ONSESSIONFINISH) to a handler URL (OAuth apps only)",
-    ),
-    (
-        "event.unbind",
-        "",
-        "Unbind an event (of one handler, or of all) (OAuth apps only)",
-    ),
-    ("event.get", "", "The app's event bindings (OAuth apps only)"),
-    (
-        "imopenlines.session.open",
-        "imopenlines",
-        "The conversation of a customer by USER_CODE (network|LINE_ID|CUSTOMER_ACCOUNT_ID|CUSTOMER_USER_ID) → CHAT_ID",
-    ),
-    (
-        "im.dialog.messages.get",
-        "im",
-        "Messages of a conversation (DIALOG_ID, LAST_ID, FIRST_ID, LIMIT ≤ 50)",
-    ),
-    (
-        "im.message.add",
-        "im",
-        "Write in a conversation (DIALOG_ID, MESSAGE)",
-    ),
-    (
-        "im.dialog.read",
-        "im",
-        "Mark a conversation read (DIALOG_ID, MESSAGE_ID: up to that message; else all)",
-    ),
-    (
-        "im.dialog.writing",
-        "im",
-        "Show the other side that the caller is typing (DIALOG_ID)",
-    ),
-    (
-        "im.disk.folder.get",
-        "im",
-        "The upload folder of a conversation (CHAT_ID); its ID goes to disk.folder.uploadfile",
-    ),
-    (
-        "disk.folder.uploadfile",
-        "im",
-        "Upload a file into a conversation's folder (id, fileContent=[name, base64]); sent by im.disk.file.commit",
-    ),
-    (
-        "im.disk.file.commit",
-        "im",
-        "Send uploaded files as one message (CHAT_ID, UPLOAD_ID or UPLOAD_ID[], MESSAGE)",
-    ),
+/// How a method runs: the caller's request, answered.
+type Run = for<'a> fn(&'a AppState, &'a RestCaller, &'a Params) -> BoxFuture<'a, Result<Output, RestError>>;
+
+/// One REST method: its name, the scope a credential needs for it, a one-line summary
+/// (also the OpenAPI document's) and its handler, by family in `openlines`, `im`,
+/// `disk` and `events`.
+pub struct Method {
+    pub name: &'static str,
+    pub scope: &'static str,
+    pub summary: &'static str,
+    run: Run,
+}
+
+/// Every method, in the order the OpenAPI document lists them.
+pub static METHODS: [Method; 24] = [
+    Method {
+        name: "imopenlines.network.join",
+        scope: "imopenlines",
+        summary: "Join an external channel by its CODE",
+        run: |s, c, p| Box::pin(openlines::network_join(s, c, p)),
+    },
+    Method {
+        name: "imopenlines.network.message.add",
+        scope: "imopenlines",
+        summary: "Send a message from a joined channel to a user of this account",
+        run: |s, c, p| Box::pin(openlines::network_message_add(s, c, p)),
+    },
+    Method {
+        name: "imopenlines.config.get",
+        scope: "imopenlines",
+        summary: "One open channel of this account (CONFIG_ID)",
+        run: |s, c, p| Box::pin(openlines::config_get(s, c, p)),
+    },
+    Method {
+        name: "imopenlines.config.list.get",
+        scope: "imopenlines",
+        summary: "The open channels of this account the caller may see",
+        run: |s, c, p| Box::pin(openlines::config_list(s, c, p)),
+    },
+    Method {
+        name: "imopenlines.config.add",
+        scope: "imopenlines",
+        summary: "Create an open channel (PARAMS: LINE_NAME, ACTIVE, QUEUE, QUEUE_TYPE, MAX_CHAT, QUEUE_TIME, WELCOME_MESSAGE_TEXT, NETWORK); answers its ID",
+        run: |s, c, p| Box::pin(openlines::config_add(s, c, p)),
+    },
+    Method {
+        name: "imopenlines.config.update",
+        scope: "imopenlines",
+        summary: "Change an open channel (CONFIG_ID, PARAMS as for config.add; only what is given changes)",
+        run: |s, c, p| Box::pin(openlines::config_update(s, c, p)),
+    },
+    Method {
+        name: "imopenlines.config.delete",
+        scope: "imopenlines",
+        summary: "Delete an open channel nobody has used yet (CONFIG_ID); one with conversations is switched off instead",
+        run: |s, c, p| Box::pin(openlines::config_delete(s, c, p)),
+    },
+    Method {
+        name: "imopenlines.dialog.get",
+        scope: "imopenlines",
+        summary: "A conversation (CHAT_ID or DIALOG_ID=chatN)",
+        run: |s, c, p| Box::pin(openlines::dialog_get(s, c, p)),
+    },
+    Method {
+        name: "imopenlines.operator.finish",
+        scope: "imopenlines",
+        summary: "Finish a conversation (CHAT_ID)",
+        run: |s, c, p| Box::pin(openlines::operator_finish(s, c, p)),
+    },
+    Method {
+        name: "imopenlines.operator.skip",
+        scope: "imopenlines",
+        summary: "Give the caller's conversation back to the queue (CHAT_ID)",
+        run: |s, c, p| Box::pin(openlines::operator_skip(s, c, p)),
+    },
+    Method {
+        name: "imopenlines.operator.answer",
+        scope: "imopenlines",
+        summary: "Take a waiting conversation of a channel whose queue the caller is in (CHAT_ID)",
+        run: |s, c, p| Box::pin(openlines::operator_answer(s, c, p)),
+    },
+    Method {
+        name: "imopenlines.operator.transfer",
+        scope: "imopenlines",
+        summary: "Hand a conversation to another operator of its channel (CHAT_ID, TRANSFER_ID = user id)",
+        run: |s, c, p| Box::pin(openlines::operator_transfer(s, c, p)),
+    },
+    Method {
+        name: "imopenlines.message.session.start",
+        scope: "imopenlines",
+        summary: "Start a new conversation from a customer message (CHAT_ID, MESSAGE_ID)",
+        run: |s, c, p| Box::pin(openlines::session_start(s, c, p)),
+    },
+    Method {
+        name: "event.bind",
+        scope: "",
+        summary: "Bind an event (ONOPENLINEMESSAGEADD, ONSESSIONSTART, ONSESSIONFINISH) to a handler URL (OAuth apps only)",
+        run: |s, c, p| Box::pin(events::event_bind(s, c, p)),
+    },
+    Method {
+        name: "event.unbind",
+        scope: "",
+        summary: "Unbind an event (of one handler, or of all) (OAuth apps only)",
+        run: |s, c, p| Box::pin(events::event_unbind(s, c, p)),
+    },
+    Method {
+        name: "event.get",
+        scope: "",
+        summary: "The app's event bindings (OAuth apps only)",
+        run: |s, c, _| Box::pin(events::event_get(s, c)),
+    },
+    Method {
+        name: "imopenlines.session.open",
+        scope: "imopenlines",
+        summary: "The conversation of a customer by USER_CODE (network|LINE_ID|CUSTOMER_ACCOUNT_ID|CUSTOMER_USER_ID) → CHAT_ID",
+        run: |s, c, p| Box::pin(openlines::session_open(s, c, p)),
+    },
+    Method {
+        name: "im.dialog.messages.get",
+        scope: "im",
+        summary: "Messages of a conversation (DIALOG_ID, LAST_ID, FIRST_ID, LIMIT ≤ 50)",
+        run: |s, c, p| Box::pin(im::messages_get(s, c, p)),
+    },
+    Method {
+        name: "im.message.add",
+        scope: "im",
+        summary: "Write in a conversation (DIALOG_ID, MESSAGE)",
+        run: |s, c, p| Box::pin(im::message_add(s, c, p)),
+    },
+    Method {
+        name: "im.dialog.read",
+        scope: "im",
+        summary: "Mark a conversation read (DIALOG_ID, MESSAGE_ID: up to that message; else all)",
+        run: |s, c, p| Box::pin(im::dialog_read(s, c, p)),
+    },
+    Method {
+        name: "im.dialog.writing",
+        scope: "im",
+        summary: "Show the other side that the caller is typing (DIALOG_ID)",
+        run: |s, c, p| Box::pin(im::dialog_writing(s, c, p)),
+    },
+    Method {
+        name: "im.disk.folder.get",
+        scope: "im",
+        summary: "The upload folder of a conversation (CHAT_ID); its ID goes to disk.folder.uploadfile",
+        run: |s, c, p| Box::pin(disk::folder_get(s, c, p)),
+    },
+    Method {
+        name: "disk.folder.uploadfile",
+        scope: "im",
+        summary: "Upload a file into a conversation's folder (id, fileContent=[name, base64]); sent by im.disk.file.commit",
+        run: |s, c, p| Box::pin(disk::upload_file(s, c, p)),
+    },
+    Method {
+        name: "im.disk.file.commit",
+        scope: "im",
+        summary: "Send uploaded files as one message (CHAT_ID, UPLOAD_ID or UPLOAD_ID[], MESSAGE)",
+        run: |s, c, p| Box::pin(disk::file_commit(s, c, p)),
+    },
 ];
 
 /// Calls one method (not `batch`).
 /// Is `method` one of ours (`batch` aside)?
 pub fn is_known(method: &str) -> bool {
-    METHODS.iter().any(|(m, _, _)| *m == method)
+    METHODS.iter().any(|m| m.name == method)
 }
 
 pub async fn call(
@@ -157,13 +199,14 @@ pub async fn call(
     method: &str,
     p: &Params,
 ) -> Result<Output, RestError> {
-    let Some((_, scope, _)) = METHODS.iter().find(|(m, _, _)| *m == method) else {
+    let Some(m) = METHODS.iter().find(|m| m.name == method) else {
         return Err(RestError::new(
             StatusCode::NOT_FOUND,
             "ERROR_METHOD_NOT_FOUND",
             format!("Method not found: {method}"),
         ));
     };
+    let scope = m.scope;
     if !scope.is_empty() && !caller.has_scope(scope) {
         return Err(RestError::new(
             StatusCode::FORBIDDEN,
@@ -171,33 +214,7 @@ pub async fn call(
             format!("The request requires higher privileges than provided by the credential (scope {scope})"),
         ));
     }
-    match method {
-        "imopenlines.network.join" => openlines::network_join(state, caller, p).await,
-        "imopenlines.network.message.add" => openlines::network_message_add(state, caller, p).await,
-        "imopenlines.config.get" => openlines::config_get(state, caller, p).await,
-        "imopenlines.config.add" => openlines::config_add(state, caller, p).await,
-        "imopenlines.config.update" => openlines::config_update(state, caller, p).await,
-        "imopenlines.config.delete" => openlines::config_delete(state, caller, p).await,
-        "imopenlines.config.list.get" => openlines::config_list(state, caller, p).await,
-        "imopenlines.dialog.get" => openlines::dialog_get(state, caller, p).await,
-        "imopenlines.operator.finish" => openlines::operator_finish(state, caller, p).await,
-        "imopenlines.operator.skip" => openlines::operator_skip(state, caller, p).await,
-        "imopenlines.operator.answer" => openlines::operator_answer(state, caller, p).await,
-        "imopenlines.operator.transfer" => openlines::operator_transfer(state, caller, p).await,
-        "imopenlines.message.session.start" => openlines::session_start(state, caller, p).await,
-        "imopenlines.session.open" => openlines::session_open(state, caller, p).await,
-        "event.bind" => events::event_bind(state, caller, p).await,
-        "event.unbind" => events::event_unbind(state, caller, p).await,
-        "event.get" => events::event_get(state, caller).await,
-        "im.dialog.messages.get" => im::messages_get(state, caller, p).await,
-        "im.message.add" => im::message_add(state, caller, p).await,
-        "im.dialog.read" => im::dialog_read(state, caller, p).await,
-        "im.dialog.writing" => im::dialog_writing(state, caller, p).await,
-        "im.disk.folder.get" => disk::folder_get(state, caller, p).await,
-        "disk.folder.uploadfile" => disk::upload_file(state, caller, p).await,
-        "im.disk.file.commit" => disk::file_commit(state, caller, p).await,
-        _ => unreachable!("listed in METHODS"),
-    }
+    (m.run)(state, caller, p).await
 }
 
 /// `CODE`: required, 32 characters.
