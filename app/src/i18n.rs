@@ -393,6 +393,8 @@ messages! {
     Failed => "Not sent", "Nie wysłano";
     Retry => "Retry", "Ponów";
     Offline => "Connection lost: reconnecting…", "Utracono połączenie: ponowne łączenie…";
+    NoNetwork => "You are offline. What you write is kept and sent when you are back online.", "Jesteś offline. To, co napiszesz, zostanie zachowane i wysłane po powrocie sieci.";
+    Discard => "Discard", "Odrzuć";
     You2 => "You", "Ty";
     Read => "Read", "Przeczytano";
     IsTyping => "is typing…", "pisze…";

@@ -160,6 +160,9 @@ pub enum ClientMsg {
     Typing { conversation: ConversationId },
     /// The user has seen `conversation` up to `seq`.
     Read { conversation: ConversationId, seq: i64 },
+    /// Is the connection still alive? Answered with [`ServerMsg::Pong`]; it does not
+    /// count as activity of the session (an idle session still ends).
+    Ping,
 }
 
 /// To a browser.
@@ -207,6 +210,8 @@ pub enum ServerMsg {
         client_id: Option<String>,
         error: AppError,
     },
+    /// The answer to [`ClientMsg::Ping`]: the connection is alive.
+    Pong,
 }
 
 /// Reading a [`ServerMsg`] without serde's buffering of internally tagged enums.
@@ -277,6 +282,7 @@ mod wire {
         "access",
         "sessions_ended",
         "error",
+        "pong",
     ];
 
     struct TagFirst;
@@ -352,6 +358,10 @@ mod wire {
                 "error" => {
                     let Error { client_id, error } = Error::deserialize(rest)?;
                     ServerMsg::Error { client_id, error }
+                }
+                "pong" => {
+                    de::IgnoredAny::deserialize(rest)?;
+                    ServerMsg::Pong
                 }
                 other => return Err(de::Error::unknown_variant(other, TYPES)),
             })
@@ -454,6 +464,7 @@ mod tests {
             rating_comment: "Too \"slow\"\nżółw".into(),
         };
         vec![
+            ServerMsg::Pong,
             ServerMsg::Ack {
                 client_id: "abcdefgh".into(),
                 conversation: ConversationId(3),

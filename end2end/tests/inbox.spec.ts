@@ -430,7 +430,7 @@ test('a conversation that starts while the inbox is disconnected shows up when i
   // The operator's network drops; meanwhile a customer starts a conversation.
   await opCtx.setOffline(true);
   await op.evaluate(() => (window as any).__dropSockets());
-  await expect(op.getByText('Connection lost: reconnecting…')).toBeVisible();
+  await expect(op.getByText('You are offline. What you write is kept and sent when you are back online.')).toBeVisible();
   const { page: customer } = await customerOnChat(browser, id, path);
   const box = customer.getByLabel('Message', { exact: true });
   await box.fill('Anyone there? My order is stuck');
@@ -441,7 +441,7 @@ test('a conversation that starts while the inbox is disconnected shows up when i
   await opCtx.setOffline(false);
   const item = op.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(`Cleo ${id}`) });
   await expect(item).toContainText('My order is stuck', { timeout: 40_000 });
-  await expect(op.getByText('Connection lost: reconnecting…')).toHaveCount(0);
+  await expect(op.getByText('You are offline. What you write is kept and sent when you are back online.')).toHaveCount(0);
   expect(await op.evaluate(() => (window as any).__sameDocument)).toBe(true);
   await op.screenshot({ path: 'test-results/inbox-caught-up.png' });
   await item.click();

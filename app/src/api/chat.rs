@@ -102,6 +102,7 @@ pub async fn chat_page(
         account_name: customer.account_name.clone(),
         account_slug: customer.account_slug.clone(),
         user_name: customer.user_name.clone(),
+        user: customer.user,
         conversations,
         selected,
         messages,

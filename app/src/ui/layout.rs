@@ -35,7 +35,11 @@ pub fn Header() -> impl IntoView {
                         <a href="/accounts/new">{tr(K::NavNewAccount)}</a>
                         <a href="/profile">{tr(K::NavProfile)}</a>
                         <span class="who">{tr(K::SignedInAs)} " " <strong>{u.name}</strong></span>
-                        <form method="post" action="/auth/logout" class="inline">
+                        <form method="post" action="/auth/logout" class="inline" on:submit=|_| {
+                            // What waits on this device belongs to the person leaving.
+                            #[cfg(feature = "hydrate")]
+                            crate::ui::live::client::forget_all();
+                        }>
                             <button type="submit" class="link">{tr(K::NavSignOut)}</button>
                         </form>
                     }
@@ -158,5 +162,21 @@ fn LangSwitcher() -> impl IntoView {
                 })
                 .collect_view()}
         </form>
+    }
+}
+
+/// The live connection's state where the user looks (pinned to the top of the page):
+/// nothing while connected, "reconnecting" while the connection is being reopened,
+/// "offline" (what is written waits on the device) while the browser has no network.
+#[component]
+pub fn ConnectionNotice(link: RwSignal<crate::ui::socket::Link>) -> impl IntoView {
+    use crate::ui::socket::Link;
+    move || {
+        let text = match link.get() {
+            Link::Online => return None,
+            Link::Reconnecting => tr(K::Offline),
+            Link::Offline => tr(K::NoNetwork),
+        };
+        Some(view! { <p class="notice connection" role="status">{text}</p> })
     }
 }

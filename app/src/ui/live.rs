@@ -7,7 +7,7 @@
 use crate::domain::conversation::{preview_of, Author, ConversationStatus};
 use crate::domain::ConversationId;
 use crate::error::Code;
-use crate::protocol::{ClientMsg, ConversationView, MessageView};
+use crate::protocol::{ConversationView, MessageView};
 
 /// A message as the page shows it: stored ones have a `seq`; the user's own unsent ones
 /// are pending or failed.
@@ -77,112 +77,17 @@ pub fn last_seq(list: &[UiMsg]) -> i64 {
     list.iter().filter_map(|m| m.seq).max().unwrap_or(0)
 }
 
-/// Messages the user sent that the server has not acknowledged yet: shown as pending,
-/// sent again after every reconnect (the server stores each client id once).
-#[derive(Default, Debug)]
-pub struct Outbox(Vec<Unsent>);
+mod outbox;
+pub use outbox::Outbox;
 
-#[derive(Debug, Clone, PartialEq)]
-struct Unsent {
-    client_id: String,
-    conversation: Option<ConversationId>,
-    body: String,
-}
-
-impl Unsent {
-    fn msg(&self) -> ClientMsg {
-        ClientMsg::Send {
-            client_id: self.client_id.clone(),
-            conversation: self.conversation,
-            body: self.body.clone(),
-        }
-    }
-}
-
-impl Outbox {
-    /// Shows `body` as pending in `messages` and returns what to send.
-    pub fn add(
-        &mut self,
-        messages: &mut Vec<UiMsg>,
-        author: Author,
-        conversation: Option<ConversationId>,
-        body: String,
-        client_id: String,
-        now: i64,
-    ) -> ClientMsg {
-        messages.push(UiMsg {
-            seq: None,
-            client_id: Some(client_id.clone()),
-            author,
-            author_name: String::new(),
-            body: body.clone(),
-            at: now,
-            state: Delivery::Pending,
-            files: Vec::new(),
-            rich: None,
-        });
-        let unsent = Unsent {
-            client_id,
-            conversation,
-            body,
-        };
-        let msg = unsent.msg();
-        self.0.push(unsent);
-        msg
-    }
-
-    /// Marks a failed message pending again; what to send, if it is still unsent.
-    pub fn retry(
-        &mut self,
-        messages: &mut [UiMsg],
-        client_id: &str,
-        conversation: Option<ConversationId>,
-    ) -> Option<ClientMsg> {
-        let m = messages
-            .iter_mut()
-            .find(|m| m.client_id.as_deref() == Some(client_id) && m.seq.is_none())?;
-        m.state = Delivery::Pending;
-        let unsent = Unsent {
-            client_id: client_id.to_string(),
-            conversation,
-            body: m.body.clone(),
-        };
-        self.0.retain(|u| u.client_id != client_id);
-        let msg = unsent.msg();
-        self.0.push(unsent);
-        Some(msg)
-    }
-
-    /// Everything still unacknowledged, oldest first, to send again after a reconnect.
-    pub fn unsent(&self) -> Vec<ClientMsg> {
-        self.0.iter().map(Unsent::msg).collect()
-    }
-
-    /// The server stored it: the pending copy becomes the stored message.
-    pub fn acked(&mut self, messages: &mut [UiMsg], client_id: &str, seq: i64, at: i64) {
-        self.0.retain(|u| u.client_id != client_id);
-        if let Some(x) = messages
-            .iter_mut()
-            .find(|x| x.client_id.as_deref() == Some(client_id))
-        {
-            x.seq = Some(seq);
-            x.at = at;
-            x.state = Delivery::Stored;
-        }
-        sort(messages);
-    }
-
-    /// The server refused it: shown as not sent, with the reason; never resent by itself.
-    pub fn failed(&mut self, messages: &mut [UiMsg], client_id: &str, code: Code) {
-        self.0.retain(|u| u.client_id != client_id);
-        if let Some(x) = messages
-            .iter_mut()
-            .find(|x| x.client_id.as_deref() == Some(client_id))
-        {
-            x.state = Delivery::Failed(code);
-        }
-    }
-}
+/// Where a page keeps what its user wrote and has not seen acknowledged: one key per
+/// user and per socket (a chat's channel and account, an inbox's account), so nothing
+/// kept by one person is ever sent as another who signs in on the same browser.
+pub const OUTBOX_PREFIX: &str = "netlines.outbox.";
+/// Where composers keep their unsent drafts (per user and conversation place).
+pub const DRAFT_PREFIX: &str = "netlines.draft.";
+#[cfg(feature = "hydrate")]
+pub mod client;
 
 /// The customer's first message started a conversation: the page shows only that
 /// conversation from now on, beginning with the message just sent.
@@ -344,6 +249,7 @@ mod tests {
     }
     use super::*;
     use crate::domain::UserId;
+    use crate::protocol::ClientMsg;
 
     fn mv(seq: i64, cid: Option<&str>) -> MessageView {
         MessageView {

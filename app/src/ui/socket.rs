@@ -6,6 +6,42 @@
 
 use std::time::Duration;
 
+/// What the page's live connection is doing, as the user sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Link {
+    /// Connected (or connecting for the first time).
+    #[default]
+    Online,
+    /// The connection dropped; the browser is online and it is being reopened.
+    Reconnecting,
+    /// The browser says it has no network; the connection reopens when it is back.
+    Offline,
+}
+
+/// A ping goes out after this long without hearing from the server…
+pub const PING_AFTER_MS: f64 = 10_000.0;
+/// …and a connection that does not answer it within this long is taken as lost.
+pub const PONG_WITHIN_MS: f64 = 6_000.0;
+
+/// The heartbeat's decision at one tick, from when the server was last heard and when
+/// an unanswered ping left (all in ms). A throttled timer (a background tab) only
+/// delays the decision: it never counts the wait for its own tick as silence.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Beat {
+    Wait,
+    Ping,
+    Lost,
+}
+
+pub fn heartbeat(now: f64, last_heard: f64, ping_sent: Option<f64>) -> Beat {
+    match ping_sent {
+        Some(sent) if last_heard < sent && now - sent > PONG_WITHIN_MS => Beat::Lost,
+        Some(sent) if last_heard < sent => Beat::Wait,
+        _ if now - last_heard > PING_AFTER_MS => Beat::Ping,
+        _ => Beat::Wait,
+    }
+}
+
 /// How long to wait before reconnect attempt `attempt` (1, 2, …), given `random` in
 /// [0, 1): half the cap plus a random part of the other half, the cap doubling from
 /// 1 s per attempt up to 30 s. Many clients dropped at once (a restart) come back spread
@@ -21,13 +57,13 @@ pub use browser::*;
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::reconnect_delay;
+    use super::{heartbeat, reconnect_delay, Beat, Link};
     use crate::protocol::{ClientMsg, ServerMsg};
     use futures::channel::{mpsc, oneshot};
     use futures::{SinkExt, StreamExt};
     use gloo_net::websocket::{futures::WebSocket, Message, State as WsState};
     use leptos::prelude::*;
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
     use std::rc::Rc;
 
     type Handler = Rc<dyn Fn()>;
@@ -42,13 +78,25 @@ mod browser {
         stop: Option<oneshot::Sender<()>>,
         on_open: Option<Handler>,
         on_message: Option<MsgHandler>,
+        /// Ends the open connection now (the browser went offline).
+        kick: Option<oneshot::Sender<()>>,
+        /// Ends the wait before the next attempt now (the browser is back online).
+        wake: Option<oneshot::Sender<()>>,
     }
 
-    /// A reconnecting socket. Lives on the browser's single thread.
+    /// A reconnecting socket with a heartbeat. Lives on the browser's single thread.
     pub struct Socket {
         inner: RefCell<Inner>,
         url: String,
-        offline: RwSignal<bool>,
+        link: RwSignal<Link>,
+        /// When the server was last heard from, and when an unanswered ping left (ms).
+        last_heard: Cell<f64>,
+        ping_sent: Cell<Option<f64>>,
+    }
+
+    /// Whether the browser believes it has a network.
+    pub fn browser_online() -> bool {
+        web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true)
     }
 
     /// `ws://host/path` (or `wss://` on an https page).
@@ -91,7 +139,7 @@ mod browser {
     }
 
     /// Resolves after `d` (a browser timer).
-    async fn sleep(d: std::time::Duration) {
+    pub async fn sleep(d: std::time::Duration) {
         let (tx, rx) = oneshot::channel::<()>();
         set_timeout(
             move || {
@@ -104,13 +152,45 @@ mod browser {
 
     impl Socket {
         /// Creates the socket for `path`; call [`Socket::start`] after setting the
-        /// handlers. `offline` is true while the socket is down.
-        pub fn new(path: &str, offline: RwSignal<bool>) -> Rc<Self> {
+        /// handlers. `link` follows the connection's state.
+        pub fn new(path: &str, link: RwSignal<Link>) -> Rc<Self> {
             Rc::new(Socket {
                 inner: RefCell::new(Inner::default()),
                 url: url_for(path),
-                offline,
+                link,
+                last_heard: Cell::new(0.0),
+                ping_sent: Cell::new(None),
             })
+        }
+
+        /// The connection is down: offline or reconnecting, as the browser says.
+        fn down(&self) {
+            self.link.set(if browser_online() {
+                Link::Reconnecting
+            } else {
+                Link::Offline
+            });
+        }
+
+        /// The browser lost its network: drop the connection now instead of waiting
+        /// for the heartbeat to notice.
+        fn went_offline(&self) {
+            let kick = self.inner.borrow_mut().kick.take();
+            if let Some(k) = kick {
+                let _ = k.send(());
+            }
+            self.link.set(Link::Offline);
+        }
+
+        /// The network is back: try again at once.
+        fn came_online(&self) {
+            if self.link.get_untracked() == Link::Offline {
+                self.link.set(Link::Reconnecting);
+            }
+            let wake = self.inner.borrow_mut().wake.take();
+            if let Some(w) = wake {
+                let _ = w.send(());
+            }
         }
 
         pub fn on_open(&self, f: impl Fn() + 'static) {
@@ -132,8 +212,24 @@ mod browser {
                 // Stopping drops the running connection, which closes the socket.
                 futures::future::select(run, stop_rx).await;
             });
+            let weak = Rc::downgrade(self);
+            let off = window_event_listener(leptos::ev::offline, move |_| {
+                if let Some(s) = weak.upgrade() {
+                    s.went_offline();
+                }
+            });
+            let weak = Rc::downgrade(self);
+            let on = window_event_listener(leptos::ev::online, move |_| {
+                if let Some(s) = weak.upgrade() {
+                    s.came_online();
+                }
+            });
             let me = send_wrapper::SendWrapper::new(self.clone());
-            on_cleanup(move || me.stop());
+            on_cleanup(move || {
+                off.remove();
+                on.remove();
+                me.stop();
+            });
         }
 
         pub fn stop(&self) {
@@ -169,17 +265,31 @@ mod browser {
                 if self.inner.borrow().stopped {
                     return;
                 }
-                if let Ok(ws) = WebSocket::open(&self.url) {
-                    if self.connection(ws).await {
-                        attempt = 0;
+                if browser_online() {
+                    if let Ok(ws) = WebSocket::open(&self.url) {
+                        if self.connection(ws).await {
+                            attempt = 0;
+                        }
                     }
                 }
                 if self.inner.borrow().stopped {
                     return;
                 }
-                self.offline.set(true);
+                self.down();
                 attempt = attempt.saturating_add(1);
-                sleep(reconnect_delay(attempt, js_sys::Math::random())).await;
+                // Back online ends the wait early; offline, only that does (or the
+                // longest wait, in case the browser never says).
+                let (wake_tx, wake_rx) = oneshot::channel::<()>();
+                self.inner.borrow_mut().wake = Some(wake_tx);
+                let wait = if browser_online() {
+                    reconnect_delay(attempt, js_sys::Math::random())
+                } else {
+                    reconnect_delay(u32::MAX, js_sys::Math::random())
+                };
+                let timer = sleep(wait);
+                futures::pin_mut!(timer);
+                futures::future::select(timer, wake_rx).await;
+                self.inner.borrow_mut().wake = None;
             }
         }
 
@@ -195,8 +305,15 @@ mod browser {
             }
             let (mut write, mut read) = ws.split();
             let (tx, mut rx) = mpsc::unbounded::<String>();
-            self.inner.borrow_mut().writer = Some(tx);
-            self.offline.set(false);
+            let (kick_tx, kick_rx) = oneshot::channel::<()>();
+            {
+                let mut inner = self.inner.borrow_mut();
+                inner.writer = Some(tx);
+                inner.kick = Some(kick_tx);
+            }
+            self.last_heard.set(js_sys::Date::now());
+            self.ping_sent.set(None);
+            self.link.set(Link::Online);
             let on_open = self.inner.borrow().on_open.clone();
             if let Some(f) = on_open {
                 f();
@@ -210,12 +327,16 @@ mod browser {
             };
             let reader = async {
                 while let Some(frame) = read.next().await {
+                    self.last_heard.set(js_sys::Date::now());
                     let Ok(Message::Text(text)) = frame else {
                         continue;
                     };
                     let Ok(m) = serde_json::from_str::<ServerMsg>(&text) else {
                         continue;
                     };
+                    if matches!(m, ServerMsg::Pong) {
+                        continue;
+                    }
                     // The session ended (signed out here or elsewhere, expired, idle):
                     // no reconnecting, to the sign-in page, which comes back here.
                     if matches!(
@@ -235,9 +356,32 @@ mod browser {
                     }
                 }
             };
-            futures::pin_mut!(writer, reader);
-            futures::future::select(writer, reader).await;
-            self.inner.borrow_mut().writer = None;
+            // Silence is checked every two seconds: a ping after ten seconds of it, and
+            // the connection dropped when that ping is not answered.
+            let beat = async {
+                loop {
+                    sleep(std::time::Duration::from_secs(2)).await;
+                    let now = js_sys::Date::now();
+                    match heartbeat(now, self.last_heard.get(), self.ping_sent.get()) {
+                        Beat::Lost => return,
+                        Beat::Ping => {
+                            if self.send(&ClientMsg::Ping) {
+                                self.ping_sent.set(Some(now));
+                            }
+                        }
+                        Beat::Wait => {}
+                    }
+                }
+            };
+            futures::pin_mut!(writer, reader, beat);
+            let io = futures::future::select(writer, reader);
+            let ends = futures::future::select(beat, kick_rx);
+            futures::future::select(io, ends).await;
+            {
+                let mut inner = self.inner.borrow_mut();
+                inner.writer = None;
+                inner.kick = None;
+            }
             true
         }
     }
@@ -290,6 +434,24 @@ mod browser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_heartbeat_pings_after_silence_and_gives_up_only_on_an_unanswered_ping() {
+        // Heard recently: nothing to do.
+        assert_eq!(heartbeat(5_000.0, 0.0, None), Beat::Wait);
+        // Ten seconds of silence: ask.
+        assert_eq!(heartbeat(10_001.0, 0.0, None), Beat::Ping);
+        // Asked; the answer may take a while.
+        assert_eq!(heartbeat(12_000.0, 0.0, Some(10_001.0)), Beat::Wait);
+        // No answer within six seconds: lost.
+        assert_eq!(heartbeat(16_002.0, 0.0, Some(10_001.0)), Beat::Lost);
+        // Answered (heard after the ping): fine, and the next ping waits for silence.
+        assert_eq!(heartbeat(16_002.0, 10_050.0, Some(10_001.0)), Beat::Wait);
+        // A background tab whose timer fired a minute late: the pong came back in time,
+        // so the late tick does not count as silence of the link.
+        assert_eq!(heartbeat(70_000.0, 10_050.0, Some(10_001.0)), Beat::Ping);
+        assert_eq!(heartbeat(130_000.0, 70_020.0, Some(70_000.0)), Beat::Ping);
+    }
 
     #[test]
     fn reconnect_delays_double_up_to_thirty_seconds_with_jitter_in_the_upper_half() {

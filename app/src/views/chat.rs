@@ -31,6 +31,8 @@ pub struct ChatView {
     pub account_name: String,
     pub account_slug: String,
     pub user_name: String,
+    /// The signed-in person (whose unsent messages the page may take back).
+    pub user: crate::domain::UserId,
     /// Newest first.
     pub conversations: Vec<crate::protocol::ConversationView>,
     /// The conversation shown (the requested one, else the newest).

@@ -332,6 +332,15 @@ impl<S: Sink<Out> + Unpin> Session<S> {
                     .await
             }
         };
+        // A heartbeat: answered at once, without touching the session (a page left open
+        // must still reach its idle end) or the store. It spends from the same bucket, and
+        // a refused one gets no answer.
+        if matches!(m, ClientMsg::Ping) {
+            if self.bucket.take().is_err() {
+                return Ok(());
+            }
+            return self.reply(vec![ServerMsg::Pong]).await;
+        }
         let client_id = match &m {
             ClientMsg::Send { client_id, .. } => Some(client_id.clone()),
             _ => None,
@@ -391,6 +400,7 @@ impl<S: Sink<Out> + Unpin> Session<S> {
                 Ok(()) => Ok(()),
                 Err(e) => self.reply(vec![error(None, e)]).await,
             },
+            ClientMsg::Ping => Ok(()),
         }
     }
 

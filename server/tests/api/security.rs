@@ -1481,6 +1481,58 @@ async fn idle_and_expired_sessions_end_with_their_sockets() {
 }
 
 #[tokio::test]
+async fn pings_are_answered_but_do_not_keep_an_idle_session_alive() {
+    let b = Backend::Sqlite;
+    let w = world_with(
+        &b,
+        Options {
+            sessions: Some(app::backend::config::SessionLimits {
+                idle: Duration::from_secs(3),
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
+    let chat = format!("/ws?code={}&account=borealis", w.code.as_str());
+    let (_client, cookie) = w.client(Who::Customer).await;
+    let mut ws = w.app.ws(&chat, &cookie, None).await.unwrap();
+    let started = std::time::Instant::now();
+    // A page left open pings every 600 ms: each ping is answered while the session
+    // stands, and the session still ends when its idle time is up.
+    let (mut pongs, mut signed_out) = (0, false);
+    while !signed_out {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the idle session never ended"
+        );
+        say(&mut ws, &ClientMsg::Ping).await;
+        let until = tokio::time::Instant::now() + Duration::from_millis(600);
+        loop {
+            match tokio::time::timeout_at(until, ws.next()).await {
+                Err(_) => break,
+                Ok(Some(Ok(Message::Text(t)))) if t == r#"{"type":"pong"}"# => pongs += 1,
+                Ok(Some(Ok(Message::Text(t)))) if t.contains("\"Unauthorized\"") => {
+                    signed_out = true;
+                    break;
+                }
+                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => {
+                    signed_out = true;
+                    break;
+                }
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(2500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(pongs >= 3, "{pongs} pongs");
+    assert_eq!(w.app.ws(&chat, &cookie, None).await.err(), Some(401));
+}
+
+#[tokio::test]
 async fn an_expiring_session_closes_its_sockets_when_it_expires() {
     let b = Backend::Sqlite;
     let w = world_with(&b, Options::default()).await;

@@ -92,7 +92,7 @@ fn Chat(v: ChatView) -> impl IntoView {
     let selected = RwSignal::new(v.selected);
     let messages = RwSignal::new(v.messages.iter().map(UiMsg::stored).collect::<Vec<_>>());
     let has_older = RwSignal::new(v.has_older);
-    let offline = RwSignal::new(false);
+    let link = RwSignal::new(crate::ui::socket::Link::Online);
     let draft = RwSignal::new(typed);
     let composer_error = RwSignal::new(
         err.filter(|e| {
@@ -104,11 +104,12 @@ fn Chat(v: ChatView) -> impl IntoView {
     let live = live::connect(
         code.clone(),
         slug.clone(),
+        v.user.0,
         live::Signals {
             selected,
             messages,
             conversations,
-            offline,
+            link,
             typing,
         },
     );
@@ -145,36 +146,51 @@ fn Chat(v: ChatView) -> impl IntoView {
             sel
         }
     };
+    // The draft is kept on the device while it is written (and restored after a reload).
+    let draft_key = format!("{}{}.{code}.{slug}", crate::ui::live::DRAFT_PREFIX, v.user.0);
+    #[cfg(feature = "hydrate")]
+    {
+        let key = draft_key.clone();
+        Effect::new(move |first: Option<()>| {
+            if first.is_none() && draft.get_untracked().is_empty() {
+                if let Some(kept) = crate::ui::live::client::load(&key) {
+                    draft.set(kept);
+                }
+            }
+        });
+    }
+    let keep_draft = move |text: &str| {
+        #[cfg(feature = "hydrate")]
+        crate::ui::live::client::store(&draft_key, (!text.is_empty()).then_some(text));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (text, &draft_key);
+    };
+    // Once the page is live every message goes through the outbox, connected or not:
+    // shown at once, kept on the device, sent when it can be. The form posts only
+    // where the script never ran.
     let send_live = live.clone();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        // With the live channel up, send over it; otherwise let the form post.
-        if !send_live.ready() {
-            return;
-        }
-        ev.prevent_default();
+    let keep = keep_draft.clone();
+    let submit_draft = move || {
         let text = draft.get_untracked();
         match MessageBody::parse(&text) {
             Ok(b) => {
                 composer_error.set(None);
                 send_live.send(b.as_str().to_string(), target());
                 draft.set(String::new());
+                keep("");
             }
             Err(e) => composer_error.set(Some(e.code())),
         }
     };
-    let key_live = live.clone();
+    let submit = submit_draft.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit();
+    };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() && key_live.ready() {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
-            let text = draft.get_untracked();
-            match MessageBody::parse(&text) {
-                Ok(b) => {
-                    composer_error.set(None);
-                    key_live.send(b.as_str().to_string(), target());
-                    draft.set(String::new());
-                }
-                Err(e) => composer_error.set(Some(e.code())),
-            }
+            submit_draft();
         }
     };
     let retry_live = live.clone();
@@ -333,7 +349,7 @@ fn Chat(v: ChatView) -> impl IntoView {
                     .filter(|c| ask_rating && c.status == ConversationStatus::Closed)?;
                 Some(view! { <RateConversation c=c action=rate_action.clone() err=err /> })
             }}
-            {move || offline.get().then(|| view! { <p class="notice" role="status">{tr(K::Offline)}</p> })}
+            <crate::ui::layout::ConnectionNotice link=link />
             {move || has_older.get().then(|| view! {
                 <p class="older"><a href=older_href on:click=load_older.clone()>{tr(K::LoadOlder)}</a></p>
             })}
@@ -362,7 +378,9 @@ fn Chat(v: ChatView) -> impl IntoView {
                                 _ => None,
                             };
                             let retry = retry_live.clone();
+                            let discard = retry_live.clone();
                             let cid = m.client_id.clone().unwrap_or_default();
+                            let discard_id = cid.clone();
                             view! {
                                 <li class="msg" class:mine=mine class:channel=m.author == Author::Channel class:failed=failed>
                                     <p class="msg-meta"><span class="msg-author" dir="auto">{who}</span> " " <MessageTime at=m.at /></p>
@@ -374,6 +392,8 @@ fn Chat(v: ChatView) -> impl IntoView {
                                     {state.map(|s| view! { <p class="msg-state">{s} {reason.map(|r| format!(": {r}"))}</p> })}
                                     {failed.then(|| view! {
                                         <button type="button" class="small" on:click=move |_| retry.retry(&cid)>{tr(K::Retry)}</button>
+                                        " "
+                                        <button type="button" class="small secondary-btn" on:click=move |_| discard.discard(&discard_id)>{tr(K::Discard)}</button>
                                     })}
                                 </li>
                             }
@@ -395,7 +415,12 @@ fn Chat(v: ChatView) -> impl IntoView {
                     <textarea id="body" name="body" rows="3" maxlength=MessageBody::MAX_LEN.to_string()
                         aria-describedby="body-hint body-error"
                         prop:value=move || draft.get()
-                        on:input=move |ev| { draft.set(event_target_value(&ev)); typing_live.typing(); }
+                        on:input=move |ev| {
+                            let text = event_target_value(&ev);
+                            keep_draft(&text);
+                            draft.set(text);
+                            typing_live.typing();
+                        }
                         on:keydown=on_key
                         on:paste=crate::ui::files::on_paste
                         inner_html=crate::ui::form::textarea_html(&draft.get_untracked())

@@ -98,7 +98,8 @@ pub struct InboxSignals {
     /// Conversations the current customer has had with the channel.
     pub history: RwSignal<i64>,
     pub typing: RwSignal<Option<String>>,
-    pub offline: RwSignal<bool>,
+    /// The live connection's state (shown pinned at the top).
+    pub link: RwSignal<crate::ui::socket::Link>,
     pub sound: RwSignal<bool>,
     pub chimes: RwSignal<u32>,
     pub notice: RwSignal<Option<Code>>,

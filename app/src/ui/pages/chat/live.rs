@@ -18,24 +18,13 @@ pub struct Signals {
     pub selected: RwSignal<Option<ConversationId>>,
     pub messages: RwSignal<Vec<UiMsg>>,
     pub conversations: RwSignal<Vec<ConversationView>>,
-    pub offline: RwSignal<bool>,
+    pub link: RwSignal<crate::ui::socket::Link>,
     /// Who on the channel's side is typing now.
     pub typing: RwSignal<Option<String>>,
 }
 
 impl Live {
-    /// Whether messages can be sent over the socket right now (otherwise the form posts).
-    pub fn ready(&self) -> bool {
-        #[cfg(feature = "hydrate")]
-        {
-            self.inner.socket.ready()
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            false
-        }
-    }
-
+    /// Shows `body` as pending and sends it, now or when the connection is back.
     pub fn send(&self, _body: String, _conversation: Option<ConversationId>) {
         #[cfg(feature = "hydrate")]
         self.inner.send(_body, _conversation);
@@ -44,6 +33,12 @@ impl Live {
     pub fn retry(&self, _client_id: &str) {
         #[cfg(feature = "hydrate")]
         self.inner.retry(_client_id);
+    }
+
+    /// Gives up on a message that was not sent.
+    pub fn discard(&self, _client_id: &str) {
+        #[cfg(feature = "hydrate")]
+        self.inner.thread.discard(_client_id);
     }
 
     /// Files were sent into `conversation` (perhaps a new one): show and follow it.
@@ -55,21 +50,22 @@ impl Live {
     /// The customer is typing (sent at most every few seconds).
     pub fn typing(&self) {
         #[cfg(feature = "hydrate")]
-        self.inner.typing();
+        self.inner.thread.typing(self.inner.sig.selected.get_untracked());
     }
 }
 
-pub fn connect(code: String, slug: String, sig: Signals) -> Live {
+/// The chat of `user` on channel `code` from account `slug`.
+pub fn connect(code: String, slug: String, user: i64, sig: Signals) -> Live {
     #[cfg(feature = "hydrate")]
     {
-        let inner = client::Client::start(code, slug, sig);
+        let inner = client::Client::start(code, slug, user, sig);
         Live {
             inner: send_wrapper::SendWrapper::new(inner),
         }
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = (code, slug, sig);
+        let _ = (code, slug, user, sig);
         Live {}
     }
 }
@@ -77,87 +73,47 @@ pub fn connect(code: String, slug: String, sig: Signals) -> Live {
 #[cfg(feature = "hydrate")]
 mod client {
     use super::*;
-    use crate::protocol::{ClientMsg, ServerMsg};
-    use crate::ui::live::{self, Outbox};
-    use crate::ui::socket::{attach, new_client_id, page_visible, Flash, Socket};
-    use std::cell::{Cell, RefCell};
+    use crate::protocol::ServerMsg;
+    use crate::ui::live::{self, client::Thread};
+    use crate::ui::socket::attach;
     use std::rc::Rc;
 
     /// The browser side of the customer's live channel.
     pub struct Client {
-        pub socket: Rc<Socket>,
-        outbox: RefCell<Outbox>,
-        sig: Signals,
-        last_typing: Cell<f64>,
-        typing_flash: Flash,
+        pub thread: Thread,
+        pub sig: Signals,
     }
 
     impl Client {
-        pub fn start(code: String, slug: String, sig: Signals) -> Rc<Self> {
-            let socket = Socket::new(&format!("/ws?code={code}&account={slug}"), sig.offline);
-            let c = Rc::new(Client {
-                socket: socket.clone(),
-                outbox: RefCell::default(),
-                sig,
-                last_typing: Cell::new(0.0),
-                typing_flash: Flash::default(),
-            });
+        pub fn start(code: String, slug: String, user: i64, sig: Signals) -> Rc<Self> {
+            let path = format!("/ws?code={code}&account={slug}");
+            let thread = Thread::new(&path, user, Author::Customer, sig.messages, sig.link);
+            let socket = thread.socket.clone();
+            let c = Rc::new(Client { thread, sig });
             attach(&socket, &c, Self::opened, Self::handle);
+            // What this customer wrote here and never saw acknowledged (a reload, a
+            // closed tab): shown again if it belongs on screen, and sent when connected.
+            let weak = Rc::downgrade(&c);
+            request_animation_frame(move || {
+                if let Some(c) = weak.upgrade() {
+                    let selected = c.sig.selected.get_untracked();
+                    c.thread
+                        .restore(|conv| conv == selected || (conv.is_none() && selected.is_none()));
+                }
+            });
             c
         }
 
         fn opened(&self) {
             if let Some(id) = self.sig.selected.get_untracked() {
-                let since = self.sig.messages.with_untracked(|ms| last_seq(ms));
-                self.socket.send(&ClientMsg::Resume {
-                    conversation: id,
-                    since_seq: since,
-                });
-                self.mark_read();
+                self.thread.follow(id);
             }
             // Resend what was never acknowledged: the server stores each once.
-            let unsent = self.outbox.borrow().unsent();
-            for m in unsent {
-                self.socket.send(&m);
-            }
-        }
-
-        /// Tells the channel what the customer has seen (when the page is visible).
-        fn mark_read(&self) {
-            let Some(id) = self.sig.selected.get_untracked() else {
-                return;
-            };
-            let seq = self.sig.messages.with_untracked(|ms| last_seq(ms));
-            if seq > 0 && page_visible() {
-                self.socket.send(&ClientMsg::Read {
-                    conversation: id,
-                    seq,
-                });
-            }
-        }
-
-        pub fn typing(&self) {
-            let Some(id) = self.sig.selected.get_untracked() else {
-                return;
-            };
-            let now = js_sys::Date::now();
-            if now - self.last_typing.get() > 2500.0 {
-                self.last_typing.set(now);
-                self.socket.send(&ClientMsg::Typing { conversation: id });
-            }
+            self.thread.resend();
         }
 
         pub fn send(&self, body: String, conversation: Option<ConversationId>) {
-            self.last_typing.set(0.0);
-            let now = js_sys::Date::now() as i64;
-            let m = self.sig.messages.try_update(|ms| {
-                self.outbox
-                    .borrow_mut()
-                    .add(ms, Author::Customer, conversation, body, new_client_id(), now)
-            });
-            if let Some(m) = m {
-                self.socket.send(&m);
-            }
+            self.thread.send(conversation, body);
         }
 
         pub fn show(&self, conversation: ConversationId) {
@@ -166,21 +122,11 @@ mod client {
             }
             self.sig.messages.set(Vec::new());
             self.sig.selected.set(Some(conversation));
-            self.socket.send(&ClientMsg::Resume {
-                conversation,
-                since_seq: 0,
-            });
+            self.thread.resume(conversation, 0);
         }
 
         pub fn retry(&self, client_id: &str) {
-            let conversation = self.sig.selected.get_untracked();
-            let m = self
-                .sig
-                .messages
-                .try_update(|ms| self.outbox.borrow_mut().retry(ms, client_id, conversation));
-            if let Some(Some(m)) = m {
-                self.socket.send(&m);
-            }
+            self.thread.retry(client_id, self.sig.selected.get_untracked());
         }
 
         fn handle(&self, m: ServerMsg) {
@@ -198,13 +144,9 @@ mod client {
                         sig.messages
                             .update(|ms| live::keep_only_new_conversation(ms, &client_id));
                         sig.selected.set(Some(conversation));
-                        self.socket.send(&ClientMsg::Resume {
-                            conversation,
-                            since_seq: 0,
-                        });
+                        self.thread.resume(conversation, 0);
                     }
-                    sig.messages
-                        .update(|ms| self.outbox.borrow_mut().acked(ms, &client_id, seq, at));
+                    self.thread.acked(&client_id, seq, at);
                 }
                 ServerMsg::Message { message } => {
                     if sig.selected.get_untracked() == Some(message.conversation) {
@@ -214,7 +156,7 @@ mod client {
                         }
                         sig.messages.update(|ms| merge(ms, &message));
                         if theirs {
-                            self.mark_read();
+                            self.thread.mark_read(sig.selected.get_untracked());
                         }
                     }
                 }
@@ -235,7 +177,7 @@ mod client {
                                 .any(|c| c.id == sel && c.status == ConversationStatus::Closed)
                         }),
                     };
-                    if !known && idle && self.outbox.borrow().unsent().is_empty() {
+                    if !known && idle && !self.thread.has_unsent() {
                         self.show(id);
                     }
                 }
@@ -243,7 +185,7 @@ mod client {
                     conversation, name, ..
                 } => {
                     if sig.selected.get_untracked() == Some(conversation) {
-                        self.typing_flash.show(sig.typing, name, 4000);
+                        self.thread.show_typing(sig.typing, name);
                     }
                 }
                 ServerMsg::Read {
@@ -258,15 +200,14 @@ mod client {
                 }
                 ServerMsg::Error { client_id, error } => {
                     if let Some(cid) = client_id {
-                        let code = error.code();
-                        sig.messages
-                            .update(|ms| self.outbox.borrow_mut().failed(ms, &cid, code));
+                        self.thread.failed(&cid, error.code());
                     }
                 }
-                // Server-internal, and operators' notes: never sent to customers.
+                // Server-internal, operators' notes and heartbeats: never shown here.
                 ServerMsg::Access { .. }
                 | ServerMsg::SessionsEnded { .. }
-                | ServerMsg::InternalNote { .. } => {}
+                | ServerMsg::InternalNote { .. }
+                | ServerMsg::Pong => {}
             }
         }
     }

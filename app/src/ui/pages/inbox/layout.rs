@@ -16,7 +16,7 @@ pub(super) fn Inbox(v: InboxView) -> impl IntoView {
         split: RwSignal::new(SplitRule::Closed),
         history: RwSignal::new(0),
         typing: RwSignal::new(None),
-        offline: RwSignal::new(false),
+        link: RwSignal::new(crate::ui::socket::Link::Online),
         sound: RwSignal::new(false),
         chimes: RwSignal::new(0),
         notice: RwSignal::new(None),
@@ -209,7 +209,7 @@ pub(super) fn Inbox(v: InboxView) -> impl IntoView {
                     {tr(K::SoundNew)}
                 </label>
                 <Notifications />
-                {move || s.offline.get().then(|| view! { <p class="notice" role="status">{tr(K::Offline)}</p> })}
+                <crate::ui::layout::ConnectionNotice link=s.link />
                 <form role="search" class="inbox-search" method="get" on:submit={
                     let run = run_search.clone();
                     move |ev: leptos::ev::SubmitEvent| {

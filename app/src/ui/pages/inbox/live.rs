@@ -26,9 +26,15 @@ impl Live {
         self.inner.retry(_client_id);
     }
 
+    /// Gives up on a message that was not sent.
+    pub fn discard(&self, _client_id: &str) {
+        #[cfg(feature = "hydrate")]
+        self.inner.thread.discard(_client_id);
+    }
+
     pub fn typing(&self) {
         #[cfg(feature = "hydrate")]
-        self.inner.typing();
+        self.inner.thread.typing(self.inner.current());
     }
 }
 
@@ -49,19 +55,15 @@ pub fn connect(slug: String, s: InboxSignals) -> Live {
 #[cfg(feature = "hydrate")]
 mod client {
     use super::*;
-    use crate::protocol::{ClientMsg, ServerMsg};
-    use crate::ui::live::{self, last_seq, Outbox};
-    use crate::ui::socket::{attach, new_client_id, page_visible, Flash, Socket};
-    use std::cell::{Cell, RefCell};
+    use crate::protocol::ServerMsg;
+    use crate::ui::live::{self, client::Thread};
+    use crate::ui::socket::{attach, page_visible};
     use std::rc::Rc;
 
     pub struct Client {
         slug: String,
-        socket: Rc<Socket>,
-        outbox: RefCell<Outbox>,
+        pub thread: Thread,
         s: InboxSignals,
-        last_typing: Cell<f64>,
-        typing_flash: Flash,
     }
 
     /// A desktop notification for a new conversation, when the operator allowed them
@@ -110,21 +112,30 @@ mod client {
 
     impl Client {
         pub fn start(slug: String, s: InboxSignals) -> Rc<Self> {
-            let socket = Socket::new(&format!("/ws/inbox?account={slug}"), s.offline);
-            let c = Rc::new(Client {
-                slug: slug.clone(),
-                socket: socket.clone(),
-                outbox: RefCell::default(),
-                s,
-                last_typing: Cell::new(0.0),
-                typing_flash: Flash::default(),
-            });
+            let path = format!("/ws/inbox?account={slug}");
+            let thread = Thread::new(&path, s.me.0, Author::Operator, s.messages, s.link);
+            let socket = thread.socket.clone();
+            let c = Rc::new(Client { slug, thread, s });
             attach(&socket, &c, Self::opened, Self::handle);
+            // What this operator wrote and never saw acknowledged: the open
+            // conversation's is drawn again (others' when they are opened), and all of
+            // it is sent when connected.
+            let weak = Rc::downgrade(&c);
+            request_animation_frame(move || {
+                if let Some(c) = weak.upgrade() {
+                    let current = c.current();
+                    c.thread.restore(|conv| conv.is_some() && conv == current);
+                }
+            });
             c
         }
 
+        pub fn current(&self) -> Option<ConversationId> {
+            self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id))
+        }
+
         fn opened(&self) {
-            if let Some(id) = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id)) {
+            if let Some(id) = self.current() {
                 self.follow(id);
             }
             // What changed before the feed was listening (between the page's render
@@ -140,72 +151,19 @@ mod client {
                     }
                 }
             });
-            let unsent = self.outbox.borrow().unsent();
-            for m in unsent {
-                self.socket.send(&m);
-            }
+            self.thread.resend();
         }
 
         pub fn follow(&self, id: ConversationId) {
-            let since = self.s.messages.with_untracked(|ms| last_seq(ms));
-            self.socket.send(&ClientMsg::Resume {
-                conversation: id,
-                since_seq: since,
-            });
-            self.mark_read();
-        }
-
-        fn mark_read(&self) {
-            let Some(id) = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id)) else {
-                return;
-            };
-            let seq = self.s.messages.with_untracked(|ms| last_seq(ms));
-            if seq > 0 && page_visible() {
-                self.socket.send(&ClientMsg::Read {
-                    conversation: id,
-                    seq,
-                });
-            }
-        }
-
-        pub fn typing(&self) {
-            let Some(id) = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id)) else {
-                return;
-            };
-            let now = js_sys::Date::now();
-            if now - self.last_typing.get() > 2500.0 {
-                self.last_typing.set(now);
-                self.socket.send(&ClientMsg::Typing { conversation: id });
-            }
+            self.thread.follow(id);
         }
 
         pub fn send(&self, conversation: ConversationId, body: String) {
-            self.last_typing.set(0.0);
-            let now = js_sys::Date::now() as i64;
-            let m = self.s.messages.try_update(|ms| {
-                self.outbox.borrow_mut().add(
-                    ms,
-                    Author::Operator,
-                    Some(conversation),
-                    body,
-                    new_client_id(),
-                    now,
-                )
-            });
-            if let Some(m) = m {
-                self.socket.send(&m);
-            }
+            self.thread.send(Some(conversation), body);
         }
 
         pub fn retry(&self, client_id: &str) {
-            let conversation = self.s.current.with_untracked(|c| c.as_ref().map(|c| c.id));
-            let m = self
-                .s
-                .messages
-                .try_update(|ms| self.outbox.borrow_mut().retry(ms, client_id, conversation));
-            if let Some(Some(m)) = m {
-                self.socket.send(&m);
-            }
+            self.thread.retry(client_id, self.current());
         }
 
         fn is_current(&self, id: ConversationId) -> bool {
@@ -217,9 +175,7 @@ mod client {
             match m {
                 ServerMsg::Ack {
                     client_id, seq, at, ..
-                } => s
-                    .messages
-                    .update(|ms| self.outbox.borrow_mut().acked(ms, &client_id, seq, at)),
+                } => self.thread.acked(&client_id, seq, at),
                 ServerMsg::Message { message } => {
                     let id = message.conversation;
                     let viewing = self.is_current(id) && page_visible();
@@ -231,7 +187,7 @@ mod client {
                         }
                         s.messages.update(|ms| merge(ms, &message));
                         if message.author == Author::Customer {
-                            self.mark_read();
+                            self.thread.mark_read(Some(id));
                         }
                     }
                 }
@@ -262,7 +218,7 @@ mod client {
                     conversation, name, ..
                 } => {
                     if self.is_current(conversation) {
-                        self.typing_flash.show(s.typing, name, 4000);
+                        self.thread.show_typing(s.typing, name);
                     }
                 }
                 ServerMsg::Read {
@@ -279,11 +235,7 @@ mod client {
                     }
                 }
                 ServerMsg::Error { client_id, error } => match client_id {
-                    Some(cid) => {
-                        let code = error.code();
-                        s.messages
-                            .update(|ms| self.outbox.borrow_mut().failed(ms, &cid, code))
-                    }
+                    Some(cid) => self.thread.failed(&cid, error.code()),
                     None => s.notice.set(Some(error.code())),
                 },
                 ServerMsg::InternalNote { note } => {
@@ -291,8 +243,8 @@ mod client {
                         s.notes.update(|ns| note_into(ns, note));
                     }
                 }
-                // Server-internal; never sent to browsers.
-                ServerMsg::Access { .. } | ServerMsg::SessionsEnded { .. } => {}
+                // Server-internal (never sent to browsers), and heartbeats.
+                ServerMsg::Access { .. } | ServerMsg::SessionsEnded { .. } | ServerMsg::Pong => {}
             }
         }
     }

@@ -1,0 +1,209 @@
+import { test, expect, Page } from './fixtures';
+import { channelWithOperator, customerOnChat, hydrated, newContext, uniq } from './helpers';
+
+/**
+ * Cuts the page's live connection while the network stays up, as a proxy that drops
+ * WebSockets would: from the reload this does, every socket the page opens fails (it
+ * is pointed at an address with no socket behind it). The returned function lets the next attempt through
+ * (and says "online", so the page tries at once instead of after its backoff).
+ */
+async function cutSockets(page: Page): Promise<() => Promise<void>> {
+  await page.context().addInitScript(() => {
+    const Orig = window.WebSocket;
+    class Cut extends Orig {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        const cut = sessionStorage.getItem('__cutSockets');
+        super(cut ? String(url).replace('/ws', '/ws-cut') : url, protocols);
+      }
+    }
+    (window as any).WebSocket = Cut;
+  });
+  await page.evaluate(() => sessionStorage.setItem('__cutSockets', '1'));
+  await page.reload();
+  await hydrated(page);
+  return async () => {
+    await page.evaluate(() => {
+      sessionStorage.removeItem('__cutSockets');
+      window.dispatchEvent(new Event('online'));
+    });
+  };
+}
+
+/** What the page keeps on the device for unsent messages. */
+async function keptOutboxes(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.startsWith('netlines.outbox.'))
+      .map((k) => localStorage.getItem(k) ?? ''),
+  );
+}
+
+test('offline, the customer writes with Enter and with Send: the words stay on the page and leave once when the network is back', async ({ browser, consoleErrors }) => {
+  // While offline the browser logs its failed reconnection attempts.
+  consoleErrors.allow(/WebSocket|ERR_INTERNET_DISCONNECTED/);
+  const id = uniq();
+  const { adminCtx, opCtx, path } = await channelWithOperator(browser, id);
+  const { ctx, page } = await customerOnChat(browser, id, path);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const box = page.getByLabel('Message', { exact: true });
+  const messages = page.getByRole('list', { name: 'Messages' });
+  await box.fill('Hello before the tunnel');
+  await box.press('Enter');
+  await expect(messages.getByRole('listitem').filter({ hasText: 'Hello before the tunnel' })).toContainText('Sent');
+  const url = page.url();
+
+  await ctx.setOffline(true);
+  const offline = page.getByRole('status').filter({ hasText: 'You are offline. What you write is kept and sent when you are back online.' });
+  await expect(offline).toBeVisible();
+  await box.fill('Written offline with Enter');
+  await box.press('Enter');
+  await box.fill('Written offline with Send');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  // Both are on the page as pending; the page did not go anywhere and the box is empty.
+  for (const text of ['Written offline with Enter', 'Written offline with Send']) {
+    await expect(messages.getByRole('listitem').filter({ hasText: text })).toContainText('Sending…');
+  }
+  await expect(box).toHaveValue('');
+  expect(page.url()).toBe(url);
+  await page.screenshot({ path: 'test-results/screens/chat-offline-desktop.png' });
+  expect((await keptOutboxes(page)).join()).toContain('Written offline with Send');
+
+  await ctx.setOffline(false);
+  for (const text of ['Written offline with Enter', 'Written offline with Send']) {
+    await expect(messages.getByRole('listitem').filter({ hasText: text })).toContainText('Sent');
+  }
+  await expect(offline).toHaveCount(0);
+  expect(await keptOutboxes(page)).toEqual([]);
+  // Stored once each, in the order written: what the server renders after a reload.
+  await page.reload();
+  await hydrated(page);
+  const texts = await messages.getByRole('listitem').allInnerTexts();
+  const order = ['Hello before the tunnel', 'Written offline with Enter', 'Written offline with Send'].map((t) =>
+    texts.findIndex((x) => x.includes(t)),
+  );
+  expect(order.every((i) => i >= 0)).toBe(true);
+  expect([...order].sort((a, b) => a - b)).toEqual(order);
+  for (const t of ['Written offline with Enter', 'Written offline with Send']) {
+    expect(texts.filter((x) => x.includes(t))).toHaveLength(1);
+  }
+  await Promise.all([adminCtx.close(), opCtx.close(), ctx.close()]);
+});
+
+test('with only the live connection down, unsent messages and the draft survive a reload and are delivered once', async ({ browser, consoleErrors }) => {
+  consoleErrors.allow(/WebSocket/);
+  const id = uniq();
+  const { adminCtx, opCtx, op, path } = await channelWithOperator(browser, id);
+  const { ctx, page } = await customerOnChat(browser, id, path);
+  const box = page.getByLabel('Message', { exact: true });
+  const messages = page.getByRole('list', { name: 'Messages' });
+  await box.fill('First question');
+  await box.press('Enter');
+  await expect(messages.getByRole('listitem').filter({ hasText: 'First question' })).toContainText('Sent');
+
+  const unblock = await cutSockets(page);
+  const reconnecting = page.getByRole('status').filter({ hasText: 'Connection lost: reconnecting…' });
+  await expect(reconnecting).toBeVisible();
+  await box.fill('Kept across a reload');
+  await box.press('Enter');
+  await expect(messages.getByRole('listitem').filter({ hasText: 'Kept across a reload' })).toContainText('Sending…');
+  await box.fill('A draft not sent yet');
+  await page.reload();
+  await hydrated(page);
+  // After the reload: the unsent message is still there, pending, and so is the draft.
+  await expect(messages.getByRole('listitem').filter({ hasText: 'Kept across a reload' })).toContainText('Sending…');
+  await expect(box).toHaveValue('A draft not sent yet');
+
+  await unblock();
+  await expect(messages.getByRole('listitem').filter({ hasText: 'Kept across a reload' })).toContainText('Sent', { timeout: 40_000 });
+  await expect(reconnecting).toHaveCount(0);
+  // The operator gets it once.
+  await op.goto(`/a/acme-${id}/inbox`);
+  await hydrated(op);
+  await op.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(`Cleo ${id}`) }).click();
+  const thread = op.getByRole('list', { name: 'Messages' });
+  await expect(thread.getByRole('listitem').filter({ hasText: 'Kept across a reload' })).toHaveCount(1);
+  await expect(thread.getByRole('listitem').filter({ hasText: 'A draft not sent yet' })).toHaveCount(0);
+  await Promise.all([adminCtx.close(), opCtx.close(), ctx.close()]);
+});
+
+test('the operator’s reply written while the inbox is disconnected survives a reload and reaches the customer once', async ({ browser, consoleErrors }) => {
+  consoleErrors.allow(/WebSocket/);
+  const id = uniq();
+  const { adminCtx, opCtx, op, path } = await channelWithOperator(browser, id);
+  const { ctx, page } = await customerOnChat(browser, id, path);
+  const box = page.getByLabel('Message', { exact: true });
+  await box.fill('Is anyone there?');
+  await box.press('Enter');
+  const customerThread = page.getByRole('list', { name: 'Messages' });
+  await expect(customerThread.getByRole('listitem').filter({ hasText: 'Is anyone there?' })).toContainText('Sent');
+
+  await op.goto(`/a/acme-${id}/inbox`);
+  await hydrated(op);
+  await op.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(`Cleo ${id}`) }).click();
+  const thread = op.getByRole('list', { name: 'Messages' });
+  await expect(thread).toContainText('Is anyone there?');
+  const conversationUrl = op.url();
+  const unblock = await cutSockets(op);
+  await expect(op.getByRole('status').filter({ hasText: 'Connection lost: reconnecting…' })).toBeVisible();
+  const reply = op.getByLabel('Reply', { exact: true });
+  await reply.fill('Yes, we are here');
+  await reply.press('Enter');
+  await expect(thread.getByRole('listitem').filter({ hasText: 'Yes, we are here' })).toContainText('Sending…');
+  await op.reload();
+  await hydrated(op);
+  expect(op.url()).toBe(conversationUrl);
+  await expect(thread.getByRole('listitem').filter({ hasText: 'Yes, we are here' })).toContainText('Sending…');
+
+  await unblock();
+  await expect(thread.getByRole('listitem').filter({ hasText: 'Yes, we are here' })).not.toContainText('Sending…', { timeout: 40_000 });
+  await expect(customerThread.getByRole('listitem').filter({ hasText: 'Yes, we are here' })).toHaveCount(1);
+  await page.reload();
+  await expect(customerThread.getByRole('listitem').filter({ hasText: 'Yes, we are here' })).toHaveCount(1);
+  await Promise.all([adminCtx.close(), opCtx.close(), ctx.close()]);
+});
+
+test('the connection state is shown in Polish on a phone, and signing out forgets what waits on the device', async ({ browser, consoleErrors }) => {
+  consoleErrors.allow(/WebSocket|ERR_INTERNET_DISCONNECTED/);
+  const id = uniq();
+  const { adminCtx, opCtx, path } = await channelWithOperator(browser, id);
+  const { ctx, page } = await customerOnChat(browser, id, path);
+  await ctx.close();
+  // The same person on a Polish phone.
+  const phone = await newContext(browser, { locale: 'pl-PL', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const p = await phone.newPage();
+  await p.goto('/login');
+  await p.getByLabel('E-mail', { exact: true }).fill(`cleo-${id}@example.com`);
+  await p.getByLabel('Hasło', { exact: true }).fill('correct horse battery');
+  await p.getByRole('button', { name: 'Zaloguj się' }).click();
+  await p.goto(path);
+  await p.getByRole('link', { name: `Pisz z konta Borealis ${id}` }).click();
+  await hydrated(p);
+  const box = p.getByLabel('Wiadomość', { exact: true });
+  await phone.setOffline(true);
+  const offline = p.getByRole('status').filter({ hasText: 'Jesteś offline. To, co napiszesz, zostanie zachowane i wysłane po powrocie sieci.' });
+  await expect(offline).toBeVisible();
+  await box.fill('Napisane bez sieci');
+  await box.press('Enter');
+  const mine = p.getByRole('list', { name: 'Wiadomości' }).getByRole('listitem').filter({ hasText: 'Napisane bez sieci' });
+  await expect(mine).toContainText('Wysyłanie…');
+  await expect(offline).toBeInViewport();
+  await p.screenshot({ path: 'test-results/screens/chat-offline-phone-pl.png' });
+  expect(await keptOutboxes(p)).toHaveLength(1);
+  await phone.setOffline(false);
+  await expect(offline).toHaveCount(0);
+  await expect(mine).toContainText('Wysłano');
+
+  // A message that cannot leave yet and a draft, then sign-out: nothing of either
+  // stays on the device for the next person.
+  await cutSockets(p);
+  await box.fill('Nie zostawiaj mnie tutaj');
+  await box.press('Enter');
+  await expect(p.getByRole('list', { name: 'Wiadomości' }).getByRole('listitem').filter({ hasText: 'Nie zostawiaj mnie tutaj' })).toContainText('Wysyłanie…');
+  await box.fill('Szkic');
+  const kept = () => p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('netlines.outbox.') || k.startsWith('netlines.draft.')));
+  expect(await kept()).toHaveLength(2);
+  await p.getByRole('button', { name: 'Wyloguj się' }).click();
+  await expect(p.getByRole('link', { name: 'Zaloguj się' }).first()).toBeVisible();
+  expect(await kept()).toEqual([]);
+  await Promise.all([adminCtx.close(), opCtx.close(), phone.close()]);
+});
