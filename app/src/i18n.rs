@@ -395,6 +395,7 @@ messages! {
     Offline => "Connection lost: reconnecting…", "Utracono połączenie: ponowne łączenie…";
     NoNetwork => "You are offline. What you write is kept and sent when you are back online.", "Jesteś offline. To, co napiszesz, zostanie zachowane i wysłane po powrocie sieci.";
     Discard => "Discard", "Odrzuć";
+    NewMessagesBelow => "New messages ↓", "Nowe wiadomości ↓";
     You2 => "You", "Ty";
     Read => "Read", "Przeczytano";
     IsTyping => "is typing…", "pisze…";

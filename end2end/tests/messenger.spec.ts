@@ -207,3 +207,55 @@ test('the connection state is shown in Polish on a phone, and signing out forget
   expect(await kept()).toEqual([]);
   await Promise.all([adminCtx.close(), opCtx.close(), phone.close()]);
 });
+
+for (const size of [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'desktop', width: 1280, height: 800 },
+]) {
+  test(`on a ${size.name}, the chat is one screen: the newest reply and the composer are in view, and it reopens at the newest message`, async ({ browser }) => {
+    const id = uniq();
+    const { adminCtx, opCtx, path } = await channelWithOperator(browser, id);
+    const { ctx, page } = await customerOnChat(browser, id, path);
+    await page.setViewportSize({ width: size.width, height: size.height });
+    const box = page.getByLabel('Message', { exact: true });
+    const messages = page.getByRole('list', { name: 'Messages' });
+    for (let i = 1; i <= 4; i++) {
+      await box.fill(`Question ${i}: ${'a longer line of text '.repeat(3)}`);
+      await box.press('Enter');
+      await expect(messages.getByRole('listitem').filter({ hasText: `Question ${i}:` })).toContainText('Sent');
+    }
+    const href = await page.getByRole('tablist', { name: 'Open conversations' }).getByRole('tab').first().getAttribute('href');
+    const conversation = href!.replace('?c=', '');
+    for (let i = 1; i <= 3; i++) {
+      const res = await opCtx.request.post('/api/operator_reply', {
+        form: { slug: `acme-${id}`, conversation, client_id: `reply-${i}-${id}`, body: `Reply number ${i}` },
+      });
+      expect(res.ok()).toBeTruthy();
+    }
+    const newest = messages.getByRole('listitem').filter({ hasText: 'Reply number 3' });
+    await expect(newest).toBeInViewport();
+    await expect(box).toBeInViewport();
+    await expect(page.getByRole('button', { name: 'Send', exact: true })).toBeInViewport();
+    // The page itself does not scroll: only the thread does.
+    expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight + 1)).toBe(true);
+    await page.screenshot({ path: `test-results/screens/chat-three-replies-${size.name}.png` });
+    // Scrolled up to read: a new reply does not pull the thread down; a pill says so.
+    await messages.evaluate((el) => (el.scrollTop = 0));
+    await opCtx.request.post('/api/operator_reply', {
+      form: { slug: `acme-${id}`, conversation, client_id: `reply-4-${id}`, body: 'Reply number 4' },
+    });
+    const pill = page.getByRole('button', { name: 'New messages ↓' });
+    await expect(pill).toBeVisible();
+    const fourth = messages.getByRole('listitem').filter({ hasText: 'Reply number 4' });
+    await expect(fourth).not.toBeInViewport();
+    await pill.click();
+    await expect(fourth).toBeInViewport();
+    await expect(pill).toHaveCount(0);
+    // Opened again, it starts at the newest message.
+    await page.reload();
+    await hydrated(page);
+    await expect(fourth).toBeInViewport();
+    await expect(box).toBeInViewport();
+    await Promise.all([adminCtx.close(), opCtx.close(), ctx.close()]);
+  });
+}

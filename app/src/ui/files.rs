@@ -33,7 +33,10 @@ pub fn Attachments(files: Vec<FileView>) -> impl IntoView {
                             view! {
                                 <li class="file-image">
                                     <a href=f.url() target="_blank" rel="noopener" title=f.name.clone()>
-                                        <img src=f.thumb_url() alt=alt loading="lazy" />
+                                        // Its size is known before it loads: the thread keeps
+                                        // its place (and its newest message in view).
+                                        <img src=f.thumb_url() alt=alt loading="lazy"
+                                            width=f.width.map(|w| w.to_string()) height=f.height.map(|h| h.to_string()) />
                                     </a>
                                 </li>
                             }

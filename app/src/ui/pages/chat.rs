@@ -229,6 +229,9 @@ fn Chat(v: ChatView) -> impl IntoView {
         click_older();
     };
     // Older messages load by themselves when the list is scrolled to its top.
+    let list_ref = NodeRef::<leptos::html::Ol>::new();
+    // New messages below what the customer is reading.
+    let unseen = RwSignal::new(false);
     let on_scroll = move |ev: leptos::ev::Event| {
         let _ = &ev;
         #[cfg(feature = "hydrate")]
@@ -238,16 +241,38 @@ fn Chat(v: ChatView) -> impl IntoView {
                 if el.scroll_top() <= 4 {
                     fetch_older();
                 }
+                if el.scroll_height() - el.scroll_top() - el.client_height() < 48 {
+                    unseen.set(false);
+                }
             }
         }
     };
-    // Keep the newest message in view when one arrives (not when older ones load).
-    let list_ref = NodeRef::<leptos::html::Ol>::new();
+    // The thread opens at its newest message and follows new ones while the customer is
+    // at the bottom (or wrote the new one); scrolled up to read, a "new messages" pill
+    // appears instead. Older messages loading above change nothing.
+    let to_bottom = move || {
+        if let Some(el) = list_ref.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+        }
+        unseen.set(false);
+    };
     Effect::new(move |prev: Option<Option<(Option<i64>, Option<String>)>>| {
-        let newest = messages.with(|ms| ms.last().map(|m| (m.seq, m.client_id.clone())));
+        let (newest, mine) = messages.with(|ms| {
+            (
+                ms.last().map(|m| (m.seq, m.client_id.clone())),
+                ms.last().is_some_and(|m| m.author == Author::Customer),
+            )
+        });
         if prev.as_ref() != Some(&newest) {
-            if let Some(el) = list_ref.get() {
-                el.set_scroll_top(el.scroll_height());
+            // Measured before the new message is drawn.
+            let at_bottom = list_ref
+                .get_untracked()
+                .is_none_or(|el| el.scroll_height() - el.scroll_top() - el.client_height() < 48);
+            if prev.is_none() || at_bottom || mine {
+                // After the new message is drawn.
+                request_animation_frame(to_bottom);
+            } else {
+                unseen.set(true);
             }
         }
         newest
@@ -401,6 +426,9 @@ fn Chat(v: ChatView) -> impl IntoView {
                         .collect_view()
                 }}
             </ol>
+            {move || unseen.get().then(|| view! {
+                <button type="button" class="new-pill small" on:click=move |_| to_bottom()>{tr(K::NewMessagesBelow)}</button>
+            })}
             <p class="typing muted small" role="status" aria-live="polite">
                 {move || typing.get().map(|n| format!("{n} {}", tr(K::IsTyping)))}
             </p>
@@ -412,7 +440,7 @@ fn Chat(v: ChatView) -> impl IntoView {
                 {move || is_closed().then(|| view! { <p class="notice">{tr(K::ClosedNotice)}</p> })}
                 <div class="field" class:has-error=move || composer_error.get().is_some()>
                     <label for="body">{tr(K::LabelMessage)}</label>
-                    <textarea id="body" name="body" rows="3" maxlength=MessageBody::MAX_LEN.to_string()
+                    <textarea id="body" name="body" rows="1" maxlength=MessageBody::MAX_LEN.to_string()
                         aria-describedby="body-hint body-error"
                         prop:value=move || draft.get()
                         on:input=move |ev| {
