@@ -4,6 +4,7 @@
 pub mod files;
 pub mod form;
 pub mod layout;
+pub mod links;
 pub mod live;
 pub mod pages;
 pub mod rich;

@@ -259,3 +259,27 @@ for (const size of [
     await Promise.all([adminCtx.close(), opCtx.close(), ctx.close()]);
   });
 }
+
+test('web addresses in messages are links on both sides; other schemes stay text', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, op, path } = await channelWithOperator(browser, id);
+  const { ctx, page } = await customerOnChat(browser, id, path);
+  const box = page.getByLabel('Message', { exact: true });
+  await box.fill('Order: https://shop.example.test/order?id=5. Not this: javascript:alert(1)');
+  await box.press('Enter');
+  const mine = page.getByRole('list', { name: 'Messages' }).getByRole('listitem').filter({ hasText: 'Order:' });
+  await expect(mine).toContainText('Sent');
+  const link = mine.getByRole('link', { name: 'https://shop.example.test/order?id=5' });
+  await expect(link).toHaveAttribute('href', 'https://shop.example.test/order?id=5');
+  await expect(link).toHaveAttribute('rel', 'noopener noreferrer nofollow');
+  await expect(mine.getByRole('link')).toHaveCount(1);
+  // The operator sees the same link, drawn by the server and after hydration alike.
+  await op.goto(`/a/acme-${id}/inbox`);
+  await hydrated(op);
+  await op.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(`Cleo ${id}`) }).click();
+  const theirs = op.getByRole('list', { name: 'Messages' }).getByRole('listitem').filter({ hasText: 'Order:' });
+  await expect(theirs.getByRole('link', { name: 'https://shop.example.test/order?id=5' })).toHaveAttribute('target', '_blank');
+  await page.reload();
+  await expect(mine.getByRole('link', { name: 'https://shop.example.test/order?id=5' })).toBeVisible();
+  await Promise.all([adminCtx.close(), opCtx.close(), ctx.close()]);
+});

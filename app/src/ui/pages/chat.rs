@@ -380,7 +380,7 @@ fn Chat(v: ChatView) -> impl IntoView {
             })}
             // Before the first message: the channel's welcome, as the chat will begin.
             {move || conversations.with(|cs| cs.is_empty()).then(|| view! { <WelcomeBubble card=welcome_card.clone() /> })}
-            <ol class="messages" id="thread" aria-label=tr(K::MessagesLabel) aria-live="polite" node_ref=list_ref on:scroll=on_scroll>
+            <ol class="messages" id="thread" tabindex="0" aria-label=tr(K::MessagesLabel) aria-live="polite" node_ref=list_ref on:scroll=on_scroll>
                 {move || {
                     let retry_live = retry_live.clone();
                     messages
@@ -410,7 +410,7 @@ fn Chat(v: ChatView) -> impl IntoView {
                                 <li class="msg" class:mine=mine class:channel=m.author == Author::Channel class:failed=failed>
                                     <p class="msg-meta"><span class="msg-author" dir="auto">{who}</span> " " <MessageTime at=m.at /></p>
                                     {(!crate::ui::files::body_is_caption(&m.body, &m.files)).then(|| view! {
-                                        <p class="msg-body" dir="auto">{m.body.clone()}</p>
+                                        <p class="msg-body" dir="auto"><crate::ui::links::Linked text=m.body.clone() /></p>
                                     })}
                                     <crate::ui::rich::RichContent rich=m.rich.clone() />
             <crate::ui::files::Attachments files=m.files.clone() />

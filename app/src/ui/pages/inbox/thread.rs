@@ -100,7 +100,7 @@ pub(super) fn Msg(
                 })}
             </p>
             {(!crate::ui::files::body_is_caption(&m.body, &m.files)).then(|| view! {
-                <p class="msg-body" dir="auto">{m.body.clone()}</p>
+                <p class="msg-body" dir="auto"><crate::ui::links::Linked text=m.body.clone() /></p>
             })}
             <crate::ui::rich::RichContent rich=m.rich.clone() />
             <crate::ui::files::Attachments files=m.files.clone() />
