@@ -23,6 +23,7 @@ mod m0017_events;
 mod m0018_hours;
 mod m0019_second_ring;
 mod m0020_form_refills;
+mod m0021_search_fold;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_hours::Migration),
             Box::new(m0019_second_ring::Migration),
             Box::new(m0020_form_refills::Migration),
+            Box::new(m0021_search_fold::Migration),
         ]
     }
 }

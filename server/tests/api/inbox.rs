@@ -1723,17 +1723,37 @@ async fn search_finds_conversations_by_customer_name_and_message_text_within_rig
     assert_eq!(find(&w.olek, "Żółkiewska").await.unwrap(), vec![dorota]);
     let newest_first = find(&w.anna, "cleo").await.unwrap();
     assert_eq!(newest_first, vec![parcel, invoice], "{b:?}");
+    // Typed without diacritics, also letters Unicode does not decompose (ł, ø, ß…).
+    assert_eq!(find(&w.olek, "zolkiewska").await.unwrap(), vec![dorota], "{b:?}");
+    w.reply(&w.olek, parcel, "Płatność przyjęta, wysyłka z Łodzi; Straße")
+        .await
+        .unwrap();
+    assert_eq!(
+        find(&w.olek, "platnosc lodzi").await.unwrap(),
+        vec![parcel],
+        "{b:?}"
+    );
+    assert_eq!(find(&w.olek, "PŁATNOŚĆ").await.unwrap(), vec![parcel]);
+    assert_eq!(find(&w.olek, "strasse").await.unwrap(), vec![parcel]);
+    let q = SearchQuery::parse("lodzi").unwrap();
+    let hit = search::search(db, &w.olek, &q, None).await.unwrap();
+    assert_eq!(
+        hit.items[0].snippet.as_deref(),
+        Some("Płatność przyjęta, wysyłka z Łodzi; Straße")
+    );
     // A renamed customer is found by the new name only.
     app.state
         .db
         .execute_unprepared(&format!(
-            "UPDATE users SET name = 'Dora Nowak' WHERE id = {}",
+            "UPDATE users SET name = 'Dora Nowak-Łęcka' WHERE id = {}",
             dora.user.0
         ))
         .await
         .unwrap();
     assert_eq!(find(&w.olek, "nowak").await.unwrap(), vec![dorota], "{b:?}");
+    assert_eq!(find(&w.olek, "lecka").await.unwrap(), vec![dorota], "{b:?}");
     assert!(find(&w.olek, "dorota").await.unwrap().is_empty());
+    assert!(find(&w.olek, "zolkiewska").await.unwrap().is_empty());
     // The hit says where: the latest matching message.
     let q = SearchQuery::parse("invoice").unwrap();
     let page = search::search(db, &w.olek, &q, None).await.unwrap();

@@ -13,7 +13,7 @@ use crate::backend::db::begin_write;
 use crate::backend::entities::conversation;
 use crate::backend::principal::Actor;
 use crate::backend::OrInternal;
-use crate::domain::search::SearchQuery;
+use crate::domain::search::{fold_sql, SearchQuery};
 use crate::error::AppError;
 use crate::views::{SearchHit, SearchPage};
 use sea_orm::sea_query::Expr;
@@ -61,15 +61,18 @@ pub async fn index_pending(db: &DatabaseConnection) -> Result<i64, AppError> {
     };
     // Each document starts with its account and channel as words of their own, so a
     // search reads only its own account's and channels' postings.
-    txn.execute_raw(one(
+    // The text is folded as the queries fold it (`ł` → `l`…; the tokenizer folds the
+    // rest).
+    let sql = format!(
         "INSERT INTO message_fts (rowid, doc) \
-         SELECT m.id, 'xa' || c.account_id || 'x xc' || c.channel_id || 'x ' || m.body \
+         SELECT m.id, 'xa' || c.account_id || 'x xc' || c.channel_id || 'x ' || {} \
          FROM messages m JOIN conversations c ON c.id = m.conversation_id \
          WHERE m.id > ? AND m.id <= ? AND m.author <> 'channel'",
-        vec![done.into(), upto.into()],
-    ))
-    .await
-    .or_internal()?;
+        fold_sql(false, "m.body")
+    );
+    txn.execute_raw(one(&sql, vec![done.into(), upto.into()]))
+        .await
+        .or_internal()?;
     txn.execute_raw(one(
         "UPDATE search_progress SET messages = ? WHERE id = 1",
         vec![upto.into()],
@@ -103,7 +106,10 @@ fn placeholders(backend: DbBackend, sql: &str) -> String {
 fn message_match(backend: DbBackend, q: &SearchQuery, account: i64, channels: &[i64]) -> (String, Value) {
     match backend {
         DbBackend::Postgres => (
-            "to_tsvector('simple', m.body) @@ to_tsquery('simple', ?) AND m.author <> 'channel'".into(),
+            format!(
+                "to_tsvector('simple', {}) @@ to_tsquery('simple', ?) AND m.author <> 'channel'",
+                fold_sql(true, "m.body")
+            ),
             q.tsquery().into(),
         ),
         _ => {
@@ -124,7 +130,10 @@ fn message_match(backend: DbBackend, q: &SearchQuery, account: i64, channels: &[
 fn name_match(backend: DbBackend, q: &SearchQuery) -> (String, Value) {
     match backend {
         DbBackend::Postgres => (
-            "to_tsvector('simple', u.name) @@ to_tsquery('simple', ?)".into(),
+            format!(
+                "to_tsvector('simple', {}) @@ to_tsquery('simple', ?)",
+                fold_sql(true, "u.name")
+            ),
             q.tsquery().into(),
         ),
         _ => (
