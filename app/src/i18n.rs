@@ -396,6 +396,8 @@ messages! {
     NoNetwork => "You are offline. What you write is kept and sent when you are back online.", "Jesteś offline. To, co napiszesz, zostanie zachowane i wysłane po powrocie sieci.";
     Discard => "Discard", "Odrzuć";
     NewMessagesBelow => "New messages ↓", "Nowe wiadomości ↓";
+    WriteMessage => "Write a message…", "Napisz wiadomość…";
+    AtLimit => "The limit of simultaneous conversations is reached: finish one to start another.", "Osiągnięto limit jednoczesnych rozmów: zakończ jedną, aby zacząć kolejną.";
     You2 => "You", "Ty";
     Read => "Read", "Przeczytano";
     IsTyping => "is typing…", "pisze…";

@@ -160,3 +160,18 @@ export async function customerOnChat(browser: Browser, id: string, path: string)
   await hydrated(page);
   return { ctx, page };
 }
+
+/** Opens the channel's settings from the admin's page and sets the multiple-chats switch. */
+export async function setMultiChat(admin: Page, id: string, limit: string | null) {
+  await admin.goto(`/a/acme-${id}/contact-center/network`);
+  await admin.getByRole('row', { name: new RegExp(`Acme Help ${id}`) }).getByRole('link', { name: /Settings/ }).click();
+  const sw = admin.getByRole('switch', { name: 'Allow multiple simultaneous chats with the same customer' });
+  if (limit === null) {
+    await sw.uncheck();
+  } else {
+    await sw.check();
+    await admin.getByLabel('Limit').fill(limit);
+  }
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await expect(admin.getByText('Settings saved.')).toBeVisible();
+}

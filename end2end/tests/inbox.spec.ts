@@ -1,20 +1,6 @@
-import { test, expect, Page } from './fixtures';
-import { channelWithOperator, customerOnChat, hydrated, uniq, watchConsole } from './helpers';
+import { test, expect } from './fixtures';
+import { channelWithOperator, customerOnChat, hydrated, setMultiChat, uniq, watchConsole } from './helpers';
 
-/** Opens the channel's settings from the admin's page and sets the multiple-chats switch. */
-async function setMultiChat(admin: Page, id: string, limit: string | null) {
-  await admin.goto(`/a/acme-${id}/contact-center/network`);
-  await admin.getByRole('row', { name: new RegExp(`Acme Help ${id}`) }).getByRole('link', { name: /Settings/ }).click();
-  const sw = admin.getByRole('switch', { name: 'Allow multiple simultaneous chats with the same customer' });
-  if (limit === null) {
-    await sw.uncheck();
-  } else {
-    await sw.check();
-    await admin.getByLabel('Limit').fill(limit);
-  }
-  await admin.getByRole('button', { name: 'Save' }).click();
-  await expect(admin.getByText('Settings saved.')).toBeVisible();
-}
 
 test('an operator works the inbox live: new conversation, unread title, typing and read state both ways, keyboard, finish', async ({ browser }) => {
   const id = uniq();

@@ -1,5 +1,5 @@
 import { test, expect, Page } from './fixtures';
-import { channelWithOperator, customerOnChat, hydrated, newContext, uniq } from './helpers';
+import { channelWithOperator, customerOnChat, hydrated, newContext, setMultiChat, uniq } from './helpers';
 
 /**
  * Cuts the page's live connection while the network stays up, as a proxy that drops
@@ -281,5 +281,56 @@ test('web addresses in messages are links on both sides; other schemes stay text
   await expect(theirs.getByRole('link', { name: 'https://shop.example.test/order?id=5' })).toHaveAttribute('target', '_blank');
   await page.reload();
   await expect(mine.getByRole('link', { name: 'https://shop.example.test/order?id=5' })).toBeVisible();
+  await Promise.all([adminCtx.close(), opCtx.close(), ctx.close()]);
+});
+
+test('at the channel’s limit of simultaneous conversations the customer sees why a new one cannot start, and nothing is lost', async ({ browser }) => {
+  const id = uniq();
+  const { adminCtx, opCtx, admin, path } = await channelWithOperator(browser, id);
+  await setMultiChat(admin, id, '2');
+  const { ctx, page } = await customerOnChat(browser, id, path);
+  const box = page.getByLabel('Message', { exact: true });
+  const messages = page.getByRole('list', { name: 'Messages' });
+  const start = page.getByRole('button', { name: 'Start a new conversation' });
+  const tabs = page.getByRole('tablist', { name: 'Open conversations' });
+  await box.fill('First question');
+  await box.press('Enter');
+  await expect(messages.getByRole('listitem').filter({ hasText: 'First question' })).toContainText('Sent');
+  await expect(start).toBeEnabled();
+  await expect(page.getByText('Simultaneous conversations allowed: 2')).toBeVisible();
+  await box.fill('Second question');
+  await start.click();
+  await expect(tabs.getByRole('tab')).toHaveCount(2);
+  await expect(messages.getByRole('listitem').filter({ hasText: 'Second question' })).toContainText('Sent');
+  // At the limit: the control is off and says why, before anything is written.
+  await expect(start).toBeDisabled();
+  const reason = 'The limit of simultaneous conversations is reached: finish one to start another.';
+  await expect(page.getByText(reason)).toBeVisible();
+  await expect(start).toHaveAccessibleDescription(reason);
+  await page.screenshot({ path: 'test-results/screens/chat-at-limit.png' });
+  // Ordinary messages into an open conversation still go.
+  await box.fill('Still here');
+  await box.press('Enter');
+  await expect(messages.getByRole('listitem').filter({ hasText: 'Still here' })).toContainText('Sent');
+  // Finishing one makes room again.
+  await page.getByRole('button', { name: 'Finish this conversation' }).click();
+  await expect(tabs.getByRole('tab')).toHaveCount(1);
+  await expect(start).toBeEnabled();
+  // At the limit again, writing in the finished one (which would start a new one) is
+  // refused on the page: the reason is shown, the text stays in the box, nothing is sent.
+  await hydrated(page);
+  await box.fill('Third question');
+  await start.click();
+  await expect(tabs.getByRole('tab')).toHaveCount(2);
+  await expect(start).toBeDisabled();
+  const finished = page.getByRole('link', { name: /Conversation \d · Closed/, includeHidden: true });
+  await page.goto(new URL(page.url()).pathname + (await finished.getAttribute('href')));
+  await hydrated(page);
+  await expect(page.getByText('This conversation is closed. Writing again starts a new conversation.')).toBeVisible();
+  await box.fill('Written in the finished one');
+  await box.press('Enter');
+  await expect(page.getByRole('alert').filter({ hasText: 'You have reached the limit of simultaneous conversations with this channel.' })).toBeVisible();
+  await expect(box).toHaveValue('Written in the finished one');
+  await expect(messages.getByRole('listitem').filter({ hasText: 'Written in the finished one' })).toHaveCount(0);
   await Promise.all([adminCtx.close(), opCtx.close(), ctx.close()]);
 });

@@ -72,6 +72,12 @@ pub async fn chat_page(
         });
     }
     let conversations = conv::customer_conversations(&state.db, &customer, &code).await?;
+    let open_here = conversations
+        .iter()
+        .filter(|c| c.status != crate::domain::conversation::ConversationStatus::Closed)
+        .count() as i64;
+    let open_elsewhere =
+        (conv::open_of_person(&state.db, customer.user, info.channel).await? - open_here).max(0);
     let selected = conversation
         .map(ConversationId)
         .filter(|id| conversations.iter().any(|c| c.id == *id))
@@ -108,6 +114,7 @@ pub async fn chat_page(
         messages,
         has_older,
         limit: info.limit,
+        open_elsewhere,
         form_client_id: crate::backend::random_token(12),
         ask_rating: info.ask_rating,
     })

@@ -43,6 +43,10 @@ pub struct ChatView {
     pub has_older: bool,
     /// The channel's limit of simultaneous conversations (None: one at a time).
     pub limit: Option<i64>,
+    /// The person's open conversations with the channel from their other accounts
+    /// (they count towards `limit` too).
+    #[serde(default)]
+    pub open_elsewhere: i64,
     /// A fresh id for the no-JavaScript form's message, so a resubmitted form is stored once.
     pub form_client_id: String,
     /// Whether a finished conversation asks the customer for a rating.

@@ -478,6 +478,23 @@ pub async fn customer_conversations(
     conversation_views(db, &cs).await
 }
 
+/// How many conversations with `channel` the person `user` has open, from any of their
+/// accounts: what the channel's limit counts ([`make_room`]).
+pub async fn open_of_person(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    channel: ChannelId,
+) -> Result<i64, AppError> {
+    let n = conversation::Entity::find()
+        .filter(conversation::Column::ChannelId.eq(channel.0))
+        .filter(conversation::Column::CustomerUserId.eq(user.0))
+        .filter(conversation::Column::Status.ne(ConversationStatus::Closed.as_str()))
+        .count(db)
+        .await
+        .or_internal()?;
+    Ok(n as i64)
+}
+
 /// Who the REST caller `actor` (named `user_name`) is in conversation `id`, checked
 /// exactly as the pages check it: an operator of its channel, else its customer
 /// (writing from the caller's account to the conversation's channel); `NotFound` when

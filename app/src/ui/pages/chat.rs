@@ -131,6 +131,30 @@ fn Chat(v: ChatView) -> impl IntoView {
             })
             .unwrap_or(false)
     };
+    // The channel's limit of simultaneous conversations, counted as the server counts it
+    // (this account's open ones live, the person's other accounts' as loaded): at the
+    // limit, starting another is refused here, before anything is sent.
+    let limit_of = v.limit;
+    let open_elsewhere = v.open_elsewhere;
+    let at_limit = move || {
+        limit_of.is_some_and(|l| {
+            let here = conversations.with(|cs| {
+                cs.iter()
+                    .filter(|c| c.status != ConversationStatus::Closed)
+                    .count() as i64
+            });
+            here + open_elsewhere >= l
+        })
+    };
+    // Whether what is written now would start a new conversation.
+    let starts_new = move || {
+        let sel = selected.get_untracked();
+        sel.is_none()
+            || conversations.with_untracked(|cs| {
+                sel.and_then(|id| cs.iter().find(|c| c.id == id))
+                    .is_some_and(|c| c.status == ConversationStatus::Closed)
+            })
+    };
     // Writing in a closed conversation starts a new one (within the channel's rules).
     let target = move || {
         let sel = selected.get_untracked();
@@ -172,6 +196,10 @@ fn Chat(v: ChatView) -> impl IntoView {
     let keep = keep_draft.clone();
     let submit_draft = move || {
         let text = draft.get_untracked();
+        if starts_new() && at_limit() {
+            composer_error.set(Some(Code::ConversationLimit));
+            return;
+        }
         match MessageBody::parse(&text) {
             Ok(b) => {
                 composer_error.set(None);
@@ -440,7 +468,7 @@ fn Chat(v: ChatView) -> impl IntoView {
                 {move || is_closed().then(|| view! { <p class="notice">{tr(K::ClosedNotice)}</p> })}
                 <div class="field" class:has-error=move || composer_error.get().is_some()>
                     <label for="body">{tr(K::LabelMessage)}</label>
-                    <textarea id="body" name="body" rows="1" maxlength=MessageBody::MAX_LEN.to_string()
+                    <textarea id="body" name="body" rows="1" maxlength=MessageBody::MAX_LEN.to_string() placeholder=tr(K::WriteMessage)
                         aria-describedby="body-hint body-error"
                         prop:value=move || draft.get()
                         on:input=move |ev| {
@@ -459,10 +487,16 @@ fn Chat(v: ChatView) -> impl IntoView {
                 <div class="form-actions">
                     <button type="submit">{tr(K::Send)}</button>
                     <button type="submit" name="new_conversation" value="1" class="secondary-btn"
+                        disabled=at_limit
+                        aria-describedby="limit-note"
                         on:click=move |_| { selected.set(None); }>
                         {tr(K::NewConversation)}
                     </button>
-                    {limit.map(|l| view! { <span class="muted small">{format!("{} {l}", tr(K::LimitNote))}</span> })}
+                    {limit.map(|l| view! {
+                        <span class="muted small" id="limit-note">
+                            {move || if at_limit() { tr(K::AtLimit).to_string() } else { format!("{} {l}", tr(K::LimitNote)) }}
+                        </span>
+                    })}
                 </div>
             </form>
             <crate::ui::files::Uploader action=upload_action
