@@ -1445,11 +1445,10 @@ async fn signing_out_closes_that_sessions_sockets_within_seconds_and_no_other(b:
     assert_eq!(app.count("messages").await, before, "{b:?}");
 }
 
-#[tokio::test]
-async fn idle_and_expired_sessions_end_with_their_sockets() {
-    let b = Backend::Sqlite;
-    let w = world_with(
-        &b,
+/// The usual world (SQLite) whose sessions end after 3 s without use.
+async fn world_idle_3s() -> World {
+    world_with(
+        &Backend::Sqlite,
         Options {
             sessions: Some(app::backend::config::SessionLimits {
                 idle: Duration::from_secs(3),
@@ -1457,7 +1456,12 @@ async fn idle_and_expired_sessions_end_with_their_sockets() {
             ..Default::default()
         },
     )
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn idle_and_expired_sessions_end_with_their_sockets() {
+    let w = world_idle_3s().await;
     let app = &w.app;
     let chat = format!("/ws?code={}&account=borealis", w.code.as_str());
     let (client, cookie) = w.client(Who::Customer).await;
@@ -1482,17 +1486,7 @@ async fn idle_and_expired_sessions_end_with_their_sockets() {
 
 #[tokio::test]
 async fn pings_are_answered_but_do_not_keep_an_idle_session_alive() {
-    let b = Backend::Sqlite;
-    let w = world_with(
-        &b,
-        Options {
-            sessions: Some(app::backend::config::SessionLimits {
-                idle: Duration::from_secs(3),
-            }),
-            ..Default::default()
-        },
-    )
-    .await;
+    let w = world_idle_3s().await;
     let chat = format!("/ws?code={}&account=borealis", w.code.as_str());
     let (_client, cookie) = w.client(Who::Customer).await;
     let mut ws = w.app.ws(&chat, &cookie, None).await.unwrap();

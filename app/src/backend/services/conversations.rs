@@ -378,14 +378,8 @@ pub(crate) async fn make_room(
 ) -> Result<Vec<conversation::Model>, AppError> {
     match limit {
         Some(limit) => {
-            let of_person = conversation::Entity::find()
-                .filter(conversation::Column::ChannelId.eq(person.1 .0))
-                .filter(conversation::Column::CustomerUserId.eq(person.0 .0))
-                .filter(conversation::Column::Status.ne(ConversationStatus::Closed.as_str()))
-                .count(txn)
-                .await
-                .or_internal()?;
-            if open.len() as i64 >= limit || of_person as i64 >= limit {
+            let of_person = open_of_person(txn, person.0, person.1).await?;
+            if open.len() as i64 >= limit || of_person >= limit {
                 return Err(AppError::Limit {
                     code: Code::ConversationLimit,
                     retry_after_secs: 0,

@@ -157,17 +157,11 @@ fn Chat(v: ChatView) -> impl IntoView {
     };
     // Writing in a closed conversation starts a new one (within the channel's rules).
     let target = move || {
-        let sel = selected.get_untracked();
-        let closed = conversations.with_untracked(|cs| {
-            sel.and_then(|id| cs.iter().find(|c| c.id == id))
-                .map(|c| c.status == ConversationStatus::Closed)
-                .unwrap_or(false)
-        });
-        if closed {
+        if starts_new() {
             selected.set(None);
             None
         } else {
-            sel
+            selected.get_untracked()
         }
     };
     // The draft is kept on the device while it is written (and restored after a reload).
